@@ -1,0 +1,88 @@
+//! The shared dependencies every worker and handler is given: configuration, database pool,
+//! clock, broker topology and a confirming publisher. One value, cloned into each task, as
+//! crates.io's worker `Environment` does.
+
+use std::sync::Arc;
+
+use tracing::{info, warn};
+
+use crate::backoff::Backoff;
+use crate::broker::publisher::Publisher;
+use crate::broker::topology::Topology;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::{self, DbPool};
+use crate::workers::QUEUES;
+
+/// What every task of a `complaints` process shares.
+#[derive(Clone)]
+pub struct App {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The database.
+    pub pool: DbPool,
+    /// Where "now" comes from.
+    pub clock: SharedClock,
+    /// Exchange and queue names.
+    pub topology: Topology,
+    /// Publishes to `complaints.events` with confirms.
+    pub publisher: Arc<Publisher>,
+}
+
+impl App {
+    /// Builds the shared dependencies; nothing is connected until first used.
+    pub fn new(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let pool = db::pool(&config.database_url(), config.database.pool_size)?;
+        let topology = Topology::new(&config.amqp.namespace, config.amqp.delivery_limit);
+        let publisher = Arc::new(Publisher::new(
+            &config.amqp_url(),
+            "complaints-publisher",
+            &topology.events_exchange(),
+        ));
+        Ok(Self {
+            config: Arc::new(config),
+            pool,
+            clock,
+            topology,
+            publisher,
+        })
+    }
+
+    /// Applies pending migrations and declares the broker topology, once each.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        if db::ensure_database(&self.config.database_url()).await? {
+            info!("created the database");
+        }
+        let applied = db::migrate(&self.config.database_url()).await?;
+        if !applied.is_empty() {
+            info!(?applied, "migrations applied");
+        }
+        self.declare_topology().await
+    }
+
+    /// Like [`prepare`](Self::prepare), but waits for the database and the broker to come up
+    /// (with backoff and a log line per attempt) instead of failing: what a service does when
+    /// it starts before its dependencies.
+    pub async fn prepare_patiently(&self) {
+        let mut backoff = Backoff::default();
+        loop {
+            match self.prepare().await {
+                Ok(()) => return,
+                Err(e) => {
+                    let wait = backoff.next_wait();
+                    warn!(error = %format!("{e:#}"), ?wait, "waiting for PostgreSQL and RabbitMQ");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Declares the exchanges and every worker queue (idempotent).
+    pub async fn declare_topology(&self) -> anyhow::Result<()> {
+        let connection = crate::broker::connect(&self.config.amqp_url(), "complaints-topology").await?;
+        let channel = connection.create_channel().await?;
+        self.topology.declare(&channel, QUEUES).await?;
+        connection.close(200, "topology declared".into()).await?;
+        Ok(())
+    }
+}

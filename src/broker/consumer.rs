@@ -1,0 +1,318 @@
+//! The consumer loop every worker runs in: take a batch of deliveries, dead-letter the ones
+//! that cannot be read (with the reason in a header), apply the rest in one transaction that
+//! also claims their event ids in the inbox, commit, then ack. Nothing is acked before its
+//! effects are durable; a redelivered message finds its id claimed and changes nothing.
+//!
+//! When the batch's transaction fails, each message is tried alone, so one poisoned message
+//! cannot hold the others back: it is nacked, and the quorum queue's delivery limit
+//! dead-letters it after a few tries. When the database cannot be reached at all, the loop
+//! waits for it instead of burning delivery attempts. When the broker goes away, the loop
+//! reconnects with capped exponential backoff.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Channel, Confirmation, Consumer};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use super::topology::long_string;
+use crate::app::App;
+use crate::backoff::Backoff;
+use crate::db::inbox;
+use crate::events::incoming::{self, Refusal};
+use crate::events::CloudEvent;
+use crate::workers::Worker;
+
+/// The header a dead letter carries its reason in.
+pub const REASON_HEADER: &str = "x-complaints-reason";
+/// The header naming the kind of refusal (`not_json`, `schema_violation`, …).
+pub const REASON_KIND_HEADER: &str = "x-complaints-reason-kind";
+
+/// Consumes `W`'s queue until `shutdown`, reconnecting whenever the broker goes away.
+pub async fn run<W: Worker>(worker: Arc<W>, app: App, shutdown: CancellationToken) {
+    let mut backoff = Backoff::default();
+    loop {
+        let started = Instant::now();
+        match consume::<W>(&worker, &app, &shutdown).await {
+            Ok(()) => return,
+            Err(e) => {
+                if started.elapsed() > Duration::from_secs(30) {
+                    backoff = Backoff::default();
+                }
+                let wait = backoff.next_wait();
+                warn!(worker = W::NAME, error = %e, ?wait, "consumer lost its broker connection; reconnecting");
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
+
+/// One connection's life: consume until shutdown (Ok) or a broker error (Err).
+async fn consume<W: Worker>(worker: &W, app: &App, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    let connection = super::connect(&app.config.amqp_url(), &format!("complaints-{}", W::NAME)).await?;
+    let channel = connection.create_channel().await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    channel
+        .basic_qos(app.config.amqp.prefetch, BasicQosOptions::default())
+        .await?;
+    let queue = app.topology.queue(W::NAME);
+    let mut consumer = channel
+        .basic_consume(
+            queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    info!(worker = W::NAME, %queue, "consuming");
+    let batch_size = app.config.intake.batch_size;
+    let batch_wait = Duration::from_millis(app.config.intake.batch_wait_ms);
+    loop {
+        let first = tokio::select! {
+            () = shutdown.cancelled() => {
+                let _ = connection.close(200, "shutting down".into()).await;
+                return Ok(());
+            }
+            next = consumer.next() => next,
+        };
+        let mut batch = vec![next_delivery(first)?];
+        fill_batch(&mut consumer, &mut batch, batch_size, batch_wait).await?;
+        handle_batch(worker, app, &channel, batch, shutdown).await?;
+    }
+}
+
+/// Unwraps one item of the consumer stream; the stream ends only when the channel does.
+fn next_delivery(item: Option<lapin::Result<Delivery>>) -> anyhow::Result<Delivery> {
+    match item {
+        Some(Ok(delivery)) => Ok(delivery),
+        Some(Err(e)) => Err(e.into()),
+        None => Err(anyhow::anyhow!("the broker cancelled the consumer")),
+    }
+}
+
+/// Adds deliveries that arrive within `wait` until the batch is full.
+async fn fill_batch(
+    consumer: &mut Consumer,
+    batch: &mut Vec<Delivery>,
+    size: usize,
+    wait: Duration,
+) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + wait;
+    while batch.len() < size {
+        match tokio::time::timeout_at(deadline, consumer.next()).await {
+            Ok(item) => batch.push(next_delivery(item)?),
+            Err(_elapsed) => break,
+        }
+    }
+    Ok(())
+}
+
+/// A delivery that parsed, with its event.
+struct Readable<E> {
+    delivery: Delivery,
+    event: CloudEvent<E>,
+    received: Instant,
+}
+
+/// Dead-letters the unreadable, applies the rest, acks.
+async fn handle_batch<W: Worker>(
+    worker: &W,
+    app: &App,
+    channel: &Channel,
+    batch: Vec<Delivery>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let received = Instant::now();
+    let last_tag = batch.last().map(|d| d.delivery_tag);
+    let mut readable = Vec::with_capacity(batch.len());
+    let mut dead_letters = Vec::new();
+    for delivery in batch {
+        match read::<W>(&delivery.data) {
+            Ok(event) => readable.push(Readable {
+                delivery,
+                event,
+                received,
+            }),
+            Err(refusal) => dead_letters.push((delivery, refusal)),
+        }
+    }
+    dead_letter(app, channel, W::NAME, &dead_letters).await?;
+
+    let events: Vec<&CloudEvent<W::Event>> = readable.iter().map(|r| &r.event).collect();
+    match apply_in_transaction(worker, app, &events, shutdown).await {
+        Applied::Yes => {
+            if let Some(tag) = last_tag {
+                channel
+                    .basic_ack(tag, BasicAckOptions { multiple: true })
+                    .await?;
+            }
+            record_handled(W::NAME, &readable);
+        }
+        Applied::ShuttingDown => return Ok(()),
+        Applied::Failed(e) if readable.len() <= 1 => {
+            ack_all(&dead_letters).await?;
+            for r in &readable {
+                fail(W::NAME, r, &e).await?;
+            }
+        }
+        Applied::Failed(e) => {
+            warn!(worker = W::NAME, error = %e, size = readable.len(), "batch failed; trying each message alone");
+            ack_all(&dead_letters).await?;
+            for r in &readable {
+                match apply_in_transaction(worker, app, &[&r.event], shutdown).await {
+                    Applied::Yes => {
+                        r.delivery.acker.ack(BasicAckOptions::default()).await?;
+                        record_handled(W::NAME, std::slice::from_ref(r));
+                    }
+                    Applied::ShuttingDown => return Ok(()),
+                    Applied::Failed(e) => fail(W::NAME, r, &e).await?,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one message as a `W` event, or says why not.
+fn read<W: Worker>(body: &[u8]) -> Result<CloudEvent<W::Event>, Refusal> {
+    let envelope = incoming::parse_envelope(body)?;
+    if !W::EVENT_TYPES.contains(&envelope.event_type.as_str()) {
+        return Err(Refusal::UnknownType(envelope.event_type));
+    }
+    incoming::parse_data(envelope)
+}
+
+enum Applied {
+    Yes,
+    ShuttingDown,
+    Failed(diesel::result::Error),
+}
+
+/// Claims the events' ids and applies the new ones in one transaction. Waits (with backoff)
+/// while no database connection can be had: that is an outage, not a bad message.
+async fn apply_in_transaction<W: Worker>(
+    worker: &W,
+    app: &App,
+    events: &[&CloudEvent<W::Event>],
+    shutdown: &CancellationToken,
+) -> Applied {
+    if events.is_empty() {
+        return Applied::Yes;
+    }
+    let mut backoff = Backoff::default();
+    let mut pooled = loop {
+        match app.pool.get().await {
+            Ok(conn) => break conn,
+            Err(e) => {
+                let wait = backoff.next_wait();
+                warn!(worker = W::NAME, error = %e, ?wait, "database unavailable; holding the batch");
+                tokio::select! {
+                    () = shutdown.cancelled() => return Applied::ShuttingDown,
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    };
+    let now = app.clock.now();
+    let ids: Vec<_> = events.iter().map(|e| e.id).collect();
+    let conn: &mut AsyncPgConnection = &mut pooled;
+    let result = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+                let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
+                if fresh.len() < events.len() {
+                    debug!(worker = W::NAME, skipped = events.len() - fresh.len(), "already applied");
+                }
+                let mut seen = std::collections::HashSet::with_capacity(fresh.len());
+                let new: Vec<&CloudEvent<W::Event>> = events
+                    .iter()
+                    .copied()
+                    .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
+                    .collect();
+                worker.apply(conn, &new, now).await
+        })
+        .await;
+    match result {
+        Ok(()) => Applied::Yes,
+        Err(e) => Applied::Failed(e),
+    }
+}
+
+/// Nacks a message whose transaction failed; the broker redelivers it until the queue's
+/// delivery limit dead-letters it.
+async fn fail<E>(worker: &'static str, r: &Readable<E>, error: &diesel::result::Error) -> lapin::Result<()> {
+    error!(worker, event_id = %r.event.id, %error, "could not apply event; returning it to the queue");
+    metrics::counter!("complaints_messages_failed_total", "worker" => worker).increment(1);
+    r.delivery
+        .acker
+        .nack(BasicNackOptions {
+            requeue: true,
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
+}
+
+async fn ack_all(deliveries: &[(Delivery, Refusal)]) -> lapin::Result<()> {
+    for (delivery, _) in deliveries {
+        delivery.acker.ack(BasicAckOptions::default()).await?;
+    }
+    Ok(())
+}
+
+fn record_handled<E>(worker: &'static str, handled: &[Readable<E>]) {
+    metrics::counter!("complaints_messages_handled_total", "worker" => worker).increment(handled.len() as u64);
+    let histogram = metrics::histogram!("complaints_handling_seconds", "worker" => worker);
+    for r in handled {
+        histogram.record(r.received.elapsed().as_secs_f64());
+    }
+}
+
+/// Publishes each unreadable message, unchanged, to the worker's dead-letter queue with the
+/// reason in a header, and waits for the broker's confirms. The caller acks the originals
+/// only afterwards, so a dead letter is never lost between the two queues.
+async fn dead_letter(
+    app: &App,
+    channel: &Channel,
+    worker: &'static str,
+    dead_letters: &[(Delivery, Refusal)],
+) -> anyhow::Result<()> {
+    let mut confirms = Vec::with_capacity(dead_letters.len());
+    for (delivery, refusal) in dead_letters {
+        warn!(worker, reason = %refusal, "dead-lettering an unreadable message");
+        metrics::counter!("complaints_messages_dead_lettered_total", "worker" => worker, "reason" => refusal.kind())
+            .increment(1);
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        headers.insert(REASON_HEADER.into(), long_string(&refusal.to_string()));
+        headers.insert(REASON_KIND_HEADER.into(), long_string(refusal.kind()));
+        headers.insert("x-complaints-worker".into(), long_string(worker));
+        let properties = delivery.properties.clone().with_headers(headers).with_delivery_mode(2);
+        let confirm = channel
+            .basic_publish(
+                app.topology.dead_letter_exchange().into(),
+                app.topology.queue(worker).into(),
+                BasicPublishOptions::default(),
+                &delivery.data,
+                properties,
+            )
+            .await?;
+        confirms.push(confirm);
+    }
+    for confirm in confirms {
+        if !matches!(confirm.await?, Confirmation::Ack(_)) {
+            anyhow::bail!("the broker refused a dead letter");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! Queue depth and consumer count per queue, read with passive declares: what `/metrics` and
+//! `complaints status` show.
+
+use lapin::options::QueueDeclareOptions;
+use lapin::types::FieldTable;
+use serde::Serialize;
+
+use super::topology::{QueueSpec, Topology};
+
+/// One queue's numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueStats {
+    /// The queue's name.
+    pub queue: String,
+    /// Messages ready for delivery.
+    pub messages: u32,
+    /// Consumers attached.
+    pub consumers: u32,
+    /// Whether this is a dead-letter queue.
+    pub dead_letter: bool,
+}
+
+/// Reads every worker queue and its dead-letter queue.
+pub async fn queue_stats(url: &str, topology: &Topology, specs: &[QueueSpec]) -> lapin::Result<Vec<QueueStats>> {
+    let connection = super::connect(url, "complaints-stats").await?;
+    let channel = connection.create_channel().await?;
+    let mut stats = Vec::with_capacity(specs.len() * 2);
+    for spec in specs {
+        for (queue, dead_letter) in [
+            (topology.queue(spec.worker), false),
+            (topology.dead_letter_queue(spec.worker), true),
+        ] {
+            let declared = channel
+                .queue_declare(
+                    queue.as_str().into(),
+                    QueueDeclareOptions {
+                        passive: true,
+                        ..Default::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await?;
+            stats.push(QueueStats {
+                queue,
+                messages: declared.message_count(),
+                consumers: declared.consumer_count(),
+                dead_letter,
+            });
+        }
+    }
+    connection.close(200, "stats read".into()).await?;
+    Ok(stats)
+}

@@ -1,0 +1,167 @@
+//! The exchanges and queues, declared by every process on start (declaring is idempotent):
+//!
+//! - `complaints.events`: topic exchange; the routing key is the event type;
+//! - `complaints.<worker>`: a durable quorum queue per worker kind, bound by the event types the
+//!   worker handles, with a delivery limit so a message that keeps failing is dead-lettered
+//!   instead of redelivered forever;
+//! - `complaints.dead-letter`: direct exchange, routing key = the worker queue's name;
+//! - `complaints.<worker>.dead-letter`: the dead letters of each worker queue.
+//!
+//! A namespace (config `amqp.namespace`) prefixes every name, so tests share one broker.
+
+use lapin::options::{
+    ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
+use lapin::{Channel, ExchangeKind};
+
+/// A worker queue: the worker kind's name and the event types bound to it.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueSpec {
+    /// The worker kind, e.g. `intake`.
+    pub worker: &'static str,
+    /// The routing keys (event types) it receives.
+    pub event_types: &'static [&'static str],
+}
+
+/// The names of everything, under one namespace.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    prefix: String,
+    delivery_limit: u32,
+}
+
+impl Topology {
+    /// Names under `namespace` (empty in production).
+    pub fn new(namespace: &str, delivery_limit: u32) -> Self {
+        let prefix = if namespace.is_empty() {
+            String::new()
+        } else {
+            format!("{namespace}.")
+        };
+        Self {
+            prefix,
+            delivery_limit,
+        }
+    }
+
+    /// The exchange every event is published to.
+    pub fn events_exchange(&self) -> String {
+        format!("{}complaints.events", self.prefix)
+    }
+
+    /// The exchange dead letters go to.
+    pub fn dead_letter_exchange(&self) -> String {
+        format!("{}complaints.dead-letter", self.prefix)
+    }
+
+    /// A worker kind's queue.
+    pub fn queue(&self, worker: &str) -> String {
+        format!("{}complaints.{worker}", self.prefix)
+    }
+
+    /// The dead letters of a worker kind's queue.
+    pub fn dead_letter_queue(&self, worker: &str) -> String {
+        format!("{}complaints.{worker}.dead-letter", self.prefix)
+    }
+
+    /// Declares the exchanges and the queues of `specs` with their bindings.
+    pub async fn declare(&self, channel: &Channel, specs: &[QueueSpec]) -> lapin::Result<()> {
+        let durable = ExchangeDeclareOptions {
+            durable: true,
+            ..Default::default()
+        };
+        channel
+            .exchange_declare(
+                self.events_exchange().into(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
+            .await?;
+        channel
+            .exchange_declare(
+                self.dead_letter_exchange().into(),
+                ExchangeKind::Direct,
+                durable,
+                FieldTable::default(),
+            )
+            .await?;
+        for spec in specs {
+            let queue = self.queue(spec.worker);
+            let dead = self.dead_letter_queue(spec.worker);
+            declare_quorum(channel, &dead, FieldTable::default()).await?;
+            channel
+                .queue_bind(
+                    dead.as_str().into(),
+                    self.dead_letter_exchange().into(),
+                    queue.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            let mut args = FieldTable::default();
+            args.insert(
+                "x-dead-letter-exchange".into(),
+                long_string(&self.dead_letter_exchange()),
+            );
+            args.insert("x-dead-letter-routing-key".into(), long_string(&queue));
+            args.insert(
+                "x-delivery-limit".into(),
+                AMQPValue::LongUInt(self.delivery_limit),
+            );
+            declare_quorum(channel, &queue, args).await?;
+            for event_type in spec.event_types {
+                channel
+                    .queue_bind(
+                        queue.as_str().into(),
+                        self.events_exchange().into(),
+                        (*event_type).into(),
+                        QueueBindOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes everything [`declare`](Self::declare) made: for tests, which leave nothing behind.
+    pub async fn delete(&self, channel: &Channel, specs: &[QueueSpec]) -> lapin::Result<()> {
+        for spec in specs {
+            for queue in [self.queue(spec.worker), self.dead_letter_queue(spec.worker)] {
+                channel
+                    .queue_delete(queue.into(), QueueDeleteOptions::default())
+                    .await?;
+            }
+        }
+        for exchange in [self.events_exchange(), self.dead_letter_exchange()] {
+            channel
+                .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Declares a durable quorum queue with extra arguments.
+async fn declare_quorum(channel: &Channel, name: &str, mut args: FieldTable) -> lapin::Result<()> {
+    args.insert("x-queue-type".into(), long_string("quorum"));
+    channel
+        .queue_declare(
+            ShortString::from(name),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            args,
+        )
+        .await?;
+    Ok(())
+}
+
+/// An AMQP long-string value.
+pub fn long_string(s: &str) -> AMQPValue {
+    AMQPValue::LongString(LongString::from(s))
+}

@@ -1,0 +1,95 @@
+//! `complaints show REF`: a case as a caseworker would read it, or as JSON.
+
+use clap::Args;
+
+use crate::app::App;
+use crate::db::cases::{self, CaseView};
+
+/// Arguments of `complaints show`.
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  complaints show RES-2026-000042\n  complaints show RES-2026-000042 --json | jq .timeline")]
+pub struct ShowArgs {
+    /// The case reference, e.g. DIS-2026-000001.
+    pub reference: String,
+    /// Print the case as JSON (the same document as GET /v1/cases/{ref}).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints the case, or fails when there is none.
+pub async fn show(app: App, args: ShowArgs) -> anyhow::Result<()> {
+    let mut conn = app.pool.get().await?;
+    let Some(case) = cases::find_by_reference(&mut conn, &args.reference).await? else {
+        anyhow::bail!("no case {}", args.reference);
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&case)?);
+    } else {
+        print!("{}", render(&case));
+    }
+    Ok(())
+}
+
+/// The case as text.
+fn render(view: &CaseView) -> String {
+    let c = &view.case;
+    let mut out = format!(
+        "{}  tier {}  {} / {}{}\n",
+        c.reference,
+        c.tier,
+        c.stage,
+        c.status,
+        c.sub_status.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+    );
+    if let Some(code) = &c.resolution_code {
+        out += &format!("  resolution: {code}\n");
+    }
+    out += &format!("  team: {}\n", c.handling_team);
+    out += &format!(
+        "  customer: {} ({}), {} {}\n",
+        view.customer.name,
+        view.customer.reference,
+        view.customer.address_lines.join(", "),
+        view.customer.postcode
+    );
+    out += &format!(
+        "  received {} by {} from {}; about {}; categories {}\n",
+        c.received_at.format("%Y-%m-%d %H:%M"),
+        c.channel,
+        c.raised_by,
+        c.about,
+        c.categories.join(", ")
+    );
+    let mut flags = Vec::new();
+    if c.high_profile {
+        flags.push("high profile");
+    }
+    if c.parliamentary_contact {
+        flags.push("parliamentary contact");
+    }
+    if c.pos {
+        flags.push("POS");
+    }
+    if view.customer.vulnerable {
+        flags.push("vulnerable customer");
+    }
+    if view.customer.contact_restriction != "none" {
+        flags.push("written contact only");
+    }
+    if !flags.is_empty() {
+        out += &format!("  flags: {}\n", flags.join(", "));
+    }
+    if let Some(linked) = &view.linked_case {
+        out += &format!("  came from: {linked}\n");
+    }
+    out += &format!("  summary: {}\n\ntimeline:\n", c.summary);
+    for entry in &view.timeline {
+        out += &format!(
+            "  {}  {:<8} {}\n",
+            entry.at.format("%Y-%m-%d %H:%M:%S"),
+            entry.actor,
+            entry.entry
+        );
+    }
+    out
+}

@@ -1,0 +1,264 @@
+//! Configuration: `config/default.toml` (compiled in, so the binary runs anywhere), then the
+//! file named by `COMPLAINTS_ENV`, then `COMPLAINTS__SECTION__KEY` environment variables.
+//!
+//! Unknown keys and bad values stop the start with a message that names the key. Secrets are
+//! never read from a file: a password set in one is refused.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+
+/// The defaults, as checked in.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Keys that hold secrets and so may only come from the environment.
+const SECRET_KEYS: [&str; 2] = ["database.password", "amqp.password"];
+
+/// The whole configuration of one `complaints` process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// PostgreSQL.
+    pub database: DatabaseConfig,
+    /// RabbitMQ.
+    pub amqp: AmqpConfig,
+    /// The HTTP server (intake, case look-up, health, metrics).
+    pub http: HttpConfig,
+    /// The intake worker.
+    pub intake: IntakeConfig,
+    /// The outbox relay.
+    pub relay: RelayConfig,
+    /// The clock.
+    pub clock: ClockConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// PostgreSQL settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Connection URL, without a password.
+    pub url: String,
+    /// Password, from `COMPLAINTS__DATABASE__PASSWORD` only.
+    pub password: Option<String>,
+    /// Connections in this process's pool.
+    pub pool_size: usize,
+}
+
+/// RabbitMQ settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpConfig {
+    /// Connection URL.
+    pub url: String,
+    /// Password, from `COMPLAINTS__AMQP__PASSWORD` only; replaces the URL's.
+    pub password: Option<String>,
+    /// Prefix of every exchange and queue name (empty in production).
+    pub namespace: String,
+    /// Unacknowledged deliveries per consumer.
+    pub prefetch: u16,
+    /// Deliveries of one message before the broker dead-letters it.
+    pub delivery_limit: u32,
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+}
+
+/// Intake worker settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// Most complaints per database transaction.
+    pub batch_size: usize,
+    /// Longest wait to fill a batch, in milliseconds.
+    pub batch_wait_ms: u64,
+}
+
+/// Outbox relay settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Most rows per publishing round.
+    pub batch_size: i64,
+    /// Longest sleep without a NOTIFY, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+/// Clock settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    /// Whether `complaints clock` may move time.
+    pub simulated: bool,
+}
+
+/// Log settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter directive.
+    pub level: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A configuration that cannot be used, with the key at fault in the message.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value of the wrong type, an unknown key, a missing key.
+    #[error("configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// A secret found in a file.
+    #[error("configuration: `{key}` is a secret and is read from the environment only (set {env}); remove it from {source_name}")]
+    SecretInFile {
+        /// The key.
+        key: &'static str,
+        /// The environment variable to use instead.
+        env: String,
+        /// Where it was found.
+        source_name: String,
+    },
+    /// A value that parses but makes no sense.
+    #[error("configuration: `{key}` {problem}")]
+    Value {
+        /// The key.
+        key: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl Config {
+    /// Loads the configuration the process runs with: defaults, the `COMPLAINTS_ENV` file, the
+    /// environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut files = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Ok(env_name) = std::env::var("COMPLAINTS_ENV") {
+            let dir = std::env::var("COMPLAINTS_CONFIG_DIR").unwrap_or_else(|_| "config".into());
+            let path = PathBuf::from(dir).join(format!("{env_name}.toml"));
+            if !path.exists() {
+                return Err(ConfigError::Value {
+                    key: "COMPLAINTS_ENV",
+                    problem: format!("names {}, which does not exist", path.display()),
+                });
+            }
+            files = files.merge(Toml::file_exact(path));
+        }
+        Self::from_layers(files, Env::prefixed("COMPLAINTS__").split("__"))
+    }
+
+    /// Builds a configuration from file layers and an environment layer, refusing secrets in
+    /// the files. Tests use this to load the defaults with their own overrides.
+    pub fn from_layers(files: Figment, env: Env) -> Result<Self, ConfigError> {
+        for key in SECRET_KEYS {
+            if let Ok(value) = files.find_value(key) {
+                let source_name = files
+                    .get_metadata(value.tag())
+                    .map(|m| m.name.to_string())
+                    .unwrap_or_else(|| "a file".into());
+                return Err(ConfigError::SecretInFile {
+                    key,
+                    env: format!("COMPLAINTS__{}", key.to_uppercase().replace('.', "__")),
+                    source_name,
+                });
+            }
+        }
+        let config: Config = files.merge(env).extract().map_err(Box::new)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses values that parse but cannot work.
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &'static str, problem: &str| {
+            Err(ConfigError::Value {
+                key,
+                problem: problem.into(),
+            })
+        };
+        if !self.database.url.starts_with("postgres://") && !self.database.url.starts_with("postgresql://") {
+            return bad("database.url", "must start with postgres:// or postgresql://");
+        }
+        if !self.amqp.url.starts_with("amqp://") && !self.amqp.url.starts_with("amqps://") {
+            return bad("amqp.url", "must start with amqp:// or amqps://");
+        }
+        if self.database.pool_size == 0 {
+            return bad("database.pool_size", "must be at least 1");
+        }
+        if self.amqp.prefetch == 0 {
+            return bad("amqp.prefetch", "must be at least 1");
+        }
+        if self.amqp.delivery_limit == 0 {
+            return bad("amqp.delivery_limit", "must be at least 1");
+        }
+        if self.intake.batch_size == 0 || self.intake.batch_size > usize::from(self.amqp.prefetch) {
+            return bad("intake.batch_size", "must be between 1 and amqp.prefetch");
+        }
+        if self.relay.batch_size < 1 {
+            return bad("relay.batch_size", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The database URL with the password from the environment, if one is set.
+    pub fn database_url(&self) -> String {
+        with_password(&self.database.url, self.database.password.as_deref())
+    }
+
+    /// The broker URL with the password from the environment, if one is set.
+    pub fn amqp_url(&self) -> String {
+        with_password(&self.amqp.url, self.amqp.password.as_deref())
+    }
+}
+
+/// Puts `password` into the user-info part of `url` (`scheme://user@host` → `scheme://user:pw@host`).
+fn with_password(url: &str, password: Option<&str>) -> String {
+    let Some(password) = password else {
+        return url.to_owned();
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    let user = userinfo.split(':').next().unwrap_or(userinfo);
+    format!("{scheme}://{user}:{password}@{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_goes_into_the_url() {
+        assert_eq!(
+            with_password("postgres://app@db:5432/c", Some("s3cret")),
+            "postgres://app:s3cret@db:5432/c"
+        );
+        assert_eq!(
+            with_password("amqp://guest:guest@h/%2f", Some("x")),
+            "amqp://guest:x@h/%2f"
+        );
+        assert_eq!(with_password("postgres://app@db/c", None), "postgres://app@db/c");
+    }
+}

@@ -1,0 +1,228 @@
+//! Cases: one per tier of a customer's journey. Opening, looking up the earlier case a new
+//! complaint names, and reading a case back whole for `show` and the HTTP API.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::parties::Party;
+use super::schema::{cases, parties};
+use super::timeline::{self, Entry};
+use crate::process::routing::EarlierCase;
+use crate::vocabulary::Tier;
+
+/// A case to open.
+#[derive(Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase {
+    /// Row id.
+    pub id: Uuid,
+    /// Human-readable reference.
+    pub reference: String,
+    /// Tier number (0, 1, 2).
+    pub tier: i16,
+    /// Stage.
+    pub stage: String,
+    /// Status.
+    pub status: String,
+    /// Sub-status.
+    pub sub_status: Option<String>,
+    /// Resolution code, when closed.
+    pub resolution_code: Option<String>,
+    /// The customer.
+    pub party_id: Uuid,
+    /// The case it came from.
+    pub linked_case_id: Option<Uuid>,
+    /// The team that owns it.
+    pub handling_team: String,
+    /// When the organisation received the complaint.
+    pub received_at: DateTime<Utc>,
+    /// Channel.
+    pub channel: String,
+    /// Who raised it.
+    pub raised_by: String,
+    /// What it is about.
+    pub about: String,
+    /// Addressee.
+    pub addressee: String,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Complaint details.
+    pub summary: String,
+    /// High profile.
+    pub high_profile: bool,
+    /// Parliamentary contact involved.
+    pub parliamentary_contact: bool,
+    /// Private Office correspondence.
+    pub pos: bool,
+    /// The event that opened it.
+    pub source_event_id: Uuid,
+    /// When it opened.
+    pub opened_at: DateTime<Utc>,
+    /// When it closed.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Takes `count` case numbers from the shared sequence in one round trip.
+pub async fn next_numbers(conn: &mut AsyncPgConnection, count: usize) -> QueryResult<Vec<i64>> {
+    let count = i32::try_from(count).expect("a batch is far smaller than i32::MAX");
+    let rows: Vec<Number> =
+        diesel::sql_query("SELECT nextval('case_number_seq') AS n FROM generate_series(1, $1)")
+            .bind::<Integer, _>(count)
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.n).collect())
+}
+
+/// Opens cases.
+pub async fn insert_all(conn: &mut AsyncPgConnection, rows: &[NewCase]) -> QueryResult<()> {
+    if !rows.is_empty() {
+        diesel::insert_into(cases::table).values(rows).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// The earlier cases named by new complaints, by reference, with their row ids.
+pub async fn find_earlier(
+    conn: &mut AsyncPgConnection,
+    references: &[String],
+) -> QueryResult<HashMap<String, (Uuid, EarlierCase)>> {
+    if references.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String, i16, String, DateTime<Utc>, Option<DateTime<Utc>>)> = cases::table
+        .filter(cases::reference.eq_any(references))
+        .select((
+            cases::id,
+            cases::reference,
+            cases::tier,
+            cases::handling_team,
+            cases::received_at,
+            cases::closed_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, reference, tier, team, received_at, closed_at)| {
+            let earlier = EarlierCase {
+                reference: reference.clone(),
+                tier: Tier::from_number(tier)?,
+                team: team.parse().ok()?,
+                received_at,
+                closed_at,
+            };
+            Some((reference, (id, earlier)))
+        })
+        .collect())
+}
+
+/// A case's own columns, as read back.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
+pub struct CaseRecord {
+    /// Row id.
+    #[serde(skip)]
+    pub id: Uuid,
+    /// Reference.
+    pub reference: String,
+    /// Tier number.
+    pub tier: i16,
+    /// Stage.
+    pub stage: String,
+    /// Status.
+    pub status: String,
+    /// Sub-status.
+    pub sub_status: Option<String>,
+    /// Resolution code.
+    pub resolution_code: Option<String>,
+    /// Owning team.
+    pub handling_team: String,
+    /// When received.
+    pub received_at: DateTime<Utc>,
+    /// Channel.
+    pub channel: String,
+    /// Who raised it.
+    pub raised_by: String,
+    /// What about.
+    pub about: String,
+    /// Addressee.
+    pub addressee: String,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Details.
+    pub summary: String,
+    /// High profile.
+    pub high_profile: bool,
+    /// Parliamentary contact.
+    pub parliamentary_contact: bool,
+    /// POS case.
+    pub pos: bool,
+    /// When opened.
+    pub opened_at: DateTime<Utc>,
+    /// When closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The case it came from.
+    #[serde(skip)]
+    pub linked_case_id: Option<Uuid>,
+}
+
+/// A case as `show` and the HTTP API present it: its columns, the case it came from, the
+/// customer and the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    /// The case's own columns.
+    #[serde(flatten)]
+    pub case: CaseRecord,
+    /// The reference of the case it came from.
+    pub linked_case: Option<String>,
+    /// The customer.
+    pub customer: Party,
+    /// Its history, oldest first.
+    pub timeline: Vec<Entry>,
+}
+
+/// Reads a case with its customer and timeline, or `None` when no case has that reference.
+pub async fn find_by_reference(
+    conn: &mut AsyncPgConnection,
+    reference: &str,
+) -> QueryResult<Option<CaseView>> {
+    let found: Option<(CaseRecord, Party)> = cases::table
+        .inner_join(parties::table)
+        .filter(cases::reference.eq(reference))
+        .select((CaseRecord::as_select(), Party::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((case, customer)) = found else {
+        return Ok(None);
+    };
+    let linked_case = match case.linked_case_id {
+        Some(linked_id) => Some(
+            cases::table
+                .find(linked_id)
+                .select(cases::reference)
+                .first(conn)
+                .await?,
+        ),
+        None => None,
+    };
+    let timeline = timeline::for_case(conn, case.id).await?;
+    Ok(Some(CaseView {
+        case,
+        linked_case,
+        customer,
+        timeline,
+    }))
+}

@@ -1,0 +1,66 @@
+//! The case timeline: an append-only audit of who did what and when (the database refuses
+//! updates and deletes of its rows).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::schema::case_timeline;
+
+/// An entry to append.
+#[derive(Insertable)]
+#[diesel(table_name = case_timeline)]
+pub struct NewEntry {
+    /// The case.
+    pub case_id: Uuid,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it (a worker's name, or a member of staff's id).
+    pub actor: String,
+    /// What happened, in a sentence.
+    pub entry: String,
+    /// Structured detail.
+    pub detail: Value,
+    /// The event that caused it.
+    pub event_id: Option<Uuid>,
+}
+
+/// An entry as read back.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = case_timeline, check_for_backend(diesel::pg::Pg))]
+pub struct Entry {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: String,
+    /// What happened.
+    pub entry: String,
+    /// Structured detail.
+    pub detail: Value,
+    /// The event that caused it.
+    pub event_id: Option<Uuid>,
+}
+
+/// Appends entries.
+pub async fn append(conn: &mut AsyncPgConnection, entries: &[NewEntry]) -> QueryResult<()> {
+    if !entries.is_empty() {
+        diesel::insert_into(case_timeline::table)
+            .values(entries)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A case's entries, oldest first.
+pub async fn for_case(conn: &mut AsyncPgConnection, case_id: Uuid) -> QueryResult<Vec<Entry>> {
+    case_timeline::table
+        .filter(case_timeline::case_id.eq(case_id))
+        .order(case_timeline::id)
+        .select(Entry::as_select())
+        .load(conn)
+        .await
+}

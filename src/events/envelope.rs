@@ -1,0 +1,60 @@
+//! The CloudEvents 1.0 JSON envelope every message on `complaints.events` travels in.
+//!
+//! `id` is the idempotency key: a consumer applies an event id once, however often it is
+//! delivered. `subject` carries the case reference once a case exists.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The only CloudEvents version spoken.
+pub const SPEC_VERSION: &str = "1.0";
+
+/// The `source` of events this system emits.
+pub const SOURCE: &str = "urn:complaints";
+
+/// A CloudEvents 1.0 envelope, in structured JSON mode, around `data` of type `T`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "CloudEvent", description = "CloudEvents 1.0 envelope (structured JSON mode) of every event on complaints.events")]
+pub struct CloudEvent<T> {
+    /// Always `"1.0"`.
+    #[schemars(regex(pattern = r"^1\.0$"))]
+    pub specversion: String,
+    /// Unique per event; the key for de-duplication.
+    pub id: Uuid,
+    /// The event type, also the routing key (e.g. `complaint.received`).
+    #[serde(rename = "type")]
+    #[schemars(length(min = 1))]
+    pub event_type: String,
+    /// Who produced the event (e.g. `urn:channel:web-form`).
+    #[schemars(length(min = 1))]
+    pub source: String,
+    /// When it happened.
+    pub time: DateTime<Utc>,
+    /// The case reference, once there is a case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Always `application/json` when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datacontenttype: Option<String>,
+    /// The payload, whose shape the `type` names.
+    pub data: T,
+}
+
+impl<T> CloudEvent<T> {
+    /// A new event from this system, with a fresh time-ordered id.
+    pub fn new(event_type: &str, time: DateTime<Utc>, subject: Option<String>, data: T) -> Self {
+        Self {
+            specversion: SPEC_VERSION.into(),
+            id: Uuid::now_v7(),
+            event_type: event_type.into(),
+            source: SOURCE.into(),
+            time,
+            subject,
+            datacontenttype: Some("application/json".into()),
+            data,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! `/metrics`: the process's counters and histograms, plus gauges read at scrape time: depth
+//! and consumers of every worker queue and dead-letter queue, and the outbox backlog.
+
+use axum::extract::State;
+use tracing::warn;
+
+use crate::app::App;
+use crate::broker::stats::queue_stats;
+use crate::db::outbox;
+use crate::workers::QUEUES;
+
+/// Prometheus text format.
+pub async fn render(State(app): State<App>) -> String {
+    match queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await {
+        Ok(stats) => {
+            for s in stats {
+                metrics::gauge!("complaints_queue_messages", "queue" => s.queue.clone()).set(s.messages);
+                metrics::gauge!("complaints_queue_consumers", "queue" => s.queue).set(s.consumers);
+            }
+        }
+        Err(e) => warn!(error = %e, "could not read queue depths for /metrics"),
+    }
+    match app.pool.get().await {
+        Ok(mut conn) => match outbox::count_unsent(&mut conn).await {
+            Ok(n) => metrics::gauge!("complaints_outbox_pending").set(n as f64),
+            Err(e) => warn!(error = %e, "could not count the outbox for /metrics"),
+        },
+        Err(e) => warn!(error = %e, "no database connection for /metrics"),
+    }
+    crate::telemetry::metrics().render()
+}

@@ -1,0 +1,5 @@
+//! The rules of the complaint process (process.md), as pure functions and types with no I/O:
+//! each file is named for the step of the procedure it implements.
+
+pub mod case_reference;
+pub mod routing;

@@ -1,0 +1,348 @@
+//! Intake routing, process.md §3: the first rule that matches decides whether a complaint is
+//! refused, and otherwise at which tier its case opens, which team owns it and which case it
+//! is linked to. Only the rules that need no later event live here; the caseworker and TL
+//! route (rule 7's second half) arrives with the process engine.
+
+use chrono::{DateTime, Months, Utc};
+
+use crate::events::ComplaintReceived;
+use crate::vocabulary::{About, RaisedBy, RejectionReason, ResolutionCode, Team, Tier};
+
+/// A complaint may be raised up to this long after the customer's case closed (rule 2).
+pub const TIME_LIMIT_MONTHS: u32 = 14;
+
+/// A Resolution case closed this recently makes a Review possible; a Dissatisfaction case this
+/// recent sends a new complaint on the same issue to Resolution (rules 5 to 7).
+pub const ELIGIBILITY_MONTHS: u32 = 6;
+
+/// What this system knows of the earlier case a complaint names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierCase {
+    /// Its reference.
+    pub reference: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// The team that owns it.
+    pub team: Team,
+    /// When its complaint was received.
+    pub received_at: DateTime<Utc>,
+    /// When it closed, if it has.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// The routing decision for one complaint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Routing {
+    /// Not a complaint, or out of time: no case opens.
+    Reject {
+        /// The reason, as a code.
+        reason: RejectionReason,
+        /// The reason, in words.
+        detail: String,
+    },
+    /// A case opens.
+    Open(Opening),
+}
+
+/// How a case opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    /// Its tier.
+    pub tier: Tier,
+    /// The team that owns it.
+    pub team: Team,
+    /// The earlier case it is linked to, by reference.
+    pub linked_case: Option<String>,
+    /// The Operations Director's office must be told at once (rule 3).
+    pub high_profile: bool,
+    /// An MP is involved (rule 4).
+    pub parliamentary_contact: bool,
+    /// Set when the case closes as soon as it opens (rule 6), with where it goes back to.
+    pub closed_at_once: Option<ClosedAtOnce>,
+    /// The rule that decided, for the timeline.
+    pub rule: &'static str,
+}
+
+/// A case that opens only to be closed (a Review referral that is not eligible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedAtOnce {
+    /// Always `Rejected` at intake.
+    pub resolution_code: ResolutionCode,
+    /// Why, for the team.
+    pub reason: String,
+    /// The team the referral is returned to.
+    pub returned_to: Team,
+}
+
+/// Routes `complaint` by process.md §3, given the earlier case it names (if this system has it).
+pub fn route(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Routing {
+    // Rule 1: a disagreement with an appealable decision is not a complaint.
+    if complaint.about == About::Decision {
+        return Routing::Reject {
+            reason: RejectionReason::AppealableDecision,
+            detail: "a disagreement with a decision that carries review or appeal rights is \
+                     handled as a dispute (mandatory reconsideration), not as a complaint"
+                .into(),
+        };
+    }
+    // Rule 2: out of time, unless an MP, ICE or the PHSO raised it.
+    if let Some(closed_on) = complaint.customer_case_closed_on {
+        let limit = closed_on + Months::new(TIME_LIMIT_MONTHS);
+        if !complaint.raised_by.has_no_time_limit() && complaint.received_at.date_naive() > limit {
+            return Routing::Reject {
+                reason: RejectionReason::OutOfTime,
+                detail: format!(
+                    "raised more than {TIME_LIMIT_MONTHS} months after the case closed on \
+                     {closed_on} (the limit was {limit})"
+                ),
+            };
+        }
+    }
+    // Rule 3 does not choose the tier: it flags the case wherever it opens.
+    let mut opening = tier_for(complaint, earlier);
+    opening.high_profile = complaint.high_profile;
+    Routing::Open(opening)
+}
+
+/// Rules 4 to 8: the tier, team and link.
+fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Opening {
+    let open = |tier, team, rule| Opening {
+        tier,
+        team,
+        linked_case: earlier.map(|e| e.reference.clone()),
+        high_profile: false,
+        parliamentary_contact: false,
+        closed_at_once: None,
+        rule,
+    };
+    let eligibility_start = complaint.received_at - Months::new(ELIGIBILITY_MONTHS);
+
+    // Rule 4: MP correspondence goes to the CRT's specialist MP officers.
+    if complaint.raised_by == RaisedBy::Mp {
+        return Opening {
+            parliamentary_contact: true,
+            ..open(Tier::Resolution, Team::MpSpecialists, "4: MP correspondence")
+        };
+    }
+    // Rule 5: a Resolution case for the same issue closed in the last 6 months → Review.
+    let recent_resolution = earlier.is_some_and(|e| {
+        e.tier == Tier::Resolution && e.closed_at.is_some_and(|closed| closed >= eligibility_start)
+    });
+    if recent_resolution {
+        return open(
+            Tier::Review,
+            Team::ComplaintReviewTeam,
+            "5: Resolution case closed within 6 months",
+        );
+    }
+    // Rule 6: a Review referral without such a case is rejected and returned.
+    if complaint.review_requested {
+        let (reason, returned_to) = match earlier {
+            Some(e) if e.tier == Tier::Resolution && e.closed_at.is_none() => (
+                format!("Resolution case {} is still open", e.reference),
+                e.team,
+            ),
+            Some(e) if e.tier == Tier::Resolution => (
+                format!("Resolution case {} closed more than 6 months ago", e.reference),
+                e.team,
+            ),
+            Some(e) => (
+                format!("{} is not a Resolution case", e.reference),
+                e.team,
+            ),
+            None => (
+                "no Resolution case for this issue closed in the last 6 months".to_owned(),
+                Team::ComplaintResolutionTeam,
+            ),
+        };
+        return Opening {
+            closed_at_once: Some(ClosedAtOnce {
+                resolution_code: ResolutionCode::Rejected,
+                reason,
+                returned_to,
+            }),
+            ..open(
+                Tier::Review,
+                Team::ComplaintReviewTeam,
+                "6: Review referral without a recent Resolution case",
+            )
+        };
+    }
+    // Rule 7: a recent Dissatisfaction on the same issue → Resolution.
+    let recent_dissatisfaction = earlier.is_some_and(|e| {
+        e.tier == Tier::Dissatisfaction && e.received_at >= eligibility_start
+    });
+    if recent_dissatisfaction {
+        return open(
+            Tier::Resolution,
+            Team::ComplaintResolutionTeam,
+            "7: Dissatisfaction on the same issue within 6 months",
+        );
+    }
+    // Rule 8: otherwise, resolve it at the first point of contact.
+    open(
+        Tier::Dissatisfaction,
+        Team::OperationalCaseworkers,
+        "8: first point of contact",
+    )
+}
+
+/// The stage and status a case of `tier` opens in (process.md §4).
+pub fn opening_stage_and_status(tier: Tier) -> (&'static str, &'static str) {
+    match tier {
+        Tier::Dissatisfaction => ("Acknowledge Issue", "In Progress"),
+        Tier::Resolution => ("Acknowledge Complaint", "Pending Assignment"),
+        Tier::Review => ("Acknowledge Issue", "Pending Assignment"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::complaint_received::{Customer, PostalAddress};
+    use crate::vocabulary::{Addressee, Channel, ContactRestriction, Region};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn complaint() -> ComplaintReceived {
+        ComplaintReceived {
+            customer: Customer {
+                reference: "C1".into(),
+                name: "Ada Lovelace".into(),
+                address: PostalAddress {
+                    lines: vec!["1 High Street".into(), "London".into()],
+                    postcode: "SW1A 1AA".into(),
+                },
+                email: None,
+                phone: None,
+                region: Region::EnglandAndWales,
+                contact_restriction: ContactRestriction::None,
+                vulnerable: false,
+            },
+            received_at: at("2026-11-24T10:00:00Z"),
+            channel: Channel::WebForm,
+            raised_by: RaisedBy::Customer,
+            about: About::Service,
+            addressee: Addressee::BusinessInGeneral,
+            categories: vec!["delay".into()],
+            summary: "My payment is late.".into(),
+            high_profile: false,
+            pos: false,
+            review_requested: false,
+            earlier_case: None,
+            customer_case_closed_on: None,
+        }
+    }
+
+    fn earlier(tier: Tier, received: &str, closed: Option<&str>) -> EarlierCase {
+        EarlierCase {
+            reference: "EARLIER-1".into(),
+            tier,
+            team: Team::ComplaintResolutionTeam,
+            received_at: at(received),
+            closed_at: closed.map(at),
+        }
+    }
+
+    fn opening(routing: Routing) -> Opening {
+        match routing {
+            Routing::Open(o) => o,
+            other => panic!("expected a case to open, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_appealable_decision_is_refused_whoever_raises_it() {
+        let mut c = complaint();
+        c.about = About::Decision;
+        c.raised_by = RaisedBy::Mp;
+        assert!(matches!(
+            route(&c, None),
+            Routing::Reject { reason: RejectionReason::AppealableDecision, .. }
+        ));
+    }
+
+    #[test]
+    fn fourteen_months_after_closure_is_the_last_day() {
+        let mut c = complaint();
+        c.customer_case_closed_on = Some("2025-09-24".parse().unwrap());
+        assert!(matches!(route(&c, None), Routing::Open(_)), "2026-11-24 is the last day");
+        c.customer_case_closed_on = Some("2025-09-23".parse().unwrap());
+        assert!(matches!(
+            route(&c, None),
+            Routing::Reject { reason: RejectionReason::OutOfTime, .. }
+        ));
+    }
+
+    #[test]
+    fn mps_ice_and_phso_have_no_time_limit() {
+        for raised_by in [RaisedBy::Mp, RaisedBy::Ice, RaisedBy::Phso] {
+            let mut c = complaint();
+            c.raised_by = raised_by;
+            c.customer_case_closed_on = Some("2010-01-01".parse().unwrap());
+            assert!(matches!(route(&c, None), Routing::Open(_)), "{raised_by}");
+        }
+    }
+
+    #[test]
+    fn mp_correspondence_goes_to_the_mp_specialists_at_tier_1() {
+        let mut c = complaint();
+        c.raised_by = RaisedBy::Mp;
+        let o = opening(route(&c, None));
+        assert_eq!((o.tier, o.team), (Tier::Resolution, Team::MpSpecialists));
+        assert!(o.parliamentary_contact);
+    }
+
+    #[test]
+    fn high_profile_flags_the_case_at_its_own_tier() {
+        let mut c = complaint();
+        c.high_profile = true;
+        let o = opening(route(&c, None));
+        assert_eq!(o.tier, Tier::Dissatisfaction);
+        assert!(o.high_profile);
+    }
+
+    #[test]
+    fn a_resolution_case_closed_within_six_months_leads_to_review() {
+        let c = complaint();
+        let e = earlier(Tier::Resolution, "2026-03-01T09:00:00Z", Some("2026-05-25T09:00:00Z"));
+        let o = opening(route(&c, Some(&e)));
+        assert_eq!((o.tier, o.team), (Tier::Review, Team::ComplaintReviewTeam));
+        assert_eq!(o.linked_case.as_deref(), Some("EARLIER-1"));
+        assert_eq!(o.closed_at_once, None);
+    }
+
+    #[test]
+    fn a_review_referral_without_a_recent_resolution_case_is_rejected_and_returned() {
+        let mut c = complaint();
+        c.review_requested = true;
+        let stale = earlier(Tier::Resolution, "2025-01-01T09:00:00Z", Some("2026-05-23T09:00:00Z"));
+        let open_case = earlier(Tier::Resolution, "2026-11-01T09:00:00Z", None);
+        for e in [Some(&stale), Some(&open_case), None] {
+            let o = opening(route(&c, e));
+            assert_eq!(o.tier, Tier::Review);
+            let closed = o.closed_at_once.expect("closed at once");
+            assert_eq!(closed.resolution_code, ResolutionCode::Rejected);
+            assert_eq!(closed.returned_to, Team::ComplaintResolutionTeam);
+        }
+    }
+
+    #[test]
+    fn a_recent_dissatisfaction_leads_to_resolution() {
+        let c = complaint();
+        let recent = earlier(Tier::Dissatisfaction, "2026-06-01T09:00:00Z", None);
+        let o = opening(route(&c, Some(&recent)));
+        assert_eq!((o.tier, o.team), (Tier::Resolution, Team::ComplaintResolutionTeam));
+        let old = earlier(Tier::Dissatisfaction, "2026-01-01T09:00:00Z", None);
+        assert_eq!(opening(route(&c, Some(&old))).tier, Tier::Dissatisfaction);
+    }
+
+    #[test]
+    fn otherwise_the_first_point_of_contact_resolves_it() {
+        let o = opening(route(&complaint(), None));
+        assert_eq!((o.tier, o.team), (Tier::Dissatisfaction, Team::OperationalCaseworkers));
+        assert_eq!(opening_stage_and_status(o.tier), ("Acknowledge Issue", "In Progress"));
+    }
+}

@@ -1,0 +1,64 @@
+//! Starts the chosen workers of one process as tasks and stops them together: `complaints run`
+//! uses it, and so do the tests and the benchmark, so they run exactly what production runs.
+
+use std::sync::Arc;
+
+use clap::ValueEnum;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::broker::consumer;
+use crate::workers::{intake::Intake, outbox_relay};
+
+/// A kind of worker a process can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WorkerKind {
+    /// Consumes `complaint.received`, opens cases.
+    Intake,
+    /// Publishes the outbox.
+    OutboxRelay,
+    /// The HTTP server.
+    Http,
+}
+
+/// Spawns `kinds` on `tasks`; the HTTP server, if chosen, serves on `http`.
+pub fn start(
+    app: &App,
+    kinds: &[WorkerKind],
+    http: Option<TcpListener>,
+    shutdown: &CancellationToken,
+) -> JoinSet<anyhow::Result<()>> {
+    let mut tasks = JoinSet::new();
+    let mut http = http;
+    for kind in kinds {
+        let (app, shutdown) = (app.clone(), shutdown.clone());
+        match kind {
+            WorkerKind::Intake => {
+                tasks.spawn(async move {
+                    consumer::run(Arc::new(Intake), app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::OutboxRelay => {
+                tasks.spawn(async move {
+                    outbox_relay::run(app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Http => {
+                let listener = http.take();
+                tasks.spawn(async move {
+                    let listener = match listener {
+                        Some(l) => l,
+                        None => TcpListener::bind(app.config.http.listen).await?,
+                    };
+                    crate::http::serve(listener, app, shutdown).await?;
+                    Ok(())
+                });
+            }
+        }
+    }
+    tasks
+}

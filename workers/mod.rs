@@ -1,0 +1,52 @@
+//! The workers. Each consuming worker is one file with the same small shape: the queue it
+//! reads ([`Worker::NAME`]), the event types bound to it ([`Worker::EVENT_TYPES`]), the payload
+//! type it reads, and `apply`, which changes the database inside the transaction the consumer
+//! loop opens. Adding a worker is adding a file and a line to [`QUEUES`] and to `run`.
+//!
+//! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
+//! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
+
+pub mod intake;
+pub mod outbox_relay;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use serde::de::DeserializeOwned;
+
+use crate::broker::topology::QueueSpec;
+use crate::events::CloudEvent;
+
+/// A worker that consumes one queue.
+pub trait Worker: Send + Sync + 'static {
+    /// The worker kind: its queue is `complaints.<NAME>`, its inbox rows carry this name.
+    const NAME: &'static str;
+    /// The event types (routing keys) bound to its queue.
+    const EVENT_TYPES: &'static [&'static str];
+    /// The payload it reads; a message whose payload does not parse and validate as this is
+    /// dead-lettered before `apply` sees it.
+    type Event: DeserializeOwned + garde::Validate<Context = ()> + Send + Sync + 'static;
+
+    /// Applies events not applied before, in the caller's transaction: every state change,
+    /// timeline entry and outbox event commits together or not at all.
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        events: &'a [&'a CloudEvent<Self::Event>],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = QueryResult<()>> + Send + 'a;
+}
+
+/// The queue of a worker.
+pub const fn queue_spec<W: Worker>() -> QueueSpec {
+    QueueSpec {
+        worker: W::NAME,
+        event_types: W::EVENT_TYPES,
+    }
+}
+
+/// Every worker queue, declared by every process on start.
+pub const QUEUES: &[QueueSpec] = &[queue_spec::<intake::Intake>()];
+
