@@ -30,6 +30,8 @@ pub fn start(
     http: Option<TcpListener>,
     shutdown: &CancellationToken,
 ) -> JoinSet<anyhow::Result<()>> {
+    // The recorder must exist before the first counter is touched, or those counts are lost.
+    crate::telemetry::metrics();
     let mut tasks = JoinSet::new();
     let mut http = http;
     for kind in kinds {

@@ -71,8 +71,11 @@ where
         event_type: event_type.clone(),
         problems,
     };
-    let data: T = serde_path_to_error::deserialize(envelope.data)
-        .map_err(|e| violation(vec![format!("data.{}: {}", e.path(), e.inner())]))?;
+    let data: T = serde_path_to_error::deserialize(envelope.data).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." { "data".to_owned() } else { format!("data.{path}") };
+        violation(vec![format!("{at}: {}", e.inner())])
+    })?;
     data.validate().map_err(|report| {
         violation(
             report

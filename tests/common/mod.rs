@@ -1,0 +1,350 @@
+//! What every integration test stands on: a scratch database, a scratch broker namespace, the
+//! real workers started in-process exactly as `complaints run` starts them, an observer queue
+//! that sees the events the system emits, and waiting for a condition with a deadline.
+//!
+//! Each test's database and namespace are removed when its [`TestEnv`] is stopped or dropped,
+//! so tests run in parallel and leave nothing behind.
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use complaints::app::App;
+use complaints::broker::topology::long_string;
+use complaints::clock::SystemClock;
+use complaints::config::{Config, DEFAULT_TOML};
+use complaints::db::scratch::ScratchDatabase;
+use complaints::events::CloudEvent;
+use complaints::supervisor::{self, WorkerKind};
+use complaints::workers::QUEUES;
+use complaints::db::cases::CaseRecord;
+use complaints::db::schema::cases;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueBindOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Connection, Consumer};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// How long any condition may take before a test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// The sample complaint of the README and `complaints up`.
+pub const SAMPLE: &str = include_str!("../../schema/examples/complaint.received.json");
+
+/// A running system under test.
+pub struct TestEnv {
+    /// The shared dependencies the workers run with.
+    pub app: App,
+    /// Where the HTTP server listens, when it runs.
+    pub http: Option<SocketAddr>,
+    scratch: Option<ScratchDatabase>,
+    observers: Vec<String>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+/// The configuration a test runs with: the defaults, the environment, then its own database
+/// and namespace, and short waits.
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = Config::from_layers(
+        Figment::from(Toml::string(DEFAULT_TOML)),
+        Env::prefixed("COMPLAINTS__").split("__"),
+    )
+    .expect("the default configuration loads");
+    config.database.url = database_url.to_owned();
+    config.amqp.namespace = format!("test-{}", Uuid::new_v4().simple());
+    config.relay.poll_interval_ms = 200;
+    config.amqp.delivery_limit = 3;
+    config
+}
+
+impl TestEnv {
+    /// Starts `kinds` over a fresh database and namespace.
+    pub async fn start(kinds: &[WorkerKind]) -> Self {
+        let base = test_config("postgres://postgres@127.0.0.1:5432/postgres");
+        let scratch = ScratchDatabase::create(&base.database_url(), "complaints_test")
+            .await
+            .expect("PostgreSQL is running (scripts/services starts it)");
+        let mut config = base;
+        config.database.url = scratch.url.clone();
+        let app = App::new(config, Arc::new(SystemClock)).expect("app");
+        app.prepare().await.expect("RabbitMQ is running (scripts/services starts it)");
+        let shutdown = CancellationToken::new();
+        let (listener, http) = if kinds.contains(&WorkerKind::Http) {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+            let addr = listener.local_addr().expect("bound");
+            (Some(listener), Some(addr))
+        } else {
+            (None, None)
+        };
+        let tasks = supervisor::start(&app, kinds, listener, &shutdown);
+        Self {
+            app,
+            http,
+            scratch: Some(scratch),
+            observers: Vec::new(),
+            shutdown,
+            tasks,
+        }
+    }
+
+    /// A database connection.
+    pub async fn conn(&self) -> diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> {
+        self.app.pool.get().await.expect("a database connection")
+    }
+
+    /// The base URL of the HTTP server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.http.expect("the HTTP server runs"))
+    }
+
+    /// Publishes raw bytes to `complaints.events` with `routing_key`, waiting for the confirm,
+    /// as an intake channel would (no validation on this side).
+    pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
+        let connection = amqp(&self.app).await;
+        let channel = connection.create_channel().await.expect("channel");
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .expect("confirms");
+        channel
+            .basic_publish(
+                self.app.topology.events_exchange().into(),
+                routing_key.into(),
+                BasicPublishOptions::default(),
+                body,
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirm");
+        connection.close(200, "done".into()).await.expect("close");
+    }
+
+    /// Publishes a CloudEvent under its own type as the routing key.
+    pub async fn publish(&self, event: &Value) {
+        let body = serde_json::to_vec(event).expect("JSON");
+        self.publish_raw(event["type"].as_str().expect("a type"), &body)
+            .await;
+    }
+
+    /// An observer of the events the system emits on `complaints.events`; its queue is
+    /// deleted with the environment.
+    pub async fn observe(&mut self, event_types: &[&str]) -> Observer {
+        let observer = Observer::bind(&self.app, event_types).await;
+        self.observers.push(observer.queue.clone());
+        observer
+    }
+
+    /// Stops the workers and removes the database and namespace.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+        let scratch = self.scratch.take().expect("not stopped twice");
+        cleanup(self.app.clone(), scratch, std::mem::take(&mut self.observers)).await;
+    }
+}
+
+impl Drop for TestEnv {
+    /// A test that panicked still cleans up, on a thread of its own since Drop cannot await.
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(scratch) = self.scratch.take() {
+            let app = self.app.clone();
+            let observers = std::mem::take(&mut self.observers);
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Runtime::new()
+                    .expect("runtime")
+                    .block_on(cleanup(app, scratch, observers))
+            })
+            .join();
+        }
+    }
+}
+
+async fn cleanup(app: App, scratch: ScratchDatabase, observers: Vec<String>) {
+    if let Ok(connection) = complaints::broker::connect(&app.config.amqp_url(), "test-cleanup").await {
+        if let Ok(channel) = connection.create_channel().await {
+            for queue in observers {
+                let _ = channel
+                    .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                    .await;
+            }
+            let _ = app.topology.delete(&channel, QUEUES).await;
+        }
+        let _ = connection.close(200, "cleaned".into()).await;
+    }
+    let _ = app.pool.close();
+    let _ = scratch.drop_database().await;
+}
+
+/// A fresh broker connection.
+pub async fn amqp(app: &App) -> Connection {
+    complaints::broker::connect(&app.config.amqp_url(), "test")
+        .await
+        .expect("RabbitMQ is running")
+}
+
+/// A queue of its own bound to the events exchange, read by the test. Durable (quorum), so it
+/// keeps what it saw across a broker restart; deleted by [`Observer::close`].
+pub struct Observer {
+    connection: Connection,
+    queue: String,
+    consumer: Consumer,
+    url: String,
+}
+
+impl Observer {
+    async fn bind(app: &App, event_types: &[&str]) -> Self {
+        let queue = format!("{}.observer.{}", app.topology.events_exchange(), Uuid::new_v4().simple());
+        let connection = amqp(app).await;
+        let channel = connection.create_channel().await.expect("channel");
+        let mut args = FieldTable::default();
+        args.insert("x-queue-type".into(), long_string("quorum"));
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..Default::default()
+                },
+                args,
+            )
+            .await
+            .expect("observer queue");
+        for event_type in event_types {
+            channel
+                .queue_bind(
+                    queue.as_str().into(),
+                    app.topology.events_exchange().into(),
+                    (*event_type).into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .expect("bind");
+        }
+        let consumer = consume(&channel, &queue).await;
+        Self {
+            connection,
+            queue,
+            consumer,
+            url: app.config.amqp_url(),
+        }
+    }
+
+    /// The next event seen, or a panic at the deadline.
+    pub async fn next(&mut self) -> CloudEvent<Value> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.consumer.next()).await {
+                Ok(Some(Ok(delivery))) => {
+                    return serde_json::from_slice(&delivery.data).expect("a CloudEvent")
+                }
+                Ok(_) => self.reconnect().await,
+                Err(_) => panic!("no event on {} within {DEADLINE:?}", self.queue),
+            }
+        }
+    }
+
+    /// The next `n` events.
+    pub async fn take(&mut self, n: usize) -> Vec<CloudEvent<Value>> {
+        let mut events = Vec::with_capacity(n);
+        for _ in 0..n {
+            events.push(self.next().await);
+        }
+        events
+    }
+
+    /// After a broker restart the consumer ends; the durable queue kept what it had.
+    async fn reconnect(&mut self) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Ok(connection) = complaints::broker::connect(&self.url, "test-observer").await {
+                if let Ok(channel) = connection.create_channel().await {
+                    self.consumer = consume(&channel, &self.queue).await;
+                    self.connection = connection;
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "the broker did not come back");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+async fn consume(channel: &lapin::Channel, queue: &str) -> Consumer {
+    channel
+        .basic_consume(
+            queue.into(),
+            "".into(),
+            BasicConsumeOptions {
+                no_ack: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("consume")
+}
+
+/// Waits until `probe` gives `Some`, checking every 25 ms; panics at the deadline with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The sample complaint with a fresh event id and `customer` as the customer's reference.
+pub fn complaint(customer: &str) -> Value {
+    let mut event: Value = serde_json::from_str(SAMPLE).expect("the sample is JSON");
+    event["id"] = Value::String(Uuid::now_v7().to_string());
+    event["data"]["customer"]["reference"] = Value::String(customer.to_owned());
+    event
+}
+
+/// The case a `complaint.received` event opened, once it exists.
+pub async fn case_opened_by(env: &TestEnv, event_id: &str) -> CaseRecord {
+    let event_id: Uuid = event_id.parse().expect("a uuid");
+    wait_for("the case to be committed", || async {
+        let mut conn = env.conn().await;
+        cases::table
+            .filter(cases::source_event_id.eq(event_id))
+            .select(CaseRecord::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .expect("query")
+    })
+    .await
+}
+
+/// How many cases exist.
+pub async fn case_count(env: &TestEnv) -> i64 {
+    let mut conn = env.conn().await;
+    cases::table.count().get_result(&mut conn).await.expect("count")
+}
