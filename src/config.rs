@@ -125,8 +125,15 @@ pub enum LogFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A value of the wrong type, an unknown key, a missing key.
-    #[error("configuration: {0}")]
-    Invalid(#[from] Box<figment::Error>),
+    #[error("configuration: `{key}`: {problem} (from {source_name})")]
+    Invalid {
+        /// The key, dotted (`amqp.prefetch`).
+        key: String,
+        /// What is wrong.
+        problem: String,
+        /// The file or environment it came from.
+        source_name: String,
+    },
     /// A secret found in a file.
     #[error("configuration: `{key}` is a secret and is read from the environment only (set {env}); remove it from {source_name}")]
     SecretInFile {
@@ -163,7 +170,7 @@ impl Config {
             }
             files = files.merge(Toml::file_exact(path));
         }
-        Self::from_layers(files, Env::prefixed("COMPLAINTS__").split("__"))
+        Self::from_layers(files, env_layer())
     }
 
     /// Builds a configuration from file layers and an environment layer, refusing secrets in
@@ -182,7 +189,15 @@ impl Config {
                 });
             }
         }
-        let config: Config = files.merge(env).extract().map_err(Box::new)?;
+        let config: Config = files.merge(env).extract().map_err(|e| ConfigError::Invalid {
+            key: e.path.join(".").to_ascii_lowercase(),
+            problem: e.kind.to_string(),
+            source_name: e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_else(|| "the configuration".into()),
+        })?;
         config.check()?;
         Ok(config)
     }
@@ -228,6 +243,14 @@ impl Config {
     pub fn amqp_url(&self) -> String {
         with_password(&self.amqp.url, self.amqp.password.as_deref())
     }
+}
+
+/// The `COMPLAINTS__SECTION__KEY` environment variables, with keys in lower case so that an
+/// error names `amqp.prefetch` just as the file does.
+pub fn env_layer() -> Env {
+    Env::prefixed("COMPLAINTS__")
+        .split("__")
+        .map(|key| key.as_str().to_ascii_lowercase().into())
 }
 
 /// Puts `password` into the user-info part of `url` (`scheme://user@host` → `scheme://user:pw@host`).

@@ -23,7 +23,7 @@ use complaints::db::cases::CaseRecord;
 use complaints::db::schema::cases;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 use figment::Figment;
 use futures_util::StreamExt;
 use lapin::options::{
@@ -62,7 +62,7 @@ pub struct TestEnv {
 pub fn test_config(database_url: &str) -> Config {
     let mut config = Config::from_layers(
         Figment::from(Toml::string(DEFAULT_TOML)),
-        Env::prefixed("COMPLAINTS__").split("__"),
+        complaints::config::env_layer(),
     )
     .expect("the default configuration loads");
     config.database.url = database_url.to_owned();
@@ -347,4 +347,58 @@ pub async fn case_opened_by(env: &TestEnv, event_id: &str) -> CaseRecord {
 pub async fn case_count(env: &TestEnv) -> i64 {
     let mut conn = env.conn().await;
     cases::table.count().get_result(&mut conn).await.expect("count")
+}
+
+/// A message read off a dead-letter queue.
+#[derive(Debug)]
+pub struct DeadLetter {
+    /// The body, unchanged.
+    pub body: Vec<u8>,
+    /// The `x-complaints-reason` header, when the worker dead-lettered it.
+    pub reason: Option<String>,
+    /// The `x-complaints-reason-kind` header.
+    pub reason_kind: Option<String>,
+    /// The broker's own reason (`delivery_limit`, …), when the broker dead-lettered it.
+    pub death_reason: Option<String>,
+}
+
+/// The next `n` messages of the intake queue's dead-letter queue.
+pub async fn dead_letters(env: &TestEnv, n: usize) -> Vec<DeadLetter> {
+    let connection = amqp(&env.app).await;
+    let channel = connection.create_channel().await.expect("channel");
+    let queue = env.app.topology.dead_letter_queue("intake");
+    let mut consumer = consume(&channel, &queue).await;
+    let deadline = Instant::now() + DEADLINE;
+    let mut found = Vec::with_capacity(n);
+    while found.len() < n {
+        let delivery = match tokio::time::timeout_at(deadline, consumer.next()).await {
+            Ok(Some(Ok(d))) => d,
+            other => panic!("{} of {n} dead letters within {DEADLINE:?}: {other:?}", found.len()),
+        };
+        let headers = delivery.properties.headers().clone().unwrap_or_default();
+        let text = |key: &str| match headers.inner().get(key) {
+            Some(lapin::types::AMQPValue::LongString(s)) => Some(s.to_string()),
+            _ => None,
+        };
+        let death_reason = match headers.inner().get("x-death") {
+            Some(lapin::types::AMQPValue::FieldArray(deaths)) => {
+                deaths.as_slice().first().and_then(|d| match d {
+                    lapin::types::AMQPValue::FieldTable(t) => match t.inner().get("reason") {
+                        Some(lapin::types::AMQPValue::LongString(s)) => Some(s.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        found.push(DeadLetter {
+            body: delivery.data.clone(),
+            reason: text("x-complaints-reason"),
+            reason_kind: text("x-complaints-reason-kind"),
+            death_reason,
+        });
+    }
+    connection.close(200, "read".into()).await.expect("close");
+    found
 }

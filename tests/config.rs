@@ -1,0 +1,80 @@
+//! Configuration: defaults that work, environment overrides, and a bad value or a secret in a
+//! file stopping the start with a message that names the key.
+
+use complaints::config::Config;
+use figment::Jail;
+
+#[test]
+fn the_defaults_load_and_the_environment_overrides_them() {
+    Jail::expect_with(|jail| {
+        let config = Config::load().expect("defaults");
+        assert_eq!(config.amqp.prefetch, 512);
+        jail.set_env("COMPLAINTS__AMQP__PREFETCH", "64");
+        jail.set_env("COMPLAINTS__INTAKE__BATCH_SIZE", "32");
+        jail.set_env("COMPLAINTS__DATABASE__PASSWORD", "s3cret");
+        let config = Config::load().expect("overridden");
+        assert_eq!(config.amqp.prefetch, 64);
+        assert_eq!(config.intake.batch_size, 32);
+        assert_eq!(config.database_url(), "postgres://postgres:s3cret@127.0.0.1:5432/complaints");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    Jail::expect_with(|jail| {
+        jail.set_env("COMPLAINTS__AMQP__PREFETCH", "lots");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("amqp.prefetch"), "{error}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("COMPLAINTS__INTAKE__BATCH_SIZE", "100000");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("intake.batch_size"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_environment_file_is_merged_and_unknown_keys_are_refused() {
+    Jail::expect_with(|jail| {
+        jail.create_dir("config")?;
+        jail.create_file("config/staging.toml", "[http]\nlisten = \"0.0.0.0:9000\"\n")?;
+        jail.set_env("COMPLAINTS_ENV", "staging");
+        assert_eq!(Config::load().expect("merged").http.listen.port(), 9000);
+        jail.create_file("config/staging.toml", "[amqp]\ncolour = \"blue\"\n")?;
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("colour"), "{error}");
+        jail.set_env("COMPLAINTS_ENV", "nowhere");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("config/nowhere.toml"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_secret_in_a_file_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.create_dir("config")?;
+        jail.create_file("config/prod.toml", "[database]\npassword = \"hunter2\"\n")?;
+        jail.set_env("COMPLAINTS_ENV", "prod");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("database.password"), "{error}");
+        assert!(error.contains("COMPLAINTS__DATABASE__PASSWORD"), "{error}");
+        assert!(!error.contains("hunter2"), "the secret itself is never echoed");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_binary_stops_at_start_naming_the_bad_key() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+        .arg("status")
+        .env("COMPLAINTS__AMQP__DELIVERY_LIMIT", "-3")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("amqp.delivery_limit"), "{stderr}");
+}

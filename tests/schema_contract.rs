@@ -1,0 +1,49 @@
+//! The wire contract: the JSON Schemas checked in under `schema/` are exactly what the event
+//! types generate, and the example event there is accepted.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use complaints::events::incoming::check_accepted;
+use complaints::events::{render_schema, schema_files};
+
+#[test]
+fn checked_in_schemas_match_the_event_types() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
+    let generated = schema_files();
+    for (name, schema) in &generated {
+        let on_disk = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|_| panic!("schema/{name} is missing: run `complaints schema --write`"));
+        assert!(
+            on_disk == render_schema(schema),
+            "schema/{name} differs from the event type: run `complaints schema --write`"
+        );
+    }
+    let expected: BTreeSet<String> = generated.into_iter().map(|(name, _)| name).collect();
+    let present: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".schema.json"))
+        .collect();
+    assert_eq!(present, expected, "no stale schema files");
+}
+
+#[test]
+fn the_example_complaint_is_accepted() {
+    let example = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/examples/complaint.received.json")).unwrap();
+    let envelope = check_accepted(&example).expect("the example meets its schema");
+    assert_eq!(envelope.event_type, "complaint.received");
+}
+
+#[test]
+fn every_event_schema_names_its_type_and_forbids_unknown_fields() {
+    for (name, schema) in schema_files() {
+        if name == "cloudevent.schema.json" {
+            continue;
+        }
+        let event_type = name.trim_end_matches(".schema.json");
+        assert_eq!(schema["properties"]["type"]["const"], event_type, "{name}");
+        assert_eq!(schema["additionalProperties"], false, "{name}");
+        assert!(schema["required"].as_array().unwrap().iter().any(|r| r == "data"), "{name}");
+    }
+}
