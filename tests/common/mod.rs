@@ -303,13 +303,22 @@ async fn consume(channel: &lapin::Channel, queue: &str) -> Consumer {
         .expect("consume")
 }
 
-/// Waits until `probe` gives `Some`, checking every 25 ms; panics at the deadline with `what`.
-pub async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
+/// Waits until `probe` gives `Some`, checking every 25 ms; panics at [`DEADLINE`] with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + DEADLINE;
+    wait_for_within(what, DEADLINE, probe).await
+}
+
+/// Waits until `probe` gives `Some`, checking every 25 ms; panics after `limit` with `what`.
+pub async fn wait_for_within<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
     loop {
         if let Some(found) = probe().await {
             return found;
