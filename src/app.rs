@@ -79,7 +79,8 @@ impl App {
 
     /// Declares the exchanges and every worker queue (idempotent).
     pub async fn declare_topology(&self) -> anyhow::Result<()> {
-        let connection = crate::broker::connect(&self.config.amqp_url(), "complaints-topology").await?;
+        let connection =
+            crate::broker::connect(&self.config.amqp_url(), "complaints-topology").await?;
         let channel = connection.create_channel().await?;
         self.topology.declare(&channel, QUEUES).await?;
         connection.close(200, "topology declared".into()).await?;

@@ -35,6 +35,9 @@ mod tests {
     fn doubles_up_to_the_cap() {
         let mut b = Backoff::default();
         let waits: Vec<_> = (0..10).map(|_| b.next_wait().as_millis()).collect();
-        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000, 10000]);
+        assert_eq!(
+            waits,
+            [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000, 10000]
+        );
     }
 }

@@ -189,15 +189,18 @@ impl Config {
                 });
             }
         }
-        let config: Config = files.merge(env).extract().map_err(|e| ConfigError::Invalid {
-            key: e.path.join(".").to_ascii_lowercase(),
-            problem: e.kind.to_string(),
-            source_name: e
-                .metadata
-                .as_ref()
-                .map(|m| m.name.to_string())
-                .unwrap_or_else(|| "the configuration".into()),
-        })?;
+        let config: Config = files
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Invalid {
+                key: e.path.join(".").to_ascii_lowercase(),
+                problem: e.kind.to_string(),
+                source_name: e
+                    .metadata
+                    .as_ref()
+                    .map(|m| m.name.to_string())
+                    .unwrap_or_else(|| "the configuration".into()),
+            })?;
         config.check()?;
         Ok(config)
     }
@@ -210,8 +213,13 @@ impl Config {
                 problem: problem.into(),
             })
         };
-        if !self.database.url.starts_with("postgres://") && !self.database.url.starts_with("postgresql://") {
-            return bad("database.url", "must start with postgres:// or postgresql://");
+        if !self.database.url.starts_with("postgres://")
+            && !self.database.url.starts_with("postgresql://")
+        {
+            return bad(
+                "database.url",
+                "must start with postgres:// or postgresql://",
+            );
         }
         if !self.amqp.url.starts_with("amqp://") && !self.amqp.url.starts_with("amqps://") {
             return bad("amqp.url", "must start with amqp:// or amqps://");
@@ -282,6 +290,9 @@ mod tests {
             with_password("amqp://guest:guest@h/%2f", Some("x")),
             "amqp://guest:x@h/%2f"
         );
-        assert_eq!(with_password("postgres://app@db/c", None), "postgres://app@db/c");
+        assert_eq!(
+            with_password("postgres://app@db/c", None),
+            "postgres://app@db/c"
+        );
     }
 }

@@ -7,9 +7,9 @@
 //! publisher confirms. See README.md for the shape of the whole.
 
 pub mod app;
-pub mod cli;
 pub mod backoff;
 pub mod broker;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;

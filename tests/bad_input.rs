@@ -24,32 +24,68 @@ async fn each_kind_of_unreadable_message_is_dead_lettered_with_its_reason() {
 
     env.publish_raw("complaint.received", &not_json).await;
     env.publish_raw("complaint.received", &not_cloudevent).await;
-    env.publish_raw("complaint.received", &serde_json::to_vec(&unknown).unwrap()).await;
-    env.publish_raw("complaint.received", &serde_json::to_vec(&bad_postcode).unwrap()).await;
-    env.publish_raw("complaint.received", &serde_json::to_vec(&unknown_field).unwrap()).await;
+    env.publish_raw("complaint.received", &serde_json::to_vec(&unknown).unwrap())
+        .await;
+    env.publish_raw(
+        "complaint.received",
+        &serde_json::to_vec(&bad_postcode).unwrap(),
+    )
+    .await;
+    env.publish_raw(
+        "complaint.received",
+        &serde_json::to_vec(&unknown_field).unwrap(),
+    )
+    .await;
     let good = complaint("CUST-GOOD");
     env.publish(&good).await;
 
     case_opened_by(&env, good["id"].as_str().unwrap()).await;
     let letters = dead_letters(&env, 5).await;
-    let kinds: Vec<_> = letters.iter().map(|d| d.reason_kind.clone().unwrap()).collect();
+    let kinds: Vec<_> = letters
+        .iter()
+        .map(|d| d.reason_kind.clone().unwrap())
+        .collect();
     assert_eq!(
         kinds,
-        ["not_json", "not_cloudevent", "unknown_type", "schema_violation", "schema_violation"]
+        [
+            "not_json",
+            "not_cloudevent",
+            "unknown_type",
+            "schema_violation",
+            "schema_violation"
+        ]
     );
     assert_eq!(letters[0].body, not_json, "the body is kept unchanged");
-    assert!(letters[2].reason.as_deref().unwrap().contains("complaint.misfiled"));
+    assert!(letters[2]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("complaint.misfiled"));
     let postcode = letters[3].reason.as_deref().unwrap();
-    assert!(postcode.contains("data.customer.address.postcode"), "{postcode}");
+    assert!(
+        postcode.contains("data.customer.address.postcode"),
+        "{postcode}"
+    );
     let extra = letters[4].reason.as_deref().unwrap();
     assert!(extra.contains("shoe_size"), "{extra}");
-    assert_eq!(case_count(&env).await, 1, "only the good complaint opened a case");
+    assert_eq!(
+        case_count(&env).await,
+        1,
+        "only the good complaint opened a case"
+    );
 
     let metrics = complaints::telemetry::metrics().render();
-    for kind in ["not_json", "not_cloudevent", "unknown_type", "schema_violation"] {
+    for kind in [
+        "not_json",
+        "not_cloudevent",
+        "unknown_type",
+        "schema_violation",
+    ] {
         assert!(
-            metrics.lines().any(|l| l.starts_with("complaints_messages_dead_lettered_total")
-                && l.contains(&format!("reason=\"{kind}\""))),
+            metrics
+                .lines()
+                .any(|l| l.starts_with("complaints_messages_dead_lettered_total")
+                    && l.contains(&format!("reason=\"{kind}\""))),
             "{kind} counted in:\n{metrics}"
         );
     }
@@ -86,8 +122,14 @@ async fn a_message_that_keeps_failing_is_dead_lettered_by_the_delivery_limit() {
     assert_eq!(letters[0].death_reason.as_deref(), Some("delivery_limit"));
     let body: serde_json::Value = serde_json::from_slice(&letters[0].body).unwrap();
     assert_eq!(body["id"], poison["id"]);
-    wait_for("only the good case", || async { (case_count(&env).await == 1).then_some(()) }).await;
+    wait_for("only the good case", || async {
+        (case_count(&env).await == 1).then_some(())
+    })
+    .await;
     let metrics = complaints::telemetry::metrics().render();
-    assert!(metrics.contains("complaints_messages_failed_total"), "{metrics}");
+    assert!(
+        metrics.contains("complaints_messages_failed_total"),
+        "{metrics}"
+    );
     env.stop().await;
 }

@@ -81,13 +81,20 @@ async fn a_broker_restart_during_intake_loses_nothing() {
     })
     .await;
     let comes_back = BrokerComesBack;
-    tokio::task::spawn_blocking(|| rabbitmqctl(&["stop_app"])).await.unwrap();
+    tokio::task::spawn_blocking(|| rabbitmqctl(&["stop_app"]))
+        .await
+        .unwrap();
     let cases_while_down = case_count(&env).await;
     drop(comes_back);
-    tokio::task::spawn_blocking(|| rabbitmqctl(&["await_startup"])).await.unwrap();
+    tokio::task::spawn_blocking(|| rabbitmqctl(&["await_startup"]))
+        .await
+        .unwrap();
 
     let retries = publishing.await.unwrap();
-    assert!(cases_while_down < COMPLAINTS as i64, "the restart happened during intake");
+    assert!(
+        cases_while_down < COMPLAINTS as i64,
+        "the restart happened during intake"
+    );
     assert!(retries > 0, "the publisher saw the broker go away");
 
     wait_for_within("every complaint's case", RECOVERY, || async {

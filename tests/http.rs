@@ -20,18 +20,38 @@ async fn health_readiness_and_metrics() {
     assert_eq!(health.status(), 200);
     let ready = http.get(env.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert_eq!(ready.json::<Value>().await.unwrap(), json!({ "database": "ok", "broker": "ok" }));
+    assert_eq!(
+        ready.json::<Value>().await.unwrap(),
+        json!({ "database": "ok", "broker": "ok" })
+    );
 
     let intake = env.app.topology.queue("intake");
     let dead = env.app.topology.dead_letter_queue("intake");
     let metrics = common::wait_for("the intake consumer in /metrics", || async {
-        let text = http.get(env.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        text.contains(&format!("complaints_queue_consumers{{queue=\"{intake}\"}} 1"))
-            .then_some(text)
+        let text = http
+            .get(env.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.contains(&format!(
+            "complaints_queue_consumers{{queue=\"{intake}\"}} 1"
+        ))
+        .then_some(text)
     })
     .await;
-    assert!(metrics.contains(&format!("complaints_queue_messages{{queue=\"{intake}\"}} 0")), "{metrics}");
-    assert!(metrics.contains(&format!("complaints_queue_messages{{queue=\"{dead}\"}} 0")), "{metrics}");
+    assert!(
+        metrics.contains(&format!(
+            "complaints_queue_messages{{queue=\"{intake}\"}} 0"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!("complaints_queue_messages{{queue=\"{dead}\"}} 0")),
+        "{metrics}"
+    );
     assert!(metrics.contains("complaints_outbox_pending 0"), "{metrics}");
     env.stop().await;
 }
@@ -44,7 +64,10 @@ async fn bad_events_are_refused_with_their_reasons_and_nothing_is_published() {
         let request = http.post(env.url("/v1/events")).body(body);
         async move {
             let response = request.send().await.unwrap();
-            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.unwrap(),
+            )
         }
     };
 
@@ -52,12 +75,19 @@ async fn bad_events_are_refused_with_their_reasons_and_nothing_is_published() {
     assert_eq!((status, body["error"].as_str()), (400, Some("not_json")));
 
     let (status, body) = post(serde_json::to_vec(&json!({ "id": 1 })).unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("not_cloudevent")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("not_cloudevent"))
+    );
 
     let mut unknown = complaint("C");
     unknown["type"] = json!("case.opened");
     let (status, body) = post(serde_json::to_vec(&unknown).unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("unknown_type")), "only intake types are accepted from outside");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unknown_type")),
+        "only intake types are accepted from outside"
+    );
 
     let mut bad = complaint("C");
     bad["data"]["categories"] = json!([]);
@@ -65,9 +95,20 @@ async fn bad_events_are_refused_with_their_reasons_and_nothing_is_published() {
     let (status, body) = post(serde_json::to_vec(&bad).unwrap()).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "schema_violation");
-    let reasons: Vec<&str> = body["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
-    assert!(reasons.iter().any(|r| r.starts_with("data.categories")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.starts_with("data.customer.email")), "{reasons:?}");
+    let reasons: Vec<&str> = body["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("data.categories")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.starts_with("data.customer.email")),
+        "{reasons:?}"
+    );
 
     assert_eq!(common::case_count(&env).await, 0);
     env.stop().await;
@@ -84,14 +125,21 @@ async fn not_ready_while_the_broker_is_unreachable() {
     let server = tokio::spawn(complaints::http::serve(listener, app, shutdown.clone()));
     let ready = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 503);
-    assert_eq!(ready.json::<Value>().await.unwrap(), json!({ "database": "ok", "broker": "unreachable" }));
+    assert_eq!(
+        ready.json::<Value>().await.unwrap(),
+        json!({ "database": "ok", "broker": "unreachable" })
+    );
     let accepted = reqwest::Client::new()
         .post(format!("http://{addr}/v1/events"))
         .json(&complaint("C"))
         .send()
         .await
         .unwrap();
-    assert_eq!(accepted.status(), 503, "never 202 without the broker's confirm");
+    assert_eq!(
+        accepted.status(),
+        503,
+        "never 202 without the broker's confirm"
+    );
     shutdown.cancel();
     server.await.unwrap().unwrap();
 }

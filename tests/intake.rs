@@ -36,7 +36,10 @@ async fn a_complaint_published_over_amqp_opens_a_case_and_announces_it() {
     assert_eq!(opened.data["complaint_event_id"], event["id"]);
 
     let mut conn = env.conn().await;
-    let view = find_by_reference(&mut conn, &case.reference).await.unwrap().unwrap();
+    let view = find_by_reference(&mut conn, &case.reference)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(view.customer.name, "Ms Jane Example");
     assert_eq!(view.customer.postcode, "SG11 2AA");
     let entries: Vec<&str> = view.timeline.iter().map(|e| e.entry.as_str()).collect();
@@ -52,11 +55,21 @@ async fn a_complaint_published_over_amqp_opens_a_case_and_announces_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_complaint_posted_over_http_opens_a_case_readable_over_http() {
-    let mut env = TestEnv::start(&[WorkerKind::Intake, WorkerKind::OutboxRelay, WorkerKind::Http]).await;
+    let mut env = TestEnv::start(&[
+        WorkerKind::Intake,
+        WorkerKind::OutboxRelay,
+        WorkerKind::Http,
+    ])
+    .await;
     let mut observer = env.observe(&["case.opened"]).await;
     let http = reqwest::Client::new();
     let event = complaint("CUST-HTTP-1");
-    let accepted = http.post(env.url("/v1/events")).json(&event).send().await.unwrap();
+    let accepted = http
+        .post(env.url("/v1/events"))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(accepted.status(), 202);
     let body: serde_json::Value = accepted.json().await.unwrap();
     assert_eq!(body["id"], event["id"]);
@@ -76,7 +89,11 @@ async fn a_complaint_posted_over_http_opens_a_case_readable_over_http() {
     assert_eq!(view["customer"]["reference"], "CUST-HTTP-1");
     assert_eq!(view["timeline"].as_array().unwrap().len(), 2);
 
-    let missing = http.get(env.url("/v1/cases/DIS-1999-000000")).send().await.unwrap();
+    let missing = http
+        .get(env.url("/v1/cases/DIS-1999-000000"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     env.stop().await;
 }
@@ -94,7 +111,11 @@ async fn the_same_complaint_delivered_twice_opens_one_case() {
     env.publish(&marker).await;
     case_opened_by(&env, marker["id"].as_str().unwrap()).await;
 
-    assert_eq!(case_count(&env).await, 2, "one case for the complaint, one for the marker");
+    assert_eq!(
+        case_count(&env).await,
+        2,
+        "one case for the complaint, one for the marker"
+    );
     let mut conn = env.conn().await;
     let same: i64 = cases::table
         .filter(cases::source_event_id.eq(first_id(&event)))
@@ -264,6 +285,9 @@ async fn a_recent_dissatisfaction_on_the_same_issue_goes_to_resolution() {
     assert_eq!(resolution.stage, "Acknowledge Complaint");
     assert_eq!(resolution.status, "Pending Assignment");
     assert_eq!(resolution.linked_case_id, Some(dissatisfaction.id));
-    wait_for("both cases", || async { (case_count(&env).await == 2).then_some(()) }).await;
+    wait_for("both cases", || async {
+        (case_count(&env).await == 2).then_some(())
+    })
+    .await;
     env.stop().await;
 }

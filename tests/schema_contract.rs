@@ -12,8 +12,9 @@ fn checked_in_schemas_match_the_event_types() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
     let generated = schema_files();
     for (name, schema) in &generated {
-        let on_disk = std::fs::read_to_string(dir.join(name))
-            .unwrap_or_else(|_| panic!("schema/{name} is missing: run `complaints schema --write`"));
+        let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|_| {
+            panic!("schema/{name} is missing: run `complaints schema --write`")
+        });
         assert!(
             on_disk == render_schema(schema),
             "schema/{name} differs from the event type: run `complaints schema --write`"
@@ -30,7 +31,10 @@ fn checked_in_schemas_match_the_event_types() {
 
 #[test]
 fn the_example_complaint_is_accepted() {
-    let example = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/examples/complaint.received.json")).unwrap();
+    let example = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/examples/complaint.received.json"),
+    )
+    .unwrap();
     let envelope = check_accepted(&example).expect("the example meets its schema");
     assert_eq!(envelope.event_type, "complaint.received");
 }
@@ -44,6 +48,13 @@ fn every_event_schema_names_its_type_and_forbids_unknown_fields() {
         let event_type = name.trim_end_matches(".schema.json");
         assert_eq!(schema["properties"]["type"]["const"], event_type, "{name}");
         assert_eq!(schema["additionalProperties"], false, "{name}");
-        assert!(schema["required"].as_array().unwrap().iter().any(|r| r == "data"), "{name}");
+        assert!(
+            schema["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "data"),
+            "{name}"
+        );
     }
 }

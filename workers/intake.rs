@@ -42,7 +42,10 @@ impl Worker for Intake {
         events: &[&CloudEvent<ComplaintReceived>],
         now: DateTime<Utc>,
     ) -> QueryResult<()> {
-        let mut named: Vec<String> = events.iter().filter_map(|e| e.data.earlier_case.clone()).collect();
+        let mut named: Vec<String> = events
+            .iter()
+            .filter_map(|e| e.data.earlier_case.clone())
+            .collect();
         named.sort();
         named.dedup();
         let earlier = cases::find_earlier(conn, &named).await?;
@@ -51,10 +54,17 @@ impl Worker for Intake {
         let mut rejections = Vec::new();
         let mut openings = Vec::new();
         for &event in events {
-            let named = event.data.earlier_case.as_ref().and_then(|r| earlier.get(r));
+            let named = event
+                .data
+                .earlier_case
+                .as_ref()
+                .and_then(|r| earlier.get(r));
             match routing::route(&event.data, named.map(|(_, case)| case)) {
                 Routing::Reject { reason, detail } => {
-                    outbox_rows.push(outbox::row(&rejected_event(event, reason, &detail, now), now));
+                    outbox_rows.push(outbox::row(
+                        &rejected_event(event, reason, &detail, now),
+                        now,
+                    ));
                     rejections.push(NewRejection {
                         event_id: event.id,
                         reason: reason.as_str().into(),
@@ -123,7 +133,10 @@ fn open_case(
     };
     let mut timeline = vec![
         entry(
-            format!("Complaint received by {} from {}", complaint.channel, complaint.raised_by),
+            format!(
+                "Complaint received by {} from {}",
+                complaint.channel, complaint.raised_by
+            ),
             json!({ "about": complaint.about, "categories": complaint.categories, "addressee": complaint.addressee }),
         ),
         entry(

@@ -49,4 +49,3 @@ pub const fn queue_spec<W: Worker>() -> QueueSpec {
 
 /// Every worker queue, declared by every process on start.
 pub const QUEUES: &[QueueSpec] = &[queue_spec::<intake::Intake>()];
-

@@ -29,7 +29,11 @@ pub const NAME: &str = "outbox-relay";
 /// Relays until `shutdown`.
 pub async fn run(app: App, shutdown: CancellationToken) {
     let wake = Arc::new(Notify::new());
-    tokio::spawn(listen(app.config.database_url(), wake.clone(), shutdown.clone()));
+    tokio::spawn(listen(
+        app.config.database_url(),
+        wake.clone(),
+        shutdown.clone(),
+    ));
     let poll = Duration::from_millis(app.config.relay.poll_interval_ms);
     let mut backoff = Backoff::default();
     info!("outbox relay running");
@@ -65,27 +69,27 @@ pub async fn relay_round(app: &App) -> anyhow::Result<usize> {
     let limit = app.config.relay.batch_size;
     let published = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-                let pending = outbox::claim_unsent(conn, limit).await?;
-                if pending.is_empty() {
-                    return Ok(0);
-                }
-                let bodies: Vec<Vec<u8>> = pending
-                    .iter()
-                    .map(|p| serde_json::to_vec(&p.payload))
-                    .collect::<Result<_, _>>()?;
-                let messages: Vec<Outgoing<'_>> = pending
-                    .iter()
-                    .zip(&bodies)
-                    .map(|(p, body)| Outgoing {
-                        routing_key: &p.event_type,
-                        body,
-                        message_id: p.event_id,
-                    })
-                    .collect();
-                app.publisher.publish_confirmed(&messages).await?;
-                let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
-                outbox::mark_sent(conn, &ids, app.clock.now()).await?;
-                Ok(pending.len())
+            let pending = outbox::claim_unsent(conn, limit).await?;
+            if pending.is_empty() {
+                return Ok(0);
+            }
+            let bodies: Vec<Vec<u8>> = pending
+                .iter()
+                .map(|p| serde_json::to_vec(&p.payload))
+                .collect::<Result<_, _>>()?;
+            let messages: Vec<Outgoing<'_>> = pending
+                .iter()
+                .zip(&bodies)
+                .map(|(p, body)| Outgoing {
+                    routing_key: &p.event_type,
+                    body,
+                    message_id: p.event_id,
+                })
+                .collect();
+            app.publisher.publish_confirmed(&messages).await?;
+            let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
+            outbox::mark_sent(conn, &ids, app.clock.now()).await?;
+            Ok(pending.len())
         })
         .await?;
     if published > 0 {

@@ -60,10 +60,17 @@ pub async fn run<W: Worker>(worker: Arc<W>, app: App, shutdown: CancellationToke
 }
 
 /// One connection's life: consume until shutdown (Ok) or a broker error (Err).
-async fn consume<W: Worker>(worker: &W, app: &App, shutdown: &CancellationToken) -> anyhow::Result<()> {
-    let connection = super::connect(&app.config.amqp_url(), &format!("complaints-{}", W::NAME)).await?;
+async fn consume<W: Worker>(
+    worker: &W,
+    app: &App,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
+    let connection =
+        super::connect(&app.config.amqp_url(), &format!("complaints-{}", W::NAME)).await?;
     let channel = connection.create_channel().await?;
-    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
     channel
         .basic_qos(app.config.amqp.prefetch, BasicQosOptions::default())
         .await?;
@@ -230,17 +237,21 @@ async fn apply_in_transaction<W: Worker>(
     let conn: &mut AsyncPgConnection = &mut pooled;
     let result = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
-                let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
-                if fresh.len() < events.len() {
-                    debug!(worker = W::NAME, skipped = events.len() - fresh.len(), "already applied");
-                }
-                let mut seen = std::collections::HashSet::with_capacity(fresh.len());
-                let new: Vec<&CloudEvent<W::Event>> = events
-                    .iter()
-                    .copied()
-                    .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
-                    .collect();
-                worker.apply(conn, &new, now).await
+            let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
+            if fresh.len() < events.len() {
+                debug!(
+                    worker = W::NAME,
+                    skipped = events.len() - fresh.len(),
+                    "already applied"
+                );
+            }
+            let mut seen = std::collections::HashSet::with_capacity(fresh.len());
+            let new: Vec<&CloudEvent<W::Event>> = events
+                .iter()
+                .copied()
+                .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
+                .collect();
+            worker.apply(conn, &new, now).await
         })
         .await;
     match result {
@@ -251,7 +262,11 @@ async fn apply_in_transaction<W: Worker>(
 
 /// Nacks a message whose transaction failed; the broker redelivers it until the queue's
 /// delivery limit dead-letters it.
-async fn fail<E>(worker: &'static str, r: &Readable<E>, error: &diesel::result::Error) -> lapin::Result<()> {
+async fn fail<E>(
+    worker: &'static str,
+    r: &Readable<E>,
+    error: &diesel::result::Error,
+) -> lapin::Result<()> {
     error!(worker, event_id = %r.event.id, %error, "could not apply event; returning it to the queue");
     metrics::counter!("complaints_messages_failed_total", "worker" => worker).increment(1);
     r.delivery
@@ -272,7 +287,8 @@ async fn ack_all(deliveries: &[(Delivery, Refusal)]) -> lapin::Result<()> {
 }
 
 fn record_handled<E>(worker: &'static str, handled: &[Readable<E>]) {
-    metrics::counter!("complaints_messages_handled_total", "worker" => worker).increment(handled.len() as u64);
+    metrics::counter!("complaints_messages_handled_total", "worker" => worker)
+        .increment(handled.len() as u64);
     let histogram = metrics::histogram!("complaints_handling_seconds", "worker" => worker);
     for r in handled {
         histogram.record(r.received.elapsed().as_secs_f64());
@@ -297,7 +313,11 @@ async fn dead_letter(
         headers.insert(REASON_HEADER.into(), long_string(&refusal.to_string()));
         headers.insert(REASON_KIND_HEADER.into(), long_string(refusal.kind()));
         headers.insert("x-complaints-worker".into(), long_string(worker));
-        let properties = delivery.properties.clone().with_headers(headers).with_delivery_mode(2);
+        let properties = delivery
+            .properties
+            .clone()
+            .with_headers(headers)
+            .with_delivery_mode(2);
         let confirm = channel
             .basic_publish(
                 app.topology.dead_letter_exchange().into(),

@@ -63,7 +63,9 @@ impl Publisher {
         *link = None;
         let connection = super::connect(&self.url, &self.connection_name).await?;
         let channel = connection.create_channel().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         *link = Some((connection, channel.clone()));
         Ok(channel)
     }
@@ -85,7 +87,11 @@ impl Publisher {
         result
     }
 
-    async fn publish_on(&self, channel: &Channel, messages: &[Outgoing<'_>]) -> Result<(), PublishError> {
+    async fn publish_on(
+        &self,
+        channel: &Channel,
+        messages: &[Outgoing<'_>],
+    ) -> Result<(), PublishError> {
         let mut confirms = Vec::with_capacity(messages.len());
         for message in messages {
             let confirm = channel

@@ -21,7 +21,11 @@ pub struct QueueStats {
 }
 
 /// Reads every worker queue and its dead-letter queue.
-pub async fn queue_stats(url: &str, topology: &Topology, specs: &[QueueSpec]) -> lapin::Result<Vec<QueueStats>> {
+pub async fn queue_stats(
+    url: &str,
+    topology: &Topology,
+    specs: &[QueueSpec],
+) -> lapin::Result<Vec<QueueStats>> {
     let connection = super::connect(url, "complaints-stats").await?;
     let channel = connection.create_channel().await?;
     let mut stats = Vec::with_capacity(specs.len() * 2);

@@ -19,8 +19,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions,
-    QueueDeleteOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use serde_json::Value;
@@ -55,9 +54,11 @@ pub struct BenchArgs {
 #[derive(Debug, Subcommand)]
 pub enum BenchKind {
     /// Complaints per second from publish to case committed, and the broker's raw ceiling.
-    #[command(after_help = "Example:\n  cargo run --release -- bench intake --count 50000\n\n\
+    #[command(
+        after_help = "Example:\n  cargo run --release -- bench intake --count 50000\n\n\
 Uses the configured PostgreSQL server and RabbitMQ broker, in a scratch database and a scratch \
-namespace that are removed afterwards. Run it on an otherwise idle machine, from a release build.")]
+namespace that are removed afterwards. Run it on an otherwise idle machine, from a release build."
+    )]
     Intake {
         /// Complaints to publish.
         #[arg(long, default_value_t = 20_000)]
@@ -93,13 +94,20 @@ async fn run_intake_bench(app: &App, count: usize) -> anyhow::Result<()> {
     app.prepare().await?;
     let bodies = complaints(count);
     let size = bodies.iter().map(Vec::len).sum::<usize>() / count.max(1);
-    eprintln!("broker ceiling: {count} persistent messages of {size} bytes, confirms, quorum queue…");
+    eprintln!(
+        "broker ceiling: {count} persistent messages of {size} bytes, confirms, quorum queue…"
+    );
     let ceiling = broker_ceiling(app, &bodies).await?;
     let ceiling_rate = count as f64 / ceiling.as_secs_f64();
 
     eprintln!("intake end to end: {count} complaints…");
     let shutdown = CancellationToken::new();
-    let mut workers = supervisor::start(app, &[WorkerKind::Intake, WorkerKind::OutboxRelay], None, &shutdown);
+    let mut workers = supervisor::start(
+        app,
+        &[WorkerKind::Intake, WorkerKind::OutboxRelay],
+        None,
+        &shutdown,
+    );
     let started = Instant::now();
     let publishing = {
         let publisher = app.publisher.clone();
@@ -150,11 +158,18 @@ async fn run_intake_bench(app: &App, count: usize) -> anyhow::Result<()> {
         "  intake end to end (publish → case committed):                {rate:>8.0} complaints/s ({:.2} s)",
         end_to_end.as_secs_f64()
     );
-    println!("  ratio to the broker ceiling:                                  {:>7.0} %", 100.0 * rate / ceiling_rate);
+    println!(
+        "  ratio to the broker ceiling:                                  {:>7.0} %",
+        100.0 * rate / ceiling_rate
+    );
     println!(
         "  outbox drained (case.opened published) after:               {:>8.2} s{}",
         drained.as_secs_f64(),
-        if unsent > 0 { format!(" ({unsent} still unsent)") } else { String::new() }
+        if unsent > 0 {
+            format!(" ({unsent} still unsent)")
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }
@@ -173,7 +188,11 @@ fn complaints(count: usize) -> Vec<Vec<u8>> {
 }
 
 /// Publishes every body with confirms, a window at a time.
-async fn publish_all(publisher: &Publisher, routing_key: &str, bodies: &[Vec<u8>]) -> anyhow::Result<()> {
+async fn publish_all(
+    publisher: &Publisher,
+    routing_key: &str,
+    bodies: &[Vec<u8>],
+) -> anyhow::Result<()> {
     for window in bodies.chunks(CONFIRM_WINDOW) {
         let messages: Vec<Outgoing<'_>> = window
             .iter()
@@ -191,7 +210,8 @@ async fn publish_all(publisher: &Publisher, routing_key: &str, bodies: &[Vec<u8>
 /// Time to publish and consume every body through a quorum queue with no work.
 async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duration> {
     let queue = format!("{}.raw", app.topology.queue("bench"));
-    let connection = crate::broker::connect(&app.config.amqp_url(), "complaints-bench-consumer").await?;
+    let connection =
+        crate::broker::connect(&app.config.amqp_url(), "complaints-bench-consumer").await?;
     let channel = connection.create_channel().await?;
     let mut args = FieldTable::default();
     args.insert("x-queue-type".into(), long_string("quorum"));
@@ -224,7 +244,10 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
             let delivery = consumer.next().await.context("the consumer ended")??;
             received += 1;
             if received % 64 == 0 || received == total {
-                delivery.acker.ack(BasicAckOptions { multiple: true }).await?;
+                delivery
+                    .acker
+                    .ack(BasicAckOptions { multiple: true })
+                    .await?;
             }
         }
         anyhow::Ok(())

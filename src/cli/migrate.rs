@@ -7,8 +7,10 @@ use crate::db;
 
 /// Arguments of `complaints migrate`.
 #[derive(Debug, Args)]
-#[command(after_help = "Migrations are compiled into the binary from migrations/; applying them \
-twice is harmless, and two processes migrating at once take turns.")]
+#[command(
+    after_help = "Migrations are compiled into the binary from migrations/; applying them \
+twice is harmless, and two processes migrating at once take turns."
+)]
 pub struct MigrateArgs {}
 
 /// Applies the migrations.

@@ -11,14 +11,20 @@ use crate::supervisor::{self, WorkerKind};
 
 /// Arguments of `complaints run`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  complaints run                          # everything in one process\n  \
+#[command(
+    after_help = "Examples:\n  complaints run                          # everything in one process\n  \
 complaints run --workers intake          # only intake, e.g. on a second host\n  \
 complaints run --workers http,outbox-relay\n\n\
 Any number of processes may run the same workers on any number of hosts: they compete for \
-messages on the same queues and share the outbox without publishing a row twice.")]
+messages on the same queues and share the outbox without publishing a row twice."
+)]
 pub struct RunArgs {
     /// Workers to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "intake,outbox-relay,http")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "intake,outbox-relay,http"
+    )]
     pub workers: Vec<WorkerKind>,
 }
 

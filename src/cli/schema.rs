@@ -10,8 +10,10 @@ use crate::events::{render_schema, schema_files};
 
 /// Arguments of `complaints schema`.
 #[derive(Debug, Args)]
-#[command(after_help = "Run `complaints schema --write` after changing an event type, and commit \
-schema/ with the change; the test suite fails while they differ.")]
+#[command(
+    after_help = "Run `complaints schema --write` after changing an event type, and commit \
+schema/ with the change; the test suite fails while they differ."
+)]
 pub struct SchemaArgs {
     /// The directory of the schema files.
     #[arg(long, default_value = "schema")]
@@ -29,7 +31,8 @@ pub fn schema(args: SchemaArgs) -> anyhow::Result<()> {
         let expected = render_schema(&schema);
         if args.write {
             std::fs::create_dir_all(&args.dir)?;
-            std::fs::write(&path, expected).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, expected)
+                .with_context(|| format!("writing {}", path.display()))?;
             println!("wrote {}", path.display());
         } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
             stale.push(path.display().to_string());

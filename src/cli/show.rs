@@ -7,7 +7,9 @@ use crate::db::cases::{self, CaseView};
 
 /// Arguments of `complaints show`.
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  complaints show RES-2026-000042\n  complaints show RES-2026-000042 --json | jq .timeline")]
+#[command(
+    after_help = "Example:\n  complaints show RES-2026-000042\n  complaints show RES-2026-000042 --json | jq .timeline"
+)]
 pub struct ShowArgs {
     /// The case reference, e.g. DIS-2026-000001.
     pub reference: String,
@@ -39,7 +41,10 @@ fn render(view: &CaseView) -> String {
         c.tier,
         c.stage,
         c.status,
-        c.sub_status.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+        c.sub_status
+            .as_ref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
     );
     if let Some(code) = &c.resolution_code {
         out += &format!("  resolution: {code}\n");

@@ -9,9 +9,11 @@ use crate::workers::QUEUES;
 
 /// Arguments of `complaints status`.
 #[derive(Debug, Args)]
-#[command(after_help = "A queue whose depth grows while its consumers are 0 has no worker \
+#[command(
+    after_help = "A queue whose depth grows while its consumers are 0 has no worker \
 running; any message in a .dead-letter queue needs a person: read its x-complaints-reason \
-header, fix it, and `complaints publish` it again.")]
+header, fix it, and `complaints publish` it again."
+)]
 pub struct StatusArgs {}
 
 /// Prints the status.
@@ -19,10 +21,17 @@ pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
     let stats = queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await?;
     println!("{:<45} {:>9} {:>9}", "queue", "messages", "consumers");
     for s in &stats {
-        let flag = if s.dead_letter && s.messages > 0 { "  <- needs attention" } else { "" };
+        let flag = if s.dead_letter && s.messages > 0 {
+            "  <- needs attention"
+        } else {
+            ""
+        };
         println!("{:<45} {:>9} {:>9}{flag}", s.queue, s.messages, s.consumers);
     }
     let mut conn = app.pool.get().await?;
-    println!("\noutbox events not yet published: {}", outbox::count_unsent(&mut conn).await?);
+    println!(
+        "\noutbox events not yet published: {}",
+        outbox::count_unsent(&mut conn).await?
+    );
     Ok(())
 }

@@ -88,7 +88,10 @@ pub async fn next_numbers(conn: &mut AsyncPgConnection, count: usize) -> QueryRe
 /// Opens cases.
 pub async fn insert_all(conn: &mut AsyncPgConnection, rows: &[NewCase]) -> QueryResult<()> {
     if !rows.is_empty() {
-        diesel::insert_into(cases::table).values(rows).execute(conn).await?;
+        diesel::insert_into(cases::table)
+            .values(rows)
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }
@@ -101,31 +104,36 @@ pub async fn find_earlier(
     if references.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String, i16, String, DateTime<Utc>, Option<DateTime<Utc>>)> = cases::table
+    let rows: Vec<EarlierRow> = cases::table
         .filter(cases::reference.eq_any(references))
-        .select((
-            cases::id,
-            cases::reference,
-            cases::tier,
-            cases::handling_team,
-            cases::received_at,
-            cases::closed_at,
-        ))
+        .select(EarlierRow::as_select())
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, reference, tier, team, received_at, closed_at)| {
+        .filter_map(|row| {
             let earlier = EarlierCase {
-                reference: reference.clone(),
-                tier: Tier::from_number(tier)?,
-                team: team.parse().ok()?,
-                received_at,
-                closed_at,
+                reference: row.reference.clone(),
+                tier: Tier::from_number(row.tier)?,
+                team: row.handling_team.parse().ok()?,
+                received_at: row.received_at,
+                closed_at: row.closed_at,
             };
-            Some((reference, (id, earlier)))
+            Some((row.reference, (row.id, earlier)))
         })
         .collect())
+}
+
+/// What routing needs of an earlier case.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
+struct EarlierRow {
+    id: Uuid,
+    reference: String,
+    tier: i16,
+    handling_team: String,
+    received_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
 }
 
 /// A case's own columns, as read back.

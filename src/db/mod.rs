@@ -46,10 +46,11 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<bool> {
 
     let name = database_name(url);
     let mut admin = AsyncPgConnection::establish(&scratch::with_database(url, "postgres")).await?;
-    let found: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
-        .bind::<Text, _>(&name)
-        .get_result(&mut admin)
-        .await?;
+    let found: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(&name)
+            .get_result(&mut admin)
+            .await?;
     if found.n > 0 {
         return Ok(false);
     }
@@ -62,8 +63,13 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<bool> {
 /// The database name in a PostgreSQL URL.
 fn database_name(url: &str) -> String {
     let without_query = url.split('?').next().unwrap_or(url);
-    let after_scheme = without_query.split_once("://").map_or(without_query, |(_, rest)| rest);
-    after_scheme.split_once('/').map_or("postgres", |(_, db)| db).to_owned()
+    let after_scheme = without_query
+        .split_once("://")
+        .map_or(without_query, |(_, rest)| rest);
+    after_scheme
+        .split_once('/')
+        .map_or("postgres", |(_, db)| db)
+        .to_owned()
 }
 
 /// Applies the migrations not yet applied and returns their names. Diesel's migration harness
@@ -73,7 +79,8 @@ pub async fn migrate(url: &str) -> anyhow::Result<Vec<String>> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         use diesel::{Connection, RunQueryDsl};
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)?;
-        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(&mut conn)?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .execute(&mut conn)?;
         let applied: Vec<String> = conn
             .run_pending_migrations(MIGRATIONS)
             .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?

@@ -57,7 +57,9 @@ pub async fn append(conn: &mut AsyncPgConnection, rows: &[OutboxRow]) -> QueryRe
         .values(rows)
         .execute(conn)
         .await?;
-    diesel::sql_query(format!("NOTIFY {CHANNEL}")).execute(conn).await?;
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -69,13 +71,22 @@ pub async fn claim_unsent(conn: &mut AsyncPgConnection, limit: i64) -> QueryResu
         .limit(limit)
         .for_update()
         .skip_locked()
-        .select((outbox::id, outbox::event_id, outbox::event_type, outbox::payload))
+        .select((
+            outbox::id,
+            outbox::event_id,
+            outbox::event_type,
+            outbox::payload,
+        ))
         .load(conn)
         .await
 }
 
 /// Marks events as confirmed by the broker.
-pub async fn mark_sent(conn: &mut AsyncPgConnection, ids: &[i64], now: DateTime<Utc>) -> QueryResult<()> {
+pub async fn mark_sent(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set(outbox::sent_at.eq(now))
         .execute(conn)

@@ -91,4 +91,11 @@ diesel::table! {
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(case_timeline -> cases (case_id));
 
-diesel::allow_tables_to_appear_in_same_query!(parties, cases, case_timeline, rejected_complaints, inbox, outbox);
+diesel::allow_tables_to_appear_in_same_query!(
+    parties,
+    cases,
+    case_timeline,
+    rejected_complaints,
+    inbox,
+    outbox
+);

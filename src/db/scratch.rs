@@ -36,9 +36,12 @@ impl ScratchDatabase {
     /// Drops the database, closing any connection still open to it.
     pub async fn drop_database(self) -> anyhow::Result<()> {
         let mut admin = AsyncPgConnection::establish(&self.admin_url).await?;
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name))
-            .execute(&mut admin)
-            .await?;
+        diesel::sql_query(format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await?;
         Ok(())
     }
 }

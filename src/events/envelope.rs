@@ -17,7 +17,10 @@ pub const SOURCE: &str = "urn:complaints";
 /// A CloudEvents 1.0 envelope, in structured JSON mode, around `data` of type `T`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "CloudEvent", description = "CloudEvents 1.0 envelope (structured JSON mode) of every event on complaints.events")]
+#[schemars(
+    title = "CloudEvent",
+    description = "CloudEvents 1.0 envelope (structured JSON mode) of every event on complaints.events"
+)]
 pub struct CloudEvent<T> {
     /// Always `"1.0"`.
     #[schemars(regex(pattern = r"^1\.0$"))]

@@ -73,7 +73,11 @@ where
     };
     let data: T = serde_path_to_error::deserialize(envelope.data).map_err(|e| {
         let path = e.path().to_string();
-        let at = if path == "." { "data".to_owned() } else { format!("data.{path}") };
+        let at = if path == "." {
+            "data".to_owned()
+        } else {
+            format!("data.{path}")
+        };
         violation(vec![format!("{at}: {}", e.inner())])
     })?;
     data.validate().map_err(|report| {

@@ -29,7 +29,9 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
     files.push(typed::<CaseOpened>(case_opened::TYPE));
     files.push(typed::<CaseClosed>(case_closed::TYPE));
-    files.push(typed::<CaseFlaggedHighProfile>(case_flagged_high_profile::TYPE));
+    files.push(typed::<CaseFlaggedHighProfile>(
+        case_flagged_high_profile::TYPE,
+    ));
     files
 }
 

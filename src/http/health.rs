@@ -25,7 +25,11 @@ pub async fn readyz(State(app): State<App>) -> (StatusCode, Json<Value>) {
     let status = |ok: bool| if ok { "ok" } else { "unreachable" };
     let ready = database.is_ok() && broker;
     (
-        if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE },
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
         Json(json!({ "database": status(database.is_ok()), "broker": status(broker) })),
     )
 }

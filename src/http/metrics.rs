@@ -14,7 +14,8 @@ pub async fn render(State(app): State<App>) -> String {
     match queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await {
         Ok(stats) => {
             for s in stats {
-                metrics::gauge!("complaints_queue_messages", "queue" => s.queue.clone()).set(s.messages);
+                metrics::gauge!("complaints_queue_messages", "queue" => s.queue.clone())
+                    .set(s.messages);
                 metrics::gauge!("complaints_queue_consumers", "queue" => s.queue).set(s.consumers);
             }
         }

@@ -33,7 +33,11 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serves on `listener` until `shutdown`.
-pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     info!(address = %listener.local_addr()?, "HTTP listening");
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown.cancelled_owned())

@@ -8,7 +8,11 @@ use crate::vocabulary::Tier;
 
 /// The reference of case number `number` of `tier`, opened at `opened_at`.
 pub fn case_reference(tier: Tier, opened_at: DateTime<Utc>, number: i64) -> String {
-    format!("{}-{}-{number:06}", tier.reference_prefix(), opened_at.year())
+    format!(
+        "{}-{}-{number:06}",
+        tier.reference_prefix(),
+        opened_at.year()
+    )
 }
 
 #[cfg(test)]
@@ -19,7 +23,13 @@ mod tests {
     fn references_read_well() {
         let at = "2026-11-24T10:00:00Z".parse().unwrap();
         assert_eq!(case_reference(Tier::Resolution, at, 42), "RES-2026-000042");
-        assert_eq!(case_reference(Tier::Dissatisfaction, at, 1), "DIS-2026-000001");
-        assert_eq!(case_reference(Tier::Review, at, 1_234_567), "REV-2026-1234567");
+        assert_eq!(
+            case_reference(Tier::Dissatisfaction, at, 1),
+            "DIS-2026-000001"
+        );
+        assert_eq!(
+            case_reference(Tier::Review, at, 1_234_567),
+            "REV-2026-1234567"
+        );
     }
 }

@@ -121,12 +121,18 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
     if complaint.raised_by == RaisedBy::Mp {
         return Opening {
             parliamentary_contact: true,
-            ..open(Tier::Resolution, Team::MpSpecialists, "4: MP correspondence")
+            ..open(
+                Tier::Resolution,
+                Team::MpSpecialists,
+                "4: MP correspondence",
+            )
         };
     }
     // Rule 5: a Resolution case for the same issue closed in the last 6 months → Review.
     let recent_resolution = earlier.is_some_and(|e| {
-        e.tier == Tier::Resolution && e.closed_at.is_some_and(|closed| closed >= eligibility_start)
+        e.tier == Tier::Resolution
+            && e.closed_at
+                .is_some_and(|closed| closed >= eligibility_start)
     });
     if recent_resolution {
         return open(
@@ -143,13 +149,13 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
                 e.team,
             ),
             Some(e) if e.tier == Tier::Resolution => (
-                format!("Resolution case {} closed more than 6 months ago", e.reference),
+                format!(
+                    "Resolution case {} closed more than 6 months ago",
+                    e.reference
+                ),
                 e.team,
             ),
-            Some(e) => (
-                format!("{} is not a Resolution case", e.reference),
-                e.team,
-            ),
+            Some(e) => (format!("{} is not a Resolution case", e.reference), e.team),
             None => (
                 "no Resolution case for this issue closed in the last 6 months".to_owned(),
                 Team::ComplaintResolutionTeam,
@@ -169,9 +175,8 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
         };
     }
     // Rule 7: a recent Dissatisfaction on the same issue → Resolution.
-    let recent_dissatisfaction = earlier.is_some_and(|e| {
-        e.tier == Tier::Dissatisfaction && e.received_at >= eligibility_start
-    });
+    let recent_dissatisfaction = earlier
+        .is_some_and(|e| e.tier == Tier::Dissatisfaction && e.received_at >= eligibility_start);
     if recent_dissatisfaction {
         return open(
             Tier::Resolution,
@@ -260,7 +265,10 @@ mod tests {
         c.raised_by = RaisedBy::Mp;
         assert!(matches!(
             route(&c, None),
-            Routing::Reject { reason: RejectionReason::AppealableDecision, .. }
+            Routing::Reject {
+                reason: RejectionReason::AppealableDecision,
+                ..
+            }
         ));
     }
 
@@ -268,11 +276,17 @@ mod tests {
     fn fourteen_months_after_closure_is_the_last_day() {
         let mut c = complaint();
         c.customer_case_closed_on = Some("2025-09-24".parse().unwrap());
-        assert!(matches!(route(&c, None), Routing::Open(_)), "2026-11-24 is the last day");
+        assert!(
+            matches!(route(&c, None), Routing::Open(_)),
+            "2026-11-24 is the last day"
+        );
         c.customer_case_closed_on = Some("2025-09-23".parse().unwrap());
         assert!(matches!(
             route(&c, None),
-            Routing::Reject { reason: RejectionReason::OutOfTime, .. }
+            Routing::Reject {
+                reason: RejectionReason::OutOfTime,
+                ..
+            }
         ));
     }
 
@@ -307,7 +321,11 @@ mod tests {
     #[test]
     fn a_resolution_case_closed_within_six_months_leads_to_review() {
         let c = complaint();
-        let e = earlier(Tier::Resolution, "2026-03-01T09:00:00Z", Some("2026-05-25T09:00:00Z"));
+        let e = earlier(
+            Tier::Resolution,
+            "2026-03-01T09:00:00Z",
+            Some("2026-05-25T09:00:00Z"),
+        );
         let o = opening(route(&c, Some(&e)));
         assert_eq!((o.tier, o.team), (Tier::Review, Team::ComplaintReviewTeam));
         assert_eq!(o.linked_case.as_deref(), Some("EARLIER-1"));
@@ -318,7 +336,11 @@ mod tests {
     fn a_review_referral_without_a_recent_resolution_case_is_rejected_and_returned() {
         let mut c = complaint();
         c.review_requested = true;
-        let stale = earlier(Tier::Resolution, "2025-01-01T09:00:00Z", Some("2026-05-23T09:00:00Z"));
+        let stale = earlier(
+            Tier::Resolution,
+            "2025-01-01T09:00:00Z",
+            Some("2026-05-23T09:00:00Z"),
+        );
         let open_case = earlier(Tier::Resolution, "2026-11-01T09:00:00Z", None);
         for e in [Some(&stale), Some(&open_case), None] {
             let o = opening(route(&c, e));
@@ -334,7 +356,10 @@ mod tests {
         let c = complaint();
         let recent = earlier(Tier::Dissatisfaction, "2026-06-01T09:00:00Z", None);
         let o = opening(route(&c, Some(&recent)));
-        assert_eq!((o.tier, o.team), (Tier::Resolution, Team::ComplaintResolutionTeam));
+        assert_eq!(
+            (o.tier, o.team),
+            (Tier::Resolution, Team::ComplaintResolutionTeam)
+        );
         let old = earlier(Tier::Dissatisfaction, "2026-01-01T09:00:00Z", None);
         assert_eq!(opening(route(&c, Some(&old))).tier, Tier::Dissatisfaction);
     }
@@ -342,7 +367,13 @@ mod tests {
     #[test]
     fn otherwise_the_first_point_of_contact_resolves_it() {
         let o = opening(route(&complaint(), None));
-        assert_eq!((o.tier, o.team), (Tier::Dissatisfaction, Team::OperationalCaseworkers));
-        assert_eq!(opening_stage_and_status(o.tier), ("Acknowledge Issue", "In Progress"));
+        assert_eq!(
+            (o.tier, o.team),
+            (Tier::Dissatisfaction, Team::OperationalCaseworkers)
+        );
+        assert_eq!(
+            opening_stage_and_status(o.tier),
+            ("Acknowledge Issue", "In Progress")
+        );
     }
 }

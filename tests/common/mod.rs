@@ -15,12 +15,12 @@ use complaints::app::App;
 use complaints::broker::topology::long_string;
 use complaints::clock::SystemClock;
 use complaints::config::{Config, DEFAULT_TOML};
+use complaints::db::cases::CaseRecord;
+use complaints::db::schema::cases;
 use complaints::db::scratch::ScratchDatabase;
 use complaints::events::CloudEvent;
 use complaints::supervisor::{self, WorkerKind};
 use complaints::workers::QUEUES;
-use complaints::db::cases::CaseRecord;
-use complaints::db::schema::cases;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use figment::providers::{Format, Toml};
@@ -82,7 +82,9 @@ impl TestEnv {
         let mut config = base;
         config.database.url = scratch.url.clone();
         let app = App::new(config, Arc::new(SystemClock)).expect("app");
-        app.prepare().await.expect("RabbitMQ is running (scripts/services starts it)");
+        app.prepare()
+            .await
+            .expect("RabbitMQ is running (scripts/services starts it)");
         let shutdown = CancellationToken::new();
         let (listener, http) = if kinds.contains(&WorkerKind::Http) {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
@@ -103,7 +105,9 @@ impl TestEnv {
     }
 
     /// A database connection.
-    pub async fn conn(&self) -> diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> {
+    pub async fn conn(
+        &self,
+    ) -> diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> {
         self.app.pool.get().await.expect("a database connection")
     }
 
@@ -156,7 +160,12 @@ impl TestEnv {
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
         let scratch = self.scratch.take().expect("not stopped twice");
-        cleanup(self.app.clone(), scratch, std::mem::take(&mut self.observers)).await;
+        cleanup(
+            self.app.clone(),
+            scratch,
+            std::mem::take(&mut self.observers),
+        )
+        .await;
     }
 }
 
@@ -178,7 +187,9 @@ impl Drop for TestEnv {
 }
 
 async fn cleanup(app: App, scratch: ScratchDatabase, observers: Vec<String>) {
-    if let Ok(connection) = complaints::broker::connect(&app.config.amqp_url(), "test-cleanup").await {
+    if let Ok(connection) =
+        complaints::broker::connect(&app.config.amqp_url(), "test-cleanup").await
+    {
         if let Ok(channel) = connection.create_channel().await {
             for queue in observers {
                 let _ = channel
@@ -189,7 +200,7 @@ async fn cleanup(app: App, scratch: ScratchDatabase, observers: Vec<String>) {
         }
         let _ = connection.close(200, "cleaned".into()).await;
     }
-    let _ = app.pool.close();
+    app.pool.close();
     let _ = scratch.drop_database().await;
 }
 
@@ -211,7 +222,11 @@ pub struct Observer {
 
 impl Observer {
     async fn bind(app: &App, event_types: &[&str]) -> Self {
-        let queue = format!("{}.observer.{}", app.topology.events_exchange(), Uuid::new_v4().simple());
+        let queue = format!(
+            "{}.observer.{}",
+            app.topology.events_exchange(),
+            Uuid::new_v4().simple()
+        );
         let connection = amqp(app).await;
         let channel = connection.create_channel().await.expect("channel");
         let mut args = FieldTable::default();
@@ -355,7 +370,11 @@ pub async fn case_opened_by(env: &TestEnv, event_id: &str) -> CaseRecord {
 /// How many cases exist.
 pub async fn case_count(env: &TestEnv) -> i64 {
     let mut conn = env.conn().await;
-    cases::table.count().get_result(&mut conn).await.expect("count")
+    cases::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count")
 }
 
 /// A message read off a dead-letter queue.
@@ -382,7 +401,10 @@ pub async fn dead_letters(env: &TestEnv, n: usize) -> Vec<DeadLetter> {
     while found.len() < n {
         let delivery = match tokio::time::timeout_at(deadline, consumer.next()).await {
             Ok(Some(Ok(d))) => d,
-            other => panic!("{} of {n} dead letters within {DEADLINE:?}: {other:?}", found.len()),
+            other => panic!(
+                "{} of {n} dead letters within {DEADLINE:?}: {other:?}",
+                found.len()
+            ),
         };
         let headers = delivery.properties.headers().clone().unwrap_or_default();
         let text = |key: &str| match headers.inner().get(key) {
