@@ -77,6 +77,9 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeConfig {
+    /// Consumers (each its own connection and transaction) per process: while one commits,
+    /// another reads.
+    pub consumers: usize,
     /// Most complaints per database transaction.
     pub batch_size: usize,
     /// Longest wait to fill a batch, in milliseconds.
@@ -235,6 +238,9 @@ impl Config {
         }
         if self.intake.batch_size == 0 || self.intake.batch_size > usize::from(self.amqp.prefetch) {
             return bad("intake.batch_size", "must be between 1 and amqp.prefetch");
+        }
+        if self.intake.consumers == 0 {
+            return bad("intake.consumers", "must be at least 1");
         }
         if self.relay.batch_size < 1 {
             return bad("relay.batch_size", "must be at least 1");

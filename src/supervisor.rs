@@ -38,10 +38,14 @@ pub fn start(
         let (app, shutdown) = (app.clone(), shutdown.clone());
         match kind {
             WorkerKind::Intake => {
-                tasks.spawn(async move {
-                    consumer::run(Arc::new(Intake), app, shutdown).await;
-                    Ok(())
-                });
+                let intake = Arc::new(Intake);
+                for _ in 0..app.config.intake.consumers {
+                    let (app, shutdown, intake) = (app.clone(), shutdown.clone(), intake.clone());
+                    tasks.spawn(async move {
+                        consumer::run(intake, app, shutdown).await;
+                        Ok(())
+                    });
+                }
             }
             WorkerKind::OutboxRelay => {
                 tasks.spawn(async move {

@@ -19,7 +19,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use serde_json::Value;
@@ -236,6 +237,7 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
             FieldTable::default(),
         )
         .await?;
+    let consumer_tag = consumer.tag();
     let total = bodies.len();
     let started = Instant::now();
     let consuming = tokio::spawn(async move {
@@ -256,6 +258,11 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
     publish_all(&publisher, &queue, bodies).await?;
     consuming.await??;
     let elapsed = started.elapsed();
+    // Cancel the consumer before deleting its queue: RabbitMQ 3.10 fails the connection when
+    // a quorum queue is deleted under a live consumer.
+    channel
+        .basic_cancel(consumer_tag, BasicCancelOptions::default())
+        .await?;
     channel
         .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
         .await?;
