@@ -27,7 +27,8 @@ async fn health_readiness_and_metrics() {
 
     let intake = env.app.topology.queue("intake");
     let dead = env.app.topology.dead_letter_queue("intake");
-    let metrics = common::wait_for("the intake consumer in /metrics", || async {
+    let consumers = env.app.config.intake.consumers;
+    let metrics = common::wait_for("the intake consumers in /metrics", || async {
         let text = http
             .get(env.url("/metrics"))
             .send()
@@ -37,7 +38,7 @@ async fn health_readiness_and_metrics() {
             .await
             .unwrap();
         text.contains(&format!(
-            "complaints_queue_consumers{{queue=\"{intake}\"}} 1"
+            "complaints_queue_consumers{{queue=\"{intake}\"}} {consumers}"
         ))
         .then_some(text)
     })

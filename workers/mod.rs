@@ -1,7 +1,7 @@
 //! The workers. Each consuming worker is one file with the same small shape: the queue it
 //! reads ([`Worker::NAME`]), the event types bound to it ([`Worker::EVENT_TYPES`]), the payload
 //! type it reads, and `apply`, which changes the database inside the transaction the consumer
-//! loop opens. Adding a worker is adding a file and a line to [`QUEUES`] and to `run`.
+//! loop opens. Adding a worker is adding a file, a line to [`QUEUES`] and a line to `src/supervisor.rs`.
 //!
 //! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
