@@ -3,3 +3,4 @@
 
 pub mod case_reference;
 pub mod routing;
+pub mod working_days;
