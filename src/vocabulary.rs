@@ -221,3 +221,80 @@ domain_enum! {
         ComplaintReviewTeam = "complaint_review_team",
     }
 }
+
+domain_enum! {
+    /// The clocks of process.md §5. Each runs on a case, is set by the event that starts it,
+    /// cancelled by the event that meets it, and otherwise fired by a scheduler.
+    ClockKind {
+        /// Tier 1: initial contact within 48 hours of receipt.
+        Acknowledgement = "acknowledgement",
+        /// Tier 2: CMSL5829 within 2 working days when no phone contact is made.
+        ReviewAcknowledgement = "review_acknowledgement",
+        /// Tier 0: 14 days for the customer to reply to CMSL5700.
+        DissatisfactionReplyWindow = "dissatisfaction_reply_window",
+        /// 15 working days from receipt (20 for POS cases).
+        ResponseTarget = "response_target",
+        /// 7 days after CMSL5800: no reply closes the case `No Action Taken`.
+        WaitAfterCmsl5800 = "wait_after_cmsl5800",
+        /// 7 days after CMSL5801: the caseworker chases or proceeds.
+        WaitAfterCmsl5801 = "wait_after_cmsl5801",
+        /// 14 days after CMSL5805: the review closes.
+        WaitAfterCmsl5805 = "wait_after_cmsl5805",
+        /// A resolution action's agreed due date: a reminder.
+        ActionDue = "action_due",
+        /// Two working days past an action's due date: escalation to the manager.
+        ActionOverdue = "action_overdue",
+        /// A remedial action asked of another team (1 week simple, 2 weeks complex): a reminder.
+        RemedialAction = "remedial_action",
+        /// Two working days past a remedial action's deadline: escalation to the manager.
+        RemedialActionOverdue = "remedial_action_overdue",
+        /// ICE redress to be paid within 4 weeks of the final report.
+        IceRedress = "ice_redress",
+    }
+}
+
+domain_enum! {
+    /// How a member of staff tried to reach the customer.
+    ContactMethod {
+        /// A phone call.
+        Phone = "phone",
+        /// A letter.
+        Letter = "letter",
+        /// A text message.
+        Sms = "sms",
+        /// An email.
+        Email = "email",
+    }
+}
+
+domain_enum! {
+    /// How hard a remedial action asked of another team is (1 week simple, 2 weeks complex).
+    Complexity {
+        /// Due within 1 week.
+        Simple = "simple",
+        /// Due within 2 weeks.
+        Complex = "complex",
+    }
+}
+
+domain_enum! {
+    /// Who a task or notification is for.
+    Assignee {
+        /// The case's caseworker or case manager.
+        Caseworker = "caseworker",
+        /// The team leader.
+        TeamLeader = "team_leader",
+        /// The manager.
+        Manager = "manager",
+    }
+}
+
+domain_enum! {
+    /// How a letter went out.
+    DispatchChannel {
+        /// By email.
+        Email = "email",
+        /// By post.
+        Post = "post",
+    }
+}

@@ -16,9 +16,8 @@ use crate::db::parties::{self, NewParty};
 use crate::db::rejected_complaints::{self, NewRejection};
 use crate::db::timeline::{self, NewEntry};
 use crate::events::{
-    case_closed, case_flagged_high_profile, case_opened, complaint_received, complaint_rejected,
-    CaseClosed, CaseFlaggedHighProfile, CaseOpened, CloudEvent, ComplaintReceived,
-    ComplaintRejected,
+    case_closed, case_flagged_high_profile, case_opened, complaint_rejected, CaseClosed,
+    CaseFlaggedHighProfile, CaseOpened, CloudEvent, ComplaintReceived, ComplaintRejected,
 };
 use crate::process::case_reference::case_reference;
 use crate::process::routing::{self, opening_stage_and_status, Opening, Routing};
@@ -31,20 +30,37 @@ const ACTOR: &str = "intake";
 #[derive(Debug, Default)]
 pub struct Intake;
 
+crate::event_set! {
+    /// What intake reads.
+    pub enum IntakeEvent {
+        /// A complaint from an intake channel.
+        ComplaintReceived(ComplaintReceived) = complaint_received,
+    }
+}
+
 impl Worker for Intake {
     const NAME: &'static str = "intake";
-    const EVENT_TYPES: &'static [&'static str] = &[complaint_received::TYPE];
-    type Event = ComplaintReceived;
+    type Event = IntakeEvent;
 
     async fn apply(
         &self,
         conn: &mut AsyncPgConnection,
-        events: &[&CloudEvent<ComplaintReceived>],
+        events: &[&CloudEvent<IntakeEvent>],
         now: DateTime<Utc>,
     ) -> QueryResult<()> {
-        let mut named: Vec<String> = events
+        let complaints: Vec<Received<'_>> = events
             .iter()
-            .filter_map(|e| e.data.earlier_case.clone())
+            .map(|e| {
+                let IntakeEvent::ComplaintReceived(complaint) = &e.data;
+                Received {
+                    event_id: e.id,
+                    complaint,
+                }
+            })
+            .collect();
+        let mut named: Vec<String> = complaints
+            .iter()
+            .filter_map(|r| r.complaint.earlier_case.clone())
             .collect();
         named.sort();
         named.dedup();
@@ -53,23 +69,24 @@ impl Worker for Intake {
         let mut outbox_rows = Vec::new();
         let mut rejections = Vec::new();
         let mut openings = Vec::new();
-        for &event in events {
+        for &event in &complaints {
             let named = event
-                .data
+                .complaint
                 .earlier_case
                 .as_ref()
                 .and_then(|r| earlier.get(r));
-            match routing::route(&event.data, named.map(|(_, case)| case)) {
+            match routing::route(event.complaint, named.map(|(_, case)| case)) {
                 Routing::Reject { reason, detail } => {
                     outbox_rows.push(outbox::row(
                         &rejected_event(event, reason, &detail, now),
                         now,
                     ));
                     rejections.push(NewRejection {
-                        event_id: event.id,
+                        event_id: event.event_id,
                         reason: reason.as_str().into(),
                         detail,
-                        complaint: serde_json::to_value(&event.data).expect("complaints serialise"),
+                        complaint: serde_json::to_value(event.complaint)
+                            .expect("complaints serialise"),
                         rejected_at: now,
                     });
                 }
@@ -81,14 +98,14 @@ impl Worker for Intake {
         if !openings.is_empty() {
             let customers = openings
                 .iter()
-                .map(|(event, _, _)| NewParty::from_customer(&event.data.customer, now))
+                .map(|(event, _, _)| NewParty::from_customer(&event.complaint.customer, now))
                 .collect();
             let party_ids = parties::upsert(conn, customers).await?;
             let numbers = cases::next_numbers(conn, openings.len()).await?;
             let mut new_cases = Vec::with_capacity(openings.len());
             let mut entries = Vec::with_capacity(openings.len() * 2);
             for ((event, opening, linked_id), number) in openings.into_iter().zip(numbers) {
-                let party_id = party_ids[&event.data.customer.reference];
+                let party_id = party_ids[&event.complaint.customer.reference];
                 let opened = open_case(event, &opening, linked_id, party_id, number, now);
                 new_cases.push(opened.case);
                 entries.extend(opened.timeline);
@@ -99,6 +116,13 @@ impl Worker for Intake {
         }
         outbox::append(conn, &outbox_rows).await
     }
+}
+
+/// A complaint with the id of the event that brought it.
+#[derive(Clone, Copy)]
+struct Received<'a> {
+    event_id: Uuid,
+    complaint: &'a ComplaintReceived,
 }
 
 /// The rows and events of one case opening.
@@ -112,14 +136,14 @@ struct OpenedCase {
 /// events it causes (`case.opened`, and `case.flagged_high_profile` / `case.closed` where the
 /// routing says so).
 fn open_case(
-    event: &CloudEvent<ComplaintReceived>,
+    event: Received<'_>,
     opening: &Opening,
     linked_case_id: Option<Uuid>,
     party_id: Uuid,
     number: i64,
     now: DateTime<Utc>,
 ) -> OpenedCase {
-    let complaint = &event.data;
+    let complaint = event.complaint;
     let case_id = Uuid::now_v7();
     let reference = case_reference(opening.tier, now, number);
     let (stage, mut status) = opening_stage_and_status(opening.tier);
@@ -129,7 +153,7 @@ fn open_case(
         actor: ACTOR.into(),
         entry,
         detail,
-        event_id: Some(event.id),
+        event_id: Some(event.event_id),
     };
     let mut timeline = vec![
         entry(
@@ -171,7 +195,7 @@ fn open_case(
                 high_profile: opening.high_profile,
                 parliamentary_contact: opening.parliamentary_contact,
                 routing_rule: opening.rule.into(),
-                complaint_event_id: event.id,
+                complaint_event_id: event.event_id,
             },
         ),
         now,
@@ -246,7 +270,7 @@ fn open_case(
         high_profile: opening.high_profile,
         parliamentary_contact: opening.parliamentary_contact,
         pos: complaint.pos,
-        source_event_id: event.id,
+        source_event_id: event.event_id,
         opened_at: now,
         closed_at,
     };
@@ -259,7 +283,7 @@ fn open_case(
 
 /// The `complaint.rejected` event for a refused complaint.
 fn rejected_event(
-    event: &CloudEvent<ComplaintReceived>,
+    event: Received<'_>,
     reason: RejectionReason,
     detail: &str,
     now: DateTime<Utc>,
@@ -269,8 +293,8 @@ fn rejected_event(
         now,
         None,
         ComplaintRejected {
-            complaint_event_id: event.id,
-            customer_reference: event.data.customer.reference.clone(),
+            complaint_event_id: event.event_id,
+            customer_reference: event.complaint.customer.reference.clone(),
             reason,
             detail: detail.to_owned(),
         },

@@ -1,6 +1,6 @@
 //! The workers. Each consuming worker is one file with the same small shape: the queue it
-//! reads ([`Worker::NAME`]), the event types bound to it ([`Worker::EVENT_TYPES`]), the payload
-//! type it reads, and `apply`, which changes the database inside the transaction the consumer
+//! reads ([`Worker::NAME`]), the events it reads ([`Worker::Event`], whose types are bound to
+//! its queue), and `apply`, which changes the database inside the transaction the consumer
 //! loop opens. Adding a worker is adding a file, a line to [`QUEUES`] and a line to `src/supervisor.rs`.
 //!
 //! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
@@ -14,20 +14,18 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
-use serde::de::DeserializeOwned;
 
 use crate::broker::topology::QueueSpec;
+use crate::events::incoming::EventSet;
 use crate::events::CloudEvent;
 
 /// A worker that consumes one queue.
 pub trait Worker: Send + Sync + 'static {
     /// The worker kind: its queue is `complaints.<NAME>`, its inbox rows carry this name.
     const NAME: &'static str;
-    /// The event types (routing keys) bound to its queue.
-    const EVENT_TYPES: &'static [&'static str];
-    /// The payload it reads; a message whose payload does not parse and validate as this is
-    /// dead-lettered before `apply` sees it.
-    type Event: DeserializeOwned + garde::Validate<Context = ()> + Send + Sync + 'static;
+    /// The events it reads; their types are the routing keys bound to its queue. A message
+    /// that does not parse and validate as one of them is dead-lettered before `apply` sees it.
+    type Event: EventSet;
 
     /// Applies events not applied before, in the caller's transaction: every state change,
     /// timeline entry and outbox event commits together or not at all.
@@ -43,7 +41,7 @@ pub trait Worker: Send + Sync + 'static {
 pub const fn queue_spec<W: Worker>() -> QueueSpec {
     QueueSpec {
         worker: W::NAME,
-        event_types: W::EVENT_TYPES,
+        event_types: W::Event::TYPES,
     }
 }
 

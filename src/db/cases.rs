@@ -184,6 +184,8 @@ pub struct CaseRecord {
     /// The case it came from.
     #[serde(skip)]
     pub linked_case_id: Option<Uuid>,
+    /// When its response target ran out unmet, if it did.
+    pub target_breached_at: Option<DateTime<Utc>>,
 }
 
 /// A case as `show` and the HTTP API present it: its columns, the case it came from, the

@@ -44,6 +44,7 @@ diesel::table! {
         source_event_id -> Uuid,
         opened_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
+        target_breached_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -88,7 +89,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    timers (id) {
+        id -> Int8,
+        case_id -> Uuid,
+        clock -> Text,
+        key -> Text,
+        due_at -> Timestamptz,
+        deadline -> Timestamptz,
+        detail -> Jsonb,
+        state -> Text,
+        set_at -> Timestamptz,
+        fired_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancelled_because -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    simulated_clock (id) {
+        id -> Bool,
+        offset_ms -> Int8,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
+diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

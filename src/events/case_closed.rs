@@ -2,6 +2,7 @@
 //! referral with no recent Resolution case: it is closed at once as `Rejected` and returned to
 //! the team that owns the customer's earlier case.
 
+use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +12,9 @@ use crate::vocabulary::{ResolutionCode, Team};
 pub const TYPE: &str = "case.closed";
 
 /// A case that is now closed; the envelope's `subject` is its reference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
 #[schemars(title = "case.closed")]
 pub struct CaseClosed {
     /// The case's reference.

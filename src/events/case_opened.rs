@@ -2,6 +2,7 @@
 //! (acknowledgement, process, letters) start from here.
 
 use chrono::{DateTime, Utc};
+use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -12,8 +13,9 @@ use crate::vocabulary::{Channel, RaisedBy, Region, Team, Tier};
 pub const TYPE: &str = "case.opened";
 
 /// A case that now exists; the envelope's `subject` is its reference.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
 #[schemars(title = "case.opened")]
 pub struct CaseOpened {
     /// The case's human-readable reference (e.g. `RES-2026-000042`).

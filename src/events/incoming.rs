@@ -7,11 +7,89 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::envelope::{CloudEvent, SPEC_VERSION};
-use super::{complaint_received, ComplaintReceived};
+use super::{
+    ActionCompleted, ClientReplied, ComplaintReceived, ContactAttempted, HoldingReplySent,
+    IceFinalReportRecorded, IceRedressPaid, RemedialActionRequested, ResolutionPlanAgreed,
+};
 
-/// Event types the system accepts from outside (intake channels and, later, case-management
-/// front ends). Everything else on the exchange is emitted by the system itself.
-pub const ACCEPTED_TYPES: &[&str] = &[complaint_received::TYPE];
+/// The events one worker reads (or one endpoint accepts): an enum with a variant per event
+/// type, declared with [`event_set!`](crate::event_set).
+pub trait EventSet: Sized + Send + Sync + 'static {
+    /// The event types, also the routing keys to bind.
+    const TYPES: &'static [&'static str];
+
+    /// Types and validates the payload of an event of `event_type`.
+    fn parse(event_type: &str, data: Value) -> Result<Self, Refusal>;
+}
+
+/// Declares an enum of event payloads and its [`EventSet`] implementation:
+///
+/// ```ignore
+/// event_set! {
+///     /// What the acknowledgement worker reads.
+///     pub enum AcknowledgementEvent {
+///         CaseOpened(CaseOpened) = case_opened,
+///         ContactAttempted(ContactAttempted) = contact_attempted,
+///     }
+/// }
+/// ```
+///
+/// where each `= module` names the module of `crate::events` whose `TYPE` the variant carries.
+#[macro_export]
+macro_rules! event_set {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident($payload:ty) = $module:ident),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant($payload)),+
+        }
+
+        impl $crate::events::incoming::EventSet for $name {
+            const TYPES: &'static [&'static str] = &[$($crate::events::$module::TYPE),+];
+
+            fn parse(
+                event_type: &str,
+                data: serde_json::Value,
+            ) -> Result<Self, $crate::events::incoming::Refusal> {
+                match event_type {
+                    $($crate::events::$module::TYPE => {
+                        $crate::events::incoming::parse_payload::<$payload>(event_type, data)
+                            .map($name::$variant)
+                    })+
+                    other => Err($crate::events::incoming::Refusal::UnknownType(other.to_owned())),
+                }
+            }
+        }
+    };
+}
+
+crate::event_set! {
+    /// Events the system accepts from outside: complaints from intake channels and the
+    /// decisions staff record in a case-management front end. Everything else on the exchange
+    /// is emitted by the system itself.
+    pub enum Accepted {
+        /// From intake channels.
+        ComplaintReceived(ComplaintReceived) = complaint_received,
+        /// A contact attempt.
+        ContactAttempted(ContactAttempted) = contact_attempted,
+        /// The customer replied.
+        ClientReplied(ClientReplied) = client_replied,
+        /// A plan was agreed.
+        ResolutionPlanAgreed(ResolutionPlanAgreed) = resolution_plan_agreed,
+        /// A holding reply was sent.
+        HoldingReplySent(HoldingReplySent) = holding_reply_sent,
+        /// An action is done.
+        ActionCompleted(ActionCompleted) = action_completed,
+        /// Another team was asked for a remedy.
+        RemedialActionRequested(RemedialActionRequested) = remedial_action_requested,
+        /// ICE reported.
+        IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
+        /// ICE redress was paid.
+        IceRedressPaid(IceRedressPaid) = ice_redress_paid,
+    }
+}
 
 /// Why a message was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,33 +139,9 @@ pub fn parse_envelope(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
     Ok(envelope)
 }
 
-/// Types and validates the payload of an envelope whose type is `T`'s.
-pub fn parse_data<T>(envelope: CloudEvent<Value>) -> Result<CloudEvent<T>, Refusal>
-where
-    T: DeserializeOwned + Validate<Context = ()>,
-{
-    let event_type = envelope.event_type.clone();
-    let violation = |problems: Vec<String>| Refusal::SchemaViolation {
-        event_type: event_type.clone(),
-        problems,
-    };
-    let data: T = serde_path_to_error::deserialize(envelope.data).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." {
-            "data".to_owned()
-        } else {
-            format!("data.{path}")
-        };
-        violation(vec![format!("{at}: {}", e.inner())])
-    })?;
-    data.validate().map_err(|report| {
-        violation(
-            report
-                .iter()
-                .map(|(path, error)| format!("data.{path}: {error}"))
-                .collect(),
-        )
-    })?;
+/// Types and validates an envelope's payload as the event set `E`.
+pub fn parse_data<E: EventSet>(envelope: CloudEvent<Value>) -> Result<CloudEvent<E>, Refusal> {
+    let data = E::parse(&envelope.event_type, envelope.data)?;
     Ok(CloudEvent {
         specversion: envelope.specversion,
         id: envelope.id,
@@ -100,15 +154,39 @@ where
     })
 }
 
-/// Checks a message from outside: a CloudEvent of an accepted type whose payload meets its
+/// Types and validates one payload of `event_type`.
+pub fn parse_payload<T>(event_type: &str, data: Value) -> Result<T, Refusal>
+where
+    T: DeserializeOwned + Validate<Context = ()>,
+{
+    let violation = |problems: Vec<String>| Refusal::SchemaViolation {
+        event_type: event_type.to_owned(),
+        problems,
+    };
+    let payload: T = serde_path_to_error::deserialize(data).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            "data".to_owned()
+        } else {
+            format!("data.{path}")
+        };
+        violation(vec![format!("{at}: {}", e.inner())])
+    })?;
+    payload.validate().map_err(|report| {
+        violation(
+            report
+                .iter()
+                .map(|(path, error)| format!("data.{path}: {error}"))
+                .collect(),
+        )
+    })?;
+    Ok(payload)
+}
+
+/// Checks a message from outside: a CloudEvent of an [`Accepted`] type whose payload meets its
 /// schema. Returns the envelope, untouched, for publishing.
 pub fn check_accepted(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
     let envelope = parse_envelope(body)?;
-    match envelope.event_type.as_str() {
-        complaint_received::TYPE => {
-            parse_data::<ComplaintReceived>(envelope.clone())?;
-            Ok(envelope)
-        }
-        other => Err(Refusal::UnknownType(other.to_owned())),
-    }
+    Accepted::parse(&envelope.event_type, envelope.data.clone())?;
+    Ok(envelope)
 }

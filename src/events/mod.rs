@@ -1,23 +1,51 @@
 //! The wire contract: every event type on `complaints.events`, its payload as a Rust type, and
 //! the JSON Schemas in `schema/` generated from those types (so the two cannot drift).
 
+pub mod action_completed;
 pub mod case_closed;
 pub mod case_flagged_high_profile;
 pub mod case_opened;
+pub mod case_target_breached;
+pub mod client_replied;
+pub mod command_rejected;
 pub mod complaint_received;
 pub mod complaint_rejected;
+pub mod contact_attempted;
 pub mod envelope;
+pub mod holding_reply_sent;
+pub mod ice_final_report_recorded;
+pub mod ice_redress_paid;
 pub mod incoming;
+pub mod letter_requested;
+pub mod letter_sent;
+pub mod remedial_action_requested;
+pub mod resolution_plan_agreed;
+pub mod task_created;
+pub mod timer_fired;
 
 use schemars::{schema_for, JsonSchema, Schema};
 use serde_json::{json, Value};
 
+pub use action_completed::ActionCompleted;
 pub use case_closed::CaseClosed;
 pub use case_flagged_high_profile::CaseFlaggedHighProfile;
 pub use case_opened::CaseOpened;
+pub use case_target_breached::CaseTargetBreached;
+pub use client_replied::ClientReplied;
+pub use command_rejected::CommandRejected;
 pub use complaint_received::ComplaintReceived;
 pub use complaint_rejected::ComplaintRejected;
+pub use contact_attempted::ContactAttempted;
 pub use envelope::CloudEvent;
+pub use holding_reply_sent::HoldingReplySent;
+pub use ice_final_report_recorded::IceFinalReportRecorded;
+pub use ice_redress_paid::IceRedressPaid;
+pub use letter_requested::LetterRequested;
+pub use letter_sent::LetterSent;
+pub use remedial_action_requested::RemedialActionRequested;
+pub use resolution_plan_agreed::ResolutionPlanAgreed;
+pub use task_created::TaskCreated;
+pub use timer_fired::TimerFired;
 
 /// Every schema file of `schema/`, by file name, as generated from the types.
 pub fn schema_files() -> Vec<(String, Value)> {
@@ -25,13 +53,31 @@ pub fn schema_files() -> Vec<(String, Value)> {
         "cloudevent.schema.json".to_owned(),
         schema_for!(CloudEvent<Value>).to_value(),
     )];
-    files.push(typed::<ComplaintReceived>(complaint_received::TYPE));
-    files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
-    files.push(typed::<CaseOpened>(case_opened::TYPE));
+    files.push(typed::<ActionCompleted>(action_completed::TYPE));
     files.push(typed::<CaseClosed>(case_closed::TYPE));
     files.push(typed::<CaseFlaggedHighProfile>(
         case_flagged_high_profile::TYPE,
     ));
+    files.push(typed::<CaseOpened>(case_opened::TYPE));
+    files.push(typed::<CaseTargetBreached>(case_target_breached::TYPE));
+    files.push(typed::<ClientReplied>(client_replied::TYPE));
+    files.push(typed::<CommandRejected>(command_rejected::TYPE));
+    files.push(typed::<ComplaintReceived>(complaint_received::TYPE));
+    files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
+    files.push(typed::<ContactAttempted>(contact_attempted::TYPE));
+    files.push(typed::<HoldingReplySent>(holding_reply_sent::TYPE));
+    files.push(typed::<IceFinalReportRecorded>(
+        ice_final_report_recorded::TYPE,
+    ));
+    files.push(typed::<IceRedressPaid>(ice_redress_paid::TYPE));
+    files.push(typed::<LetterRequested>(letter_requested::TYPE));
+    files.push(typed::<LetterSent>(letter_sent::TYPE));
+    files.push(typed::<RemedialActionRequested>(
+        remedial_action_requested::TYPE,
+    ));
+    files.push(typed::<ResolutionPlanAgreed>(resolution_plan_agreed::TYPE));
+    files.push(typed::<TaskCreated>(task_created::TYPE));
+    files.push(typed::<TimerFired>(timer_fired::TYPE));
     files
 }
 

@@ -129,7 +129,9 @@ impl WorkingDays {
 
 /// Midnight (Europe/London) at the end of `day`, in UTC.
 pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
-    let next = (day + Days::new(1)).and_hms_opt(0, 0, 0).expect("midnight exists");
+    let next = (day + Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists");
     London
         .from_local_datetime(&next)
         .earliest()
@@ -178,16 +180,28 @@ mod tests {
         let wd = WorkingDays::official();
         assert!(!wd.is_working_day(Region::NorthernIreland, d("2026-03-17")));
         assert!(wd.is_working_day(Region::EnglandAndWales, d("2026-03-17")));
-        assert!(!wd.is_working_day(Region::NorthernIreland, d("2026-07-13")), "the substitute for 12 July, a Sunday");
+        assert!(
+            !wd.is_working_day(Region::NorthernIreland, d("2026-07-13")),
+            "the substitute for 12 July, a Sunday"
+        );
         assert!(wd.is_working_day(Region::Scotland, d("2026-07-13")));
     }
 
     #[test]
     fn easter_monday_is_not_a_holiday_in_scotland() {
         let wd = WorkingDays::official();
-        assert!(!wd.is_working_day(Region::EnglandAndWales, d("2026-04-03")), "Good Friday");
-        assert!(!wd.is_working_day(Region::Scotland, d("2026-04-03")), "Good Friday");
-        assert!(!wd.is_working_day(Region::EnglandAndWales, d("2026-04-06")), "Easter Monday");
+        assert!(
+            !wd.is_working_day(Region::EnglandAndWales, d("2026-04-03")),
+            "Good Friday"
+        );
+        assert!(
+            !wd.is_working_day(Region::Scotland, d("2026-04-03")),
+            "Good Friday"
+        );
+        assert!(
+            !wd.is_working_day(Region::EnglandAndWales, d("2026-04-06")),
+            "Easter Monday"
+        );
         assert!(wd.is_working_day(Region::Scotland, d("2026-04-06")));
     }
 
@@ -204,9 +218,18 @@ mod tests {
         let wd = WorkingDays::official();
         // Received Monday 14 December 2026. England and Wales lose 25 and 28 December and
         // 1 January; Scotland also loses Monday 4 January, the substitute for 2 January.
-        assert_eq!(wd.add(Region::EnglandAndWales, d("2026-12-14"), 15), d("2027-01-07"));
-        assert_eq!(wd.add(Region::Scotland, d("2026-12-14"), 15), d("2027-01-08"));
-        assert_eq!(wd.add(Region::EnglandAndWales, d("2026-11-24"), 15), d("2026-12-15"));
+        assert_eq!(
+            wd.add(Region::EnglandAndWales, d("2026-12-14"), 15),
+            d("2027-01-07")
+        );
+        assert_eq!(
+            wd.add(Region::Scotland, d("2026-12-14"), 15),
+            d("2027-01-08")
+        );
+        assert_eq!(
+            wd.add(Region::EnglandAndWales, d("2026-11-24"), 15),
+            d("2026-12-15")
+        );
     }
 
     #[test]
@@ -239,6 +262,9 @@ mod tests {
         assert!(!wd.is_working_day(Region::EnglandAndWales, d("2029-06-01")));
         assert!(wd.is_working_day(Region::Scotland, d("2029-06-01")));
         let bad = WorkingDays::from_file(Path::new("/nonexistent/holidays.json")).await;
-        assert!(bad.unwrap_err().to_string().contains("/nonexistent/holidays.json"));
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("/nonexistent/holidays.json"));
     }
 }

@@ -1,0 +1,24 @@
+//! `command.rejected`: an event about a case could not be applied (no such case, or not allowed
+//! in its state). Nothing changed; this says why.
+
+use garde::Validate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The routing key and CloudEvents `type`.
+pub const TYPE: &str = "command.rejected";
+
+/// A refusal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
+#[schemars(title = "command.rejected")]
+pub struct CommandRejected {
+    /// The refused event.
+    pub event_id: Uuid,
+    /// Its type.
+    pub event_type: String,
+    /// Why.
+    pub reason: String,
+}

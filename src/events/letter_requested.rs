@@ -1,0 +1,25 @@
+//! `letter.requested`: a standard letter must go to the customer. The letters worker renders and
+//! dispatches it; `automatic` letters need no caseworker's text.
+
+use garde::Validate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The routing key and CloudEvents `type`.
+pub const TYPE: &str = "letter.requested";
+
+/// A request for a letter; the envelope's `subject` is the case reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
+#[schemars(title = "letter.requested")]
+pub struct LetterRequested {
+    /// The case.
+    pub case_reference: String,
+    /// The letter code (e.g. `CMSL5829`).
+    pub code: String,
+    /// Why it is sent, for the timeline.
+    pub reason: String,
+    /// System generated: no caseworker's text is needed.
+    pub automatic: bool,
+}

@@ -1,0 +1,24 @@
+//! `letter.sent`: a letter left the building (email accepted by the mail server, or handed to
+//! the print vendor). The waits after CMSL5700, CMSL5800, CMSL5801 and CMSL5805 start here.
+
+use garde::Validate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::vocabulary::DispatchChannel;
+
+/// The routing key and CloudEvents `type`.
+pub const TYPE: &str = "letter.sent";
+
+/// A dispatched letter; the envelope's `subject` is the case reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "letter.sent")]
+pub struct LetterSent {
+    /// The letter code.
+    #[garde(length(min = 1, max = 20))]
+    pub code: String,
+    /// How it went.
+    #[garde(skip)]
+    pub channel: DispatchChannel,
+}

@@ -1,0 +1,27 @@
+//! `task.created`: something a person must do now (chase the customer, decide an escalation,
+//! follow up an overdue action), for the case-management front end's work queues.
+
+use garde::Validate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::vocabulary::{Assignee, ClockKind};
+
+/// The routing key and CloudEvents `type`.
+pub const TYPE: &str = "task.created";
+
+/// A task; the envelope's `subject` is the case reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
+#[schemars(title = "task.created")]
+pub struct TaskCreated {
+    /// The case.
+    pub case_reference: String,
+    /// Who must do it.
+    pub assignee: Assignee,
+    /// What, in a sentence.
+    pub task: String,
+    /// The clock that raised it.
+    pub clock: ClockKind,
+}
