@@ -2,14 +2,20 @@
 //! clock, broker topology and a confirming publisher. One value, cloned into each task, as
 //! crates.io's worker `Environment` does.
 
+use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
 use tracing::{info, warn};
 
 use crate::backoff::Backoff;
 use crate::broker::publisher::Publisher;
 use crate::broker::topology::Topology;
-use crate::clock::SharedClock;
+use crate::clock::{SharedClock, SimulatedClock, SystemClock};
+use crate::process::working_days::WorkingDays;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::workers::QUEUES;
@@ -23,6 +29,10 @@ pub struct App {
     pub pool: DbPool,
     /// Where "now" comes from.
     pub clock: SharedClock,
+    /// The same clock when it is the simulated one, which must follow the database.
+    simulated: Option<SimulatedClock>,
+    /// Working days per region.
+    pub calendar: Arc<WorkingDays>,
     /// Exchange and queue names.
     pub topology: Topology,
     /// Publishes to `complaints.events` with confirms.
@@ -30,8 +40,29 @@ pub struct App {
 }
 
 impl App {
-    /// Builds the shared dependencies; nothing is connected until first used.
-    pub fn new(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+    /// Builds the shared dependencies with the clock the configuration asks for (the system
+    /// clock, or the simulated one); nothing is connected until first used.
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        if config.clock.simulated {
+            let simulated = SimulatedClock::default();
+            Self::build(config, Arc::new(simulated.clone()), Some(simulated))
+        } else {
+            Self::build(config, Arc::new(SystemClock), None)
+        }
+    }
+
+    /// Builds the shared dependencies around a clock of the caller's (tests).
+    pub fn with_clock(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        Self::build(config, clock, None)
+    }
+
+    fn build(config: Config, clock: SharedClock, simulated: Option<SimulatedClock>) -> anyhow::Result<Self> {
+        let calendar = if config.calendar.bank_holidays_file.is_empty() {
+            WorkingDays::official()
+        } else {
+            WorkingDays::from_file(Path::new(&config.calendar.bank_holidays_file))
+                .context("configuration: `calendar.bank_holidays_file`")?
+        };
         let pool = db::pool(&config.database_url(), config.database.pool_size)?;
         let topology = Topology::new(&config.amqp.namespace, config.amqp.delivery_limit);
         let publisher = Arc::new(Publisher::new(
@@ -43,9 +74,17 @@ impl App {
             config: Arc::new(config),
             pool,
             clock,
+            simulated,
+            calendar: Arc::new(calendar),
             topology,
             publisher,
         })
+    }
+
+    /// The task that keeps a simulated clock in step with the database, when the clock is one.
+    pub fn follow_clock(&self, shutdown: CancellationToken) -> Option<impl Future<Output = ()> + Send + 'static> {
+        let simulated = self.simulated.clone()?;
+        Some(simulated.follow(self.config.database_url(), shutdown))
     }
 
     /// Applies pending migrations and declares the broker topology, once each.

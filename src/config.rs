@@ -33,6 +33,10 @@ pub struct Config {
     pub relay: RelayConfig,
     /// The clock.
     pub clock: ClockConfig,
+    /// The working-day calendar.
+    pub calendar: CalendarConfig,
+    /// The timer scheduler.
+    pub scheduler: SchedulerConfig,
     /// Logging.
     pub log: LogConfig,
 }
@@ -102,6 +106,28 @@ pub struct RelayConfig {
 pub struct ClockConfig {
     /// Whether `complaints clock` may move time.
     pub simulated: bool,
+    /// How long before its deadline a clock that sends a letter fires.
+    pub letter_lead_hours: u32,
+}
+
+/// Calendar settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// A GOV.UK-format bank holiday list to use instead of the built-in one ("" for none).
+    pub bank_holidays_file: String,
+}
+
+/// Scheduler settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Most timers per transaction.
+    pub batch_size: i64,
+    /// Longest sleep, in milliseconds.
+    pub max_idle_ms: u64,
+    /// How long a due timer may wait before it counts as overdue, in milliseconds.
+    pub overdue_grace_ms: u64,
 }
 
 /// Log settings.
@@ -241,6 +267,12 @@ impl Config {
         }
         if self.intake.consumers == 0 {
             return bad("intake.consumers", "must be at least 1");
+        }
+        if self.scheduler.batch_size < 1 {
+            return bad("scheduler.batch_size", "must be at least 1");
+        }
+        if self.clock.letter_lead_hours >= 48 {
+            return bad("clock.letter_lead_hours", "must be less than the 48-hour acknowledgement");
         }
         if self.relay.batch_size < 1 {
             return bad("relay.batch_size", "must be at least 1");

@@ -2,13 +2,11 @@
 //! to the subcommand.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 
 use complaints::app::App;
 use complaints::cli::{self, Cli, Command};
-use complaints::clock::SystemClock;
 use complaints::config::Config;
 
 #[tokio::main]
@@ -32,7 +30,7 @@ async fn main() -> ExitCode {
 }
 
 async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
-    let app = || App::new(config.clone(), Arc::new(SystemClock));
+    let app = || App::new(config.clone());
     match command {
         Command::Migrate(args) => cli::migrate::migrate(&config, args).await,
         Command::Schema(args) => cli::schema::schema(args),

@@ -33,6 +33,12 @@ pub fn start(
     // The recorder must exist before the first counter is touched, or those counts are lost.
     crate::telemetry::metrics();
     let mut tasks = JoinSet::new();
+    if let Some(follow) = app.follow_clock(shutdown.clone()) {
+        tasks.spawn(async move {
+            follow.await;
+            Ok(())
+        });
+    }
     let mut http = http;
     for kind in kinds {
         let (app, shutdown) = (app.clone(), shutdown.clone());

@@ -298,3 +298,36 @@ domain_enum! {
         Post = "post",
     }
 }
+
+domain_enum! {
+    /// The standard letters (process.md §6).
+    LetterCode {
+        /// Tier 0: we would like more information about your feedback.
+        Cmsl5700 = "CMSL5700",
+        /// Tier 0: thank you for getting in touch (proposed or completed actions).
+        Cmsl5701 = "CMSL5701",
+        /// Tier 1: keeping you informed (the resolution team will contact you); also the
+        /// tier 1 acknowledgement when no contact is made within 48 hours (design).
+        Cmsl5842 = "CMSL5842",
+        /// Tier 2: keeping you informed (review received, not reached by phone).
+        Cmsl5829 = "CMSL5829",
+        /// Tier 2: no further action; signposts ICE.
+        Cmsl5800 = "CMSL5800",
+        /// Tier 2: the action plan.
+        Cmsl5801 = "CMSL5801",
+        /// Tier 2: the plan goes ahead although the customer disagreed.
+        Cmsl5803 = "CMSL5803",
+        /// Tier 2: the plan is revised.
+        Cmsl5804 = "CMSL5804",
+        /// Tier 2: resolved, not reached by phone.
+        Cmsl5805 = "CMSL5805",
+        /// Tier 2: resolved, the customer agreed closure.
+        Cmsl5806 = "CMSL5806",
+        /// Tier 2: closed although the customer disagreed (with leaflet CMSB0011).
+        Cmsl5807 = "CMSL5807",
+        /// Dispute action plan, not reached by phone.
+        Cmsl5811 = "CMSL5811",
+        /// Dispute action plan agreed by phone.
+        Cmsl5812 = "CMSL5812",
+    }
+}

@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::sync::Arc;
 
 use common::{complaint, TestEnv};
 use complaints::app::App;
-use complaints::clock::SystemClock;
 use complaints::supervisor::WorkerKind;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
@@ -119,7 +117,7 @@ async fn bad_events_are_refused_with_their_reasons_and_nothing_is_published() {
 async fn not_ready_while_the_broker_is_unreachable() {
     let mut config = common::test_config("postgres://postgres@127.0.0.1:5432/postgres");
     config.amqp.url = "amqp://guest:guest@127.0.0.1:1/%2f".into();
-    let app = App::new(config, Arc::new(SystemClock)).unwrap();
+    let app = App::new(config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();

@@ -8,12 +8,10 @@
 //! writer commits; a slow poll covers a lost notification. When the broker is down the round
 //! fails, nothing is marked sent, and the relay retries with backoff.
 
-use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use futures_util::StreamExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -21,7 +19,7 @@ use tracing::{debug, info, warn};
 use crate::app::App;
 use crate::backoff::Backoff;
 use crate::broker::publisher::Outgoing;
-use crate::db::outbox;
+use crate::db::{listener, outbox};
 
 /// The worker kind's name (`complaints run --workers outbox-relay`).
 pub const NAME: &str = "outbox-relay";
@@ -29,8 +27,9 @@ pub const NAME: &str = "outbox-relay";
 /// Relays until `shutdown`.
 pub async fn run(app: App, shutdown: CancellationToken) {
     let wake = Arc::new(Notify::new());
-    tokio::spawn(listen(
+    tokio::spawn(listener::listen(
         app.config.database_url(),
+        outbox::CHANNEL,
         wake.clone(),
         shutdown.clone(),
     ));
@@ -97,45 +96,4 @@ pub async fn relay_round(app: &App) -> anyhow::Result<usize> {
         metrics::counter!("complaints_outbox_published_total").increment(published as u64);
     }
     Ok(published)
-}
-
-/// Holds a `LISTEN outbox` connection and wakes the relay on every notification, reconnecting
-/// with backoff when the database goes away.
-async fn listen(url: String, wake: Arc<Notify>, shutdown: CancellationToken) {
-    let mut backoff = Backoff::default();
-    loop {
-        match AsyncPgConnection::establish(&url).await {
-            Ok(mut conn) => {
-                if let Err(e) = diesel::sql_query(format!("LISTEN {}", outbox::CHANNEL))
-                    .execute(&mut conn)
-                    .await
-                {
-                    warn!(error = %e, "could not LISTEN for outbox notifications");
-                } else {
-                    backoff = Backoff::default();
-                    // Anything committed while we were not listening is picked up now.
-                    wake.notify_one();
-                    let mut notifications = pin!(conn.notifications_stream());
-                    loop {
-                        tokio::select! {
-                            () = shutdown.cancelled() => return,
-                            next = notifications.next() => match next {
-                                Some(Ok(_)) => wake.notify_one(),
-                                Some(Err(e)) => {
-                                    warn!(error = %e, "outbox notifications stopped");
-                                    break;
-                                }
-                                None => break,
-                            },
-                        }
-                    }
-                }
-            }
-            Err(e) => warn!(error = %e, "could not connect to listen for outbox notifications"),
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(backoff.next_wait()) => {}
-        }
-    }
 }

@@ -10,7 +10,6 @@
 //!
 //! Both run in a scratch database and a scratch broker namespace, removed afterwards.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -30,7 +29,6 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::broker::publisher::{Outgoing, Publisher};
 use crate::broker::topology::long_string;
-use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::db::schema::{cases, outbox};
 use crate::db::scratch::ScratchDatabase;
@@ -76,7 +74,7 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
     config.database.url = scratch.url.clone();
     config.database.password = None;
     config.amqp.namespace = namespace;
-    let app = App::new(config, Arc::new(SystemClock))?;
+    let app = App::new(config)?;
     let outcome = run_intake_bench(&app, count).await;
     let cleanup = async {
         let connection = crate::broker::connect(&app.config.amqp_url(), "complaints-bench").await?;

@@ -3,12 +3,15 @@
 
 pub mod cases;
 pub mod inbox;
+pub mod listener;
 pub mod outbox;
 pub mod parties;
 pub mod rejected_complaints;
 pub mod schema;
 pub mod scratch;
+pub mod simulated_clock;
 pub mod timeline;
+pub mod timers;
 
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool;

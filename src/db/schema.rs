@@ -123,5 +123,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_timeline,
     rejected_complaints,
     inbox,
-    outbox
+    outbox,
+    timers,
+    simulated_clock,
 );

@@ -5,6 +5,8 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::vocabulary::LetterCode;
+
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "letter.requested";
 
@@ -16,8 +18,8 @@ pub const TYPE: &str = "letter.requested";
 pub struct LetterRequested {
     /// The case.
     pub case_reference: String,
-    /// The letter code (e.g. `CMSL5829`).
-    pub code: String,
+    /// The letter.
+    pub code: LetterCode,
     /// Why it is sent, for the timeline.
     pub reason: String,
     /// System generated: no caseworker's text is needed.

@@ -5,7 +5,7 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::vocabulary::DispatchChannel;
+use crate::vocabulary::{DispatchChannel, LetterCode};
 
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "letter.sent";
@@ -15,9 +15,9 @@ pub const TYPE: &str = "letter.sent";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "letter.sent")]
 pub struct LetterSent {
-    /// The letter code.
-    #[garde(length(min = 1, max = 20))]
-    pub code: String,
+    /// The letter.
+    #[garde(skip)]
+    pub code: LetterCode,
     /// How it went.
     #[garde(skip)]
     pub channel: DispatchChannel,

@@ -2,5 +2,6 @@
 //! each file is named for the step of the procedure it implements.
 
 pub mod case_reference;
+pub mod clocks;
 pub mod routing;
 pub mod working_days;

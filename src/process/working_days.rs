@@ -12,6 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
+use futures_util::FutureExt;
 use govuk_bank_holidays::data_source::{DataSource, LoadDataSource};
 use govuk_bank_holidays::{BankHolidayCalendar, Division, MonToFriWorkDays};
 
@@ -71,14 +72,16 @@ impl WorkingDays {
     }
 
     /// The list in `path` (GOV.UK's JSON format) instead of the shipped one.
-    pub async fn from_file(path: &Path) -> Result<Self, CalendarError> {
+    pub fn from_file(path: &Path) -> Result<Self, CalendarError> {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| CalendarError::Read {
             path: name.clone(),
             source,
         })?;
+        // The loader has the bytes already, so its future is ready at once.
         let calendar = BankHolidayCalendar::custom(InMemory(bytes))
-            .await
+            .now_or_never()
+            .expect("an in-memory list loads without waiting")
             .map_err(|source| CalendarError::Parse { path: name, source })?;
         Ok(Self::new(calendar))
     }
@@ -248,8 +251,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_newer_list_loads_from_a_file() {
+    #[test]
+    fn a_newer_list_loads_from_a_file() {
         let path = std::env::temp_dir().join(format!("holidays-{}.json", uuid::Uuid::new_v4()));
         let list = r#"{
             "england-and-wales": {"division": "england-and-wales", "events": [{"title": "Extra day", "date": "2029-06-01", "notes": "", "bunting": true}]},
@@ -257,11 +260,11 @@ mod tests {
             "northern-ireland": {"division": "northern-ireland", "events": []}
         }"#;
         std::fs::write(&path, list).unwrap();
-        let wd = WorkingDays::from_file(&path).await.unwrap();
+        let wd = WorkingDays::from_file(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert!(!wd.is_working_day(Region::EnglandAndWales, d("2029-06-01")));
         assert!(wd.is_working_day(Region::Scotland, d("2029-06-01")));
-        let bad = WorkingDays::from_file(Path::new("/nonexistent/holidays.json")).await;
+        let bad = WorkingDays::from_file(Path::new("/nonexistent/holidays.json"));
         assert!(bad
             .unwrap_err()
             .to_string()

@@ -8,12 +8,10 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use complaints::app::App;
 use complaints::broker::topology::long_string;
-use complaints::clock::SystemClock;
 use complaints::config::{Config, DEFAULT_TOML};
 use complaints::db::cases::CaseRecord;
 use complaints::db::schema::cases;
@@ -81,7 +79,7 @@ impl TestEnv {
             .expect("PostgreSQL is running (scripts/services starts it)");
         let mut config = base;
         config.database.url = scratch.url.clone();
-        let app = App::new(config, Arc::new(SystemClock)).expect("app");
+        let app = App::new(config).expect("app");
         app.prepare()
             .await
             .expect("RabbitMQ is running (scripts/services starts it)");
