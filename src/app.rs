@@ -15,9 +15,9 @@ use crate::backoff::Backoff;
 use crate::broker::publisher::Publisher;
 use crate::broker::topology::Topology;
 use crate::clock::{SharedClock, SimulatedClock, SystemClock};
-use crate::process::working_days::WorkingDays;
 use crate::config::Config;
 use crate::db::{self, DbPool};
+use crate::process::working_days::WorkingDays;
 use crate::workers::QUEUES;
 
 /// What every task of a `complaints` process shares.
@@ -56,7 +56,11 @@ impl App {
         Self::build(config, clock, None)
     }
 
-    fn build(config: Config, clock: SharedClock, simulated: Option<SimulatedClock>) -> anyhow::Result<Self> {
+    fn build(
+        config: Config,
+        clock: SharedClock,
+        simulated: Option<SimulatedClock>,
+    ) -> anyhow::Result<Self> {
         let calendar = if config.calendar.bank_holidays_file.is_empty() {
             WorkingDays::official()
         } else {
@@ -82,7 +86,10 @@ impl App {
     }
 
     /// The task that keeps a simulated clock in step with the database, when the clock is one.
-    pub fn follow_clock(&self, shutdown: CancellationToken) -> Option<impl Future<Output = ()> + Send + 'static> {
+    pub fn follow_clock(
+        &self,
+        shutdown: CancellationToken,
+    ) -> Option<impl Future<Output = ()> + Send + 'static> {
         let simulated = self.simulated.clone()?;
         Some(simulated.follow(self.config.database_url(), shutdown))
     }

@@ -272,7 +272,10 @@ impl Config {
             return bad("scheduler.batch_size", "must be at least 1");
         }
         if self.clock.letter_lead_hours >= 48 {
-            return bad("clock.letter_lead_hours", "must be less than the 48-hour acknowledgement");
+            return bad(
+                "clock.letter_lead_hours",
+                "must be less than the 48-hour acknowledgement",
+            );
         }
         if self.relay.batch_size < 1 {
             return bad("relay.batch_size", "must be at least 1");

@@ -10,13 +10,22 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::broker::consumer;
-use crate::workers::{intake::Intake, outbox_relay};
+use crate::workers::acknowledgement::Acknowledgement;
+use crate::workers::deadlines::Deadlines;
+use crate::workers::intake::Intake;
+use crate::workers::{outbox_relay, scheduler};
 
 /// A kind of worker a process can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WorkerKind {
     /// Consumes `complaint.received`, opens cases.
     Intake,
+    /// Starts and meets the acknowledgement clocks, requests their letters.
+    Acknowledgement,
+    /// Response targets, waits, action due dates, ICE redress.
+    Deadlines,
+    /// Fires due timers.
+    Scheduler,
     /// Publishes the outbox.
     OutboxRelay,
     /// The HTTP server.
@@ -52,6 +61,26 @@ pub fn start(
                         Ok(())
                     });
                 }
+            }
+            WorkerKind::Acknowledgement => {
+                let worker = Arc::new(Acknowledgement::new(&app));
+                tasks.spawn(async move {
+                    consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Deadlines => {
+                let worker = Arc::new(Deadlines::new(&app));
+                tasks.spawn(async move {
+                    consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Scheduler => {
+                tasks.spawn(async move {
+                    scheduler::run(app, shutdown).await;
+                    Ok(())
+                });
             }
             WorkerKind::OutboxRelay => {
                 tasks.spawn(async move {

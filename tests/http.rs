@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use common::{complaint, TestEnv};
 use complaints::app::App;
 use complaints::supervisor::WorkerKind;

@@ -4,10 +4,17 @@
 //! loop opens. Adding a worker is adding a file, a line to [`QUEUES`] and a line to `src/supervisor.rs`.
 //!
 //! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
+//! - [`acknowledgement`]: the 48-hour, 2-working-day and CMSL5700 clocks and their letters.
+//! - [`deadlines`]: response targets, waits after letters, action due dates, ICE redress.
+//! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
 
+pub mod acknowledgement;
+pub mod deadlines;
+pub mod effects;
 pub mod intake;
 pub mod outbox_relay;
+pub mod scheduler;
 
 use std::future::Future;
 
@@ -46,4 +53,8 @@ pub const fn queue_spec<W: Worker>() -> QueueSpec {
 }
 
 /// Every worker queue, declared by every process on start.
-pub const QUEUES: &[QueueSpec] = &[queue_spec::<intake::Intake>()];
+pub const QUEUES: &[QueueSpec] = &[
+    queue_spec::<intake::Intake>(),
+    queue_spec::<acknowledgement::Acknowledgement>(),
+    queue_spec::<deadlines::Deadlines>(),
+];

@@ -1,6 +1,7 @@
 //! The `complaints` command line: one subcommand per file.
 
 pub mod bench;
+pub mod clock;
 pub mod migrate;
 pub mod publish;
 pub mod run;
@@ -39,6 +40,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Write or check the JSON Schemas in schema/ (generated from the event types).
     Schema(schema::SchemaArgs),
+    /// Show or move the simulated clock (clock.simulated = true only).
+    Clock(clock::ClockArgs),
     /// Measure throughput against the real broker and database.
     Bench(bench::BenchArgs),
 }

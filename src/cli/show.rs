@@ -87,7 +87,34 @@ fn render(view: &CaseView) -> String {
     if let Some(linked) = &view.linked_case {
         out += &format!("  came from: {linked}\n");
     }
-    out += &format!("  summary: {}\n\ntimeline:\n", c.summary);
+    if let Some(breached) = c.target_breached_at {
+        out += &format!(
+            "  response target breached at {}\n",
+            breached.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    out += &format!("  summary: {}\n", c.summary);
+    if !view.clocks.is_empty() {
+        out += "\nclocks:\n";
+        for clock in &view.clocks {
+            let key = if clock.key.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", clock.key)
+            };
+            let state = match (&clock.fired_at, &clock.cancelled_because) {
+                (Some(at), _) => format!("fired {}", at.format("%Y-%m-%d %H:%M")),
+                (None, Some(why)) => format!("met: {why}"),
+                (None, None) => format!("due {}", clock.due_at.format("%Y-%m-%d %H:%M")),
+            };
+            out += &format!(
+                "  {:<30} deadline {}  {state}\n",
+                format!("{}{key}", clock.clock),
+                clock.deadline.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+    }
+    out += "\ntimeline:\n";
     for entry in &view.timeline {
         out += &format!(
             "  {}  {:<8} {}\n",

@@ -4,7 +4,7 @@ use clap::Args;
 
 use crate::app::App;
 use crate::broker::stats::queue_stats;
-use crate::db::outbox;
+use crate::db::{outbox, timers};
 use crate::workers::QUEUES;
 
 /// Arguments of `complaints status`.
@@ -33,5 +33,24 @@ pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
         "\noutbox events not yet published: {}",
         outbox::count_unsent(&mut conn).await?
     );
+    let nearest = timers::nearest_targets(&mut conn, 10).await?;
+    if !nearest.is_empty() {
+        let now = app.clock.now();
+        println!("\nopen cases nearest to their response target:");
+        for target in nearest {
+            let left = target.deadline - now;
+            let when = if left.num_seconds() < 0 {
+                "due now".to_owned()
+            } else {
+                format!("{}d {}h left", left.num_days(), left.num_hours() % 24)
+            };
+            println!(
+                "  {:<18} {:<28} {}  ({when})",
+                target.reference,
+                target.handling_team,
+                target.deadline.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+    }
     Ok(())
 }

@@ -13,8 +13,9 @@ use uuid::Uuid;
 use super::parties::Party;
 use super::schema::{cases, parties};
 use super::timeline::{self, Entry};
+use super::timers::{self, ClockView};
 use crate::process::routing::EarlierCase;
-use crate::vocabulary::Tier;
+use crate::vocabulary::{About, ContactRestriction, Region, ResolutionCode, Tier};
 
 /// A case to open.
 #[derive(Insertable)]
@@ -199,6 +200,8 @@ pub struct CaseView {
     pub linked_case: Option<String>,
     /// The customer.
     pub customer: Party,
+    /// Its clocks, earliest deadline first.
+    pub clocks: Vec<ClockView>,
     /// Its history, oldest first.
     pub timeline: Vec<Entry>,
 }
@@ -229,10 +232,124 @@ pub async fn find_by_reference(
         None => None,
     };
     let timeline = timeline::for_case(conn, case.id).await?;
+    let clocks = timers::for_case(conn, case.id).await?;
     Ok(Some(CaseView {
         case,
         linked_case,
         customer,
+        clocks,
         timeline,
     }))
+}
+
+/// What the clock workers need to know of a case.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    /// Row id.
+    pub id: Uuid,
+    /// Reference.
+    pub reference: String,
+    /// Tier.
+    pub tier: Tier,
+    /// The customer's region (whose bank holidays count).
+    pub region: Region,
+    /// Private Office correspondence.
+    pub pos: bool,
+    /// What the complaint is about.
+    pub about: About,
+    /// The customer's contact restriction.
+    pub contact_restriction: ContactRestriction,
+    /// When the organisation received the complaint.
+    pub received_at: DateTime<Utc>,
+    /// Whether the case is closed.
+    pub closed: bool,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
+struct FactsRow {
+    id: Uuid,
+    reference: String,
+    tier: i16,
+    pos: bool,
+    about: String,
+    received_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// The facts of the cases with these references, by reference; unknown references are absent.
+pub async fn facts(
+    conn: &mut AsyncPgConnection,
+    references: &[String],
+) -> QueryResult<HashMap<String, CaseFacts>> {
+    if references.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(FactsRow, String, String)> = cases::table
+        .inner_join(parties::table)
+        .filter(cases::reference.eq_any(references))
+        .select((
+            FactsRow::as_select(),
+            parties::region,
+            parties::contact_restriction,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, region, restriction)| {
+            let facts = CaseFacts {
+                id: row.id,
+                reference: row.reference.clone(),
+                tier: Tier::from_number(row.tier)?,
+                region: region.parse().ok()?,
+                pos: row.pos,
+                about: row.about.parse().ok()?,
+                contact_restriction: restriction.parse().ok()?,
+                received_at: row.received_at,
+                closed: row.closed_at.is_some(),
+            };
+            Some((row.reference, facts))
+        })
+        .collect())
+}
+
+/// Closes an open case with a resolution code; returns whether it was open.
+pub async fn close(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    code: ResolutionCode,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let closed = diesel::update(
+        cases::table
+            .find(case_id)
+            .filter(cases::closed_at.is_null()),
+    )
+    .set((
+        cases::status.eq("Closed"),
+        cases::sub_status.eq("Complete"),
+        cases::resolution_code.eq(code.as_str()),
+        cases::closed_at.eq(now),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(closed == 1)
+}
+
+/// Records that a case's response target ran out unmet.
+pub async fn record_breach(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        cases::table
+            .find(case_id)
+            .filter(cases::target_breached_at.is_null()),
+    )
+    .set(cases::target_breached_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -14,11 +14,19 @@ use tracing::warn;
 use crate::backoff::Backoff;
 
 /// Listens on `channel` until `shutdown`, calling `wake.notify_one()` per notification.
-pub async fn listen(url: String, channel: &'static str, wake: Arc<Notify>, shutdown: CancellationToken) {
+pub async fn listen(
+    url: String,
+    channel: &'static str,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
     let mut backoff = Backoff::default();
     loop {
         match AsyncPgConnection::establish(&url).await {
-            Ok(mut conn) => match diesel::sql_query(format!("LISTEN {channel}")).execute(&mut conn).await {
+            Ok(mut conn) => match diesel::sql_query(format!("LISTEN {channel}"))
+                .execute(&mut conn)
+                .await
+            {
                 Ok(_) => {
                     backoff = Backoff::default();
                     wake.notify_one();

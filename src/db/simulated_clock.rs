@@ -23,6 +23,8 @@ pub async fn set_offset_ms(conn: &mut AsyncPgConnection, offset_ms: i64) -> Quer
         .set(simulated_clock::offset_ms.eq(offset_ms))
         .execute(conn)
         .await?;
-    diesel::sql_query(format!("NOTIFY {CHANNEL}")).execute(conn).await?;
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
     Ok(())
 }

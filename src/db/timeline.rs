@@ -44,6 +44,24 @@ pub struct Entry {
     pub event_id: Option<Uuid>,
 }
 
+/// Whether a case's timeline records a request for `letter` (entries written with a
+/// `letter_requested` detail).
+pub async fn letter_requested(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    letter: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        case_timeline::table
+            .filter(case_timeline::case_id.eq(case_id))
+            .filter(
+                case_timeline::detail.contains(serde_json::json!({ "letter_requested": letter })),
+            ),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Appends entries.
 pub async fn append(conn: &mut AsyncPgConnection, entries: &[NewEntry]) -> QueryResult<()> {
     if !entries.is_empty() {

@@ -61,7 +61,9 @@ pub async fn set(
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
-    diesel::sql_query(format!("NOTIFY {CHANNEL}")).execute(conn).await?;
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
     Ok(set)
 }
 
@@ -115,7 +117,11 @@ pub async fn cancel_all(
 }
 
 /// Whether a clock of this kind was ever set on the case (running, fired or cancelled).
-pub async fn ever_set(conn: &mut AsyncPgConnection, case_id: Uuid, kind: ClockKind) -> QueryResult<bool> {
+pub async fn ever_set(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    kind: ClockKind,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         timers::table
             .filter(timers::case_id.eq(case_id))
@@ -144,7 +150,11 @@ pub struct Due {
 
 /// Locks up to `limit` timers due at `now`, earliest first, skipping those another scheduler
 /// holds.
-pub async fn claim_due(conn: &mut AsyncPgConnection, now: DateTime<Utc>, limit: i64) -> QueryResult<Vec<Due>> {
+pub async fn claim_due(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Due>> {
     timers::table
         .filter(timers::state.eq(PENDING))
         .filter(timers::due_at.le(now))
@@ -165,7 +175,11 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, now: DateTime<Utc>, limit: 
 }
 
 /// Marks claimed timers fired.
-pub async fn mark_fired(conn: &mut AsyncPgConnection, ids: &[i64], now: DateTime<Utc>) -> QueryResult<()> {
+pub async fn mark_fired(
+    conn: &mut AsyncPgConnection,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(timers::table.filter(timers::id.eq_any(ids)))
         .set((timers::state.eq(FIRED), timers::fired_at.eq(now)))
         .execute(conn)
@@ -240,8 +254,16 @@ pub async fn counts(
     overdue_since: DateTime<Utc>,
 ) -> QueryResult<Counts> {
     let pending = || timers::table.filter(timers::state.eq(PENDING));
-    let not_due: i64 = pending().filter(timers::due_at.gt(now)).count().get_result(conn).await?;
-    let due: i64 = pending().filter(timers::due_at.le(now)).count().get_result(conn).await?;
+    let not_due: i64 = pending()
+        .filter(timers::due_at.gt(now))
+        .count()
+        .get_result(conn)
+        .await?;
+    let due: i64 = pending()
+        .filter(timers::due_at.le(now))
+        .count()
+        .get_result(conn)
+        .await?;
     let overdue: i64 = pending()
         .filter(timers::due_at.le(overdue_since))
         .count()

@@ -1,12 +1,13 @@
 //! `/metrics`: the process's counters and histograms, plus gauges read at scrape time: depth
-//! and consumers of every worker queue and dead-letter queue, and the outbox backlog.
+//! and consumers of every worker queue and dead-letter queue, the outbox backlog, and timers
+//! pending, due and overdue (due for longer than `scheduler.overdue_grace_ms` and not fired).
 
 use axum::extract::State;
 use tracing::warn;
 
 use crate::app::App;
 use crate::broker::stats::queue_stats;
-use crate::db::outbox;
+use crate::db::{outbox, timers};
 use crate::workers::QUEUES;
 
 /// Prometheus text format.
@@ -22,10 +23,23 @@ pub async fn render(State(app): State<App>) -> String {
         Err(e) => warn!(error = %e, "could not read queue depths for /metrics"),
     }
     match app.pool.get().await {
-        Ok(mut conn) => match outbox::count_unsent(&mut conn).await {
-            Ok(n) => metrics::gauge!("complaints_outbox_pending").set(n as f64),
-            Err(e) => warn!(error = %e, "could not count the outbox for /metrics"),
-        },
+        Ok(mut conn) => {
+            match outbox::count_unsent(&mut conn).await {
+                Ok(n) => metrics::gauge!("complaints_outbox_pending").set(n as f64),
+                Err(e) => warn!(error = %e, "could not count the outbox for /metrics"),
+            }
+            let now = app.clock.now();
+            let grace =
+                chrono::Duration::milliseconds(app.config.scheduler.overdue_grace_ms as i64);
+            match timers::counts(&mut conn, now, now - grace).await {
+                Ok(counts) => {
+                    metrics::gauge!("complaints_timers_pending").set(counts.pending as f64);
+                    metrics::gauge!("complaints_timers_due").set(counts.due as f64);
+                    metrics::gauge!("complaints_timers_overdue").set(counts.overdue as f64);
+                }
+                Err(e) => warn!(error = %e, "could not count timers for /metrics"),
+            }
+        }
         Err(e) => warn!(error = %e, "no database connection for /metrics"),
     }
     crate::telemetry::metrics().render()

@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::working_days::{end_of_day, WorkingDays};
-use crate::vocabulary::{About, ClockKind, Complexity, ContactRestriction, LetterCode, Region, Tier};
+use crate::vocabulary::{
+    About, ClockKind, Complexity, ContactRestriction, LetterCode, Region, Tier,
+};
 
 /// Tier 1: initial contact within 48 hours of receipt.
 pub const ACKNOWLEDGEMENT_HOURS: i64 = 48;
@@ -168,12 +170,20 @@ pub fn action_due(action_id: &str, due_on: NaiveDate) -> ClockSetting {
 }
 
 /// A remedial action asked of another team: 1 week if simple, 2 weeks if complex.
-pub fn remedial_action(action_id: &str, complexity: Complexity, requested_at: DateTime<Utc>) -> ClockSetting {
+pub fn remedial_action(
+    action_id: &str,
+    complexity: Complexity,
+    requested_at: DateTime<Utc>,
+) -> ClockSetting {
     let weeks = match complexity {
         Complexity::Simple => 1,
         Complexity::Complex => 2,
     };
-    ClockSetting::at(ClockKind::RemedialAction, requested_at + Duration::weeks(weeks)).keyed(action_id)
+    ClockSetting::at(
+        ClockKind::RemedialAction,
+        requested_at + Duration::weeks(weeks),
+    )
+    .keyed(action_id)
 }
 
 /// The escalation that follows a reminder nobody acted on.
@@ -195,7 +205,10 @@ pub fn overdue(
 
 /// ICE redress: 4 weeks from the final report.
 pub fn ice_redress(reported_at: DateTime<Utc>) -> ClockSetting {
-    ClockSetting::at(ClockKind::IceRedress, reported_at + Duration::days(ICE_REDRESS_DAYS))
+    ClockSetting::at(
+        ClockKind::IceRedress,
+        reported_at + Duration::days(ICE_REDRESS_DAYS),
+    )
 }
 
 /// Whether a tier's cases run the response target (tiers 1 and 2; tier 0 is resolved at the
@@ -227,7 +240,10 @@ mod tests {
         let pos = response_target(&wd, Region::EnglandAndWales, received, true);
         assert_eq!(normal.deadline, at("2026-12-16T00:00:00Z"));
         assert_eq!(pos.deadline, at("2026-12-23T00:00:00Z"));
-        assert_eq!(normal.due_at, normal.deadline, "a target fires at its deadline");
+        assert_eq!(
+            normal.due_at, normal.deadline,
+            "a target fires at its deadline"
+        );
     }
 
     #[test]
@@ -236,7 +252,8 @@ mod tests {
         // Referred on Wednesday 30 December 2026: 31 December, then 4 January in England
         // (1 January is a holiday) but 5 January in Scotland (4 January is its substitute).
         let referred = at("2026-12-30T15:00:00Z");
-        let england = review_acknowledgement(&wd, Region::EnglandAndWales, referred, Duration::hours(8));
+        let england =
+            review_acknowledgement(&wd, Region::EnglandAndWales, referred, Duration::hours(8));
         let scotland = review_acknowledgement(&wd, Region::Scotland, referred, Duration::hours(8));
         assert_eq!(england.deadline, at("2027-01-05T00:00:00Z"));
         assert_eq!(scotland.deadline, at("2027-01-06T00:00:00Z"));
@@ -249,24 +266,48 @@ mod tests {
             let c = wait_after(code, sent).unwrap();
             (c.clock, (c.deadline - sent).num_days())
         };
-        assert_eq!(days(LetterCode::Cmsl5700), (ClockKind::DissatisfactionReplyWindow, 14));
-        assert_eq!(days(LetterCode::Cmsl5800), (ClockKind::WaitAfterCmsl5800, 7));
-        assert_eq!(days(LetterCode::Cmsl5801), (ClockKind::WaitAfterCmsl5801, 7));
-        assert_eq!(days(LetterCode::Cmsl5805), (ClockKind::WaitAfterCmsl5805, 14));
+        assert_eq!(
+            days(LetterCode::Cmsl5700),
+            (ClockKind::DissatisfactionReplyWindow, 14)
+        );
+        assert_eq!(
+            days(LetterCode::Cmsl5800),
+            (ClockKind::WaitAfterCmsl5800, 7)
+        );
+        assert_eq!(
+            days(LetterCode::Cmsl5801),
+            (ClockKind::WaitAfterCmsl5801, 7)
+        );
+        assert_eq!(
+            days(LetterCode::Cmsl5805),
+            (ClockKind::WaitAfterCmsl5805, 14)
+        );
         assert!(wait_after(LetterCode::Cmsl5806, sent).is_none());
     }
 
     #[test]
     fn remedial_actions_get_one_or_two_weeks() {
         let asked = at("2026-11-24T10:00:00Z");
-        assert_eq!(remedial_action("R1", Complexity::Simple, asked).deadline, at("2026-12-01T10:00:00Z"));
-        assert_eq!(remedial_action("R1", Complexity::Complex, asked).deadline, at("2026-12-08T10:00:00Z"));
+        assert_eq!(
+            remedial_action("R1", Complexity::Simple, asked).deadline,
+            at("2026-12-01T10:00:00Z")
+        );
+        assert_eq!(
+            remedial_action("R1", Complexity::Complex, asked).deadline,
+            at("2026-12-08T10:00:00Z")
+        );
     }
 
     #[test]
     fn staff_complaints_and_written_only_customers_are_written_to() {
         assert!(written_contact_only(About::Staff, ContactRestriction::None));
-        assert!(written_contact_only(About::Service, ContactRestriction::WrittenOnly));
-        assert!(!written_contact_only(About::Service, ContactRestriction::None));
+        assert!(written_contact_only(
+            About::Service,
+            ContactRestriction::WrittenOnly
+        ));
+        assert!(!written_contact_only(
+            About::Service,
+            ContactRestriction::None
+        ));
     }
 }

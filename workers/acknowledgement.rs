@@ -1,0 +1,280 @@
+//! The acknowledgement worker: every complaint is acknowledged in time (process.md §4, §5).
+//!
+//! - Tier 1: initial contact within 48 hours of receipt. The clock starts when the case opens
+//!   and is met by a successful contact; if it runs out, the worker requests the
+//!   acknowledgement letter itself (CMSL5842), early enough to be out by the deadline. Staff
+//!   complaints and written-only customers get the letter at once: never a phone call.
+//! - Tier 2: CMSL5829 within 2 working days of the referral when no phone contact is made.
+//! - Tier 0: a failed phone contact sends CMSL5700; once it is sent the customer has 14 days to
+//!   reply, after which the caseworker decides on escalation.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use serde_json::json;
+
+use super::effects::{case_of, cases_named, Effects};
+use super::Worker;
+use crate::app::App;
+use crate::db::cases::CaseFacts;
+use crate::db::timeline;
+use crate::db::timers;
+use crate::events::{
+    CaseOpened, ClientReplied, CloudEvent, ContactAttempted, LetterSent, TimerFired,
+};
+use crate::process::clocks::{self, written_contact_only, ClockSetting, MET_BY_CONTACT};
+use crate::process::working_days::WorkingDays;
+use crate::vocabulary::{Assignee, ClockKind, ContactMethod, LetterCode, Tier};
+
+crate::event_set! {
+    /// What the acknowledgement worker reads.
+    pub enum AcknowledgementEvent {
+        /// A case opened: start its acknowledgement clock.
+        CaseOpened(CaseOpened) = case_opened,
+        /// Contact made (meets the clock) or failed (tier 0: CMSL5700).
+        ContactAttempted(ContactAttempted) = contact_attempted,
+        /// A letter went out (CMSL5700 starts the reply window).
+        LetterSent(LetterSent) = letter_sent,
+        /// The customer replied (meets the reply window).
+        ClientReplied(ClientReplied) = client_replied,
+        /// A clock ran out.
+        TimerFired(TimerFired) = timer_fired,
+    }
+}
+
+/// The acknowledgement worker.
+pub struct Acknowledgement {
+    calendar: std::sync::Arc<WorkingDays>,
+    lead: Duration,
+}
+
+impl Acknowledgement {
+    /// The worker, with the app's calendar and letter lead time.
+    pub fn new(app: &App) -> Self {
+        Self {
+            calendar: app.calendar.clone(),
+            lead: Duration::hours(i64::from(app.config.clock.letter_lead_hours)),
+        }
+    }
+}
+
+const NAME: &str = "acknowledgement";
+
+impl Worker for Acknowledgement {
+    const NAME: &'static str = NAME;
+    type Event = AcknowledgementEvent;
+
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        events: &[&CloudEvent<AcknowledgementEvent>],
+        now: DateTime<Utc>,
+    ) -> QueryResult<()> {
+        let cases = cases_named(conn, events).await?;
+        let mut effects = Effects::new(NAME, now);
+        for &event in events {
+            let Some(case) = case_of(&cases, event, &mut effects) else {
+                continue;
+            };
+            if case.closed {
+                continue;
+            }
+            match &event.data {
+                AcknowledgementEvent::CaseOpened(_) => {
+                    self.opened(conn, case, event.id, now, &mut effects).await?
+                }
+                AcknowledgementEvent::ContactAttempted(contact) => {
+                    contacted(conn, case, contact, event.id, now, &mut effects).await?
+                }
+                AcknowledgementEvent::LetterSent(letter) => {
+                    letter_sent(conn, case, letter, event.id, now, &mut effects).await?
+                }
+                AcknowledgementEvent::ClientReplied(_) => {
+                    let met = timers::cancel(
+                        conn,
+                        case.id,
+                        &[ClockKind::DissatisfactionReplyWindow],
+                        None,
+                        "the customer replied",
+                        now,
+                    )
+                    .await?;
+                    if !met.is_empty() {
+                        effects.note(
+                            case,
+                            "Customer replied within the CMSL5700 reply window".into(),
+                            json!({}),
+                            event.id,
+                        );
+                    }
+                }
+                AcknowledgementEvent::TimerFired(timer) => {
+                    ran_out(case, timer, event.id, &mut effects)
+                }
+            }
+        }
+        effects.write(conn).await
+    }
+}
+
+impl Acknowledgement {
+    /// Starts the tier's acknowledgement clock, or writes at once when the customer may only be
+    /// written to.
+    async fn opened(
+        &self,
+        conn: &mut AsyncPgConnection,
+        case: &CaseFacts,
+        cause: uuid::Uuid,
+        now: DateTime<Utc>,
+        effects: &mut Effects,
+    ) -> QueryResult<()> {
+        let (letter, setting) = match case.tier {
+            Tier::Dissatisfaction => return Ok(()),
+            Tier::Resolution => (
+                LetterCode::Cmsl5842,
+                clocks::acknowledgement(case.received_at, self.lead),
+            ),
+            Tier::Review => (
+                LetterCode::Cmsl5829,
+                clocks::review_acknowledgement(
+                    &self.calendar,
+                    case.region,
+                    case.received_at,
+                    self.lead,
+                ),
+            ),
+        };
+        if written_contact_only(case.about, case.contact_restriction) {
+            let why = if case.about == crate::vocabulary::About::Staff {
+                "a staff complaint is acknowledged by letter, never by phone"
+            } else {
+                "the customer is written to only"
+            };
+            effects.request_letter(case, letter, why, cause);
+            return Ok(());
+        }
+        start(conn, case, setting, cause, now, effects).await
+    }
+}
+
+/// Sets a clock and notes it.
+async fn start(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    setting: ClockSetting,
+    cause: uuid::Uuid,
+    now: DateTime<Utc>,
+    effects: &mut Effects,
+) -> QueryResult<()> {
+    if timers::set(conn, case.id, std::slice::from_ref(&setting), now).await? > 0 {
+        effects.note(
+            case,
+            format!("Clock {} started (deadline {})", setting.clock, setting.deadline.format("%Y-%m-%d %H:%M UTC")),
+            json!({ "clock": setting.clock, "deadline": setting.deadline, "due_at": setting.due_at }),
+            cause,
+        );
+    }
+    Ok(())
+}
+
+/// A contact attempt: success meets the acknowledgement clocks; a failed phone call at tier 0
+/// sends CMSL5700 (once).
+async fn contacted(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    contact: &ContactAttempted,
+    cause: uuid::Uuid,
+    now: DateTime<Utc>,
+    effects: &mut Effects,
+) -> QueryResult<()> {
+    if contact.successful {
+        let met = timers::cancel(conn, case.id, MET_BY_CONTACT, None, "contact made", now).await?;
+        let note = if met.is_empty() {
+            format!("Contact made by {}", contact.method)
+        } else {
+            format!(
+                "Contact made by {}: the acknowledgement clock is met",
+                contact.method
+            )
+        };
+        effects.note(case, note, json!({ "by": contact.by }), cause);
+        return Ok(());
+    }
+    effects.note(
+        case,
+        format!("Contact attempt by {} failed", contact.method),
+        json!({ "by": contact.by }),
+        cause,
+    );
+    let failed_call_at_tier_0 =
+        case.tier == Tier::Dissatisfaction && contact.method == ContactMethod::Phone;
+    if failed_call_at_tier_0
+        && !timeline::letter_requested(conn, case.id, LetterCode::Cmsl5700.as_str()).await?
+    {
+        effects.request_letter(
+            case,
+            LetterCode::Cmsl5700,
+            "phone contact was unsuccessful",
+            cause,
+        );
+    }
+    Ok(())
+}
+
+/// A letter went out: CMSL5700 opens the reply window; an acknowledgement letter sent by a
+/// caseworker meets the acknowledgement clock.
+async fn letter_sent(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    letter: &LetterSent,
+    cause: uuid::Uuid,
+    now: DateTime<Utc>,
+    effects: &mut Effects,
+) -> QueryResult<()> {
+    match letter.code {
+        LetterCode::Cmsl5700 => {
+            let window =
+                clocks::wait_after(letter.code, now).expect("CMSL5700 opens a reply window");
+            start(conn, case, window, cause, now, effects).await
+        }
+        LetterCode::Cmsl5842 | LetterCode::Cmsl5829 => {
+            timers::cancel(
+                conn,
+                case.id,
+                MET_BY_CONTACT,
+                None,
+                "acknowledgement letter sent",
+                now,
+            )
+            .await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One of this worker's clocks ran out.
+fn ran_out(case: &CaseFacts, timer: &TimerFired, cause: uuid::Uuid, effects: &mut Effects) {
+    match timer.clock {
+        ClockKind::Acknowledgement => effects.request_letter(
+            case,
+            LetterCode::Cmsl5842,
+            "no successful contact within 48 hours of receipt",
+            cause,
+        ),
+        ClockKind::ReviewAcknowledgement => effects.request_letter(
+            case,
+            LetterCode::Cmsl5829,
+            "no phone contact within 2 working days of the referral",
+            cause,
+        ),
+        ClockKind::DissatisfactionReplyWindow => effects.task(
+            case,
+            Assignee::Caseworker,
+            "14 days have passed since CMSL5700 with no reply: decide whether to escalate".into(),
+            timer.clock,
+            cause,
+        ),
+        _ => {}
+    }
+}

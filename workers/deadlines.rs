@@ -1,0 +1,357 @@
+//! The deadlines worker: the response target and every wait and due date after it
+//! (process.md §4, §5).
+//!
+//! - Response target: 15 working days from receipt (20 for POS cases) on tier 1 and 2 cases;
+//!   met by an agreed resolution plan, a substantive holding reply or a letter that answers
+//!   the complaint; otherwise the breach is recorded on the case and the TL told.
+//! - Waits: 7 days after CMSL5800 (no reply closes the case `No Action Taken`), 7 days after
+//!   CMSL5801 (the caseworker chases or proceeds), 14 days after CMSL5805 (the review closes).
+//!   A reply meets them.
+//! - Resolution actions and remedial actions (1 week simple, 2 weeks complex): a reminder when
+//!   due, escalation to the manager two working days later, until the action is completed.
+//! - ICE redress: 4 weeks from the final report, then escalation.
+//! - A closed case stops every clock it had.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::effects::{case_of, cases_named, Effects};
+use super::Worker;
+use crate::app::App;
+use crate::db::cases::{self, CaseFacts};
+use crate::db::timers;
+use crate::events::{
+    case_closed, case_target_breached, ActionCompleted, CaseClosed, CaseOpened, CaseTargetBreached,
+    ClientReplied, CloudEvent, HoldingReplySent, IceFinalReportRecorded, IceRedressPaid,
+    LetterSent, RemedialActionRequested, ResolutionPlanAgreed, TimerFired,
+};
+use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
+use crate::process::working_days::WorkingDays;
+use crate::vocabulary::{Assignee, ClockKind, ResolutionCode};
+
+crate::event_set! {
+    /// What the deadlines worker reads.
+    pub enum DeadlineEvent {
+        /// Starts the response target.
+        CaseOpened(CaseOpened) = case_opened,
+        /// Meets the response target; starts the actions' due dates.
+        ResolutionPlanAgreed(ResolutionPlanAgreed) = resolution_plan_agreed,
+        /// Meets the response target.
+        HoldingReplySent(HoldingReplySent) = holding_reply_sent,
+        /// Starts the waits after CMSL5800/5801/5805; an answering letter meets the target.
+        LetterSent(LetterSent) = letter_sent,
+        /// Meets the waits.
+        ClientReplied(ClientReplied) = client_replied,
+        /// Stops an action's clocks.
+        ActionCompleted(ActionCompleted) = action_completed,
+        /// Starts a remedial action's deadline.
+        RemedialActionRequested(RemedialActionRequested) = remedial_action_requested,
+        /// Starts the ICE redress clock.
+        IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
+        /// Stops it.
+        IceRedressPaid(IceRedressPaid) = ice_redress_paid,
+        /// Stops every clock of the case.
+        CaseClosed(CaseClosed) = case_closed,
+        /// A clock ran out.
+        TimerFired(TimerFired) = timer_fired,
+    }
+}
+
+/// The deadlines worker.
+pub struct Deadlines {
+    calendar: Arc<WorkingDays>,
+}
+
+impl Deadlines {
+    /// The worker, with the app's calendar.
+    pub fn new(app: &App) -> Self {
+        Self {
+            calendar: app.calendar.clone(),
+        }
+    }
+}
+
+const NAME: &str = "deadlines";
+
+impl Worker for Deadlines {
+    const NAME: &'static str = NAME;
+    type Event = DeadlineEvent;
+
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        events: &[&CloudEvent<DeadlineEvent>],
+        now: DateTime<Utc>,
+    ) -> QueryResult<()> {
+        let cases = cases_named(conn, events).await?;
+        let mut effects = Effects::new(NAME, now);
+        for &event in events {
+            let Some(case) = case_of(&cases, event, &mut effects) else {
+                continue;
+            };
+            let mut step = Step {
+                conn: &mut *conn,
+                case,
+                cause: event.id,
+                now,
+                effects: &mut effects,
+            };
+            match &event.data {
+                DeadlineEvent::CaseClosed(_) => {
+                    let stopped =
+                        timers::cancel_all(step.conn, case.id, "the case closed", now).await?;
+                    if !stopped.is_empty() {
+                        let names: Vec<String> = stopped.iter().map(|c| c.clock.clone()).collect();
+                        step.note(format!(
+                            "Clocks stopped: the case closed ({})",
+                            names.join(", ")
+                        ));
+                    }
+                }
+                _ if case.closed => {}
+                DeadlineEvent::CaseOpened(_) => {
+                    if clocks::has_response_target(case.tier) {
+                        let target = clocks::response_target(
+                            &self.calendar,
+                            case.region,
+                            case.received_at,
+                            case.pos,
+                        );
+                        step.start(&[target]).await?;
+                    }
+                }
+                DeadlineEvent::ResolutionPlanAgreed(plan) => {
+                    step.meet(
+                        &[ClockKind::ResponseTarget],
+                        None,
+                        "a resolution plan was agreed",
+                    )
+                    .await?;
+                    let due: Vec<ClockSetting> = plan
+                        .actions
+                        .iter()
+                        .map(|a| clocks::action_due(&a.id, a.due_on))
+                        .collect();
+                    step.start(&due).await?;
+                }
+                DeadlineEvent::HoldingReplySent(_) => {
+                    step.meet(
+                        &[ClockKind::ResponseTarget],
+                        None,
+                        "a substantive holding reply was sent",
+                    )
+                    .await?;
+                }
+                DeadlineEvent::LetterSent(letter) => {
+                    if clocks::answers_the_complaint(letter.code) {
+                        step.meet(
+                            &[ClockKind::ResponseTarget],
+                            None,
+                            &format!("{} answered the complaint", letter.code),
+                        )
+                        .await?;
+                    }
+                    if let Some(wait) = clocks::wait_after(letter.code, now)
+                        .filter(|w| w.clock != ClockKind::DissatisfactionReplyWindow)
+                    {
+                        step.start(&[wait]).await?;
+                    }
+                }
+                DeadlineEvent::ClientReplied(_) => {
+                    let waits = [
+                        ClockKind::WaitAfterCmsl5800,
+                        ClockKind::WaitAfterCmsl5801,
+                        ClockKind::WaitAfterCmsl5805,
+                    ];
+                    step.meet(&waits, None, "the customer replied").await?;
+                }
+                DeadlineEvent::ActionCompleted(done) => {
+                    step.meet(
+                        MET_BY_ACTION,
+                        Some(&done.action_id),
+                        &format!("action {} completed", done.action_id),
+                    )
+                    .await?;
+                }
+                DeadlineEvent::RemedialActionRequested(asked) => {
+                    let deadline = clocks::remedial_action(&asked.action_id, asked.complexity, now);
+                    step.start(&[deadline]).await?;
+                }
+                DeadlineEvent::IceFinalReportRecorded(report) => {
+                    if report.redress_pence > 0 {
+                        step.start(&[clocks::ice_redress(now)]).await?;
+                    }
+                }
+                DeadlineEvent::IceRedressPaid(_) => {
+                    step.meet(&[ClockKind::IceRedress], None, "the ICE redress was paid")
+                        .await?;
+                }
+                DeadlineEvent::TimerFired(timer) => self.ran_out(&mut step, timer).await?,
+            }
+        }
+        effects.write(conn).await
+    }
+}
+
+impl Deadlines {
+    /// One of this worker's clocks ran out.
+    async fn ran_out(&self, step: &mut Step<'_>, timer: &TimerFired) -> QueryResult<()> {
+        let key = timer.key.as_str();
+        match timer.clock {
+            ClockKind::ResponseTarget => {
+                cases::record_breach(step.conn, step.case.id, step.now).await?;
+                let working_days = if step.case.pos {
+                    clocks::POS_RESPONSE_TARGET_WORKING_DAYS
+                } else {
+                    clocks::RESPONSE_TARGET_WORKING_DAYS
+                };
+                step.note(format!("Response target of {working_days} working days breached; the team leader is told"));
+                step.effects.emit(
+                    step.case,
+                    case_target_breached::TYPE,
+                    CaseTargetBreached {
+                        case_reference: step.case.reference.clone(),
+                        deadline: timer.deadline,
+                        working_days,
+                        notify: Assignee::TeamLeader,
+                    },
+                );
+            }
+            ClockKind::WaitAfterCmsl5800 => {
+                step.close(
+                    ResolutionCode::NoActionTaken,
+                    "no reply within 7 days of CMSL5800",
+                )
+                .await?;
+            }
+            ClockKind::WaitAfterCmsl5805 => {
+                // CMSL5805 already told the customer the complaint is resolved; silence for 14
+                // days is taken as no objection (design).
+                step.close(
+                    ResolutionCode::ActionsCompleteClientOk,
+                    "no reply within 14 days of CMSL5805",
+                )
+                .await?;
+            }
+            ClockKind::WaitAfterCmsl5801 => step.task(
+                Assignee::Caseworker,
+                "No reply within 7 days of CMSL5801: chase the customer or proceed with the plan"
+                    .into(),
+                timer.clock,
+            ),
+            ClockKind::ActionDue | ClockKind::RemedialAction => {
+                let what = if timer.clock == ClockKind::ActionDue {
+                    format!("Action {key} is due today: complete it or agree a new date")
+                } else {
+                    format!("Remedial action {key} has reached its deadline: chase the team")
+                };
+                step.task(Assignee::Caseworker, what, timer.clock);
+                if let Some(escalation) =
+                    clocks::overdue(&self.calendar, step.case.region, timer.clock, key, step.now)
+                {
+                    step.start(&[escalation]).await?;
+                }
+            }
+            ClockKind::ActionOverdue | ClockKind::RemedialActionOverdue => step.task(
+                Assignee::Manager,
+                format!("Action {key} is overdue despite a reminder: escalated"),
+                timer.clock,
+            ),
+            ClockKind::IceRedress => step.task(
+                Assignee::Manager,
+                "ICE redress not paid within 4 weeks of the final report: escalated".into(),
+                timer.clock,
+            ),
+            ClockKind::Acknowledgement
+            | ClockKind::ReviewAcknowledgement
+            | ClockKind::DissatisfactionReplyWindow => {}
+        }
+        Ok(())
+    }
+}
+
+/// Handling one event on one case.
+struct Step<'a> {
+    conn: &'a mut AsyncPgConnection,
+    case: &'a CaseFacts,
+    cause: Uuid,
+    now: DateTime<Utc>,
+    effects: &'a mut Effects,
+}
+
+impl Step<'_> {
+    fn note(&mut self, entry: String) {
+        self.effects.note(self.case, entry, json!({}), self.cause);
+    }
+
+    fn task(&mut self, assignee: Assignee, task: String, clock: ClockKind) {
+        self.effects
+            .task(self.case, assignee, task, clock, self.cause);
+    }
+
+    /// Sets clocks, noting each one that was not already running.
+    async fn start(&mut self, settings: &[ClockSetting]) -> QueryResult<()> {
+        for setting in settings {
+            if timers::set(
+                self.conn,
+                self.case.id,
+                std::slice::from_ref(setting),
+                self.now,
+            )
+            .await?
+                > 0
+            {
+                let key = if setting.key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for {}", setting.key)
+                };
+                self.note(format!(
+                    "Clock {}{key} started (deadline {})",
+                    setting.clock,
+                    setting.deadline.format("%Y-%m-%d %H:%M UTC")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops clocks that the event meets, noting it when any was running.
+    async fn meet(
+        &mut self,
+        kinds: &[ClockKind],
+        key: Option<&str>,
+        because: &str,
+    ) -> QueryResult<()> {
+        let met = timers::cancel(self.conn, self.case.id, kinds, key, because, self.now).await?;
+        for clock in met {
+            self.note(format!("Clock {} met: {because}", clock.clock));
+        }
+        Ok(())
+    }
+
+    /// Closes the case with `code`, stopping its clocks and announcing it.
+    async fn close(&mut self, code: ResolutionCode, reason: &str) -> QueryResult<()> {
+        if !cases::close(self.conn, self.case.id, code, self.now).await? {
+            return Ok(());
+        }
+        timers::cancel_all(self.conn, self.case.id, "the case closed", self.now).await?;
+        self.note(format!("Closed {code}: {reason}"));
+        self.effects.emit(
+            self.case,
+            case_closed::TYPE,
+            CaseClosed {
+                case_reference: self.case.reference.clone(),
+                resolution_code: code,
+                reason: reason.into(),
+                returned_to: None,
+            },
+        );
+        Ok(())
+    }
+}

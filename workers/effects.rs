@@ -1,0 +1,165 @@
+//! What a worker's handling of a batch causes, gathered and written together at the end of the
+//! transaction: timeline entries and outbox events. Also the lookup every case-event worker
+//! starts with: the cases its events' subjects name, and a `command.rejected` for an event that
+//! names none.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::db::cases::{self, CaseFacts};
+use crate::db::outbox::{self, OutboxRow};
+use crate::db::timeline::{self, NewEntry};
+use crate::events::{
+    command_rejected, letter_requested, task_created, CloudEvent, CommandRejected, LetterRequested,
+    TaskCreated,
+};
+use crate::vocabulary::{Assignee, ClockKind, LetterCode};
+
+/// Timeline entries and events, written by [`Effects::write`].
+pub struct Effects {
+    actor: &'static str,
+    now: DateTime<Utc>,
+    timeline: Vec<NewEntry>,
+    outbox: Vec<OutboxRow>,
+}
+
+impl Effects {
+    /// Effects of `actor` (the worker's name) at `now`.
+    pub fn new(actor: &'static str, now: DateTime<Utc>) -> Self {
+        Self {
+            actor,
+            now,
+            timeline: Vec::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// Adds a timeline entry to a case.
+    pub fn note(&mut self, case: &CaseFacts, entry: String, detail: Value, cause: Uuid) {
+        self.timeline.push(NewEntry {
+            case_id: case.id,
+            at: self.now,
+            actor: self.actor.into(),
+            entry,
+            detail,
+            event_id: Some(cause),
+        });
+    }
+
+    /// Emits an event about a case.
+    pub fn emit<T: Serialize>(&mut self, case: &CaseFacts, event_type: &str, data: T) {
+        let event = CloudEvent::new(event_type, self.now, Some(case.reference.clone()), data);
+        self.outbox.push(outbox::row(&event, self.now));
+    }
+
+    /// Requests a system-generated letter and notes it on the timeline.
+    pub fn request_letter(
+        &mut self,
+        case: &CaseFacts,
+        code: LetterCode,
+        reason: &str,
+        cause: Uuid,
+    ) {
+        self.note(
+            case,
+            format!("Letter {code} requested: {reason}"),
+            json!({ "letter_requested": code }),
+            cause,
+        );
+        self.emit(
+            case,
+            letter_requested::TYPE,
+            LetterRequested {
+                case_reference: case.reference.clone(),
+                code,
+                reason: reason.into(),
+                automatic: true,
+            },
+        );
+    }
+
+    /// Creates a task for a person and notes it on the timeline.
+    pub fn task(
+        &mut self,
+        case: &CaseFacts,
+        assignee: Assignee,
+        task: String,
+        clock: ClockKind,
+        cause: Uuid,
+    ) {
+        self.note(
+            case,
+            format!(
+                "Task for the {}: {task}",
+                assignee.as_str().replace('_', " ")
+            ),
+            json!({ "task_for": assignee, "clock": clock }),
+            cause,
+        );
+        self.emit(
+            case,
+            task_created::TYPE,
+            TaskCreated {
+                case_reference: case.reference.clone(),
+                assignee,
+                task,
+                clock,
+            },
+        );
+    }
+
+    /// Refuses an event that cannot be applied, saying why; nothing else changes for it.
+    pub fn reject<E>(&mut self, event: &CloudEvent<E>, reason: String) {
+        let rejection = CloudEvent::new(
+            command_rejected::TYPE,
+            self.now,
+            event.subject.clone(),
+            CommandRejected {
+                event_id: event.id,
+                event_type: event.event_type.clone(),
+                reason,
+            },
+        );
+        self.outbox.push(outbox::row(&rejection, self.now));
+    }
+
+    /// Writes everything gathered.
+    pub async fn write(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        timeline::append(conn, &self.timeline).await?;
+        outbox::append(conn, &self.outbox).await
+    }
+}
+
+/// The cases named by the events' subjects.
+pub async fn cases_named<E>(
+    conn: &mut AsyncPgConnection,
+    events: &[&CloudEvent<E>],
+) -> QueryResult<HashMap<String, CaseFacts>> {
+    let mut references: Vec<String> = events.iter().filter_map(|e| e.subject.clone()).collect();
+    references.sort();
+    references.dedup();
+    cases::facts(conn, &references).await
+}
+
+/// The case an event is about, or a `command.rejected` saying why there is none.
+pub fn case_of<'a, E>(
+    cases: &'a HashMap<String, CaseFacts>,
+    event: &CloudEvent<E>,
+    effects: &mut Effects,
+) -> Option<&'a CaseFacts> {
+    let Some(reference) = event.subject.as_deref() else {
+        effects.reject(event, "no case reference in the event's subject".into());
+        return None;
+    };
+    let case = cases.get(reference);
+    if case.is_none() {
+        effects.reject(event, format!("no case {reference}"));
+    }
+    case
+}

@@ -1,0 +1,143 @@
+//! The scheduler: turns due timers into `timer.fired` events through the outbox.
+//!
+//! It claims due timers with `FOR UPDATE SKIP LOCKED`, so schedulers on several hosts never fire
+//! one timer twice; in the same transaction it writes each `timer.fired` event, a timeline
+//! entry and the timer's new state. Between rounds it sleeps until the earliest pending timer
+//! is due (one index read, never a scan), or until a `NOTIFY timers` says an earlier one was
+//! set, or the simulated clock jumps.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::app::App;
+use crate::backoff::Backoff;
+use crate::db::schema::cases;
+use crate::db::timeline::{self, NewEntry};
+use crate::db::{listener, outbox, timers};
+use crate::events::{timer_fired, CloudEvent, TimerFired};
+
+/// The worker kind's name (`complaints run --workers scheduler`).
+pub const NAME: &str = "scheduler";
+
+/// Fires due timers until `shutdown`.
+pub async fn run(app: App, shutdown: CancellationToken) {
+    let wake = Arc::new(Notify::new());
+    tokio::spawn(listener::listen(
+        app.config.database_url(),
+        timers::CHANNEL,
+        wake.clone(),
+        shutdown.clone(),
+    ));
+    let mut jumps = app.clock.jumps();
+    let max_idle = Duration::from_millis(app.config.scheduler.max_idle_ms);
+    let mut backoff = Backoff::default();
+    info!("scheduler running");
+    loop {
+        let sleep = match fire_due(&app).await {
+            Ok(fired) if fired as i64 >= app.config.scheduler.batch_size => continue,
+            Ok(_) => {
+                backoff = Backoff::default();
+                until_next_due(&app).await.unwrap_or(max_idle).min(max_idle)
+            }
+            Err(e) => {
+                let wait = backoff.next_wait();
+                warn!(error = %format!("{e:#}"), ?wait, "firing timers failed; retrying");
+                wait
+            }
+        };
+        let jumped = async {
+            match jumps.as_mut() {
+                Some(rx) => {
+                    let _ = rx.changed().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = wake.notified() => {}
+            () = jumped => {}
+            () = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
+
+/// How long until the earliest pending timer is due by the app's clock; `None` if none is
+/// pending or the database cannot say.
+async fn until_next_due(app: &App) -> Option<Duration> {
+    let mut conn = app.pool.get().await.ok()?;
+    let next = timers::next_due(&mut conn).await.ok()??;
+    Some((next - app.clock.now()).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Fires up to one batch of due timers in one transaction; returns how many fired.
+pub async fn fire_due(app: &App) -> anyhow::Result<usize> {
+    let mut pooled = app.pool.get().await?;
+    let conn: &mut AsyncPgConnection = &mut pooled;
+    let now = app.clock.now();
+    let limit = app.config.scheduler.batch_size;
+    let fired = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            let due = timers::claim_due(conn, now, limit).await?;
+            if due.is_empty() {
+                return Ok(Vec::new());
+            }
+            let case_ids: Vec<_> = due.iter().map(|t| t.case_id).collect();
+            let references: std::collections::HashMap<uuid::Uuid, String> = cases::table
+                .filter(cases::id.eq_any(&case_ids))
+                .select((cases::id, cases::reference))
+                .load::<(uuid::Uuid, String)>(conn)
+                .await?
+                .into_iter()
+                .collect();
+            let mut rows = Vec::with_capacity(due.len());
+            let mut entries = Vec::with_capacity(due.len());
+            for timer in &due {
+                let reference = references[&timer.case_id].clone();
+                let event = CloudEvent::new(
+                    timer_fired::TYPE,
+                    now,
+                    Some(reference.clone()),
+                    TimerFired {
+                        case_reference: reference,
+                        clock: timer.clock.parse().map_err(anyhow::Error::msg)?,
+                        key: timer.key.clone(),
+                        deadline: timer.deadline,
+                        due_at: timer.due_at,
+                    },
+                );
+                entries.push(NewEntry {
+                    case_id: timer.case_id,
+                    at: now,
+                    actor: NAME.into(),
+                    entry: format!("Clock {} ran out (deadline {})", timer.clock, timer.deadline.format("%Y-%m-%d %H:%M UTC")),
+                    detail: json!({ "clock": timer.clock, "key": timer.key, "due_at": timer.due_at }),
+                    event_id: Some(event.id),
+                });
+                rows.push(outbox::row(&event, now));
+            }
+            let ids: Vec<i64> = due.iter().map(|t| t.id).collect();
+            timers::mark_fired(conn, &ids, now).await?;
+            timeline::append(conn, &entries).await?;
+            outbox::append(conn, &rows).await?;
+            Ok(due)
+        })
+        .await?;
+    if !fired.is_empty() {
+        debug!(fired = fired.len(), "timers fired");
+        metrics::counter!("complaints_timers_fired_total").increment(fired.len() as u64);
+        // How late each timer fired. (A jump of the simulated clock shows up here as lag.)
+        let lag = metrics::histogram!("complaints_timer_firing_lag_seconds");
+        for timer in &fired {
+            lag.record((now - timer.due_at).num_milliseconds().max(0) as f64 / 1000.0);
+        }
+    }
+    Ok(fired.len())
+}
