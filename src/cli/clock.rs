@@ -46,7 +46,7 @@ pub async fn clock(app: App, args: ClockArgs) -> anyhow::Result<()> {
         "the clock is real: `complaints clock` works only with clock.simulated = true \
          (COMPLAINTS__CLOCK__SIMULATED=true), for tests and demonstrations"
     );
-    app.prepare().await?;
+    crate::db::migrate(&app.config.database_url()).await?;
     let mut conn = app.pool.get().await?;
     let offset = simulated_clock::offset_ms(&mut conn).await?;
     // This command relates simulated time to real time, so it reads the real clock.

@@ -73,7 +73,18 @@ pub fn test_config(database_url: &str) -> Config {
 impl TestEnv {
     /// Starts `kinds` over a fresh database and namespace.
     pub async fn start(kinds: &[WorkerKind]) -> Self {
-        let base = test_config("postgres://postgres@127.0.0.1:5432/postgres");
+        Self::start_with(kinds, |_| {}).await
+    }
+
+    /// Starts `kinds` with the simulated clock, which [`TestEnv::advance`] moves.
+    pub async fn start_simulated(kinds: &[WorkerKind]) -> Self {
+        Self::start_with(kinds, |config| config.clock.simulated = true).await
+    }
+
+    /// Starts `kinds` with a configuration `adjust` has changed.
+    pub async fn start_with(kinds: &[WorkerKind], adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut base = test_config("postgres://postgres@127.0.0.1:5432/postgres");
+        adjust(&mut base);
         let scratch = ScratchDatabase::create(&base.database_url(), "complaints_test")
             .await
             .expect("PostgreSQL is running (scripts/services starts it)");
@@ -100,6 +111,36 @@ impl TestEnv {
             shutdown,
             tasks,
         }
+    }
+
+    /// Moves the simulated clock forward with the `complaints clock advance` command, run as a
+    /// process of its own, as an operator would.
+    pub fn advance(&self, duration: &str) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+            .args(["clock", "advance", duration])
+            .env("COMPLAINTS__DATABASE__URL", &self.app.config.database.url)
+            .env(
+                "COMPLAINTS__AMQP__NAMESPACE",
+                &self.app.config.amqp.namespace,
+            )
+            .env("COMPLAINTS__CLOCK__SIMULATED", "true")
+            .env("COMPLAINTS__LOG__LEVEL", "warn")
+            .output()
+            .expect("the binary runs");
+        assert!(
+            output.status.success(),
+            "complaints clock advance {duration}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Waits until this process's clock shows at least `at` (it follows the database's offset
+    /// through a notification).
+    pub async fn clock_reaches(&self, at: chrono::DateTime<chrono::Utc>) {
+        wait_for("the simulated clock to move", || async {
+            (self.app.clock.now() >= at).then_some(())
+        })
+        .await;
     }
 
     /// A database connection.

@@ -1,0 +1,342 @@
+//! The clocks of process.md §5 run by themselves through the real workers, broker and
+//! database, with the simulated clock moved by the `complaints clock` command: acknowledgement
+//! letters, response targets and breaches, waits after letters, action reminders; a clock met
+//! one second before it is due never fires.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{case_opened_by, complaint, wait_for, TestEnv};
+use complaints::db::cases::find_by_reference;
+use complaints::db::schema::{cases, timers};
+use complaints::supervisor::WorkerKind;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const ALL: &[WorkerKind] = &[
+    WorkerKind::Intake,
+    WorkerKind::Acknowledgement,
+    WorkerKind::Deadlines,
+    WorkerKind::Scheduler,
+    WorkerKind::OutboxRelay,
+];
+
+/// A complaint that opens a tier 1 (Resolution) case: an MP's.
+fn tier_1(customer: &str) -> Value {
+    let mut event = complaint(customer);
+    event["data"]["raised_by"] = json!("mp");
+    event["data"]["received_at"] = json!(Utc::now());
+    event
+}
+
+/// An event about a case, as a case-management front end would publish it.
+fn about(case: &str, event_type: &str, data: Value) -> Value {
+    json!({
+        "specversion": "1.0",
+        "id": Uuid::now_v7(),
+        "type": event_type,
+        "source": "urn:test:case-management",
+        "time": Utc::now(),
+        "subject": case,
+        "data": data,
+    })
+}
+
+/// The state of a case's clock of `kind`, once it exists.
+async fn clock_state(
+    env: &TestEnv,
+    case_id: Uuid,
+    kind: &str,
+) -> Option<(String, chrono::DateTime<Utc>)> {
+    let mut conn = env.conn().await;
+    timers::table
+        .filter(timers::case_id.eq(case_id))
+        .filter(timers::clock.eq(kind))
+        .order(timers::id.desc())
+        .select((timers::state, timers::due_at))
+        .first(&mut conn)
+        .await
+        .optional()
+        .unwrap()
+}
+
+async fn wait_for_clock(
+    env: &TestEnv,
+    case_id: Uuid,
+    kind: &str,
+    state: &str,
+) -> chrono::DateTime<Utc> {
+    wait_for(&format!("clock {kind} to be {state}"), || async {
+        clock_state(env, case_id, kind)
+            .await
+            .filter(|(s, _)| s == state)
+            .map(|(_, due)| due)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_contact_in_48_hours_sends_the_acknowledgement_letter_in_time() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut letters = env.observe(&["letter.requested"]).await;
+    let event = tier_1("CUST-ACK");
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    let due = wait_for_clock(&env, case.id, "acknowledgement", "pending").await;
+    assert_eq!(
+        due,
+        case.received_at + Duration::hours(40),
+        "fires 8 hours before the 48"
+    );
+
+    env.advance("41h");
+    let letter = letters.next().await;
+    assert_eq!(letter.subject.as_deref(), Some(case.reference.as_str()));
+    assert_eq!(letter.data["code"], "CMSL5842");
+    assert_eq!(letter.data["automatic"], true);
+    wait_for_clock(&env, case.id, "acknowledgement", "fired").await;
+
+    let mut conn = env.conn().await;
+    let view = find_by_reference(&mut conn, &case.reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(view
+        .timeline
+        .iter()
+        .any(|e| e.entry.starts_with("Letter CMSL5842 requested")));
+    let response = view
+        .clocks
+        .iter()
+        .find(|c| c.clock == "response_target")
+        .expect("listed");
+    assert_eq!(response.state, "pending");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_met_one_second_before_it_is_due_never_fires() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut letters = env.observe(&["letter.requested"]).await;
+    let met = tier_1("CUST-MET");
+    env.publish(&met).await;
+    let met_case = case_opened_by(&env, met["id"].as_str().unwrap()).await;
+    let due = wait_for_clock(&env, met_case.id, "acknowledgement", "pending").await;
+
+    // One second before it is due, the caseworker reaches the customer.
+    let offset = (due - Duration::seconds(1)) - Utc::now();
+    env.advance(&format!("{}ms", offset.num_milliseconds()));
+    env.clock_reaches(due - Duration::seconds(2)).await;
+    let contact = about(
+        &met_case.reference,
+        "contact.attempted",
+        json!({ "method": "phone", "successful": true, "by": "staff-0042" }),
+    );
+    env.publish(&contact).await;
+    wait_for_clock(&env, met_case.id, "acknowledgement", "cancelled").await;
+
+    // A second case whose clock runs out: when its letter comes, the scheduler has passed the
+    // first case's due time.
+    let marker = tier_1("CUST-MARKER");
+    env.publish(&marker).await;
+    let marker_case = case_opened_by(&env, marker["id"].as_str().unwrap()).await;
+    wait_for_clock(&env, marker_case.id, "acknowledgement", "pending").await;
+    env.advance("2d");
+    let letter = letters.next().await;
+    assert_eq!(
+        letter.subject.as_deref(),
+        Some(marker_case.reference.as_str()),
+        "only the marker's letter"
+    );
+    assert_eq!(
+        clock_state(&env, met_case.id, "acknowledgement")
+            .await
+            .unwrap()
+            .0,
+        "cancelled"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_complaints_and_written_only_customers_get_the_letter_at_once() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut letters = env.observe(&["letter.requested"]).await;
+    let mut event = tier_1("CUST-WRITTEN");
+    event["data"]["customer"]["contact_restriction"] = json!("written_only");
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    let letter = letters.next().await;
+    assert_eq!(letter.subject.as_deref(), Some(case.reference.as_str()));
+    assert_eq!(letter.data["code"], "CMSL5842");
+    assert!(
+        clock_state(&env, case.id, "acknowledgement")
+            .await
+            .is_none(),
+        "no phone step is waited for"
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_response_target_is_recorded_and_the_team_leader_told() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut breaches = env.observe(&["case.target_breached"]).await;
+    let late = tier_1("CUST-LATE");
+    let on_time = tier_1("CUST-PLANNED");
+    env.publish(&late).await;
+    env.publish(&on_time).await;
+    let late_case = case_opened_by(&env, late["id"].as_str().unwrap()).await;
+    let planned_case = case_opened_by(&env, on_time["id"].as_str().unwrap()).await;
+    wait_for_clock(&env, late_case.id, "response_target", "pending").await;
+    wait_for_clock(&env, planned_case.id, "response_target", "pending").await;
+
+    // An agreed resolution plan before the target meets it, and starts its action's due date.
+    let due_on = (Utc::now() + Duration::days(10)).date_naive();
+    let plan = about(
+        &planned_case.reference,
+        "resolution_plan.agreed",
+        json!({ "actions": [{ "id": "A1", "description": "Refund the fee", "due_on": due_on }] }),
+    );
+    env.publish(&plan).await;
+    wait_for_clock(&env, planned_case.id, "response_target", "cancelled").await;
+    wait_for_clock(&env, planned_case.id, "action_due", "pending").await;
+
+    env.advance("30d");
+    let breach = breaches.next().await;
+    assert_eq!(
+        breach.subject.as_deref(),
+        Some(late_case.reference.as_str())
+    );
+    assert_eq!(breach.data["working_days"], 15);
+    assert_eq!(breach.data["notify"], "team_leader");
+    let mut conn = env.conn().await;
+    let breached_at: Option<chrono::DateTime<Utc>> = cases::table
+        .find(late_case.id)
+        .select(cases::target_breached_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(breached_at.is_some(), "the breach is recorded on the case");
+    wait_for_clock(&env, planned_case.id, "action_due", "fired").await;
+    wait_for_clock(&env, planned_case.id, "action_overdue", "pending").await;
+    let planned: Option<chrono::DateTime<Utc>> = cases::table
+        .find(planned_case.id)
+        .select(cases::target_breached_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(planned, None, "the plan met the target");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_reply_seven_days_after_cmsl5800_closes_the_case_and_a_reply_stops_the_wait() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut closures = env.observe(&["case.closed"]).await;
+    let silent = tier_1("CUST-SILENT");
+    let replying = tier_1("CUST-REPLIES");
+    env.publish(&silent).await;
+    env.publish(&replying).await;
+    let silent_case = case_opened_by(&env, silent["id"].as_str().unwrap()).await;
+    let replying_case = case_opened_by(&env, replying["id"].as_str().unwrap()).await;
+    for case in [&silent_case, &replying_case] {
+        env.publish(&about(
+            &case.reference,
+            "letter.sent",
+            json!({ "code": "CMSL5800", "channel": "post" }),
+        ))
+        .await;
+        wait_for_clock(&env, case.id, "wait_after_cmsl5800", "pending").await;
+    }
+    env.publish(&about(
+        &replying_case.reference,
+        "client.replied",
+        json!({ "channel": "phone" }),
+    ))
+    .await;
+    wait_for_clock(&env, replying_case.id, "wait_after_cmsl5800", "cancelled").await;
+
+    env.advance("8d");
+    let closed = closures.next().await;
+    assert_eq!(
+        closed.subject.as_deref(),
+        Some(silent_case.reference.as_str())
+    );
+    assert_eq!(closed.data["resolution_code"], "No Action Taken");
+    let mut conn = env.conn().await;
+    let (status, code): (String, Option<String>) = cases::table
+        .find(silent_case.id)
+        .select((cases::status, cases::resolution_code))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), code.as_deref()),
+        ("Closed", Some("No Action Taken"))
+    );
+    wait_for_clock(&env, silent_case.id, "response_target", "cancelled").await;
+    let still_open: Option<chrono::DateTime<Utc>> = cases::table
+        .find(replying_case.id)
+        .select(cases::closed_at)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(still_open, None);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_call_at_tier_0_sends_cmsl5700_and_opens_a_fourteen_day_window() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut out = env.observe(&["letter.requested", "task.created"]).await;
+    let event = complaint("CUST-TIER0");
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    assert_eq!(case.tier, 0);
+    for _ in 0..2 {
+        let failed = about(
+            &case.reference,
+            "contact.attempted",
+            json!({ "method": "phone", "successful": false, "by": "staff-0007" }),
+        );
+        env.publish(&failed).await;
+    }
+    let letter = out.next().await;
+    assert_eq!(letter.event_type, "letter.requested");
+    assert_eq!(letter.data["code"], "CMSL5700");
+    env.publish(&about(
+        &case.reference,
+        "letter.sent",
+        json!({ "code": "CMSL5700", "channel": "email" }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "dissatisfaction_reply_window", "pending").await;
+    env.advance("15d");
+    let task = out.next().await;
+    assert_eq!(
+        task.event_type, "task.created",
+        "one CMSL5700 for two failed calls"
+    );
+    assert_eq!(task.data["assignee"], "caseworker");
+    assert_eq!(task.data["clock"], "dissatisfaction_reply_window");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_about_unknown_cases_are_refused_with_a_reason() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    let stray = about(
+        "RES-1999-999999",
+        "client.replied",
+        json!({ "channel": "letter" }),
+    );
+    env.publish(&stray).await;
+    let refused = refusals.next().await;
+    assert_eq!(refused.data["event_id"], stray["id"]);
+    assert_eq!(refused.data["reason"], "no case RES-1999-999999");
+    env.stop().await;
+}
