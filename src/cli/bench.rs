@@ -63,11 +63,27 @@ namespace that are removed afterwards. Run it on an otherwise idle machine, from
         #[arg(long, default_value_t = 20_000)]
         count: usize,
     },
+    /// Time to fire the due timers among many pending ones, and firing lag under load.
+    #[command(after_help = "Example:\n  target/release/complaints bench timers --pending 1000000 --due 10000\n\n\
+Seeds PENDING timers (DUE of them already due) in a scratch database, times the scheduler firing \
+the due ones (each becomes a timer.fired event in the outbox and a timeline entry), then, with \
+the scheduler running and the pending ones still there, sets --lag-timers more timers due over \
+the next 5 seconds and reports how late they fired.")]
+    Timers {
+        /// Timers pending in all.
+        #[arg(long, default_value_t = 100_000)]
+        pending: usize,
+        /// How many of them are due already.
+        #[arg(long, default_value_t = 10_000)]
+        due: usize,
+        /// Timers falling due during the lag measurement.
+        #[arg(long, default_value_t = 2_000)]
+        lag_timers: usize,
+    },
 }
 
 /// Runs a benchmark and prints its figures.
 pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
-    let BenchKind::Intake { count } = args.what;
     let scratch = ScratchDatabase::create(&config.database_url(), "complaints_bench").await?;
     let namespace = format!("bench-{}", Uuid::new_v4().simple());
     let mut config = config;
@@ -75,7 +91,14 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
     config.database.password = None;
     config.amqp.namespace = namespace;
     let app = App::new(config)?;
-    let outcome = run_intake_bench(&app, count).await;
+    let outcome = match args.what {
+        BenchKind::Intake { count } => run_intake_bench(&app, count).await,
+        BenchKind::Timers {
+            pending,
+            due,
+            lag_timers,
+        } => run_timers_bench(&app, pending, due, lag_timers).await,
+    };
     let cleanup = async {
         let connection = crate::broker::connect(&app.config.amqp_url(), "complaints-bench").await?;
         let channel = connection.create_channel().await?;
@@ -266,4 +289,147 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
         .await?;
     connection.close(200, "bench done".into()).await?;
     Ok(elapsed)
+}
+
+/// Seeds `total` pending timers (`due` of them due at `now`, the rest weeks away) on synthetic
+/// cases, a thousand timers a case, in a few set-based statements. Also used by the scheduler
+/// tests.
+pub async fn seed_timers(
+    conn: &mut diesel_async::AsyncPgConnection,
+    total: usize,
+    due: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    let cases = total.div_ceil(1000).max(1) as i64;
+    diesel::sql_query(
+        "INSERT INTO parties (id, reference, name, address_lines, postcode, region, \
+         contact_restriction, vulnerable, created_at, updated_at) \
+         VALUES (gen_random_uuid(), 'SYNTHETIC', 'Synthetic Customer', '{1 Test Street}', \
+         'SW1A 1AA', 'england_and_wales', 'none', false, $1, $1) ON CONFLICT DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "INSERT INTO cases (id, reference, tier, stage, status, party_id, handling_team, \
+         received_at, channel, raised_by, about, addressee, categories, summary, high_profile, \
+         parliamentary_contact, pos, source_event_id, opened_at) \
+         SELECT gen_random_uuid(), 'SYN-' || g, 1, 'Acknowledge Complaint', 'Pending Assignment', \
+         (SELECT id FROM parties WHERE reference = 'SYNTHETIC'), 'complaint_resolution_team', $1, \
+         'web_form', 'customer', 'service', 'business_in_general', '{synthetic}', 'synthetic', \
+         false, false, false, gen_random_uuid(), $1 FROM generate_series(1, $2) g",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(cases)
+    .execute(conn)
+    .await?;
+    diesel::sql_query(
+        "WITH ids AS (SELECT array_agg(id) AS ids FROM cases WHERE reference LIKE 'SYN-%') \
+         INSERT INTO timers (case_id, clock, key, due_at, deadline, set_at) \
+         SELECT ids[1 + (g % array_length(ids, 1))], 'action_due', g::text, \
+         CASE WHEN g <= $2 THEN $1 - interval '1 second' \
+              ELSE $1 + interval '30 days' + g * interval '1 second' END, \
+         CASE WHEN g <= $2 THEN $1 - interval '1 second' \
+              ELSE $1 + interval '30 days' + g * interval '1 second' END, \
+         $1 FROM ids, generate_series(1, $3) g",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(due as i64)
+    .bind::<BigInt, _>(total as i64)
+    .execute(conn)
+    .await?;
+    diesel::sql_query("ANALYZE timers").execute(conn).await?;
+    Ok(())
+}
+
+async fn run_timers_bench(app: &App, pending: usize, due: usize, lag_timers: usize) -> anyhow::Result<()> {
+    use crate::db::schema::timers;
+    anyhow::ensure!(due <= pending, "--due cannot exceed --pending");
+    crate::db::migrate(&app.config.database_url()).await?;
+    let mut conn = app.pool.get().await?;
+    let now = app.clock.now();
+    eprintln!("seeding {pending} pending timers, {due} of them due…");
+    let seeding = Instant::now();
+    seed_timers(&mut conn, pending, due, now).await?;
+    eprintln!("  seeded in {:.1} s", seeding.elapsed().as_secs_f64());
+
+    let firing = Instant::now();
+    let mut fired = 0;
+    loop {
+        let n = crate::workers::scheduler::fire_due(app).await?;
+        if n == 0 {
+            break;
+        }
+        fired += n;
+    }
+    let fire_time = firing.elapsed();
+    anyhow::ensure!(fired == due, "fired {fired} timers, expected {due}");
+
+    eprintln!("firing lag: {lag_timers} timers falling due over 5 s with the scheduler running…");
+    let shutdown = CancellationToken::new();
+    let mut scheduler = supervisor::start(app, &[WorkerKind::Scheduler], None, &shutdown);
+    let start = app.clock.now() + chrono::Duration::milliseconds(500);
+    diesel::sql_query(
+        "INSERT INTO timers (case_id, clock, key, due_at, deadline, set_at) \
+         SELECT (SELECT id FROM cases WHERE reference = 'SYN-1'), 'remedial_action', 'lag-' || g, \
+         $1 + (g * interval '5 seconds') / $2, $1 + (g * interval '5 seconds') / $2, $1 \
+         FROM generate_series(1, $2) g",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(start)
+    .bind::<diesel::sql_types::BigInt, _>(lag_timers as i64)
+    .execute(&mut conn)
+    .await?;
+    diesel::sql_query(format!("NOTIFY {}", crate::db::timers::CHANNEL))
+        .execute(&mut conn)
+        .await?;
+    let lag_fired = || {
+        timers::table
+            .filter(timers::clock.eq("remedial_action"))
+            .filter(timers::state.eq("fired"))
+            .count()
+    };
+    let waiting = Instant::now();
+    loop {
+        let n: i64 = lag_fired().get_result(&mut conn).await?;
+        if n as usize >= lag_timers {
+            break;
+        }
+        anyhow::ensure!(waiting.elapsed() < Duration::from_secs(120), "only {n}/{lag_timers} fired");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    shutdown.cancel();
+    while scheduler.join_next().await.is_some() {}
+    #[derive(diesel::QueryableByName)]
+    struct Lag {
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        p50: f64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        p99: f64,
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        max: f64,
+    }
+    let lag: Lag = diesel::sql_query(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) AS p50, \
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY s) AS p99, max(s) AS max \
+         FROM (SELECT extract(epoch FROM fired_at - due_at)::float8 AS s FROM timers \
+               WHERE clock = 'remedial_action' AND state = 'fired') lags",
+    )
+    .get_result(&mut conn)
+    .await?;
+
+    println!("complaints bench timers --pending {pending} --due {due} --lag-timers {lag_timers}");
+    println!(
+        "  fire {due} due timers among {pending} pending: {:.2} s ({:.0} timers/s)",
+        fire_time.as_secs_f64(),
+        due as f64 / fire_time.as_secs_f64()
+    );
+    println!(
+        "  firing lag with {} pending: p50 {:.3} s, p99 {:.3} s, max {:.3} s",
+        pending - due,
+        lag.p50,
+        lag.p99,
+        lag.max
+    );
+    Ok(())
 }
