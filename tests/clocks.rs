@@ -340,3 +340,87 @@ async fn events_about_unknown_cases_are_refused_with_a_reason() {
     assert_eq!(refused.data["reason"], "no case RES-1999-999999");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_not_reached_by_phone_gets_cmsl5829_within_two_working_days() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut letters = env.observe(&["letter.requested"]).await;
+    let earlier = tier_1("CUST-REVIEW");
+    env.publish(&earlier).await;
+    let resolution = case_opened_by(&env, earlier["id"].as_str().unwrap()).await;
+    let mut conn = env.conn().await;
+    diesel::update(cases::table.find(resolution.id))
+        .set((
+            cases::status.eq("Closed"),
+            cases::resolution_code.eq("Actions Complete – Client Not OK"),
+            cases::closed_at.eq(Utc::now() - Duration::days(30)),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut review = complaint("CUST-REVIEW");
+    review["data"]["received_at"] = json!(Utc::now());
+    review["data"]["earlier_case"] = json!(resolution.reference);
+    env.publish(&review).await;
+    let case = case_opened_by(&env, review["id"].as_str().unwrap()).await;
+    assert_eq!(case.tier, 2);
+    wait_for_clock(&env, case.id, "review_acknowledgement", "pending").await;
+    wait_for_clock(&env, case.id, "response_target", "pending").await;
+    env.advance("6d");
+    // The closed Resolution case's own acknowledgement clock runs out too, but a closed case
+    // gets no letter: the only one is the review's.
+    let letter = letters.next().await;
+    assert_eq!(letter.subject.as_deref(), Some(case.reference.as_str()));
+    assert_eq!(letter.data["code"], "CMSL5829");
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remedial_action_is_chased_after_a_week_then_escalated() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut tasks = env.observe(&["task.created"]).await;
+    let event = tier_1("CUST-REMEDY");
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    let asked = about(
+        &case.reference,
+        "remedial_action.requested",
+        json!({ "action_id": "R1", "team": "payments", "complexity": "simple", "description": "Reissue the payment" }),
+    );
+    env.publish(&asked).await;
+    wait_for_clock(&env, case.id, "remedial_action", "pending").await;
+    env.publish(&about(
+        &case.reference,
+        "contact.attempted",
+        json!({ "method": "phone", "successful": true, "by": "staff-1" }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "acknowledgement", "cancelled").await;
+
+    env.advance("8d");
+    let reminder = tasks.next().await;
+    assert_eq!(reminder.data["clock"], "remedial_action");
+    assert_eq!(reminder.data["assignee"], "caseworker");
+    wait_for_clock(&env, case.id, "remedial_action_overdue", "pending").await;
+    env.advance("5d");
+    let escalation = tasks.next().await;
+    assert_eq!(escalation.data["clock"], "remedial_action_overdue");
+    assert_eq!(escalation.data["assignee"], "manager");
+
+    // Completing it later stops nothing more (both fired); a new request runs until completed.
+    let again = about(
+        &case.reference,
+        "remedial_action.requested",
+        json!({ "action_id": "R2", "team": "payments", "complexity": "complex", "description": "Correct the account" }),
+    );
+    env.publish(&again).await;
+    wait_for_clock(&env, case.id, "remedial_action", "pending").await;
+    env.publish(&about(
+        &case.reference,
+        "action.completed",
+        json!({ "action_id": "R2" }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "remedial_action", "cancelled").await;
+    env.stop().await;
+}

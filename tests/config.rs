@@ -87,3 +87,15 @@ fn the_binary_stops_at_start_naming_the_bad_key() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("amqp.delivery_limit"), "{stderr}");
 }
+
+#[test]
+fn the_real_clock_cannot_be_moved() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+        .args(["clock", "advance", "8d"])
+        .env("COMPLAINTS__CLOCK__SIMULATED", "false")
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("clock.simulated = true"), "{stderr}");
+}

@@ -64,11 +64,13 @@ namespace that are removed afterwards. Run it on an otherwise idle machine, from
         count: usize,
     },
     /// Time to fire the due timers among many pending ones, and firing lag under load.
-    #[command(after_help = "Example:\n  target/release/complaints bench timers --pending 1000000 --due 10000\n\n\
+    #[command(
+        after_help = "Example:\n  target/release/complaints bench timers --pending 1000000 --due 10000\n\n\
 Seeds PENDING timers (DUE of them already due) in a scratch database, times the scheduler firing \
 the due ones (each becomes a timer.fired event in the outbox and a timeline entry), then, with \
 the scheduler running and the pending ones still there, sets --lag-timers more timers due over \
-the next 5 seconds and reports how late they fired.")]
+the next 5 seconds and reports how late they fired."
+    )]
     Timers {
         /// Timers pending in all.
         #[arg(long, default_value_t = 100_000)]
@@ -343,7 +345,12 @@ pub async fn seed_timers(
     Ok(())
 }
 
-async fn run_timers_bench(app: &App, pending: usize, due: usize, lag_timers: usize) -> anyhow::Result<()> {
+async fn run_timers_bench(
+    app: &App,
+    pending: usize,
+    due: usize,
+    lag_timers: usize,
+) -> anyhow::Result<()> {
     use crate::db::schema::timers;
     anyhow::ensure!(due <= pending, "--due cannot exceed --pending");
     crate::db::migrate(&app.config.database_url()).await?;
@@ -395,7 +402,10 @@ async fn run_timers_bench(app: &App, pending: usize, due: usize, lag_timers: usi
         if n as usize >= lag_timers {
             break;
         }
-        anyhow::ensure!(waiting.elapsed() < Duration::from_secs(120), "only {n}/{lag_timers} fired");
+        anyhow::ensure!(
+            waiting.elapsed() < Duration::from_secs(120),
+            "only {n}/{lag_timers} fired"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     shutdown.cancel();
