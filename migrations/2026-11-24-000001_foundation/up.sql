@@ -96,7 +96,8 @@ CREATE TABLE outbox (
     id          bigserial PRIMARY KEY,
     event_id    uuid NOT NULL UNIQUE,
     event_type  text NOT NULL,
-    payload     jsonb NOT NULL,
+    -- json, not jsonb: stored as sent and cheaper to write; nothing queries inside it.
+    payload     json NOT NULL,
     created_at  timestamptz NOT NULL,
     sent_at     timestamptz
 );

@@ -83,7 +83,7 @@ diesel::table! {
         id -> Int8,
         event_id -> Uuid,
         event_type -> Text,
-        payload -> Jsonb,
+        payload -> Json,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
     }
