@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{case_opened_by, complaint, wait_for, TestEnv};
+use common::{case_opened_by, close_case_at, complaint, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
 use complaints::db::schema::{cases, timers};
 use complaints::supervisor::WorkerKind;
@@ -348,16 +348,7 @@ async fn a_review_not_reached_by_phone_gets_cmsl5829_within_two_working_days() {
     let earlier = tier_1("CUST-REVIEW");
     env.publish(&earlier).await;
     let resolution = case_opened_by(&env, earlier["id"].as_str().unwrap()).await;
-    let mut conn = env.conn().await;
-    diesel::update(cases::table.find(resolution.id))
-        .set((
-            cases::status.eq("Closed"),
-            cases::resolution_code.eq("Actions Complete – Client Not OK"),
-            cases::closed_at.eq(Utc::now() - Duration::days(30)),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    close_case_at(&env, resolution.id, Utc::now() - Duration::days(30)).await;
     let mut review = complaint("CUST-REVIEW");
     review["data"]["received_at"] = json!(Utc::now());
     review["data"]["earlier_case"] = json!(resolution.reference);

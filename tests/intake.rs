@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{Duration as Days, Utc};
-use common::{case_count, case_opened_by, complaint, wait_for, TestEnv};
+use common::{case_count, case_opened_by, close_case_at, complaint, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
 use complaints::db::schema::{cases, inbox, parties, rejected_complaints};
 use complaints::supervisor::WorkerKind;
@@ -221,16 +221,8 @@ async fn a_review_needs_a_resolution_case_closed_in_the_last_six_months() {
     earlier["data"]["raised_by"] = json!("mp");
     env.publish(&earlier).await;
     let resolution = case_opened_by(&env, earlier["id"].as_str().unwrap()).await;
+    close_case_at(&env, resolution.id, Utc::now() - Days::days(60)).await;
     let mut conn = env.conn().await;
-    diesel::update(cases::table.find(resolution.id))
-        .set((
-            cases::status.eq("Closed"),
-            cases::resolution_code.eq("Actions Complete – Client Not OK"),
-            cases::closed_at.eq(Utc::now() - Days::days(60)),
-        ))
-        .execute(&mut conn)
-        .await
-        .unwrap();
 
     let mut review = complaint("CUST-JOURNEY");
     review["data"]["received_at"] = json!(Utc::now());

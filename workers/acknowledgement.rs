@@ -13,7 +13,7 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
-use super::effects::{case_of, cases_named, Effects};
+use super::effects::{case_of, cases_named, start_clocks, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::CaseFacts;
@@ -22,7 +22,7 @@ use crate::db::timers;
 use crate::events::{
     CaseOpened, ClientReplied, CloudEvent, ContactAttempted, LetterSent, TimerFired,
 };
-use crate::process::clocks::{self, written_contact_only, ClockSetting, MET_BY_CONTACT};
+use crate::process::clocks::{self, written_contact_only, MET_BY_CONTACT};
 use crate::process::working_days::WorkingDays;
 use crate::vocabulary::{Assignee, ClockKind, ContactMethod, LetterCode, Tier};
 
@@ -81,7 +81,7 @@ impl Worker for Acknowledgement {
             }
             match &event.data {
                 AcknowledgementEvent::CaseOpened(_) => {
-                    self.opened(conn, case, event.id, now, &mut effects).await?
+                    self.opened(conn, case, event.id, &mut effects).await?
                 }
                 AcknowledgementEvent::ContactAttempted(contact) => {
                     contacted(conn, case, contact, event.id, now, &mut effects).await?
@@ -125,7 +125,6 @@ impl Acknowledgement {
         conn: &mut AsyncPgConnection,
         case: &CaseFacts,
         cause: uuid::Uuid,
-        now: DateTime<Utc>,
         effects: &mut Effects,
     ) -> QueryResult<()> {
         let (letter, setting) = match case.tier {
@@ -153,28 +152,8 @@ impl Acknowledgement {
             effects.request_letter(case, letter, why, cause);
             return Ok(());
         }
-        start(conn, case, setting, cause, now, effects).await
+        start_clocks(conn, case, &[setting], cause, effects).await
     }
-}
-
-/// Sets a clock and notes it.
-async fn start(
-    conn: &mut AsyncPgConnection,
-    case: &CaseFacts,
-    setting: ClockSetting,
-    cause: uuid::Uuid,
-    now: DateTime<Utc>,
-    effects: &mut Effects,
-) -> QueryResult<()> {
-    if timers::set(conn, case.id, std::slice::from_ref(&setting), now).await? > 0 {
-        effects.note(
-            case,
-            format!("Clock {} started (deadline {})", setting.clock, setting.deadline.format("%Y-%m-%d %H:%M UTC")),
-            json!({ "clock": setting.clock, "deadline": setting.deadline, "due_at": setting.due_at }),
-            cause,
-        );
-    }
-    Ok(())
 }
 
 /// A contact attempt: success meets the acknowledgement clocks; a failed phone call at tier 0
@@ -235,7 +214,7 @@ async fn letter_sent(
         LetterCode::Cmsl5700 => {
             let window =
                 clocks::wait_after(letter.code, now).expect("CMSL5700 opens a reply window");
-            start(conn, case, window, cause, now, effects).await
+            start_clocks(conn, case, &[window], cause, effects).await
         }
         LetterCode::Cmsl5842 | LetterCode::Cmsl5829 => {
             timers::cancel(

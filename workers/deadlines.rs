@@ -20,7 +20,7 @@ use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::effects::{case_of, cases_named, Effects};
+use super::effects::{case_of, cases_named, start_clocks, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
@@ -296,29 +296,7 @@ impl Step<'_> {
 
     /// Sets clocks, noting each one that was not already running.
     async fn start(&mut self, settings: &[ClockSetting]) -> QueryResult<()> {
-        for setting in settings {
-            if timers::set(
-                self.conn,
-                self.case.id,
-                std::slice::from_ref(setting),
-                self.now,
-            )
-            .await?
-                > 0
-            {
-                let key = if setting.key.is_empty() {
-                    String::new()
-                } else {
-                    format!(" for {}", setting.key)
-                };
-                self.note(format!(
-                    "Clock {}{key} started (deadline {})",
-                    setting.clock,
-                    setting.deadline.format("%Y-%m-%d %H:%M UTC")
-                ));
-            }
-        }
-        Ok(())
+        start_clocks(self.conn, self.case, settings, self.cause, self.effects).await
     }
 
     /// Stops clocks that the event meets, noting it when any was running.

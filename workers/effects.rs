@@ -15,10 +15,12 @@ use uuid::Uuid;
 use crate::db::cases::{self, CaseFacts};
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::timeline::{self, NewEntry};
+use crate::db::timers;
 use crate::events::{
     command_rejected, letter_requested, task_created, CloudEvent, CommandRejected, LetterRequested,
     TaskCreated,
 };
+use crate::process::clocks::ClockSetting;
 use crate::vocabulary::{Assignee, ClockKind, LetterCode};
 
 /// Timeline entries and events, written by [`Effects::write`].
@@ -134,6 +136,36 @@ impl Effects {
         timeline::append(conn, &self.timeline).await?;
         outbox::append(conn, &self.outbox).await
     }
+}
+
+/// Sets clocks on a case, noting on its timeline each one that was not already running.
+pub async fn start_clocks(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    settings: &[ClockSetting],
+    cause: Uuid,
+    effects: &mut Effects,
+) -> QueryResult<()> {
+    for setting in settings {
+        if timers::set(conn, case.id, std::slice::from_ref(setting), effects.now).await? > 0 {
+            let key = if setting.key.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", setting.key)
+            };
+            effects.note(
+                case,
+                format!(
+                    "Clock {}{key} started (deadline {})",
+                    setting.clock,
+                    setting.deadline.format("%Y-%m-%d %H:%M UTC")
+                ),
+                json!({ "clock": setting.clock, "deadline": setting.deadline, "due_at": setting.due_at }),
+                cause,
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The cases named by the events' subjects.

@@ -472,3 +472,18 @@ pub async fn dead_letters(env: &TestEnv, n: usize) -> Vec<DeadLetter> {
     connection.close(200, "read".into()).await.expect("close");
     found
 }
+
+/// Closes a case directly in the database, as if it had closed at `closed_at`: how tests set up
+/// a customer's earlier case until the process engine closes cases itself.
+pub async fn close_case_at(env: &TestEnv, case_id: Uuid, closed_at: chrono::DateTime<chrono::Utc>) {
+    let mut conn = env.conn().await;
+    diesel::update(cases::table.find(case_id))
+        .set((
+            cases::status.eq("Closed"),
+            cases::resolution_code.eq("Actions Complete – Client Not OK"),
+            cases::closed_at.eq(closed_at),
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("close the case");
+}
