@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod events;
 pub mod http;
+pub mod letters;
 pub mod process;
 pub mod supervisor;
 pub mod telemetry;

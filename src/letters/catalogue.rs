@@ -1,0 +1,154 @@
+//! What each standard letter (process.md §6) needs: its caseworker fields, the values a choice
+//! field may take, its enclosures, and the "within X days" a system-generated letter states.
+//! The templates in `templates/letters/` are the wording; this is what the wording may use.
+
+use crate::vocabulary::LetterCode;
+
+/// One field a letter needs from the caseworker.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Its name under `fields.` in the template.
+    pub name: &'static str,
+    /// The values it may take, when it chooses a standard paragraph.
+    pub one_of: Option<&'static [&'static str]>,
+}
+
+/// A letter's needs.
+#[derive(Debug, Clone, Copy)]
+pub struct LetterSpec {
+    /// The code.
+    pub code: LetterCode,
+    /// The caseworker's fields, all required.
+    pub fields: &'static [Field],
+    /// Documents enclosed with it; a letter with an enclosure always goes by post.
+    pub enclosures: &'static [&'static str],
+    /// The "within X days" of a system-generated letter (design).
+    pub days: Option<u32>,
+}
+
+const fn text(name: &'static str) -> Field {
+    Field { name, one_of: None }
+}
+
+const fn choice(name: &'static str, one_of: &'static [&'static str]) -> Field {
+    Field {
+        name,
+        one_of: Some(one_of),
+    }
+}
+
+/// The complaints information leaflet enclosed with CMSL5807.
+pub const LEAFLET: &str = "CMSB0011 Complaints information leaflet";
+
+/// Every letter.
+pub const LETTERS: &[LetterSpec] = &[
+    LetterSpec {
+        code: LetterCode::Cmsl5700,
+        fields: &[],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5701,
+        fields: &[
+            text("explanation"),
+            text("apology"),
+            text("corrective_action"),
+        ],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5842,
+        fields: &[],
+        enclosures: &[],
+        days: Some(5),
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5829,
+        fields: &[],
+        enclosures: &[],
+        days: Some(2),
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5800,
+        fields: &[text("update")],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5801,
+        fields: &[
+            choice("paragraph", &["LM_00008", "LM_00009"]),
+            text("complaint_details"),
+            text("why_mistake"),
+            text("corrective_action"),
+            text("days_until_due"),
+        ],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5803,
+        fields: &[text("update")],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5804,
+        fields: &[text("revised_action"), text("due_date")],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5805,
+        fields: &[text("what_this_means")],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5806,
+        fields: &[text("what_this_means")],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5807,
+        fields: &[choice("paragraph", &["TM09172", "TM09173"]), text("update")],
+        enclosures: &[LEAFLET],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5811,
+        fields: &[text("dispute"), text("apology"), text("corrective_action")],
+        enclosures: &[],
+        days: None,
+    },
+    LetterSpec {
+        code: LetterCode::Cmsl5812,
+        fields: &[text("dispute_date"), text("steps"), text("days")],
+        enclosures: &[],
+        days: None,
+    },
+];
+
+/// The needs of `code`.
+pub fn spec(code: LetterCode) -> &'static LetterSpec {
+    LETTERS
+        .iter()
+        .find(|s| s.code == code)
+        .expect("every letter code has a spec (a test checks)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_letter_code_has_a_spec() {
+        for code in LetterCode::ALL {
+            assert_eq!(spec(*code).code, *code);
+        }
+        assert_eq!(LETTERS.len(), LetterCode::ALL.len());
+    }
+}

@@ -1,0 +1,322 @@
+//! Rendering letters from `templates/`: handlebars in strict mode, so a missing field is an
+//! error and never a blank in a letter. Each letter template is written once, as text; the
+//! HTML form is made from it (paragraphs, `# ` headings, everything escaped). A template that
+//! does not compile stops the start-up, naming its file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::catalogue::{spec, LetterSpec};
+use crate::vocabulary::LetterCode;
+
+/// Why letters cannot be loaded or a letter cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    /// A template file could not be read.
+    #[error("reading the letter template {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A template does not compile.
+    #[error("the letter template {path} does not compile: {message}")]
+    Compile {
+        /// The file.
+        path: PathBuf,
+        /// The compiler's message.
+        message: String,
+    },
+    /// The caseworker's fields do not fit the letter.
+    #[error("letter {code}: {problem}")]
+    Fields {
+        /// The letter.
+        code: LetterCode,
+        /// What is missing or wrong.
+        problem: String,
+    },
+    /// Rendering failed (a field the template uses is missing).
+    #[error("letter {code} cannot be rendered: {message}")]
+    Render {
+        /// The letter.
+        code: LetterCode,
+        /// The renderer's message.
+        message: String,
+    },
+}
+
+/// The organisation as letters present it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Organisation {
+    /// Its name.
+    pub name: String,
+    /// The phone number customers call.
+    pub phone: String,
+    /// Who signs letters.
+    pub signatory: String,
+}
+
+/// The addressee.
+#[derive(Debug, Clone, Serialize)]
+pub struct Addressee {
+    /// Full name.
+    pub name: String,
+    /// Address lines above the postcode.
+    pub address_lines: Vec<String>,
+    /// Postcode.
+    pub postcode: String,
+}
+
+/// Everything a letter template may use.
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterContext {
+    /// The letter's date, e.g. `24 November 2026`.
+    pub date: String,
+    /// The case reference.
+    pub reference: String,
+    /// The addressee.
+    pub customer: Addressee,
+    /// The organisation.
+    pub organisation: Organisation,
+    /// The caseworker's text.
+    pub fields: BTreeMap<String, Value>,
+    /// "Within X days", for the letters that state it.
+    pub days: Option<u32>,
+    /// Documents enclosed.
+    pub enclosures: Vec<String>,
+    /// Rendering for print: the header and address are laid out by the PDF, not the text.
+    pub print: bool,
+}
+
+/// A rendered letter, as it will be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The email subject / letter title.
+    pub subject: String,
+    /// The text form (the printed letter and the email's text part).
+    pub text: String,
+    /// The HTML form (the email's HTML part).
+    pub html: String,
+    /// The version of the templates it came from (a digest of their source).
+    pub template_version: String,
+}
+
+/// The compiled templates.
+pub struct Letters {
+    registry: Handlebars<'static>,
+    versions: HashMap<LetterCode, String>,
+}
+
+impl std::fmt::Debug for Letters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Letters")
+            .field("versions", &self.versions)
+            .finish()
+    }
+}
+
+impl Letters {
+    /// Compiles `dir/partials/*.hbs` and `dir/letters/<CODE>.hbs` for every letter code.
+    pub fn load(dir: &Path) -> Result<Self, LetterError> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        // Letters are text; the HTML form is escaped as a whole when it is made.
+        registry.register_escape_fn(handlebars::no_escape);
+        let mut partial_digest = Sha256::new();
+        let partials_dir = dir.join("partials");
+        let mut partials: Vec<PathBuf> = std::fs::read_dir(&partials_dir)
+            .map_err(|source| LetterError::Read {
+                path: partials_dir.clone(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "hbs"))
+            .collect();
+        partials.sort();
+        for path in partials {
+            let source = read(&path)?;
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            partial_digest.update(name.as_bytes());
+            partial_digest.update(source.as_bytes());
+            registry
+                .register_partial(&name, source)
+                .map_err(|e| compile_error(&path, e))?;
+        }
+        let mut versions = HashMap::new();
+        for code in LetterCode::ALL {
+            let path = dir.join("letters").join(format!("{code}.hbs"));
+            let source = read(&path)?;
+            let mut digest = partial_digest.clone();
+            digest.update(source.as_bytes());
+            let version: String = digest
+                .finalize()
+                .iter()
+                .take(6)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            registry
+                .register_template_string(code.as_str(), source)
+                .map_err(|e| compile_error(&path, e))?;
+            versions.insert(*code, version);
+        }
+        Ok(Self { registry, versions })
+    }
+
+    /// Renders `code` for `context`, refusing missing or invalid caseworker fields.
+    pub fn render(
+        &self,
+        code: LetterCode,
+        context: &LetterContext,
+    ) -> Result<Rendered, LetterError> {
+        self.render_as(code, context, false)
+    }
+
+    /// Renders `code` for print: as [`render`](Self::render), without the header and address
+    /// block, which [`pdf::render`](super::pdf::render) places where the envelope shows them.
+    pub fn render_for_print(
+        &self,
+        code: LetterCode,
+        context: &LetterContext,
+    ) -> Result<Rendered, LetterError> {
+        self.render_as(code, context, true)
+    }
+
+    fn render_as(
+        &self,
+        code: LetterCode,
+        context: &LetterContext,
+        print: bool,
+    ) -> Result<Rendered, LetterError> {
+        let context = LetterContext {
+            print,
+            ..context.clone()
+        };
+        let context = &context;
+        check_fields(spec(code), &context.fields)?;
+        let rendered =
+            self.registry
+                .render(code.as_str(), context)
+                .map_err(|e| LetterError::Render {
+                    code,
+                    message: e.to_string(),
+                })?;
+        let (subject, body) = rendered.split_once('\n').unwrap_or((&rendered, ""));
+        let marked = tidy(body);
+        Ok(Rendered {
+            subject: subject.trim().to_owned(),
+            html: to_html(subject.trim(), &marked),
+            text: marked
+                .lines()
+                .map(|line| line.strip_prefix("# ").unwrap_or(line))
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n",
+            template_version: self.versions[&code].clone(),
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<String, LetterError> {
+    std::fs::read_to_string(path).map_err(|source| LetterError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn compile_error(path: &Path, error: handlebars::TemplateError) -> LetterError {
+    LetterError::Compile {
+        path: path.to_owned(),
+        message: error.to_string(),
+    }
+}
+
+/// Every field the letter needs is there and not blank, choices are valid, nothing extra.
+fn check_fields(spec: &LetterSpec, fields: &BTreeMap<String, Value>) -> Result<(), LetterError> {
+    let problem = |problem: String| LetterError::Fields {
+        code: spec.code,
+        problem,
+    };
+    for field in spec.fields {
+        let value = match fields.get(field.name) {
+            None | Some(Value::Null) => {
+                return Err(problem(format!("field `{}` is missing", field.name)))
+            }
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                return Err(problem(format!("field `{}` is blank", field.name)))
+            }
+            Some(value) => value,
+        };
+        if let Some(allowed) = field.one_of {
+            if !value.as_str().is_some_and(|v| allowed.contains(&v)) {
+                return Err(problem(format!(
+                    "field `{}` must be one of {}",
+                    field.name,
+                    allowed.join(", ")
+                )));
+            }
+        }
+    }
+    if let Some(extra) = fields
+        .keys()
+        .find(|k| !spec.fields.iter().any(|f| f.name == k.as_str()))
+    {
+        return Err(problem(format!(
+            "field `{extra}` is not used by this letter"
+        )));
+    }
+    Ok(())
+}
+
+/// Trims trailing spaces and runs of blank lines left by template logic.
+fn tidy(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut blank = 0;
+    for line in body.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() && blank > 0 {
+            out.push('\n');
+        }
+        blank = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The HTML form of a letter's text: blank-line-separated paragraphs, `# ` headings.
+fn to_html(subject: &str, text: &str) -> String {
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n",
+        escape(subject)
+    );
+    for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+        if let Some(heading) = block.strip_prefix("# ") {
+            html += &format!("<h2>{}</h2>\n", escape(heading));
+        } else {
+            let lines: Vec<String> = block.lines().map(escape).collect();
+            html += &format!("<p>{}</p>\n", lines.join("<br>\n"));
+        }
+    }
+    html + "</body>\n</html>\n"
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
