@@ -15,7 +15,7 @@ use serde::Deserialize;
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
 /// Keys that hold secrets and so may only come from the environment.
-const SECRET_KEYS: [&str; 2] = ["database.password", "amqp.password"];
+const SECRET_KEYS: [&str; 3] = ["database.password", "amqp.password", "email.password"];
 
 /// The whole configuration of one `complaints` process.
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +39,60 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Letters.
+    pub letters: LettersConfig,
+    /// Email.
+    pub email: EmailConfig,
+}
+
+/// Letter settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LettersConfig {
+    /// The templates directory.
+    pub templates_dir: String,
+    /// Where postal letters' PDFs go.
+    pub dispatch_dir: String,
+    /// The organisation's name on letters.
+    pub organisation_name: String,
+    /// The phone number letters give.
+    pub organisation_phone: String,
+    /// Who signs.
+    pub signatory: String,
+}
+
+/// SMTP settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Transport security.
+    pub tls: SmtpTls,
+    /// SMTP user ("" for none).
+    pub username: String,
+    /// SMTP password, from `COMPLAINTS__EMAIL__PASSWORD` only.
+    pub password: Option<String>,
+    /// The From address.
+    pub from: String,
+    /// Domain of the Message-IDs.
+    pub message_id_domain: String,
+    /// How long to keep retrying an unreachable server, in seconds.
+    pub retry_for_secs: u64,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain (a relay on the same host or network).
+    None,
+    /// Upgrade with STARTTLS.
+    Starttls,
+    /// TLS from the start.
+    Tls,
 }
 
 /// PostgreSQL settings.
@@ -275,6 +329,12 @@ impl Config {
             return bad(
                 "clock.letter_lead_hours",
                 "must be less than the 48-hour acknowledgement",
+            );
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(
+                "email.from",
+                "is not an email address (e.g. \"Name <user@example.org>\")",
             );
         }
         if self.relay.batch_size < 1 {

@@ -39,6 +39,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Show(args) => cli::show::show(app()?, args).await,
         Command::Status(args) => cli::status::status(app()?, args).await,
         Command::Clock(args) => cli::clock::clock(app()?, args).await,
+        Command::Letters(args) => cli::letters::letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
     }
 }

@@ -1,6 +1,7 @@
 //! Starts the chosen workers of one process as tasks and stops them together: `complaints run`
 //! uses it, and so do the tests and the benchmark, so they run exactly what production runs.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use clap::ValueEnum;
@@ -10,9 +11,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::broker::consumer;
+use crate::letters::render::Letters;
 use crate::workers::acknowledgement::Acknowledgement;
 use crate::workers::deadlines::Deadlines;
+use crate::workers::email::EmailWorker;
 use crate::workers::intake::Intake;
+use crate::workers::letters::LettersWorker;
 use crate::workers::{outbox_relay, scheduler};
 
 /// A kind of worker a process can run.
@@ -26,19 +30,35 @@ pub enum WorkerKind {
     Deadlines,
     /// Fires due timers.
     Scheduler,
+    /// Renders requested letters and sends them to email or post.
+    Letters,
+    /// Sends letters by SMTP.
+    Email,
     /// Publishes the outbox.
     OutboxRelay,
     /// The HTTP server.
     Http,
 }
 
-/// Spawns `kinds` on `tasks`; the HTTP server, if chosen, serves on `http`.
+/// Spawns `kinds`; the HTTP server, if chosen, serves on `http`. Fails before starting anything
+/// when a worker cannot be built (e.g. a letter template does not compile).
 pub fn start(
     app: &App,
     kinds: &[WorkerKind],
     http: Option<TcpListener>,
     shutdown: &CancellationToken,
-) -> JoinSet<anyhow::Result<()>> {
+) -> anyhow::Result<JoinSet<anyhow::Result<()>>> {
+    let letters = if kinds.contains(&WorkerKind::Letters) {
+        let dir = Path::new(&app.config.letters.templates_dir);
+        Some(Arc::new(Letters::load(dir)?))
+    } else {
+        None
+    };
+    let email = if kinds.contains(&WorkerKind::Email) {
+        Some(Arc::new(EmailWorker::new(app)?))
+    } else {
+        None
+    };
     // The recorder must exist before the first counter is touched, or those counts are lost.
     crate::telemetry::metrics();
     let mut tasks = JoinSet::new();
@@ -82,6 +102,21 @@ pub fn start(
                     Ok(())
                 });
             }
+            WorkerKind::Letters => {
+                let templates = letters.clone().expect("loaded above");
+                let worker = Arc::new(LettersWorker::new(&app, templates));
+                tasks.spawn(async move {
+                    consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Email => {
+                let worker = email.clone().expect("built above");
+                tasks.spawn(async move {
+                    consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+            }
             WorkerKind::OutboxRelay => {
                 tasks.spawn(async move {
                     outbox_relay::run(app, shutdown).await;
@@ -101,5 +136,5 @@ pub fn start(
             }
         }
     }
-    tasks
+    Ok(tasks)
 }

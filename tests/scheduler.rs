@@ -69,7 +69,8 @@ async fn two_schedulers_racing_fire_each_timer_once() {
         &[WorkerKind::Scheduler, WorkerKind::Scheduler],
         None,
         &shutdown,
-    );
+    )
+    .expect("workers start");
     wait_for_within(
         "every due timer to fire",
         Duration::from_secs(60),
@@ -86,7 +87,8 @@ async fn two_schedulers_racing_fire_each_timer_once() {
 async fn a_scheduler_stopped_mid_firing_loses_nothing_and_repeats_nothing() {
     let env = seeded(20).await;
     let first_stop = CancellationToken::new();
-    let mut first = supervisor::start(&env.app, &[WorkerKind::Scheduler], None, &first_stop);
+    let mut first = supervisor::start(&env.app, &[WorkerKind::Scheduler], None, &first_stop)
+        .expect("workers start");
     wait_for_within(
         "the first scheduler to be part-way",
         Duration::from_secs(60),
@@ -103,7 +105,8 @@ async fn a_scheduler_stopped_mid_firing_loses_nothing_and_repeats_nothing() {
     );
 
     let second_stop = CancellationToken::new();
-    let mut second = supervisor::start(&env.app, &[WorkerKind::Scheduler], None, &second_stop);
+    let mut second = supervisor::start(&env.app, &[WorkerKind::Scheduler], None, &second_stop)
+        .expect("workers start");
     wait_for_within("the rest to fire", Duration::from_secs(60), || async {
         (fired_count(&env).await == DUE as i64).then_some(())
     })

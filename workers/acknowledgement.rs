@@ -69,7 +69,7 @@ impl Worker for Acknowledgement {
         conn: &mut AsyncPgConnection,
         events: &[&CloudEvent<AcknowledgementEvent>],
         now: DateTime<Utc>,
-    ) -> QueryResult<()> {
+    ) -> anyhow::Result<()> {
         let cases = cases_named(conn, events).await?;
         let mut effects = Effects::new(NAME, now);
         for &event in events {
@@ -113,7 +113,7 @@ impl Worker for Acknowledgement {
                 }
             }
         }
-        effects.write(conn).await
+        Ok(effects.write(conn).await?)
     }
 }
 

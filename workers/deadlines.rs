@@ -87,7 +87,7 @@ impl Worker for Deadlines {
         conn: &mut AsyncPgConnection,
         events: &[&CloudEvent<DeadlineEvent>],
         now: DateTime<Utc>,
-    ) -> QueryResult<()> {
+    ) -> anyhow::Result<()> {
         let cases = cases_named(conn, events).await?;
         let mut effects = Effects::new(NAME, now);
         for &event in events {
@@ -194,7 +194,7 @@ impl Worker for Deadlines {
                 DeadlineEvent::TimerFired(timer) => self.ran_out(&mut step, timer).await?,
             }
         }
-        effects.write(conn).await
+        Ok(effects.write(conn).await?)
     }
 }
 

@@ -82,6 +82,7 @@ impl Effects {
                 code,
                 reason: reason.into(),
                 automatic: true,
+                fields: Default::default(),
             },
         );
     }

@@ -4,7 +4,6 @@
 //! one transaction per batch.
 
 use chrono::{DateTime, Utc};
-use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -47,7 +46,7 @@ impl Worker for Intake {
         conn: &mut AsyncPgConnection,
         events: &[&CloudEvent<IntakeEvent>],
         now: DateTime<Utc>,
-    ) -> QueryResult<()> {
+    ) -> anyhow::Result<()> {
         let complaints: Vec<Received<'_>> = events
             .iter()
             .map(|e| {
@@ -114,7 +113,7 @@ impl Worker for Intake {
             cases::insert_all(conn, &new_cases).await?;
             timeline::append(conn, &entries).await?;
         }
-        outbox::append(conn, &outbox_rows).await
+        Ok(outbox::append(conn, &outbox_rows).await?)
     }
 }
 

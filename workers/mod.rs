@@ -6,20 +6,23 @@
 //! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
 //! - [`acknowledgement`]: the 48-hour, 2-working-day and CMSL5700 clocks and their letters.
 //! - [`deadlines`]: response targets, waits after letters, action due dates, ICE redress.
+//! - [`letters`]: renders each requested letter, keeps it, sends it to email or to post.
+//! - [`email`]: sends letters over SMTP; a bounced one goes by post.
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
 
 pub mod acknowledgement;
 pub mod deadlines;
 pub mod effects;
+pub mod email;
 pub mod intake;
+pub mod letters;
 pub mod outbox_relay;
 pub mod scheduler;
 
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 
 use crate::broker::topology::QueueSpec;
@@ -41,7 +44,7 @@ pub trait Worker: Send + Sync + 'static {
         conn: &'a mut AsyncPgConnection,
         events: &'a [&'a CloudEvent<Self::Event>],
         now: DateTime<Utc>,
-    ) -> impl Future<Output = QueryResult<()>> + Send + 'a;
+    ) -> impl Future<Output = anyhow::Result<()>> + Send + 'a;
 }
 
 /// The queue of a worker.
@@ -57,4 +60,6 @@ pub const QUEUES: &[QueueSpec] = &[
     queue_spec::<intake::Intake>(),
     queue_spec::<acknowledgement::Acknowledgement>(),
     queue_spec::<deadlines::Deadlines>(),
+    queue_spec::<letters::LettersWorker>(),
+    queue_spec::<email::EmailWorker>(),
 ];

@@ -200,7 +200,7 @@ fn read<W: Worker>(body: &[u8]) -> Result<CloudEvent<W::Event>, Refusal> {
 enum Applied {
     Yes,
     ShuttingDown,
-    Failed(diesel::result::Error),
+    Failed(anyhow::Error),
 }
 
 /// Claims the events' ids and applies the new ones in one transaction. Waits (with backoff)
@@ -232,7 +232,7 @@ async fn apply_in_transaction<W: Worker>(
     let ids: Vec<_> = events.iter().map(|e| e.id).collect();
     let conn: &mut AsyncPgConnection = &mut pooled;
     let result = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| {
+        .transaction::<_, anyhow::Error, _>(async |conn| {
             let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
             if fresh.len() < events.len() {
                 debug!(
@@ -261,7 +261,7 @@ async fn apply_in_transaction<W: Worker>(
 async fn fail<E>(
     worker: &'static str,
     r: &Readable<E>,
-    error: &diesel::result::Error,
+    error: &anyhow::Error,
 ) -> lapin::Result<()> {
     error!(worker, event_id = %r.event.id, %error, "could not apply event; returning it to the queue");
     metrics::counter!("complaints_messages_failed_total", "worker" => worker).increment(1);

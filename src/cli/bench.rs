@@ -130,7 +130,7 @@ async fn run_intake_bench(app: &App, count: usize) -> anyhow::Result<()> {
 
     eprintln!("intake end to end: {count} complaints…");
     let shutdown = CancellationToken::new();
-    let mut workers = supervisor::start(app, &[WorkerKind::Intake], None, &shutdown);
+    let mut workers = supervisor::start(app, &[WorkerKind::Intake], None, &shutdown)?;
     let started = Instant::now();
     let publishing = {
         let publisher = app.publisher.clone();
@@ -161,7 +161,7 @@ async fn run_intake_bench(app: &App, count: usize) -> anyhow::Result<()> {
 
     eprintln!("relay: publishing {count} case.opened events…");
     let shutdown = CancellationToken::new();
-    let mut relay = supervisor::start(app, &[WorkerKind::OutboxRelay], None, &shutdown);
+    let mut relay = supervisor::start(app, &[WorkerKind::OutboxRelay], None, &shutdown)?;
     let relaying = Instant::now();
     let unsent = loop {
         let unsent: i64 = outbox::table
@@ -383,7 +383,7 @@ async fn run_timers_bench(
 
     eprintln!("firing lag: {lag_timers} timers falling due over 5 s with the scheduler running…");
     let shutdown = CancellationToken::new();
-    let mut scheduler = supervisor::start(app, &[WorkerKind::Scheduler], None, &shutdown);
+    let mut scheduler = supervisor::start(app, &[WorkerKind::Scheduler], None, &shutdown)?;
     let start = app.clock.now() + chrono::Duration::milliseconds(500);
     diesel::sql_query(
         "INSERT INTO timers (case_id, clock, key, due_at, deadline, set_at) \

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod clock;
+pub mod letters;
 pub mod migrate;
 pub mod publish;
 pub mod run;
@@ -40,6 +41,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Write or check the JSON Schemas in schema/ (generated from the event types).
     Schema(schema::SchemaArgs),
+    /// Preview a letter rendered for a case.
+    Letters(letters::LettersArgs),
     /// Show or move the simulated clock (clock.simulated = true only).
     Clock(clock::ClockArgs),
     /// Measure throughput against the real broker and database.

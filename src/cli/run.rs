@@ -23,7 +23,7 @@ pub struct RunArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "intake,acknowledgement,deadlines,scheduler,outbox-relay,http"
+        default_value = "intake,acknowledgement,deadlines,scheduler,letters,email,outbox-relay,http"
     )]
     pub workers: Vec<WorkerKind>,
 }
@@ -32,7 +32,7 @@ pub struct RunArgs {
 pub async fn run(app: App, args: RunArgs) -> anyhow::Result<()> {
     app.prepare_patiently().await;
     let shutdown = CancellationToken::new();
-    let mut tasks = supervisor::start(&app, &args.workers, None, &shutdown);
+    let mut tasks = supervisor::start(&app, &args.workers, None, &shutdown)?;
     info!(workers = ?args.workers, "running");
     let mut terminate = signal(SignalKind::terminate())?;
     tokio::select! {

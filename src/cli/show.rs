@@ -114,6 +114,15 @@ fn render(view: &CaseView) -> String {
             );
         }
     }
+    if !view.letters.is_empty() {
+        out += "\nletters:\n";
+        for letter in &view.letters {
+            out += &format!(
+                "  {}  {:<5} {:<15} {}  ({})\n",
+                letter.code, letter.channel, letter.status, letter.subject, letter.id
+            );
+        }
+    }
     out += "\ntimeline:\n";
     for entry in &view.timeline {
         out += &format!(

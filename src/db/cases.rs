@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::letters;
 use super::parties::Party;
 use super::schema::{cases, parties};
 use super::timeline::{self, Entry};
@@ -202,8 +203,27 @@ pub struct CaseView {
     pub customer: Party,
     /// Its clocks, earliest deadline first.
     pub clocks: Vec<ClockView>,
+    /// Its letters, oldest first.
+    pub letters: Vec<LetterSummary>,
     /// Its history, oldest first.
     pub timeline: Vec<Entry>,
+}
+
+/// A letter as the case lists it (the whole letter is at `/v1/cases/{ref}/letters/{id}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterSummary {
+    /// Its id.
+    pub id: Uuid,
+    /// Letter code.
+    pub code: String,
+    /// Subject.
+    pub subject: String,
+    /// email or post.
+    pub channel: String,
+    /// Status.
+    pub status: String,
+    /// When it went out.
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// Reads a case with its customer and timeline, or `None` when no case has that reference.
@@ -233,11 +253,24 @@ pub async fn find_by_reference(
     };
     let timeline = timeline::for_case(conn, case.id).await?;
     let clocks = timers::for_case(conn, case.id).await?;
+    let letters = letters::for_case(conn, case.id)
+        .await?
+        .into_iter()
+        .map(|l| LetterSummary {
+            id: l.id,
+            code: l.code,
+            subject: l.subject,
+            channel: l.channel,
+            status: l.status,
+            sent_at: l.sent_at,
+        })
+        .collect();
     Ok(Some(CaseView {
         case,
         linked_case,
         customer,
         clocks,
+        letters,
         timeline,
     }))
 }

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod inbox;
+pub mod letters;
 pub mod listener;
 pub mod outbox;
 pub mod parties;

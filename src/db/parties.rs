@@ -27,6 +27,7 @@ pub struct NewParty {
     region: String,
     contact_restriction: String,
     vulnerable: bool,
+    prefers_post: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -45,6 +46,7 @@ impl NewParty {
             region: customer.region.as_str().into(),
             contact_restriction: customer.contact_restriction.as_str().into(),
             vulnerable: customer.vulnerable,
+            prefers_post: customer.prefers_post,
             created_at: now,
             updated_at: now,
         }
@@ -73,6 +75,8 @@ pub struct Party {
     pub contact_restriction: String,
     /// Vulnerable.
     pub vulnerable: bool,
+    /// Wants letters by post.
+    pub prefers_post: bool,
 }
 
 /// Inserts customers or updates them with the newest details, returning each one's row id by
@@ -102,6 +106,7 @@ pub async fn upsert(
             parties::region.eq(excluded(parties::region)),
             parties::contact_restriction.eq(excluded(parties::contact_restriction)),
             parties::vulnerable.eq(excluded(parties::vulnerable)),
+            parties::prefers_post.eq(excluded(parties::prefers_post)),
             parties::updated_at.eq(excluded(parties::updated_at)),
         ))
         .returning((parties::reference, parties::id))

@@ -16,6 +16,7 @@ diesel::table! {
         vulnerable -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        prefers_post -> Bool,
     }
 }
 
@@ -113,7 +114,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    letters (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        code -> Text,
+        requested_by_event -> Uuid,
+        template_version -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        body_print -> Text,
+        channel -> Text,
+        recipient -> Text,
+        status -> Text,
+        pdf_path -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
+diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
 
@@ -126,4 +149,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     timers,
     simulated_clock,
+    letters,
 );

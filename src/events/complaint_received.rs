@@ -98,6 +98,10 @@ pub struct Customer {
     #[serde(default)]
     #[garde(skip)]
     pub vulnerable: bool,
+    /// Asked for letters by post although an email address is known.
+    #[serde(default)]
+    #[garde(skip)]
+    pub prefers_post: bool,
 }
 
 /// A UK postal address.

@@ -1,9 +1,12 @@
 //! `letter.requested`: a standard letter must go to the customer. The letters worker renders and
 //! dispatches it; `automatic` letters need no caseworker's text.
 
+use std::collections::BTreeMap;
+
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::vocabulary::LetterCode;
 
@@ -24,4 +27,7 @@ pub struct LetterRequested {
     pub reason: String,
     /// System generated: no caseworker's text is needed.
     pub automatic: bool,
+    /// The caseworker's text for the letter's fields (see the letter catalogue).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Value>,
 }

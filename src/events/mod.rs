@@ -16,6 +16,8 @@ pub mod holding_reply_sent;
 pub mod ice_final_report_recorded;
 pub mod ice_redress_paid;
 pub mod incoming;
+pub mod letter_email_requested;
+pub mod letter_ready_for_post;
 pub mod letter_requested;
 pub mod letter_sent;
 pub mod remedial_action_requested;
@@ -40,6 +42,8 @@ pub use envelope::CloudEvent;
 pub use holding_reply_sent::HoldingReplySent;
 pub use ice_final_report_recorded::IceFinalReportRecorded;
 pub use ice_redress_paid::IceRedressPaid;
+pub use letter_email_requested::LetterEmailRequested;
+pub use letter_ready_for_post::LetterReadyForPost;
 pub use letter_requested::LetterRequested;
 pub use letter_sent::LetterSent;
 pub use remedial_action_requested::RemedialActionRequested;
@@ -70,6 +74,8 @@ pub fn schema_files() -> Vec<(String, Value)> {
         ice_final_report_recorded::TYPE,
     ));
     files.push(typed::<IceRedressPaid>(ice_redress_paid::TYPE));
+    files.push(typed::<LetterEmailRequested>(letter_email_requested::TYPE));
+    files.push(typed::<LetterReadyForPost>(letter_ready_for_post::TYPE));
     files.push(typed::<LetterRequested>(letter_requested::TYPE));
     files.push(typed::<LetterSent>(letter_sent::TYPE));
     files.push(typed::<RemedialActionRequested>(

@@ -3,7 +3,8 @@
 //! | route | what |
 //! | --- | --- |
 //! | `POST /v1/events` | validate a CloudEvent, publish it with a confirm: 202 + id, or 400 + reasons |
-//! | `GET /v1/cases/{reference}` | a case with its customer and timeline |
+//! | `GET /v1/cases/{reference}` | a case with its customer, clocks, letters and timeline |
+//! | `GET /v1/cases/{reference}/letters/{id}` | a letter exactly as sent |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | PostgreSQL and RabbitMQ are reachable |
 //! | `GET /metrics` | Prometheus text format |
@@ -11,6 +12,7 @@
 mod cases;
 mod events;
 mod health;
+mod letters;
 mod metrics;
 
 use axum::routing::{get, post};
@@ -26,6 +28,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/v1/events", post(events::post))
         .route("/v1/cases/{reference}", get(cases::get))
+        .route("/v1/cases/{reference}/letters/{id}", get(letters::get))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -2,5 +2,6 @@
 //! ([`render`]), and the print-ready PDF of a postal letter ([`pdf`]).
 
 pub mod catalogue;
+pub mod dispatch;
 pub mod pdf;
 pub mod render;

@@ -225,6 +225,7 @@ mod tests {
                 region: Region::EnglandAndWales,
                 contact_restriction: ContactRestriction::None,
                 vulnerable: false,
+                prefers_post: false,
             },
             received_at: at("2026-11-24T10:00:00Z"),
             channel: Channel::WebForm,

@@ -67,6 +67,13 @@ pub fn test_config(database_url: &str) -> Config {
     config.amqp.namespace = format!("test-{}", Uuid::new_v4().simple());
     config.relay.poll_interval_ms = 200;
     config.amqp.delivery_limit = 3;
+    config.letters.templates_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates").into();
+    config.letters.dispatch_dir = std::env::temp_dir()
+        .join(format!("complaints-dispatch-{}", Uuid::new_v4().simple()))
+        .display()
+        .to_string();
+    config.email.port = free_port();
+    config.email.retry_for_secs = 60;
     config
 }
 
@@ -102,7 +109,7 @@ impl TestEnv {
         } else {
             (None, None)
         };
-        let tasks = supervisor::start(&app, kinds, listener, &shutdown);
+        let tasks = supervisor::start(&app, kinds, listener, &shutdown).expect("workers start");
         Self {
             app,
             http,
@@ -226,6 +233,7 @@ impl Drop for TestEnv {
 }
 
 async fn cleanup(app: App, scratch: ScratchDatabase, observers: Vec<String>) {
+    let _ = std::fs::remove_dir_all(&app.config.letters.dispatch_dir);
     if let Ok(connection) =
         complaints::broker::connect(&app.config.amqp_url(), "test-cleanup").await
     {
@@ -486,4 +494,83 @@ pub async fn close_case_at(env: &TestEnv, case_id: Uuid, closed_at: chrono::Date
         .execute(&mut conn)
         .await
         .expect("close the case");
+}
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A real SMTP server (aiosmtpd, `tests/support/smtp_server.py`) on loopback, keeping each
+/// message it accepts as a file; refuses recipients containing "bounce" with a 550.
+pub struct SmtpServer {
+    child: std::process::Child,
+    /// Where the messages are.
+    pub dir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    /// Starts the server on `port` and waits until it listens.
+    pub fn start(port: u16) -> Self {
+        use std::io::BufRead;
+        let dir = std::env::temp_dir().join(format!("complaints-smtp-{}", Uuid::new_v4().simple()));
+        let mut child = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/smtp_server.py"
+            ))
+            .arg(port.to_string())
+            .arg(&dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs (scripts/test installs aiosmtpd)");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut first = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("the server says something");
+        assert_eq!(
+            first.trim(),
+            "ready",
+            "the SMTP server started (is aiosmtpd installed?)"
+        );
+        Self { child, dir }
+    }
+
+    /// The messages received so far, oldest first, as raw text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter_map(|p| Some((p.file_stem()?.to_str()?.parse().ok()?, p)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .map(|(_, p)| std::fs::read_to_string(p).expect("a message file"))
+            .collect()
+    }
+
+    /// Waits until `n` messages have arrived and returns them.
+    pub async fn wait_for_messages(&self, n: usize) -> Vec<String> {
+        wait_for(&format!("{n} emails"), || async {
+            let messages = self.messages();
+            (messages.len() >= n).then_some(messages)
+        })
+        .await
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

@@ -1,0 +1,2 @@
+ALTER TABLE parties DROP COLUMN prefers_post;
+DROP TABLE letters;

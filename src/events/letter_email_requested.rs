@@ -1,0 +1,23 @@
+//! `letter.email_requested`: a rendered letter is to go by email. The email worker sends it.
+
+use garde::Validate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::vocabulary::LetterCode;
+
+/// The routing key and CloudEvents `type`.
+pub const TYPE: &str = "letter.email_requested";
+
+/// A letter to email; the envelope's `subject` is the case reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
+#[schemars(title = "letter.email_requested")]
+pub struct LetterEmailRequested {
+    /// The stored letter.
+    pub letter_id: Uuid,
+    /// Its code.
+    pub code: LetterCode,
+}
