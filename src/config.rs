@@ -81,6 +81,22 @@ pub struct EmailConfig {
     pub message_id_domain: String,
     /// How long to keep retrying an unreachable server, in seconds.
     pub retry_for_secs: u64,
+    /// Team addresses for notifications.
+    pub teams: TeamAddresses,
+}
+
+/// Where each kind of team notification goes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamAddresses {
+    /// Caseworkers' tasks.
+    pub caseworker: String,
+    /// Team leaders' tasks and breaches.
+    pub team_leader: String,
+    /// Managers' escalations.
+    pub manager: String,
+    /// High-profile cases.
+    pub operations_director_office: String,
 }
 
 /// How the SMTP connection is secured.

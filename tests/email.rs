@@ -279,3 +279,47 @@ async fn a_letter_missing_its_caseworker_text_is_refused_not_sent_blank() {
     assert!(letter_statuses(&env, case.id).await.is_empty());
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_high_profile_case_is_emailed_to_the_operations_directors_office() {
+    let env = TestEnv::start(ALL).await;
+    let smtp = SmtpServer::start(env.app.config.email.port);
+    let mut event = complaint("CUST-PRESS");
+    event["data"]["high_profile"] = json!(true);
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    let messages = smtp.wait_for_messages(1).await;
+    assert!(messages[0].contains("To: operations-director@example.org"));
+    assert!(messages[0].contains(&format!("[{}] High-profile complaint", case.reference)));
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_contact_in_48_hours_ends_with_the_acknowledgement_in_the_customers_inbox() {
+    let mut kinds = ALL.to_vec();
+    kinds.push(WorkerKind::Scheduler);
+    let env = TestEnv::start_simulated(&kinds).await;
+    let smtp = SmtpServer::start(env.app.config.email.port);
+    let mut event = complaint("CUST-WHOLE-CHAIN");
+    event["data"]["raised_by"] = json!("mp");
+    event["data"]["received_at"] = json!(Utc::now());
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    wait_for("the acknowledgement clock", || async {
+        let mut conn = env.conn().await;
+        let pending: i64 = complaints::db::schema::timers::table
+            .filter(complaints::db::schema::timers::case_id.eq(case.id))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        (pending > 0).then_some(())
+    })
+    .await;
+    env.advance("41h");
+    let messages = smtp.wait_for_messages(1).await;
+    assert!(messages[0].contains("To: jane.example@example.org"));
+    assert!(messages[0].contains("Keeping you informed about your complaint"));
+    assert!(messages[0].contains(&case.reference));
+    env.stop().await;
+}

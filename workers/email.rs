@@ -5,6 +5,10 @@
 //! unreachable server or a temporary refusal (4xx) is retried with backoff for
 //! `email.retry_for_secs`; after that the request goes back to the queue. A permanent refusal
 //! (5xx, e.g. no such mailbox) is recorded on the case and the letter goes by post instead.
+//!
+//! It also tells teams what needs them: tasks, breached response targets and high-profile cases
+//! go as plain emails to the addresses of `[email.teams]`, each with a Message-ID made from the
+//! event's id.
 
 use std::time::{Duration, Instant};
 
@@ -22,16 +26,26 @@ use super::letters::{postal_address, PostRoom};
 use super::Worker;
 use crate::app::App;
 use crate::backoff::Backoff;
-use crate::config::{EmailConfig, SmtpTls};
+use crate::config::{EmailConfig, SmtpTls, TeamAddresses};
+use crate::db::cases::CaseFacts;
 use crate::db::letters::{self, LetterRecord};
-use crate::events::{letter_sent, CloudEvent, LetterEmailRequested, LetterSent};
-use crate::vocabulary::{DispatchChannel, LetterCode};
+use crate::events::{
+    letter_sent, CaseFlaggedHighProfile, CaseTargetBreached, CloudEvent, LetterEmailRequested,
+    LetterSent, TaskCreated,
+};
+use crate::vocabulary::{Assignee, DispatchChannel, LetterCode};
 
 crate::event_set! {
     /// What the email worker reads.
     pub enum EmailEvent {
         /// A letter to email.
         LetterEmailRequested(LetterEmailRequested) = letter_email_requested,
+        /// A task for a team: tell it.
+        TaskCreated(TaskCreated) = task_created,
+        /// A breached response target: tell the team leader.
+        CaseTargetBreached(CaseTargetBreached) = case_target_breached,
+        /// A high-profile case: tell the Operations Director's office.
+        CaseFlaggedHighProfile(CaseFlaggedHighProfile) = case_flagged_high_profile,
     }
 }
 
@@ -45,6 +59,7 @@ pub struct EmailWorker {
     message_id_domain: String,
     retry_for: Duration,
     post_room: PostRoom,
+    teams: TeamAddresses,
 }
 
 impl EmailWorker {
@@ -58,6 +73,7 @@ impl EmailWorker {
             message_id_domain: config.message_id_domain.clone(),
             retry_for: Duration::from_secs(config.retry_for_secs),
             post_room: PostRoom::new(app),
+            teams: config.teams.clone(),
         })
     }
 }
@@ -103,7 +119,34 @@ impl Worker for EmailWorker {
             let Some(case) = case_of(&cases, event, &mut effects) else {
                 continue;
             };
-            let EmailEvent::LetterEmailRequested(request) = &event.data;
+            let request = match &event.data {
+                EmailEvent::LetterEmailRequested(request) => request,
+                notice => {
+                    let (to, subject, body) = self.notification(case, notice);
+                    let message_id = message_id(event.id, &self.message_id_domain);
+                    match self
+                        .send(self.plain(&to, &subject, &body, message_id))
+                        .await?
+                    {
+                        Outcome::Sent => effects.note(
+                            case,
+                            format!("{subject}: emailed to {to}"),
+                            json!({}),
+                            event.id,
+                        ),
+                        Outcome::Refused(reason) => {
+                            warn!(%to, %reason, "a team notification was refused");
+                            effects.note(
+                                case,
+                                format!("{subject}: email to {to} refused: {reason}"),
+                                json!({}),
+                                event.id,
+                            )
+                        }
+                    }
+                    continue;
+                }
+            };
             let Some(letter) = letters::lock(conn, request.letter_id).await? else {
                 effects.reject(event, format!("no letter {}", request.letter_id));
                 continue;
@@ -112,7 +155,7 @@ impl Worker for EmailWorker {
                 continue;
             }
             let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
-            match self.send(&letter).await? {
+            match self.send(self.letter(&letter)).await? {
                 Outcome::Sent => {
                     letters::mark_sent(conn, letter.id, now).await?;
                     effects.note(
@@ -178,10 +221,10 @@ impl Worker for EmailWorker {
 
 impl EmailWorker {
     /// Sends, retrying what may pass; `Err` when the server stayed unreachable.
-    async fn send(&self, letter: &LetterRecord) -> anyhow::Result<Outcome> {
-        let message = match self.message(letter) {
+    async fn send(&self, message: anyhow::Result<Message>) -> anyhow::Result<Outcome> {
+        let message = match message {
             Ok(message) => message,
-            Err(e) => return Ok(Outcome::Refused(format!("not a usable address: {e}"))),
+            Err(e) => return Ok(Outcome::Refused(format!("not a usable message: {e}"))),
         };
         let started = Instant::now();
         let mut backoff = Backoff::default();
@@ -206,8 +249,59 @@ impl EmailWorker {
         }
     }
 
+    /// A team notification: what to say to whom.
+    fn notification(&self, case: &CaseFacts, notice: &EmailEvent) -> (String, String, String) {
+        let teams = &self.teams;
+        let reference = &case.reference;
+        match notice {
+            EmailEvent::TaskCreated(task) => {
+                let to = match task.assignee {
+                    Assignee::Caseworker => &teams.caseworker,
+                    Assignee::TeamLeader => &teams.team_leader,
+                    Assignee::Manager => &teams.manager,
+                };
+                (to.clone(), format!("[{reference}] Task: {}", task.task), format!("Case {reference}: {}\n", task.task))
+            }
+            EmailEvent::CaseTargetBreached(breach) => (
+                teams.team_leader.clone(),
+                format!("[{reference}] Response target breached"),
+                format!(
+                    "Case {reference} has not met its response target of {} working days (deadline {}).\n",
+                    breach.working_days,
+                    breach.deadline.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ),
+            EmailEvent::CaseFlaggedHighProfile(flag) => (
+                teams.operations_director_office.clone(),
+                format!("[{reference}] High-profile complaint"),
+                format!("Case {reference} was opened as high profile.\n\n{}\n", flag.summary),
+            ),
+            EmailEvent::LetterEmailRequested(_) => unreachable!("letters are not notifications"),
+        }
+    }
+
+    /// A plain-text email with a stable Message-ID.
+    fn plain(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        message_id: String,
+    ) -> anyhow::Result<Message> {
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to.parse()?)
+            .subject(subject)
+            .message_id(Some(message_id))
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(body.to_owned()),
+            )?)
+    }
+
     /// The email of a letter: text and HTML alternatives, the letter's stable Message-ID.
-    fn message(&self, letter: &LetterRecord) -> anyhow::Result<Message> {
+    fn letter(&self, letter: &LetterRecord) -> anyhow::Result<Message> {
         Ok(Message::builder()
             .from(self.from.clone())
             .to(letter.recipient.parse()?)

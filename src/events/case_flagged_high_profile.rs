@@ -2,6 +2,7 @@
 //! customer who has harmed themselves or others. The Operations Director's office is told at
 //! once (process.md §3 rule 3); the case itself stays at its tier.
 
+use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +13,9 @@ pub const TYPE: &str = "case.flagged_high_profile";
 pub const NOTIFY: &str = "operations_director_office";
 
 /// The escalation notice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[serde(deny_unknown_fields)]
+#[garde(allow_unvalidated)]
 #[schemars(title = "case.flagged_high_profile")]
 pub struct CaseFlaggedHighProfile {
     /// The case's reference.
