@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use common::{case_opened_by, complaint, wait_for, SmtpServer, TestEnv};
 use complaints::db::schema::letters;
-use complaints::letters::catalogue::spec;
+use complaints::letters::catalogue::{example_fields, spec};
 use complaints::supervisor::WorkerKind;
 use complaints::vocabulary::LetterCode;
 use diesel::prelude::*;
@@ -27,21 +27,6 @@ const ALL: &[WorkerKind] = &[
     WorkerKind::OutboxRelay,
     WorkerKind::Http,
 ];
-
-/// The caseworker's text for every field `code` needs.
-fn fields(code: LetterCode) -> BTreeMap<String, Value> {
-    spec(code)
-        .fields
-        .iter()
-        .map(|f| {
-            let value = match f.one_of {
-                Some(choices) => json!(choices[0]),
-                None => json!(format!("Text for {}.", f.name)),
-            };
-            (f.name.to_owned(), value)
-        })
-        .collect()
-}
 
 /// A `letter.requested` for a case, as the process engine would publish it.
 fn request(case: &str, code: LetterCode, fields: BTreeMap<String, Value>) -> Value {
@@ -90,11 +75,11 @@ async fn every_emailable_letter_reaches_the_smtp_server_once() {
         .copied()
         .filter(|c| spec(*c).enclosures.is_empty())
         .collect();
-    let first = request(&case.reference, emailable[0], fields(emailable[0]));
+    let first = request(&case.reference, emailable[0], example_fields(emailable[0]));
     env.publish(&first).await;
     env.publish(&first).await; // the same request delivered twice
     for code in &emailable[1..] {
-        env.publish(&request(&case.reference, *code, fields(*code)))
+        env.publish(&request(&case.reference, *code, example_fields(*code)))
             .await;
     }
     let messages = smtp.wait_for_messages(emailable.len()).await;
@@ -165,13 +150,13 @@ async fn enclosures_and_written_only_customers_go_by_post() {
     env.publish(&request(
         &emailable.reference,
         LetterCode::Cmsl5807,
-        fields(LetterCode::Cmsl5807),
+        example_fields(LetterCode::Cmsl5807),
     ))
     .await;
     env.publish(&request(
         &written.reference,
         LetterCode::Cmsl5800,
-        fields(LetterCode::Cmsl5800),
+        example_fields(LetterCode::Cmsl5800),
     ))
     .await;
     for _ in 0..2 {
@@ -207,7 +192,7 @@ async fn a_bounced_email_is_recorded_and_the_letter_posted() {
     env.publish(&request(
         &case.reference,
         LetterCode::Cmsl5806,
-        fields(LetterCode::Cmsl5806),
+        example_fields(LetterCode::Cmsl5806),
     ))
     .await;
     let ready = posted.next().await;
@@ -240,7 +225,7 @@ async fn an_smtp_server_down_at_first_gets_the_letter_when_it_comes_back() {
     env.publish(&request(
         &case.reference,
         LetterCode::Cmsl5800,
-        fields(LetterCode::Cmsl5800),
+        example_fields(LetterCode::Cmsl5800),
     ))
     .await;
     let server = format!("server=\"127.0.0.1:{port}\"");
@@ -269,7 +254,7 @@ async fn a_letter_missing_its_caseworker_text_is_refused_not_sent_blank() {
     let mut env = TestEnv::start(ALL).await;
     let mut refusals = env.observe(&["command.rejected"]).await;
     let case = case_for(&env, "CUST-BLANK", |_| {}).await;
-    let mut incomplete = fields(LetterCode::Cmsl5701);
+    let mut incomplete = example_fields(LetterCode::Cmsl5701);
     incomplete.remove("apology");
     let asked = request(&case.reference, LetterCode::Cmsl5701, incomplete);
     env.publish(&asked).await;

@@ -2,14 +2,13 @@
 //! fields (missing, blank, wrong choice, extra), HTML escaping, and the print-ready PDF's page
 //! size and address position.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use complaints::letters::catalogue::{spec, LEAFLET};
+use complaints::letters::catalogue::{example_fields, spec, LEAFLET};
 use complaints::letters::pdf;
 use complaints::letters::render::{Addressee, LetterContext, Letters, Organisation};
 use complaints::vocabulary::LetterCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn letters() -> Letters {
     Letters::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
@@ -17,17 +16,7 @@ fn letters() -> Letters {
 }
 
 fn context(code: LetterCode) -> LetterContext {
-    let fields: BTreeMap<String, Value> = spec(code)
-        .fields
-        .iter()
-        .map(|f| {
-            let value = match f.one_of {
-                Some(choices) => json!(choices[0]),
-                None => json!(format!("[{}: the caseworker's text]", f.name)),
-            };
-            (f.name.to_owned(), value)
-        })
-        .collect();
+    let fields = example_fields(code);
     LetterContext {
         date: "24 November 2026".into(),
         reference: "RES-2026-000042".into(),

@@ -13,6 +13,8 @@
 //!    is intake's, not the fan-out's.
 //!
 //! Both run in a scratch database and a scratch broker namespace, removed afterwards.
+//!
+//! `bench timers` and `bench letters` are described with their subcommands.
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +69,22 @@ namespace that are removed afterwards. Run it on an otherwise idle machine, from
         #[arg(long, default_value_t = 20_000)]
         count: usize,
     },
+    /// Letters rendered per second, and emails sent per second over the configured SMTP server.
+    #[command(
+        after_help = "Example (with a local SMTP server, e.g. the one the tests use):\n  \
+python3 tests/support/smtp_server.py 2525 /tmp/mail &\n  \
+target/release/complaints bench letters --count 2000\n\n\
+Renders COUNT letters (every code in turn, with placeholder text) in their email and print forms \
+and as PDFs, then sends COUNT letter emails to the SMTP server of [email], CONCURRENCY at a time."
+    )]
+    Letters {
+        /// Letters to render and emails to send.
+        #[arg(long, default_value_t = 2_000)]
+        count: usize,
+        /// Emails in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
     /// Time to fire the due timers among many pending ones, and firing lag under load.
     #[command(
         after_help = "Example:\n  target/release/complaints bench timers --pending 1000000 --due 10000\n\n\
@@ -90,6 +108,9 @@ the next 5 seconds and reports how late they fired."
 
 /// Runs a benchmark and prints its figures.
 pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
+    if let BenchKind::Letters { count, concurrency } = args.what {
+        return run_letters_bench(&config, count, concurrency).await;
+    }
     let scratch = ScratchDatabase::create(&config.database_url(), "complaints_bench").await?;
     let namespace = format!("bench-{}", Uuid::new_v4().simple());
     let mut config = config;
@@ -104,6 +125,7 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
             due,
             lag_timers,
         } => run_timers_bench(&app, pending, due, lag_timers).await,
+        BenchKind::Letters { .. } => unreachable!("needs no database; run above"),
     };
     let cleanup = async {
         let connection = crate::broker::connect(&app.config.amqp_url(), "complaints-bench").await?;
@@ -448,6 +470,127 @@ async fn run_timers_bench(
         lag.p50,
         lag.p99,
         lag.max
+    );
+    Ok(())
+}
+
+/// Renders and emails letters; needs neither the database nor the broker.
+async fn run_letters_bench(
+    config: &Config,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    use crate::letters::catalogue::example_fields;
+    use crate::letters::render::{Addressee, LetterContext, Letters, Organisation};
+    use crate::vocabulary::LetterCode;
+    use lettre::message::{header::ContentType, MultiPart, SinglePart};
+    use lettre::AsyncTransport;
+
+    let letters = Letters::load(std::path::Path::new(&config.letters.templates_dir))?;
+    let context = |code: LetterCode| LetterContext {
+        date: "24 November 2026".into(),
+        reference: "RES-2026-000042".into(),
+        customer: Addressee {
+            name: "Ms Jane Example".into(),
+            address_lines: vec![
+                "14 Station Road".into(),
+                "Little Hadham".into(),
+                "Ware".into(),
+            ],
+            postcode: "SG11 2AA".into(),
+        },
+        organisation: Organisation {
+            name: config.letters.organisation_name.clone(),
+            phone: config.letters.organisation_phone.clone(),
+            signatory: config.letters.signatory.clone(),
+        },
+        fields: example_fields(code),
+        days: crate::letters::catalogue::spec(code).days,
+        enclosures: Vec::new(),
+        print: false,
+    };
+    let codes = LetterCode::ALL;
+    eprintln!("rendering {count} letters (email and print forms, and a PDF each)…");
+    let rendering = Instant::now();
+    let mut emails = Vec::with_capacity(count);
+    for n in 0..count {
+        let code = codes[n % codes.len()];
+        let ctx = context(code);
+        let email = letters.render(code, &ctx)?;
+        let print = letters.render_for_print(code, &ctx)?;
+        let header = [ctx.organisation.name.clone(), ctx.date.clone()];
+        std::hint::black_box(crate::letters::pdf::render(
+            &header,
+            &ctx.customer,
+            &print.text,
+        ));
+        emails.push(email);
+    }
+    let render_time = rendering.elapsed();
+
+    eprintln!(
+        "sending {count} emails to {}:{}, {concurrency} at a time…",
+        config.email.host, config.email.port
+    );
+    let mut builder =
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(&config.email.host)
+            .port(config.email.port);
+    if config.email.tls != crate::config::SmtpTls::None {
+        anyhow::bail!(
+            "the letters benchmark sends to a local SMTP server without TLS (email.tls = \"none\")"
+        );
+    }
+    builder = builder
+        .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(concurrency as u32));
+    let transport = builder.build();
+    let from: lettre::message::Mailbox = config.email.from.parse()?;
+    let sending = Instant::now();
+    let mut sent = 0;
+    for window in emails.chunks(concurrency.max(1)) {
+        let sends = window.iter().map(|letter| {
+            let message = lettre::Message::builder()
+                .from(from.clone())
+                .to("jane.example@example.org".parse().expect("a valid address"))
+                .subject(&letter.subject)
+                .multipart(
+                    MultiPart::alternative()
+                        .singlepart(
+                            SinglePart::builder()
+                                .header(ContentType::TEXT_PLAIN)
+                                .body(letter.text.clone()),
+                        )
+                        .singlepart(
+                            SinglePart::builder()
+                                .header(ContentType::TEXT_HTML)
+                                .body(letter.html.clone()),
+                        ),
+                );
+            let transport = &transport;
+            async move { transport.send(message?).await.map_err(anyhow::Error::from) }
+        });
+        for result in futures_util::future::join_all(sends).await {
+            result.with_context(|| {
+                format!(
+                    "sending to {}:{} (start an SMTP server there, e.g. python3 tests/support/smtp_server.py {} /tmp/mail)",
+                    config.email.host, config.email.port, config.email.port
+                )
+            })?;
+            sent += 1;
+        }
+    }
+    let send_time = sending.elapsed();
+    println!("complaints bench letters --count {count} --concurrency {concurrency}");
+    println!(
+        "  rendered (text + HTML + print text + PDF): {:>8.0} letters/s ({:.2} s)",
+        count as f64 / render_time.as_secs_f64(),
+        render_time.as_secs_f64()
+    );
+    println!(
+        "  emailed over SMTP to {}:{}:        {:>8.0} emails/s ({:.2} s)",
+        config.email.host,
+        config.email.port,
+        sent as f64 / send_time.as_secs_f64(),
+        send_time.as_secs_f64()
     );
     Ok(())
 }

@@ -2,6 +2,10 @@
 //! field may take, its enclosures, and the "within X days" a system-generated letter states.
 //! The templates in `templates/letters/` are the wording; this is what the wording may use.
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
 use crate::vocabulary::LetterCode;
 
 /// One field a letter needs from the caseworker.
@@ -131,6 +135,22 @@ pub const LETTERS: &[LetterSpec] = &[
         days: None,
     },
 ];
+
+/// Placeholder text for every field of `code` (the first choice for a choice field): what
+/// previews, snapshots and benchmarks fill a letter with.
+pub fn example_fields(code: LetterCode) -> BTreeMap<String, Value> {
+    spec(code)
+        .fields
+        .iter()
+        .map(|f| {
+            let value = match f.one_of {
+                Some(choices) => Value::String(choices[0].to_owned()),
+                None => Value::String(format!("[{}: the caseworker's text]", f.name)),
+            };
+            (f.name.to_owned(), value)
+        })
+        .collect()
+}
 
 /// The needs of `code`.
 pub fn spec(code: LetterCode) -> &'static LetterSpec {
