@@ -72,7 +72,7 @@ namespace that are removed afterwards. Run it on an otherwise idle machine, from
     /// Letters rendered per second, and emails sent per second over the configured SMTP server.
     #[command(
         after_help = "Example (with a local SMTP server, e.g. the one the tests use):\n  \
-python3 tests/support/smtp_server.py 2525 /tmp/mail &\n  \
+python3 scripts/smtp_sink.py 2525 /tmp/mail &\n  \
 target/release/complaints bench letters --count 2000\n\n\
 Renders COUNT letters (every code in turn, with placeholder text) in their email and print forms \
 and as PDFs, then sends COUNT letter emails to the SMTP server of [email], CONCURRENCY at a time."
@@ -571,7 +571,7 @@ async fn run_letters_bench(
         for result in futures_util::future::join_all(sends).await {
             result.with_context(|| {
                 format!(
-                    "sending to {}:{} (start an SMTP server there, e.g. python3 tests/support/smtp_server.py {} /tmp/mail)",
+                    "sending to {}:{} (start an SMTP server there, e.g. python3 scripts/smtp_sink.py {} /tmp/mail)",
                     config.email.host, config.email.port, config.email.port
                 )
             })?;

@@ -504,7 +504,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A real SMTP server (aiosmtpd, `tests/support/smtp_server.py`) on loopback, keeping each
+/// A real SMTP server (aiosmtpd, `scripts/smtp_sink.py`) on loopback, keeping each
 /// message it accepts as a file; refuses recipients containing "bounce" with a 550.
 pub struct SmtpServer {
     child: std::process::Child,
@@ -520,7 +520,7 @@ impl SmtpServer {
         let mut child = std::process::Command::new("python3")
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/tests/support/smtp_server.py"
+                "/scripts/smtp_sink.py"
             ))
             .arg(port.to_string())
             .arg(&dir)

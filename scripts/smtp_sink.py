@@ -1,10 +1,10 @@
-"""A real SMTP server for the email tests (aiosmtpd on loopback).
+"""A real SMTP server on loopback (aiosmtpd) for the email tests and for `scripts/up`.
 
 Accepts every message and writes it, as received, to DIR/<n>.eml; refuses any recipient whose
 address contains "bounce" with a permanent 550, as a mail server does for a mailbox that does not
 exist. Prints "ready" once listening; stops on SIGTERM.
 
-    python3 tests/support/smtp_server.py PORT DIR
+    python3 scripts/smtp_sink.py PORT DIR
 """
 
 import asyncio
