@@ -518,10 +518,7 @@ impl SmtpServer {
         use std::io::BufRead;
         let dir = std::env::temp_dir().join(format!("complaints-smtp-{}", Uuid::new_v4().simple()));
         let mut child = std::process::Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scripts/smtp_sink.py"
-            ))
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/smtp_sink.py"))
             .arg(port.to_string())
             .arg(&dir)
             .stdout(std::process::Stdio::piped())
