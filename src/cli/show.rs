@@ -126,7 +126,7 @@ fn render(view: &CaseView) -> String {
     out += "\ntimeline:\n";
     for entry in &view.timeline {
         out += &format!(
-            "  {}  {:<8} {}\n",
+            "  {}  {:<15} {}\n",
             entry.at.format("%Y-%m-%d %H:%M:%S"),
             entry.actor,
             entry.entry
