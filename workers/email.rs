@@ -121,8 +121,12 @@ impl Worker for EmailWorker {
             };
             let request = match &event.data {
                 EmailEvent::LetterEmailRequested(request) => request,
-                notice => {
-                    let (to, subject, body) = self.notification(case, notice);
+                EmailEvent::TaskCreated(_)
+                | EmailEvent::CaseTargetBreached(_)
+                | EmailEvent::CaseFlaggedHighProfile(_) => {
+                    let Some((to, subject, body)) = self.notification(case, &event.data) else {
+                        continue;
+                    };
                     let message_id = message_id(event.id, &self.message_id_domain);
                     match self
                         .send(self.plain(&to, &subject, &body, message_id))
@@ -250,10 +254,14 @@ impl EmailWorker {
     }
 
     /// A team notification: what to say to whom.
-    fn notification(&self, case: &CaseFacts, notice: &EmailEvent) -> (String, String, String) {
+    fn notification(
+        &self,
+        case: &CaseFacts,
+        notice: &EmailEvent,
+    ) -> Option<(String, String, String)> {
         let teams = &self.teams;
         let reference = &case.reference;
-        match notice {
+        let message = match notice {
             EmailEvent::TaskCreated(task) => {
                 let to = match task.assignee {
                     Assignee::Caseworker => &teams.caseworker,
@@ -276,8 +284,9 @@ impl EmailWorker {
                 format!("[{reference}] High-profile complaint"),
                 format!("Case {reference} was opened as high profile.\n\n{}\n", flag.summary),
             ),
-            EmailEvent::LetterEmailRequested(_) => unreachable!("letters are not notifications"),
-        }
+            EmailEvent::LetterEmailRequested(_) => return None,
+        };
+        Some(message)
     }
 
     /// A plain-text email with a stable Message-ID.

@@ -108,9 +108,31 @@ the next 5 seconds and reports how late they fired."
 
 /// Runs a benchmark and prints its figures.
 pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
-    if let BenchKind::Letters { count, concurrency } = args.what {
-        return run_letters_bench(&config, count, concurrency).await;
+    match args.what {
+        BenchKind::Letters { count, concurrency } => {
+            run_letters_bench(&config, count, concurrency).await
+        }
+        BenchKind::Intake { count } => {
+            in_scratch(config, async |app| run_intake_bench(app, count).await).await
+        }
+        BenchKind::Timers {
+            pending,
+            due,
+            lag_timers,
+        } => {
+            in_scratch(config, async |app| {
+                run_timers_bench(app, pending, due, lag_timers).await
+            })
+            .await
+        }
     }
+}
+
+/// Runs a benchmark in a scratch database and broker namespace, removed afterwards.
+async fn in_scratch(
+    config: Config,
+    run: impl AsyncFnOnce(&App) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let scratch = ScratchDatabase::create(&config.database_url(), "complaints_bench").await?;
     let namespace = format!("bench-{}", Uuid::new_v4().simple());
     let mut config = config;
@@ -118,15 +140,7 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
     config.database.password = None;
     config.amqp.namespace = namespace;
     let app = App::new(config)?;
-    let outcome = match args.what {
-        BenchKind::Intake { count } => run_intake_bench(&app, count).await,
-        BenchKind::Timers {
-            pending,
-            due,
-            lag_timers,
-        } => run_timers_bench(&app, pending, due, lag_timers).await,
-        BenchKind::Letters { .. } => unreachable!("needs no database; run above"),
-    };
+    let outcome = run(&app).await;
     let cleanup = async {
         let connection = crate::broker::connect(&app.config.amqp_url(), "complaints-bench").await?;
         let channel = connection.create_channel().await?;
