@@ -415,3 +415,61 @@ async fn a_remedial_action_is_chased_after_a_week_then_escalated() {
     wait_for_clock(&env, case.id, "remedial_action", "cancelled").await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closing_stops_every_clock(
+) {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut tasks = env.observe(&["task.created"]).await;
+    let event = tier_1("CUST-ICE");
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    wait_for_clock(&env, case.id, "response_target", "pending").await;
+    env.publish(&about(
+        &case.reference,
+        "holding_reply.sent",
+        json!({ "summary": "We need more time." }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "response_target", "cancelled").await;
+
+    env.publish(&about(
+        &case.reference,
+        "ice.final_report_recorded",
+        json!({ "upheld": true, "redress_pence": 25000 }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "ice_redress", "pending").await;
+    env.publish(&about(
+        &case.reference,
+        "contact.attempted",
+        json!({ "method": "letter", "successful": true, "by": "staff-9" }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "acknowledgement", "cancelled").await;
+    env.advance("29d");
+    let escalation = tasks.next().await;
+    assert_eq!(escalation.data["clock"], "ice_redress");
+    assert_eq!(escalation.data["assignee"], "manager");
+
+    // A new remedial action, then the case closes: its clock stops with it.
+    env.publish(&about(
+        &case.reference,
+        "remedial_action.requested",
+        json!({ "action_id": "R9", "team": "finance", "complexity": "complex", "description": "Pay the redress" }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "remedial_action", "pending").await;
+    let closed = json!({
+        "specversion": "1.0",
+        "id": Uuid::now_v7(),
+        "type": "case.closed",
+        "source": "urn:test:process",
+        "time": Utc::now(),
+        "subject": case.reference,
+        "data": { "case_reference": case.reference, "resolution_code": "Actions Complete – Client OK", "reason": "test" },
+    });
+    env.publish(&closed).await;
+    wait_for_clock(&env, case.id, "remedial_action", "cancelled").await;
+    env.stop().await;
+}
