@@ -213,6 +213,8 @@ domain_enum! {
     Team {
         /// Operational caseworkers and their team leaders (tier 0).
         OperationalCaseworkers = "operational_caseworkers",
+        /// Team leaders: owners of staff-behaviour complaints at tier 0.
+        TeamLeaders = "team_leaders",
         /// The Complaint Resolution Team (tier 1).
         ComplaintResolutionTeam = "complaint_resolution_team",
         /// The CRT's specialist MP officers (tier 1, parliamentary contact).

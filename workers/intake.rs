@@ -20,6 +20,7 @@ use crate::events::{
 };
 use crate::process::case_reference::case_reference;
 use crate::process::routing::{self, opening_stage_and_status, Opening, Routing};
+use crate::process::staff_complaints::redact;
 use crate::vocabulary::RejectionReason;
 
 /// The timeline's name for this worker.
@@ -47,14 +48,21 @@ impl Worker for Intake {
         events: &[&CloudEvent<IntakeEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let complaints: Vec<Received<'_>> = events
+        // Before anything else: no staff member's name goes further than this.
+        let redacted: Vec<(uuid::Uuid, ComplaintReceived, Option<String>)> = events
             .iter()
             .map(|e| {
                 let IntakeEvent::ComplaintReceived(complaint) = &e.data;
-                Received {
-                    event_id: e.id,
-                    complaint,
-                }
+                let (complaint, staff_reference) = redact(complaint);
+                (e.id, complaint, staff_reference)
+            })
+            .collect();
+        let complaints: Vec<Received<'_>> = redacted
+            .iter()
+            .map(|(event_id, complaint, staff_reference)| Received {
+                event_id: *event_id,
+                complaint,
+                staff_reference: staff_reference.as_deref(),
             })
             .collect();
         let mut named: Vec<String> = complaints
@@ -121,7 +129,10 @@ impl Worker for Intake {
 #[derive(Clone, Copy)]
 struct Received<'a> {
     event_id: Uuid,
+    /// Already redacted.
     complaint: &'a ComplaintReceived,
+    /// The opaque reference of the member of staff complained about.
+    staff_reference: Option<&'a str>,
 }
 
 /// The rows and events of one case opening.
@@ -272,6 +283,7 @@ fn open_case(
         source_event_id: event.event_id,
         opened_at: now,
         closed_at,
+        staff_reference: event.staff_reference.map(str::to_owned),
     };
     OpenedCase {
         case,

@@ -68,6 +68,8 @@ pub struct NewCase {
     pub opened_at: DateTime<Utc>,
     /// When it closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The opaque reference of the member of staff complained about.
+    pub staff_reference: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -188,6 +190,8 @@ pub struct CaseRecord {
     pub linked_case_id: Option<Uuid>,
     /// When its response target ran out unmet, if it did.
     pub target_breached_at: Option<DateTime<Utc>>,
+    /// The opaque reference of the member of staff complained about.
+    pub staff_reference: Option<String>,
 }
 
 /// A case as `show` and the HTTP API present it: its columns, the case it came from, the

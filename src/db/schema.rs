@@ -46,6 +46,7 @@ diesel::table! {
         opened_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
         target_breached_at -> Nullable<Timestamptz>,
+        staff_reference -> Nullable<Text>,
     }
 }
 

@@ -42,6 +42,11 @@ pub struct ComplaintReceived {
     /// The complaint details in the customer's or caseworker's words.
     #[garde(length(min = 1, max = 20000))]
     pub summary: String,
+    /// For a complaint about a member of staff: who, so that intake can take every mention of
+    /// them out of the complaint before anything is stored (process.md §3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[garde(dive)]
+    pub staff_member: Option<StaffMember>,
     /// Credible threat of bad publicity, or a customer who has harmed themselves or others:
     /// the Operations Director's office is told at once.
     #[serde(default)]
@@ -102,6 +107,19 @@ pub struct Customer {
     #[serde(default)]
     #[garde(skip)]
     pub prefers_post: bool,
+}
+
+/// The member of staff a complaint is about. Only `reference` is kept; `name` is used to redact
+/// the complaint and then dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    /// An opaque reference the line manager holds outside the system.
+    #[garde(length(min = 1, max = 64))]
+    pub reference: String,
+    /// The name as the customer gave it (never stored).
+    #[garde(length(min = 2, max = 200))]
+    pub name: String,
 }
 
 /// A UK postal address.

@@ -42,6 +42,9 @@ macro_rules! event_set {
     }) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
+        // An event is parsed once into its variant and moved along; boxing the large payloads
+        // (a complaint) would only add an allocation per message.
+        #[allow(clippy::large_enum_variant)]
         $vis enum $name {
             $($(#[$vmeta])* $variant($payload)),+
         }

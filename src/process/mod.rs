@@ -4,4 +4,5 @@
 pub mod case_reference;
 pub mod clocks;
 pub mod routing;
+pub mod staff_complaints;
 pub mod working_days;

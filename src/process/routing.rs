@@ -184,7 +184,15 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
             "7: Dissatisfaction on the same issue within 6 months",
         );
     }
-    // Rule 8: otherwise, resolve it at the first point of contact.
+    // Rule 8: otherwise, resolve it at the first point of contact; a team leader owns a
+    // complaint about a member of staff.
+    if complaint.about == About::Staff {
+        return open(
+            Tier::Dissatisfaction,
+            Team::TeamLeaders,
+            "8: first point of contact (a team leader owns staff complaints)",
+        );
+    }
     open(
         Tier::Dissatisfaction,
         Team::OperationalCaseworkers,
@@ -239,6 +247,7 @@ mod tests {
             review_requested: false,
             earlier_case: None,
             customer_case_closed_on: None,
+            staff_member: None,
         }
     }
 
@@ -363,6 +372,13 @@ mod tests {
         );
         let old = earlier(Tier::Dissatisfaction, "2026-01-01T09:00:00Z", None);
         assert_eq!(opening(route(&c, Some(&old))).tier, Tier::Dissatisfaction);
+    }
+
+    #[test]
+    fn a_team_leader_owns_a_staff_complaint() {
+        let mut c = complaint();
+        c.about = About::Staff;
+        assert_eq!(opening(route(&c, None)).team, Team::TeamLeaders);
     }
 
     #[test]
