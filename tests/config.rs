@@ -78,7 +78,7 @@ fn a_secret_in_a_file_is_refused() {
 
 #[test]
 fn the_binary_stops_at_start_naming_the_bad_key() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+    let output = binary()
         .arg("status")
         .env("COMPLAINTS__AMQP__DELIVERY_LIMIT", "-3")
         .output()
@@ -90,7 +90,7 @@ fn the_binary_stops_at_start_naming_the_bad_key() {
 
 #[test]
 fn the_real_clock_cannot_be_moved() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+    let output = binary()
         .args(["clock", "advance", "8d"])
         .env("COMPLAINTS__CLOCK__SIMULATED", "false")
         .output()
@@ -98,4 +98,15 @@ fn the_real_clock_cannot_be_moved() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("clock.simulated = true"), "{stderr}");
+}
+
+/// The binary with none of this process's environment: the Jail tests above set COMPLAINTS_*
+/// variables while they run, and a child started meanwhile would inherit them.
+fn binary() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"));
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command
 }
