@@ -13,7 +13,7 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
-use super::effects::{case_of, cases_named, start_clocks, Effects};
+use super::effects::{start_clocks, with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::CaseFacts;
@@ -70,12 +70,8 @@ impl Worker for Acknowledgement {
         events: &[&CloudEvent<AcknowledgementEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let cases = cases_named(conn, events).await?;
         let mut effects = Effects::new(NAME, now);
-        for &event in events {
-            let Some(case) = case_of(&cases, event, &mut effects) else {
-                continue;
-            };
+        for (event, case) in &with_cases(conn, events, &mut effects).await? {
             if case.closed {
                 continue;
             }

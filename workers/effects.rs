@@ -3,8 +3,6 @@
 //! starts with: the cases its events' subjects name, and a `command.rejected` for an event that
 //! names none.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
@@ -169,30 +167,28 @@ pub async fn start_clocks(
     Ok(())
 }
 
-/// The cases named by the events' subjects.
-pub async fn cases_named<E>(
+/// Each event with the case its subject names, in order; an event that names no known case is
+/// refused with `command.rejected` (through `effects`) and left out. Every case worker starts
+/// here.
+pub async fn with_cases<'e, E>(
     conn: &mut AsyncPgConnection,
-    events: &[&CloudEvent<E>],
-) -> QueryResult<HashMap<String, CaseFacts>> {
+    events: &[&'e CloudEvent<E>],
+    effects: &mut Effects,
+) -> QueryResult<Vec<(&'e CloudEvent<E>, CaseFacts)>> {
     let mut references: Vec<String> = events.iter().filter_map(|e| e.subject.clone()).collect();
     references.sort();
     references.dedup();
-    cases::facts(conn, &references).await
-}
-
-/// The case an event is about, or a `command.rejected` saying why there is none.
-pub fn case_of<'a, E>(
-    cases: &'a HashMap<String, CaseFacts>,
-    event: &CloudEvent<E>,
-    effects: &mut Effects,
-) -> Option<&'a CaseFacts> {
-    let Some(reference) = event.subject.as_deref() else {
-        effects.reject(event, "no case reference in the event's subject".into());
-        return None;
-    };
-    let case = cases.get(reference);
-    if case.is_none() {
-        effects.reject(event, format!("no case {reference}"));
+    let cases = cases::facts(conn, &references).await?;
+    let mut found = Vec::with_capacity(events.len());
+    for &event in events {
+        let Some(reference) = event.subject.as_deref() else {
+            effects.reject(event, "no case reference in the event's subject".into());
+            continue;
+        };
+        match cases.get(reference) {
+            Some(case) => found.push((event, case.clone())),
+            None => effects.reject(event, format!("no case {reference}")),
+        }
     }
-    case
+    Ok(found)
 }

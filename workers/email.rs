@@ -21,7 +21,7 @@ use serde_json::json;
 use tracing::warn;
 use uuid::Uuid;
 
-use super::effects::{case_of, cases_named, Effects};
+use super::effects::{with_cases, Effects};
 use super::letters::{postal_address, PostRoom};
 use super::Worker;
 use crate::app::App;
@@ -113,12 +113,8 @@ impl Worker for EmailWorker {
         events: &[&CloudEvent<EmailEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let cases = cases_named(conn, events).await?;
         let mut effects = Effects::new(NAME, now);
-        for &event in events {
-            let Some(case) = case_of(&cases, event, &mut effects) else {
-                continue;
-            };
+        for (event, case) in &with_cases(conn, events, &mut effects).await? {
             let request = match &event.data {
                 EmailEvent::LetterEmailRequested(request) => request,
                 EmailEvent::TaskCreated(_)

@@ -17,7 +17,7 @@ use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::effects::{case_of, cases_named, Effects};
+use super::effects::{with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::CaseFacts;
@@ -144,14 +144,11 @@ impl Worker for LettersWorker {
         events: &[&CloudEvent<LetterEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let cases = cases_named(conn, events).await?;
-        let case_ids: Vec<Uuid> = cases.values().map(|c| c.id).collect();
-        let customers = letters::addressees(conn, &case_ids).await?;
         let mut effects = Effects::new(NAME, now);
-        for &event in events {
-            let Some(case) = case_of(&cases, event, &mut effects) else {
-                continue;
-            };
+        let requests = with_cases(conn, events, &mut effects).await?;
+        let case_ids: Vec<Uuid> = requests.iter().map(|(_, case)| case.id).collect();
+        let customers = letters::addressees(conn, &case_ids).await?;
+        for (event, case) in &requests {
             let LetterEvent::LetterRequested(request) = &event.data;
             let customer = &customers[&case.id];
             self.produce(conn, case, customer, request, event, now, &mut effects)
