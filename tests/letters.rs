@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use complaints::letters::catalogue::{example_fields, spec, LEAFLET};
+use complaints::letters::catalogue::LEAFLET;
 use complaints::letters::pdf;
-use complaints::letters::render::{Addressee, LetterContext, Letters, Organisation};
+use complaints::letters::render::{LetterContext, Letters, Organisation};
 use complaints::vocabulary::LetterCode;
 use serde_json::json;
 
@@ -16,33 +16,14 @@ fn letters() -> Letters {
 }
 
 fn context(code: LetterCode) -> LetterContext {
-    let fields = example_fields(code);
-    LetterContext {
-        date: "24 November 2026".into(),
-        reference: "RES-2026-000042".into(),
-        customer: Addressee {
-            name: "Ms Jane Example".into(),
-            address_lines: vec![
-                "14 Station Road".into(),
-                "Little Hadham".into(),
-                "Ware".into(),
-            ],
-            postcode: "SG11 2AA".into(),
-        },
-        organisation: Organisation {
+    LetterContext::example(
+        code,
+        Organisation {
             name: "Child Maintenance Service".into(),
             phone: "0800 000 0000".into(),
             signatory: "Complaint Resolution Team".into(),
         },
-        fields,
-        days: spec(code).days,
-        enclosures: spec(code)
-            .enclosures
-            .iter()
-            .map(|e| (*e).to_owned())
-            .collect(),
-        print: false,
-    }
+    )
 }
 
 #[test]

@@ -74,7 +74,7 @@ impl PostRoom {
         cause: Uuid,
         effects: &mut Effects,
     ) -> std::io::Result<String> {
-        let file = format!("{letter_id}.pdf");
+        let file = pdf_file(letter_id);
         let header = [self.organisation.name.clone(), letter_date(now)];
         let bytes = pdf::render(&header, &addressee(customer), printed_text);
         std::fs::create_dir_all(&self.dispatch_dir)?;
@@ -251,7 +251,7 @@ impl LettersWorker {
                 letter.recipient = postal_address(customer);
                 letter.status = letters::READY_FOR_POST.into();
                 letter.sent_at = Some(now);
-                letter.pdf_path = Some(self.post_room.path(&format!("{letter_id}.pdf")));
+                letter.pdf_path = Some(self.post_room.path(&pdf_file(letter_id)));
                 if letters::insert(conn, &letter).await? {
                     self.post_room.post(
                         case,
@@ -294,6 +294,11 @@ pub fn letter_context(
             .collect(),
         print: false,
     }
+}
+
+/// The file name of a letter's PDF in the dispatch directory.
+fn pdf_file(letter_id: Uuid) -> String {
+    format!("{letter_id}.pdf")
 }
 
 /// The organisation as letters show it.

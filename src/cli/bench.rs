@@ -36,7 +36,7 @@ use crate::app::App;
 use crate::broker::publisher::{Outgoing, Publisher};
 use crate::broker::topology::long_string;
 use crate::config::Config;
-use crate::db::schema::{cases, outbox};
+use crate::db::schema::cases;
 use crate::db::scratch::ScratchDatabase;
 use crate::supervisor::{self, WorkerKind};
 use crate::workers::QUEUES;
@@ -200,11 +200,7 @@ async fn run_intake_bench(app: &App, count: usize) -> anyhow::Result<()> {
     let mut relay = supervisor::start(app, &[WorkerKind::OutboxRelay], None, &shutdown)?;
     let relaying = Instant::now();
     let unsent = loop {
-        let unsent: i64 = outbox::table
-            .filter(outbox::sent_at.is_null())
-            .count()
-            .get_result(&mut conn)
-            .await?;
+        let unsent = crate::db::outbox::count_unsent(&mut conn).await?;
         if unsent == 0 || relaying.elapsed() > Duration::from_secs(600) {
             break unsent;
         }
@@ -494,35 +490,18 @@ async fn run_letters_bench(
     count: usize,
     concurrency: usize,
 ) -> anyhow::Result<()> {
-    use crate::letters::catalogue::example_fields;
-    use crate::letters::render::{Addressee, LetterContext, Letters, Organisation};
+    use crate::letters::render::{LetterContext, Letters, Organisation};
     use crate::vocabulary::LetterCode;
     use lettre::message::{header::ContentType, MultiPart, SinglePart};
     use lettre::AsyncTransport;
 
     let letters = Letters::load(std::path::Path::new(&config.letters.templates_dir))?;
-    let context = |code: LetterCode| LetterContext {
-        date: "24 November 2026".into(),
-        reference: "RES-2026-000042".into(),
-        customer: Addressee {
-            name: "Ms Jane Example".into(),
-            address_lines: vec![
-                "14 Station Road".into(),
-                "Little Hadham".into(),
-                "Ware".into(),
-            ],
-            postcode: "SG11 2AA".into(),
-        },
-        organisation: Organisation {
-            name: config.letters.organisation_name.clone(),
-            phone: config.letters.organisation_phone.clone(),
-            signatory: config.letters.signatory.clone(),
-        },
-        fields: example_fields(code),
-        days: crate::letters::catalogue::spec(code).days,
-        enclosures: Vec::new(),
-        print: false,
+    let organisation = Organisation {
+        name: config.letters.organisation_name.clone(),
+        phone: config.letters.organisation_phone.clone(),
+        signatory: config.letters.signatory.clone(),
     };
+    let context = |code: LetterCode| LetterContext::example(code, organisation.clone());
     let codes = LetterCode::ALL;
     eprintln!("rendering {count} letters (email and print forms, and a PDF each)…");
     let rendering = Instant::now();

@@ -94,6 +94,32 @@ pub struct LetterContext {
     pub print: bool,
 }
 
+impl LetterContext {
+    /// A sample customer and case with placeholder text in every field `code` needs, from
+    /// `organisation`: what snapshots and benchmarks render.
+    pub fn example(code: LetterCode, organisation: Organisation) -> Self {
+        let spec = spec(code);
+        Self {
+            date: "24 November 2026".into(),
+            reference: "RES-2026-000042".into(),
+            customer: Addressee {
+                name: "Ms Jane Example".into(),
+                address_lines: vec![
+                    "14 Station Road".into(),
+                    "Little Hadham".into(),
+                    "Ware".into(),
+                ],
+                postcode: "SG11 2AA".into(),
+            },
+            organisation,
+            fields: super::catalogue::example_fields(code),
+            days: spec.days,
+            enclosures: spec.enclosures.iter().map(|e| (*e).to_owned()).collect(),
+            print: false,
+        }
+    }
+}
+
 /// A rendered letter, as it will be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
