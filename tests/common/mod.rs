@@ -25,8 +25,8 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueBindOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions,
+    QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, Consumer};
@@ -39,6 +39,8 @@ use uuid::Uuid;
 
 /// How long any condition may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(30);
+/// How often a waiting observer checks that its connection is still up.
+const POLL: Duration = Duration::from_secs(1);
 
 /// The sample complaint of the README and `complaints up`.
 pub const SAMPLE: &str = include_str!("../../schema/examples/complaint.received.json");
@@ -310,16 +312,36 @@ impl Observer {
         }
     }
 
-    /// The next event seen, or a panic at the deadline.
+    /// The next event seen, or a panic at the deadline. Each delivery is acked only once it is
+    /// read, so a broker restart requeues what was in flight instead of losing it (a test that
+    /// counts events collects them in a set, since a requeued one may come twice).
     pub async fn next(&mut self) -> CloudEvent<Value> {
         let deadline = Instant::now() + DEADLINE;
         loop {
-            match tokio::time::timeout_at(deadline, self.consumer.next()).await {
+            let poll = (Instant::now() + POLL).min(deadline);
+            match tokio::time::timeout_at(poll, self.consumer.next()).await {
                 Ok(Some(Ok(delivery))) => {
-                    return serde_json::from_slice(&delivery.data).expect("a CloudEvent")
+                    let event = serde_json::from_slice(&delivery.data).expect("a CloudEvent");
+                    if delivery
+                        .acker
+                        .ack(BasicAckOptions::default())
+                        .await
+                        .is_err()
+                    {
+                        // The connection went between delivery and ack: the broker requeues
+                        // it and it comes again after the reconnect.
+                        self.reconnect().await;
+                        continue;
+                    }
+                    return event;
                 }
                 Ok(_) => self.reconnect().await,
-                Err(_) => panic!("no event on {} within {DEADLINE:?}", self.queue),
+                // A consumer whose connection died does not always end its stream: look.
+                Err(_) if !self.connection.status().connected() => self.reconnect().await,
+                Err(_) if Instant::now() >= deadline => {
+                    panic!("no event on {} within {DEADLINE:?}", self.queue)
+                }
+                Err(_) => {}
             }
         }
     }
@@ -355,10 +377,7 @@ async fn consume(channel: &lapin::Channel, queue: &str) -> Consumer {
         .basic_consume(
             queue.into(),
             "".into(),
-            BasicConsumeOptions {
-                no_ack: true,
-                ..Default::default()
-            },
+            BasicConsumeOptions::default(),
             FieldTable::default(),
         )
         .await
