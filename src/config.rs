@@ -97,6 +97,14 @@ pub struct TeamAddresses {
     pub manager: String,
     /// High-profile cases.
     pub operations_director_office: String,
+    /// Special payments beyond delegated authority.
+    pub special_payment_team: String,
+    /// Cases escalated to tier 1.
+    pub complaint_resolution_team: String,
+    /// MP cases escalated to tier 1.
+    pub mp_specialists: String,
+    /// Cases escalated to tier 2.
+    pub complaint_review_team: String,
 }
 
 /// How the SMTP connection is secured.

@@ -286,8 +286,16 @@ domain_enum! {
         Caseworker = "caseworker",
         /// The team leader.
         TeamLeader = "team_leader",
-        /// The manager.
+        /// The manager (for a tier 0 referral, the G7 business-as-usual manager).
         Manager = "manager",
+        /// The Special Payment Team: payments beyond delegated authority.
+        SpecialPaymentTeam = "special_payment_team",
+        /// The Complaint Resolution Team: a case escalated to tier 1.
+        ComplaintResolutionTeam = "complaint_resolution_team",
+        /// The CRT's specialist MP officers: an MP case escalated to tier 1.
+        MpSpecialists = "mp_specialists",
+        /// The Complaint Review Team: a case escalated to tier 2.
+        ComplaintReviewTeam = "complaint_review_team",
     }
 }
 
@@ -331,5 +339,181 @@ domain_enum! {
         Cmsl5811 = "CMSL5811",
         /// Dispute action plan agreed by phone.
         Cmsl5812 = "CMSL5812",
+    }
+}
+
+domain_enum! {
+    /// Where a case is in its tier's procedure (process.md §4). The procedures name most of
+    /// these; `Investigation` and `Escalate to Review` are the project's words (design).
+    Stage {
+        /// Tiers 0 and 2: the case has just opened.
+        AcknowledgeIssue = "Acknowledge Issue",
+        /// Tier 1: the case has just opened.
+        AcknowledgeComplaint = "Acknowledge Complaint",
+        /// Tiers 1 and 2: allocated and being investigated (design).
+        Investigation = "Investigation",
+        /// The resolution plan's actions are being carried out.
+        ResolutionAction = "Resolution Action",
+        /// Tier 0: the customer is not content; the team leader decides.
+        EscalateToTeamLeader = "Escalate to Team Leader",
+        /// Tier 0: escalated to a Resolution case.
+        EscalateToResolution = "Escalate to Resolution",
+        /// Tier 1: escalated to a Review case (design).
+        EscalateToReview = "Escalate to Review",
+    }
+}
+
+domain_enum! {
+    /// A case's status.
+    Status {
+        /// Opened, waiting for a team leader to allocate it.
+        PendingAssignment = "Pending Assignment",
+        /// Being worked.
+        InProgress = "In Progress",
+        /// Waiting for a team leader's (or the Special Payment Team's, or a G7's) decision.
+        PendingApproval = "Pending Approval",
+        /// Ended, with a resolution code.
+        Closed = "Closed",
+    }
+}
+
+domain_enum! {
+    /// A case's sub-status: the step within its status. Tier 2 names most of them; the tier 0
+    /// TL step and the Special Payment Team and G7 steps are the project's (design).
+    SubStatus {
+        /// Being worked.
+        InProgress = "In Progress",
+        /// A resolution plan is being drafted.
+        DraftActionPlan = "Draft Action Plan",
+        /// Tier 0: the customer is not content; the team leader decides.
+        PendingApprovalTl = "Pending Approval – TL",
+        /// The plan includes financial redress and waits for the team leader.
+        PendingTlApproval = "Pending TL Approval",
+        /// The payment is beyond delegated authority and waits for the Special Payment Team.
+        PendingSpecialPaymentTeam = "Pending Special Payment Team",
+        /// Tier 0: a referral to tier 1 waits for the G7 manager's authorisation.
+        PendingG7Authorisation = "Pending G7 Authorisation",
+        /// The plan is approved and can be put to the customer.
+        Approved = "Approved",
+        /// The plan was rejected and goes back to drafting.
+        Rejected = "Rejected",
+        /// The plan's actions are being carried out.
+        UndertakeActionsPrescribed = "Undertake Actions Prescribed",
+        /// Waiting for the customer.
+        Wait = "Wait",
+        /// Closed.
+        Complete = "Complete",
+    }
+}
+
+domain_enum! {
+    /// The finding of a Resolution or Review case (process.md §4).
+    Outcome {
+        /// The complaint was right.
+        Upheld = "upheld",
+        /// Partly right.
+        PartUpheld = "part_upheld",
+        /// Not right.
+        NotUpheld = "not_upheld",
+        /// Tier 2 only: right to complain, but what was already done is enough.
+        Justified = "justified",
+    }
+}
+
+domain_enum! {
+    /// The kinds of action a resolution plan may hold (process.md §4, §7).
+    ActionKind {
+        /// Putting right what went wrong.
+        CorrectiveAction = "corrective_action",
+        /// An apology.
+        Apology = "apology",
+        /// An explanation of what happened.
+        Explanation = "explanation",
+        /// Information the customer needs.
+        Information = "information",
+        /// An assurance of remedial action.
+        Assurance = "assurance",
+        /// A special payment: needs the team leader's approval, and the Special Payment
+        /// Team's beyond delegated authority.
+        FinancialRedress = "financial_redress",
+        /// A refund of the application fee.
+        ApplicationFeeRefund = "application_fee_refund",
+        /// A payment to the customer's admin account.
+        AdminAccountPayment = "admin_account_payment",
+        /// A change to the customer's circumstances on record.
+        ChangeOfCircumstances = "change_of_circumstances",
+    }
+}
+
+domain_enum! {
+    /// The kind of a special payment, which sets the delegated limit (process.md §4, tier 1
+    /// step 5).
+    PaymentKind {
+        /// Reimbursing an actual financial loss: up to £250 within delegated authority.
+        ActualFinancialLoss = "actual_financial_loss",
+        /// A consolatory payment: up to £100 within delegated authority.
+        Consolatory = "consolatory",
+    }
+}
+
+domain_enum! {
+    /// Who approves a resolution plan with financial redress.
+    Approver {
+        /// The team leader, within delegated authority.
+        TeamLeader = "team_leader",
+        /// The Special Payment Team, beyond it.
+        SpecialPaymentTeam = "special_payment_team",
+    }
+}
+
+domain_enum! {
+    /// The team leader's decision on a tier 0 case whose customer is not content (process.md
+    /// §4, tier 0 step 5).
+    TeamLeaderDecision {
+        /// Agreement reached: the actions go ahead and the case closes.
+        AgreementReached = "agreement_reached",
+        /// Agreement, but the customer wants a small consolatory payment: a "non complaint
+        /// consolatory payment referral only" to tier 1.
+        ConsolatoryPaymentReferral = "consolatory_payment_referral",
+        /// The team leader cannot resolve it: referral to tier 1.
+        CannotResolve = "cannot_resolve",
+    }
+}
+
+domain_enum! {
+    /// Where a customer is pointed next when they are told the outcome.
+    Signposting {
+        /// Tier 1 outcomes signpost the Review.
+        Review = "review",
+        /// Tier 2 outcomes signpost the Independent Case Examiner.
+        Ice = "ice",
+    }
+}
+
+domain_enum! {
+    /// The independent bodies beyond the organisation's tiers, whose contacts and stages the
+    /// system records (it does not run their investigations).
+    ExternalBody {
+        /// The Independent Case Examiner (tier 3).
+        Ice = "ice",
+        /// The Parliamentary and Health Service Ombudsman (tier 4).
+        Phso = "phso",
+    }
+}
+
+domain_enum! {
+    /// A stage at ICE or the PHSO, in the order they happen. ICE's three are the ICE
+    /// procedure's; the PHSO's are the project's (design).
+    ExternalStage {
+        /// The body asked the organisation about the case (the first contact).
+        Contacted = "contacted",
+        /// ICE mediates: no finding, no fee.
+        Resolution = "resolution",
+        /// ICE proposes a remedy from the evidence: no finding, no fee.
+        Settlement = "settlement",
+        /// ICE or the PHSO investigates and reports.
+        InvestigationReport = "investigation_report",
+        /// The final report is issued.
+        FinalReport = "final_report",
     }
 }

@@ -247,7 +247,7 @@ fn ran_out(case: &CaseFacts, timer: &TimerFired, cause: uuid::Uuid, effects: &mu
             case,
             Assignee::Caseworker,
             "14 days have passed since CMSL5700 with no reply: decide whether to escalate".into(),
-            timer.clock,
+            Some(timer.clock),
             cause,
         ),
         _ => {}

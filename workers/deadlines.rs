@@ -287,7 +287,7 @@ impl Step<'_> {
 
     fn task(&mut self, assignee: Assignee, task: String, clock: ClockKind) {
         self.effects
-            .task(self.case, assignee, task, clock, self.cause);
+            .task(self.case, assignee, task, Some(clock), self.cause);
     }
 
     /// Sets clocks, noting each one that was not already running.

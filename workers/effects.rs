@@ -91,7 +91,7 @@ impl Effects {
         case: &CaseFacts,
         assignee: Assignee,
         task: String,
-        clock: ClockKind,
+        clock: Option<ClockKind>,
         cause: Uuid,
     ) {
         self.note(

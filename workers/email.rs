@@ -263,6 +263,10 @@ impl EmailWorker {
                     Assignee::Caseworker => &teams.caseworker,
                     Assignee::TeamLeader => &teams.team_leader,
                     Assignee::Manager => &teams.manager,
+                    Assignee::SpecialPaymentTeam => &teams.special_payment_team,
+                    Assignee::ComplaintResolutionTeam => &teams.complaint_resolution_team,
+                    Assignee::MpSpecialists => &teams.mp_specialists,
+                    Assignee::ComplaintReviewTeam => &teams.complaint_review_team,
                 };
                 (to.clone(), format!("[{reference}] Task: {}", task.task), format!("Case {reference}: {}\n", task.task))
             }

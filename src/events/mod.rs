@@ -2,16 +2,23 @@
 //! the JSON Schemas in `schema/` generated from those types (so the two cannot drift).
 
 pub mod action_completed;
+pub mod case_allocated;
 pub mod case_closed;
+pub mod case_escalated;
 pub mod case_flagged_high_profile;
 pub mod case_opened;
 pub mod case_target_breached;
+pub mod categories_changed;
 pub mod client_replied;
+pub mod closure_decided;
 pub mod command_rejected;
 pub mod complaint_received;
 pub mod complaint_rejected;
 pub mod contact_attempted;
+pub mod customer_dissatisfied;
 pub mod envelope;
+pub mod escalation_authorised;
+pub mod external_stage_recorded;
 pub mod holding_reply_sent;
 pub mod ice_final_report_recorded;
 pub mod ice_redress_paid;
@@ -20,25 +27,43 @@ pub mod letter_email_requested;
 pub mod letter_ready_for_post;
 pub mod letter_requested;
 pub mod letter_sent;
+pub mod outcome_decided;
 pub mod remedial_action_requested;
 pub mod resolution_plan_agreed;
+pub mod resolution_plan_approved;
+pub mod resolution_plan_disagreed;
+pub mod resolution_plan_drafted;
+pub mod resolution_plan_proposed;
+pub mod resolution_plan_rejected;
+pub mod resolution_plan_submitted;
+pub mod systemic_issue_recorded;
 pub mod task_created;
+pub mod team_leader_decided;
 pub mod timer_fired;
+
+use std::collections::BTreeMap;
 
 use schemars::{schema_for, JsonSchema, Schema};
 use serde_json::{json, Value};
 
 pub use action_completed::ActionCompleted;
+pub use case_allocated::CaseAllocated;
 pub use case_closed::CaseClosed;
+pub use case_escalated::CaseEscalated;
 pub use case_flagged_high_profile::CaseFlaggedHighProfile;
 pub use case_opened::CaseOpened;
 pub use case_target_breached::CaseTargetBreached;
+pub use categories_changed::CategoriesChanged;
 pub use client_replied::ClientReplied;
+pub use closure_decided::ClosureDecided;
 pub use command_rejected::CommandRejected;
 pub use complaint_received::ComplaintReceived;
 pub use complaint_rejected::ComplaintRejected;
 pub use contact_attempted::ContactAttempted;
+pub use customer_dissatisfied::CustomerDissatisfied;
 pub use envelope::CloudEvent;
+pub use escalation_authorised::EscalationAuthorised;
+pub use external_stage_recorded::ExternalStageRecorded;
 pub use holding_reply_sent::HoldingReplySent;
 pub use ice_final_report_recorded::IceFinalReportRecorded;
 pub use ice_redress_paid::IceRedressPaid;
@@ -46,10 +71,23 @@ pub use letter_email_requested::LetterEmailRequested;
 pub use letter_ready_for_post::LetterReadyForPost;
 pub use letter_requested::LetterRequested;
 pub use letter_sent::LetterSent;
+pub use outcome_decided::OutcomeDecided;
 pub use remedial_action_requested::RemedialActionRequested;
 pub use resolution_plan_agreed::ResolutionPlanAgreed;
+pub use resolution_plan_approved::ResolutionPlanApproved;
+pub use resolution_plan_disagreed::ResolutionPlanDisagreed;
+pub use resolution_plan_drafted::ResolutionPlanDrafted;
+pub use resolution_plan_proposed::ResolutionPlanProposed;
+pub use resolution_plan_rejected::ResolutionPlanRejected;
+pub use resolution_plan_submitted::ResolutionPlanSubmitted;
+pub use systemic_issue_recorded::SystemicIssueRecorded;
 pub use task_created::TaskCreated;
+pub use team_leader_decided::TeamLeaderDecided;
 pub use timer_fired::TimerFired;
+
+/// The caseworker's text for the fields of the letter a decision causes, by field name (see
+/// the letter catalogue). Checked against the letter's needs before the decision is applied.
+pub type LetterFields = BTreeMap<String, Value>;
 
 /// Every schema file of `schema/`, by file name, as generated from the types.
 pub fn schema_files() -> Vec<(String, Value)> {
@@ -58,17 +96,26 @@ pub fn schema_files() -> Vec<(String, Value)> {
         schema_for!(CloudEvent<Value>).to_value(),
     )];
     files.push(typed::<ActionCompleted>(action_completed::TYPE));
+    files.push(typed::<CaseAllocated>(case_allocated::TYPE));
     files.push(typed::<CaseClosed>(case_closed::TYPE));
+    files.push(typed::<CaseEscalated>(case_escalated::TYPE));
     files.push(typed::<CaseFlaggedHighProfile>(
         case_flagged_high_profile::TYPE,
     ));
     files.push(typed::<CaseOpened>(case_opened::TYPE));
     files.push(typed::<CaseTargetBreached>(case_target_breached::TYPE));
+    files.push(typed::<CategoriesChanged>(categories_changed::TYPE));
     files.push(typed::<ClientReplied>(client_replied::TYPE));
+    files.push(typed::<ClosureDecided>(closure_decided::TYPE));
     files.push(typed::<CommandRejected>(command_rejected::TYPE));
     files.push(typed::<ComplaintReceived>(complaint_received::TYPE));
     files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
     files.push(typed::<ContactAttempted>(contact_attempted::TYPE));
+    files.push(typed::<CustomerDissatisfied>(customer_dissatisfied::TYPE));
+    files.push(typed::<EscalationAuthorised>(escalation_authorised::TYPE));
+    files.push(typed::<ExternalStageRecorded>(
+        external_stage_recorded::TYPE,
+    ));
     files.push(typed::<HoldingReplySent>(holding_reply_sent::TYPE));
     files.push(typed::<IceFinalReportRecorded>(
         ice_final_report_recorded::TYPE,
@@ -78,11 +125,34 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<LetterReadyForPost>(letter_ready_for_post::TYPE));
     files.push(typed::<LetterRequested>(letter_requested::TYPE));
     files.push(typed::<LetterSent>(letter_sent::TYPE));
+    files.push(typed::<OutcomeDecided>(outcome_decided::TYPE));
     files.push(typed::<RemedialActionRequested>(
         remedial_action_requested::TYPE,
     ));
     files.push(typed::<ResolutionPlanAgreed>(resolution_plan_agreed::TYPE));
+    files.push(typed::<ResolutionPlanApproved>(
+        resolution_plan_approved::TYPE,
+    ));
+    files.push(typed::<ResolutionPlanDisagreed>(
+        resolution_plan_disagreed::TYPE,
+    ));
+    files.push(typed::<ResolutionPlanDrafted>(
+        resolution_plan_drafted::TYPE,
+    ));
+    files.push(typed::<ResolutionPlanProposed>(
+        resolution_plan_proposed::TYPE,
+    ));
+    files.push(typed::<ResolutionPlanRejected>(
+        resolution_plan_rejected::TYPE,
+    ));
+    files.push(typed::<ResolutionPlanSubmitted>(
+        resolution_plan_submitted::TYPE,
+    ));
+    files.push(typed::<SystemicIssueRecorded>(
+        systemic_issue_recorded::TYPE,
+    ));
     files.push(typed::<TaskCreated>(task_created::TYPE));
+    files.push(typed::<TeamLeaderDecided>(team_leader_decided::TYPE));
     files.push(typed::<TimerFired>(timer_fired::TYPE));
     files
 }

@@ -22,6 +22,7 @@ pub struct TaskCreated {
     pub assignee: Assignee,
     /// What, in a sentence.
     pub task: String,
-    /// The clock that raised it.
-    pub clock: ClockKind,
+    /// The clock that raised it, when a clock did (a decision's tasks have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<ClockKind>,
 }

@@ -2,6 +2,7 @@
 //! each file is named for the step of the procedure it implements.
 
 pub mod case_reference;
+pub mod casework;
 pub mod clocks;
 pub mod routing;
 pub mod staff_complaints;

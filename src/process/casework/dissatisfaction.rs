@@ -1,0 +1,146 @@
+//! Tier 0, Dissatisfaction (process.md §4): resolved at the first point of contact, or, when
+//! the customer is not content, decided by the team leader; a referral to tier 1 needs the G7
+//! manager's authority, then closes this case and opens the linked Resolution case.
+
+use super::{planning, Decision, Transition};
+use crate::vocabulary::{
+    Assignee, LetterCode, ResolutionCode, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
+};
+
+/// Applies a tier 0 decision.
+pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), String> {
+    match decision {
+        Decision::PlanDrafted { grounds, actions } => planning::draft(t, grounds, actions),
+        Decision::PlanSubmitted => planning::submit(t),
+        Decision::PlanApproved {
+            approver,
+            amount_pence,
+        } => planning::approve(t, *approver, *amount_pence),
+        Decision::PlanRejected { approver } => planning::reject(t, *approver),
+        Decision::PlanProposed { customer_reached } => {
+            planning::propose(t)?;
+            // Step 3: a customer not reached by phone gets the proposed actions in CMSL5701.
+            if !customer_reached || !t.state.context.phone_alone_will_do() {
+                t.letter(LetterCode::Cmsl5701);
+            }
+            t.summary = "Proposed actions put to the customer".into();
+            Ok(())
+        }
+        Decision::PlanAgreed { due } => planning::agree(t, due),
+        Decision::ActionCompleted { action_id } => planning::complete(t, action_id),
+        Decision::PlanDisagreed | Decision::CustomerDissatisfied => to_team_leader(t),
+        Decision::TeamLeaderDecided(choice) => team_leader_decides(t, *choice),
+        Decision::EscalationAuthorised {
+            customer_told_by_phone,
+        } => escalate(t, *customer_told_by_phone),
+        Decision::ClosureDecided {
+            resolution_code, ..
+        } => close(t, *resolution_code),
+        Decision::OutcomeDecided { .. } => Err(
+            "a Dissatisfaction case has no outcome: it is resolved at source or escalated".into(),
+        ),
+        Decision::ContactAttempted { .. }
+        | Decision::Allocated { .. }
+        | Decision::ClientReplied
+        | Decision::CategoriesChanged
+        | Decision::ExternalStageRecorded { .. } => {
+            unreachable!("decided for every tier in casework::decide")
+        }
+    }
+}
+
+/// Step 5: the customer is not content; the team leader gets a task.
+fn to_team_leader(t: &mut Transition) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    t.state.stage = Stage::EscalateToTeamLeader;
+    t.state
+        .set(Status::PendingApproval, SubStatus::PendingApprovalTl);
+    t.task(
+        Assignee::TeamLeader,
+        "The customer is not content: reach agreement, or refer the case to tier 1",
+    );
+    t.summary = "The customer is not content: escalated to the team leader".into();
+    Ok(())
+}
+
+/// Step 5: agreement reached (back to the actions), or a referral for the G7 to authorise.
+fn team_leader_decides(t: &mut Transition, choice: TeamLeaderDecision) -> Result<(), String> {
+    if t.state.sub_status != Some(SubStatus::PendingApprovalTl) {
+        return Err("the case is not waiting for the team leader".into());
+    }
+    match choice {
+        TeamLeaderDecision::AgreementReached => {
+            t.state.stage = Stage::ResolutionAction;
+            t.state.set(Status::InProgress, SubStatus::InProgress);
+            if let Some(plan) = t
+                .state
+                .plan
+                .as_mut()
+                .filter(|p| p.approval == super::plan::Approval::Approved)
+            {
+                plan.agreed = true;
+            }
+            t.summary = "The team leader reached agreement with the customer".into();
+        }
+        TeamLeaderDecision::ConsolatoryPaymentReferral | TeamLeaderDecision::CannotResolve => {
+            t.state.referral = Some(choice);
+            t.state
+                .set(Status::PendingApproval, SubStatus::PendingG7Authorisation);
+            t.task(
+                Assignee::Manager,
+                "Authorise the referral to tier 1 (referral template and chronology attached; hold a case conference if it could help)",
+            );
+            t.summary =
+                format!("The team leader refers the case to tier 1 ({choice}); the G7 decides");
+        }
+    }
+    Ok(())
+}
+
+/// Step 6: the G7 authorised the referral. The case closes `Unresolved` (or `Actions Complete –
+/// Client Not OK` for a consolatory payment referral) and the Resolution case opens; a customer
+/// not told by phone gets CMSL5842.
+fn escalate(t: &mut Transition, customer_told_by_phone: bool) -> Result<(), String> {
+    if t.state.sub_status != Some(SubStatus::PendingG7Authorisation) {
+        return Err("no referral to tier 1 is waiting for authorisation".into());
+    }
+    let code = match t.state.referral {
+        Some(TeamLeaderDecision::ConsolatoryPaymentReferral) => {
+            ResolutionCode::ActionsCompleteClientNotOk
+        }
+        _ => ResolutionCode::Unresolved,
+    };
+    if !customer_told_by_phone || !t.state.context.phone_alone_will_do() {
+        t.letter(LetterCode::Cmsl5842);
+    }
+    t.escalate(Stage::EscalateToResolution, code, Tier::Resolution);
+    t.summary = format!("Referral to tier 1 authorised: closed {code}, escalated to Resolution");
+    Ok(())
+}
+
+/// Step 4: actions done and the customer content (CMSL5701 confirms them and the closure), or
+/// only an enquiry.
+fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    match code {
+        ResolutionCode::ActionsCompleteClientOk => {
+            if t.state.plan.is_none() {
+                return Err("no resolution plan was agreed".into());
+            }
+            planning::actions_done(t)?;
+            t.state.stage = Stage::ResolutionAction;
+            t.letter(LetterCode::Cmsl5701);
+        }
+        ResolutionCode::AnsweredEnquiry => {}
+        other => {
+            return Err(format!(
+                "a Dissatisfaction case closes as {} or {}, not {other}",
+                ResolutionCode::ActionsCompleteClientOk,
+                ResolutionCode::AnsweredEnquiry
+            ))
+        }
+    }
+    t.state.close(code);
+    t.summary = format!("Closed {code}");
+    Ok(())
+}

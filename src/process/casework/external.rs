@@ -1,0 +1,60 @@
+//! ICE (tier 3) and the PHSO (tier 4) are outside the organisation (process.md §2, §4): the
+//! system records their contacts and stages on the case they are about, open or closed, and
+//! does not run their investigations. ICE takes a case after Review; the PHSO, through an MP,
+//! after Resolution or Review. A body's stages only move forward.
+
+use super::Transition;
+use crate::vocabulary::{ExternalBody, ExternalStage, Tier};
+
+/// The stages each body passes through, in order.
+fn stages(body: ExternalBody) -> &'static [ExternalStage] {
+    use ExternalStage::*;
+    match body {
+        ExternalBody::Ice => &[
+            Contacted,
+            Resolution,
+            Settlement,
+            InvestigationReport,
+            FinalReport,
+        ],
+        ExternalBody::Phso => &[Contacted, InvestigationReport, FinalReport],
+    }
+}
+
+/// Records a contact or stage.
+pub(super) fn record(
+    t: &mut Transition,
+    body: ExternalBody,
+    stage: ExternalStage,
+) -> Result<(), String> {
+    let allowed = match body {
+        ExternalBody::Ice => t.state.tier == Tier::Review,
+        ExternalBody::Phso => t.state.tier != Tier::Dissatisfaction,
+    };
+    if !allowed {
+        return Err(format!(
+            "{body} does not take a case at tier {} ({})",
+            t.state.tier.number(),
+            t.state.tier
+        ));
+    }
+    let order = stages(body);
+    let Some(position) = order.iter().position(|s| *s == stage) else {
+        return Err(format!("{body} has no stage {stage}"));
+    };
+    let current = match body {
+        ExternalBody::Ice => &mut t.state.ice_stage,
+        ExternalBody::Phso => &mut t.state.phso_stage,
+    };
+    if let Some(before) = *current {
+        let was = order.iter().position(|s| *s == before).unwrap_or(0);
+        if position < was {
+            return Err(format!(
+                "{body} is already at {before}; stages only move forward"
+            ));
+        }
+    }
+    *current = Some(stage);
+    t.summary = format!("{} stage recorded: {stage}", body.as_str().to_uppercase());
+    Ok(())
+}

@@ -1,0 +1,394 @@
+//! The case state machine (process.md §4): how each decision a caseworker, team leader or
+//! customer makes moves a case on, per tier, and which decisions a case refuses in its current
+//! state.
+//!
+//! Plain Rust with no I/O, so every rule is tested exhaustively here (see `properties`). The
+//! `casework` worker loads a case's [`CaseState`], asks [`decide`], and either refuses the event
+//! with the reason given or stores the new state and carries out the [`Effect`]s, in one
+//! transaction.
+//!
+//! - [`dissatisfaction`]: tier 0, resolved at source or referred by the team leader and the G7.
+//! - [`resolution`]: tier 1, an outcome with signposting to Review, or escalation to Review.
+//! - [`review`]: tier 2, no further action or an action plan, with signposting to ICE.
+//! - [`plan`]: resolution plans and their approvals (the team leader, the Special Payment Team).
+//! - [`external`]: ICE and the PHSO, recorded on the case they are about.
+
+pub mod dissatisfaction;
+pub mod external;
+pub mod plan;
+mod planning;
+pub mod resolution;
+pub mod review;
+
+#[cfg(test)]
+mod properties;
+
+use chrono::NaiveDate;
+
+use self::plan::ResolutionPlan;
+use crate::events::resolution_plan_drafted::PlanAction;
+use crate::vocabulary::{
+    Approver, Assignee, ContactMethod, ExternalBody, ExternalStage, LetterCode, Outcome,
+    ResolutionCode, Signposting, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
+};
+
+/// What the machine reads of a case but never changes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Context {
+    /// The customer may be contacted in writing only (UPCC, vexatious).
+    pub written_only: bool,
+    /// The customer is vulnerable: the phone may not be suitable.
+    pub vulnerable: bool,
+    /// A complaint about a member of staff's behaviour.
+    pub staff_complaint: bool,
+    /// Tier 2: who handled the Resolution case before it (the review must be someone else).
+    pub earlier_handler: Option<String>,
+}
+
+impl Context {
+    /// Whether a step may rest on a phone call alone. Written-only and vulnerable customers
+    /// always get the letter as well (process.md §3, contact restrictions).
+    pub fn phone_alone_will_do(&self) -> bool {
+        !self.written_only && !self.vulnerable
+    }
+}
+
+/// A case as the procedures see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseState {
+    /// Its tier.
+    pub tier: Tier,
+    /// Its stage.
+    pub stage: Stage,
+    /// Its status.
+    pub status: Status,
+    /// Its sub-status, once it has one.
+    pub sub_status: Option<SubStatus>,
+    /// How it ended, once closed.
+    pub resolution_code: Option<ResolutionCode>,
+    /// Tiers 1 and 2: the finding.
+    pub outcome: Option<Outcome>,
+    /// Where the customer was pointed with the outcome.
+    pub signposted_to: Option<Signposting>,
+    /// The caseworker or case manager it is allocated to.
+    pub allocated_to: Option<String>,
+    /// The resolution plan.
+    pub plan: Option<ResolutionPlan>,
+    /// Tier 0: the team leader's referral to tier 1, waiting for or given the G7's authority.
+    pub referral: Option<TeamLeaderDecision>,
+    /// Staff-behaviour complaints: whether assurance was obtained that the HR guidance was
+    /// followed (recorded with the outcome).
+    pub hr_guidance_followed: Option<bool>,
+    /// The latest ICE stage recorded.
+    pub ice_stage: Option<ExternalStage>,
+    /// The latest PHSO stage recorded.
+    pub phso_stage: Option<ExternalStage>,
+    /// What it reads but does not change.
+    pub context: Context,
+}
+
+impl CaseState {
+    /// A case as it opens at `tier` (process.md §4: tier 0 in progress at once, tiers 1 and 2
+    /// waiting for a team leader to allocate them).
+    pub fn opened(tier: Tier, context: Context) -> Self {
+        let (stage, status) = match tier {
+            Tier::Dissatisfaction => (Stage::AcknowledgeIssue, Status::InProgress),
+            Tier::Resolution => (Stage::AcknowledgeComplaint, Status::PendingAssignment),
+            Tier::Review => (Stage::AcknowledgeIssue, Status::PendingAssignment),
+        };
+        Self {
+            tier,
+            stage,
+            status,
+            sub_status: None,
+            resolution_code: None,
+            outcome: None,
+            signposted_to: None,
+            allocated_to: None,
+            plan: None,
+            referral: None,
+            hr_guidance_followed: None,
+            ice_stage: None,
+            phso_stage: None,
+            context,
+        }
+    }
+
+    /// Whether it has ended.
+    pub fn is_closed(&self) -> bool {
+        self.status == Status::Closed
+    }
+
+    fn close(&mut self, code: ResolutionCode) {
+        self.status = Status::Closed;
+        self.sub_status = Some(SubStatus::Complete);
+        self.resolution_code = Some(code);
+    }
+
+    fn set(&mut self, status: Status, sub_status: SubStatus) {
+        self.status = status;
+        self.sub_status = Some(sub_status);
+    }
+
+    fn require_in_progress(&self) -> Result<(), String> {
+        match self.status {
+            Status::InProgress => Ok(()),
+            Status::PendingAssignment => Err("the case is not allocated yet".into()),
+            Status::PendingApproval => Err(format!(
+                "the case is waiting for a decision ({})",
+                self.sub_status
+                    .map_or("pending approval", SubStatus::as_str)
+            )),
+            Status::Closed => Err("the case is closed".into()),
+        }
+    }
+}
+
+/// A decision about a case: the data of one human-decision event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Someone tried to reach the customer.
+    ContactAttempted {
+        /// How.
+        method: ContactMethod,
+        /// Whether they were reached.
+        successful: bool,
+    },
+    /// A team leader allocated the case.
+    Allocated {
+        /// To whom.
+        to: String,
+    },
+    /// The reasons and a resolution plan were recorded.
+    PlanDrafted {
+        /// The grounds.
+        grounds: Vec<String>,
+        /// The actions.
+        actions: Vec<PlanAction>,
+    },
+    /// The plan went for approval.
+    PlanSubmitted,
+    /// The plan was approved (or, disputed at tier 2, goes ahead).
+    PlanApproved {
+        /// In what capacity.
+        approver: Approver,
+        /// The payments approved, in pence.
+        amount_pence: i64,
+    },
+    /// The plan was rejected (or, disputed at tier 2, is to be revised).
+    PlanRejected {
+        /// In what capacity.
+        approver: Approver,
+    },
+    /// The plan was put to the customer.
+    PlanProposed {
+        /// Reached by phone.
+        customer_reached: bool,
+    },
+    /// The customer agreed the plan, with these due dates.
+    PlanAgreed {
+        /// Each action's agreed date.
+        due: Vec<(String, NaiveDate)>,
+    },
+    /// The customer disagreed with the plan.
+    PlanDisagreed,
+    /// An action of the plan is done.
+    ActionCompleted {
+        /// Which.
+        action_id: String,
+    },
+    /// The finding.
+    OutcomeDecided {
+        /// What it is.
+        outcome: Outcome,
+        /// Staff complaints: assurance that the HR guidance was followed.
+        hr_guidance_followed: Option<bool>,
+        /// Tier 1, Not Upheld: go to Review without waiting to be asked.
+        customer_clearly_dissatisfied: bool,
+    },
+    /// The customer replied.
+    ClientReplied,
+    /// The customer is not content.
+    CustomerDissatisfied,
+    /// Tier 0: the team leader's decision.
+    TeamLeaderDecided(TeamLeaderDecision),
+    /// Tier 0: the G7 authorised the referral.
+    EscalationAuthorised {
+        /// Whether the customer was told by phone.
+        customer_told_by_phone: bool,
+    },
+    /// The categories were corrected.
+    CategoriesChanged,
+    /// The caseworker closes the case.
+    ClosureDecided {
+        /// With what code.
+        resolution_code: ResolutionCode,
+        /// Whether the customer was reached (and agreed).
+        customer_reached: bool,
+    },
+    /// ICE or the PHSO made contact or moved a stage on.
+    ExternalStageRecorded {
+        /// Which body.
+        body: ExternalBody,
+        /// Its stage now.
+        stage: ExternalStage,
+    },
+}
+
+/// What a transition causes beyond the new state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A letter goes to the customer; `paragraph` is the standard paragraph the system chose.
+    Letter {
+        /// Which letter.
+        code: LetterCode,
+        /// The paragraph, where the letter offers a choice the system makes.
+        paragraph: Option<&'static str>,
+    },
+    /// A task for someone.
+    Task {
+        /// For whom.
+        assignee: Assignee,
+        /// What.
+        task: String,
+    },
+    /// The case closed to go up a tier: open the linked case at `to`.
+    Escalate {
+        /// The higher tier.
+        to: Tier,
+    },
+}
+
+/// A decision applied: the case as it is now, what it causes, and a line for the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// The new state.
+    pub state: CaseState,
+    /// What it causes.
+    pub effects: Vec<Effect>,
+    /// What happened, for the timeline.
+    pub summary: String,
+}
+
+impl Transition {
+    fn letter(&mut self, code: LetterCode) {
+        self.effects.push(Effect::Letter {
+            code,
+            paragraph: None,
+        });
+    }
+
+    fn task(&mut self, assignee: Assignee, task: impl Into<String>) {
+        self.effects.push(Effect::Task {
+            assignee,
+            task: task.into(),
+        });
+    }
+
+    /// Closes the case to escalate it: the code, the stage and the new case to open.
+    fn escalate(&mut self, stage: Stage, code: ResolutionCode, to: Tier) {
+        self.state.stage = stage;
+        self.state.close(code);
+        self.effects.push(Effect::Escalate { to });
+    }
+}
+
+/// Applies `decision`, made by `by` (an opaque staff id), to a case in `state`: the transition,
+/// or why the case refuses it. A refusal changes nothing.
+pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transition, String> {
+    let mut t = Transition {
+        state: state.clone(),
+        effects: Vec::new(),
+        summary: String::new(),
+    };
+    if let Decision::ExternalStageRecorded { body, stage } = decision {
+        external::record(&mut t, *body, *stage)?;
+        return Ok(t);
+    }
+    if state.is_closed() {
+        return Err(format!(
+            "the case is closed ({})",
+            state.resolution_code.map_or("", ResolutionCode::as_str)
+        ));
+    }
+    match decision {
+        Decision::ContactAttempted { method, successful } => {
+            if *method == ContactMethod::Phone && state.context.written_only {
+                return Err("the customer may be contacted in writing only".into());
+            }
+            let result = if *successful {
+                "reached"
+            } else {
+                "not reached"
+            };
+            t.summary = format!("Contact by {method}: the customer was {result}");
+        }
+        Decision::ClientReplied => t.summary = "The customer replied".into(),
+        Decision::CategoriesChanged => t.summary = "Categories corrected".into(),
+        Decision::Allocated { to } => allocate(&mut t, to)?,
+        _ => match state.tier {
+            Tier::Dissatisfaction => dissatisfaction::decide(&mut t, decision)?,
+            Tier::Resolution => resolution::decide(&mut t, decision)?,
+            Tier::Review => review::decide(&mut t, decision, by)?,
+        },
+    }
+    Ok(t)
+}
+
+/// A team leader allocates the case (or hands it to someone else): a tier 1 or 2 case waiting
+/// for assignment goes into progress. The review caseworker may not be the person who handled
+/// the Resolution case (process.md §4, tier 2 step 13).
+fn allocate(t: &mut Transition, to: &str) -> Result<(), String> {
+    let state = &mut t.state;
+    if state.status == Status::PendingApproval {
+        return Err("the case is waiting for a decision; allocate it once that is made".into());
+    }
+    if state.tier == Tier::Review && state.context.earlier_handler.as_deref() == Some(to) {
+        return Err(format!(
+            "{to} handled the Resolution case: the review must be done by someone with no part in earlier responses"
+        ));
+    }
+    if state.status == Status::PendingAssignment {
+        state.stage = Stage::Investigation;
+        state.set(Status::InProgress, SubStatus::InProgress);
+    }
+    state.allocated_to = Some(to.to_owned());
+    t.summary = format!("Allocated to {to}");
+    Ok(())
+}
+
+/// The outcome is recorded with its signposting (tier 1 to Review, tier 2 to ICE), checking
+/// the must-uphold rule for staff complaints (process.md §3): without assurance that the HR
+/// guidance was followed, the complaint must be upheld.
+fn record_outcome(
+    t: &mut Transition,
+    outcome: Outcome,
+    hr_guidance_followed: Option<bool>,
+) -> Result<(), String> {
+    let state = &mut t.state;
+    state.require_in_progress()?;
+    if let Some(already) = state.outcome {
+        return Err(format!("the outcome is already decided ({already})"));
+    }
+    if state.context.staff_complaint {
+        match hr_guidance_followed {
+            None => {
+                return Err("a staff-behaviour complaint's outcome must say whether assurance was obtained that the HR guidance was followed".into())
+            }
+            Some(false) if outcome != Outcome::Upheld => {
+                return Err("without assurance that the HR guidance was followed, a staff-behaviour complaint must be upheld".into())
+            }
+            Some(_) => state.hr_guidance_followed = hr_guidance_followed,
+        }
+    }
+    state.outcome = Some(outcome);
+    state.signposted_to = Some(match state.tier {
+        Tier::Review => Signposting::Ice,
+        _ => Signposting::Review,
+    });
+    t.summary = format!(
+        "Outcome decided: {outcome}; the customer is signposted to {}",
+        state.signposted_to.map_or("", Signposting::as_str)
+    );
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! The resolution-plan steps every tier shares: drafting, submitting for approval, the team
+//! leader's and the Special Payment Team's decisions, the customer's agreement and each action
+//! done. The tiers add their letters and sub-statuses around them.
+
+use chrono::NaiveDate;
+
+use super::plan::{Approval, ResolutionPlan};
+use super::Transition;
+use crate::events::resolution_plan_drafted::PlanAction;
+use crate::vocabulary::{Approver, Assignee, Outcome, Stage, Status, SubStatus};
+
+/// Records a new draft, replacing any plan not yet agreed. At tiers 1 and 2 a plan answers an
+/// upheld (or part upheld) finding.
+pub(super) fn draft(
+    t: &mut Transition,
+    grounds: &[String],
+    actions: &[PlanAction],
+) -> Result<(), String> {
+    let state = &mut t.state;
+    state.require_in_progress()?;
+    if state.plan.as_ref().is_some_and(|p| p.agreed) {
+        return Err("the plan is already agreed with the customer".into());
+    }
+    if state.tier.number() > 0
+        && !matches!(state.outcome, Some(Outcome::Upheld | Outcome::PartUpheld))
+    {
+        return Err("a resolution plan follows an Upheld or Part Upheld outcome".into());
+    }
+    let plan = ResolutionPlan::drafted(grounds.to_vec(), actions.to_vec())?;
+    let approved = plan.approval == Approval::Approved;
+    state.plan = Some(plan);
+    state.sub_status = Some(if approved {
+        SubStatus::Approved
+    } else {
+        SubStatus::DraftActionPlan
+    });
+    t.summary = if approved {
+        format!(
+            "Resolution plan drafted ({} actions; no approval needed)",
+            actions.len()
+        )
+    } else {
+        format!(
+            "Resolution plan drafted ({} actions, with financial redress: needs the team leader's approval)",
+            actions.len()
+        )
+    };
+    Ok(())
+}
+
+/// Sends a plan with financial redress to the team leader; the case waits, locked to its team.
+pub(super) fn submit(t: &mut Transition) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    let plan = plan_mut(t)?;
+    match plan.approval {
+        Approval::Drafted => plan.approval = Approval::AwaitingTeamLeader,
+        Approval::Approved => return Err("the plan needs no approval".into()),
+        other => return Err(format!("the plan is {other:?}, not a draft")),
+    }
+    t.state
+        .set(Status::PendingApproval, SubStatus::PendingTlApproval);
+    t.task(
+        Assignee::TeamLeader,
+        "Approve or reject the resolution plan (it includes financial redress)",
+    );
+    t.summary = "Resolution plan submitted for the team leader's approval".into();
+    Ok(())
+}
+
+/// The team leader approves (within delegated authority the plan is approved; beyond it, the
+/// payment goes on to the Special Payment Team), or the Special Payment Team does.
+pub(super) fn approve(
+    t: &mut Transition,
+    approver: Approver,
+    amount_pence: i64,
+) -> Result<(), String> {
+    let plan = plan_mut(t)?;
+    let expected = match plan.approval {
+        Approval::AwaitingTeamLeader => Approver::TeamLeader,
+        Approval::AwaitingSpecialPaymentTeam => Approver::SpecialPaymentTeam,
+        _ => return Err("the plan is not waiting for approval".into()),
+    };
+    if approver != expected {
+        return Err(format!(
+            "the plan waits for the {expected}, not the {approver}"
+        ));
+    }
+    let total = plan.special_payments_pence();
+    if amount_pence != total {
+        return Err(format!(
+            "the approval is for {amount_pence} pence but the plan's payments come to {total} pence"
+        ));
+    }
+    if approver == Approver::TeamLeader && !plan.within_delegated_authority() {
+        plan.approval = Approval::AwaitingSpecialPaymentTeam;
+        t.state.set(
+            Status::PendingApproval,
+            SubStatus::PendingSpecialPaymentTeam,
+        );
+        t.task(
+            Assignee::SpecialPaymentTeam,
+            format!(
+                "Approve a special payment of {} beyond delegated authority",
+                pounds(total)
+            ),
+        );
+        t.summary = format!(
+            "Resolution plan approved by the team leader; the payment of {} is beyond delegated authority and goes to the Special Payment Team",
+            pounds(total)
+        );
+        return Ok(());
+    }
+    plan.approval = Approval::Approved;
+    t.state.set(Status::InProgress, SubStatus::Approved);
+    t.summary = format!(
+        "Resolution plan approved by the {approver} (payments {})",
+        pounds(total)
+    );
+    Ok(())
+}
+
+/// The team leader or the Special Payment Team rejects the plan: back to drafting.
+pub(super) fn reject(t: &mut Transition, approver: Approver) -> Result<(), String> {
+    let plan = plan_mut(t)?;
+    let expected = match plan.approval {
+        Approval::AwaitingTeamLeader => Approver::TeamLeader,
+        Approval::AwaitingSpecialPaymentTeam => Approver::SpecialPaymentTeam,
+        _ => return Err("the plan is not waiting for approval".into()),
+    };
+    if approver != expected {
+        return Err(format!(
+            "the plan waits for the {expected}, not the {approver}"
+        ));
+    }
+    plan.approval = Approval::Drafted;
+    t.state.set(Status::InProgress, SubStatus::Rejected);
+    t.task(
+        Assignee::Caseworker,
+        "The resolution plan was rejected: draft it again",
+    );
+    t.summary = format!("Resolution plan rejected by the {approver}: back to drafting");
+    Ok(())
+}
+
+/// The plan, approved, is put to the customer.
+pub(super) fn propose(t: &mut Transition) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    let plan = approved_plan(t)?;
+    plan.proposed = true;
+    Ok(())
+}
+
+/// The customer agrees the approved plan, with the due dates agreed for its actions.
+pub(super) fn agree(t: &mut Transition, due: &[(String, NaiveDate)]) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    let plan = approved_plan(t)?;
+    let mut planned: Vec<&str> = plan.actions.iter().map(|a| a.id.as_str()).collect();
+    let mut agreed: Vec<&str> = due.iter().map(|(id, _)| id.as_str()).collect();
+    planned.sort_unstable();
+    agreed.sort_unstable();
+    if planned != agreed {
+        return Err(format!(
+            "the agreed actions ({}) are not the plan's ({})",
+            agreed.join(", "),
+            planned.join(", ")
+        ));
+    }
+    for (id, on) in due {
+        if let Some(action) = plan.actions.iter_mut().find(|a| &a.id == id) {
+            action.due_on = *on;
+        }
+    }
+    plan.agreed = true;
+    t.state.stage = Stage::ResolutionAction;
+    t.state
+        .set(Status::InProgress, SubStatus::UndertakeActionsPrescribed);
+    t.summary = "The customer agreed the resolution plan: actions under way".into();
+    Ok(())
+}
+
+/// One action of the agreed plan is done.
+pub(super) fn complete(t: &mut Transition, action_id: &str) -> Result<(), String> {
+    let plan = plan_mut(t)?;
+    if !plan.agreed {
+        return Err("the plan is not agreed yet".into());
+    }
+    if !plan.actions.iter().any(|a| a.id == action_id) {
+        return Err(format!("the plan has no action {action_id}"));
+    }
+    if !plan.completed.insert(action_id.to_owned()) {
+        return Err(format!("action {action_id} is already done"));
+    }
+    let all = plan.all_done();
+    t.summary = if all {
+        format!("Action {action_id} done: every action of the plan is done")
+    } else {
+        format!("Action {action_id} done")
+    };
+    Ok(())
+}
+
+/// Whether the agreed plan's actions are all done (a case with no plan has none to do).
+pub(super) fn actions_done(t: &Transition) -> Result<(), String> {
+    match &t.state.plan {
+        Some(plan) if !plan.agreed => Err("the resolution plan is not agreed yet".into()),
+        Some(plan) if !plan.all_done() => Err("the plan's actions are not all done".into()),
+        _ => Ok(()),
+    }
+}
+
+fn plan_mut(t: &mut Transition) -> Result<&mut ResolutionPlan, String> {
+    t.state
+        .plan
+        .as_mut()
+        .ok_or_else(|| "the case has no resolution plan".to_owned())
+}
+
+fn approved_plan(t: &mut Transition) -> Result<&mut ResolutionPlan, String> {
+    let plan = plan_mut(t)?;
+    if plan.approval != Approval::Approved {
+        return Err("the plan is not approved".into());
+    }
+    if plan.agreed {
+        return Err("the plan is already agreed".into());
+    }
+    Ok(plan)
+}
+
+/// Pence as pounds, for people.
+pub(super) fn pounds(pence: i64) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}

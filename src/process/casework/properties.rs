@@ -1,0 +1,715 @@
+//! The state machine tested exhaustively: every path of each procedure by hand, then random
+//! sequences of decisions by property (proptest), checking after every accepted step that the
+//! case is in a state the procedures allow.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+use super::plan::Approval;
+use super::*;
+use crate::events::resolution_plan_drafted::Payment;
+use crate::vocabulary::{ActionKind, PaymentKind};
+
+/// Every rule a case's state must keep, whatever happened to it.
+fn check(state: &CaseState) -> Result<(), String> {
+    let closed = state.status == Status::Closed;
+    if closed != state.resolution_code.is_some() {
+        return Err("closed exactly when it has a resolution code".into());
+    }
+    if closed && state.sub_status != Some(SubStatus::Complete) {
+        return Err("a closed case is Complete".into());
+    }
+    if state.tier == Tier::Dissatisfaction && state.outcome.is_some() {
+        return Err("tier 0 has no outcome".into());
+    }
+    if state.outcome == Some(Outcome::Justified) && state.tier != Tier::Review {
+        return Err("Justified only at tier 2".into());
+    }
+    if state.outcome.is_some() {
+        let expected = match state.tier {
+            Tier::Review => Signposting::Ice,
+            _ => Signposting::Review,
+        };
+        if state.signposted_to != Some(expected) {
+            return Err("an outcome is signposted onwards".into());
+        }
+    }
+    if state.tier.number() > 0
+        && matches!(
+            state.resolution_code,
+            Some(
+                ResolutionCode::ActionsCompleteClientOk
+                    | ResolutionCode::ActionsCompleteClientNotOk
+            )
+        )
+        && state.outcome.is_none()
+    {
+        return Err("actions complete at tier 1 or 2 only after an outcome".into());
+    }
+    let pending = matches!(
+        state.sub_status,
+        Some(
+            SubStatus::PendingApprovalTl
+                | SubStatus::PendingTlApproval
+                | SubStatus::PendingSpecialPaymentTeam
+                | SubStatus::PendingG7Authorisation
+        )
+    );
+    if (state.status == Status::PendingApproval) != pending {
+        return Err(format!(
+            "Pending Approval exactly when waiting for a decision ({:?}, {:?})",
+            state.status, state.sub_status
+        ));
+    }
+    if let Some(plan) = &state.plan {
+        if plan.agreed && plan.approval != Approval::Approved {
+            return Err("an agreed plan is approved".into());
+        }
+        if !plan.completed.is_empty() && !plan.agreed {
+            return Err("actions are done only on an agreed plan".into());
+        }
+        if state.sub_status == Some(SubStatus::PendingSpecialPaymentTeam)
+            && plan.approval != Approval::AwaitingSpecialPaymentTeam
+        {
+            return Err("waiting for the Special Payment Team means the plan does".into());
+        }
+    }
+    if state.tier == Tier::Review
+        && state.allocated_to.is_some()
+        && state.allocated_to == state.context.earlier_handler
+    {
+        return Err("the reviewer handled tier 1".into());
+    }
+    if state.context.staff_complaint
+        && state.outcome.is_some_and(|o| o != Outcome::Upheld)
+        && state.hr_guidance_followed != Some(true)
+    {
+        return Err("a staff complaint without HR assurance is upheld".into());
+    }
+    Ok(())
+}
+
+fn on(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, day).unwrap()
+}
+
+fn action(id: &str, kind: ActionKind, payment: Option<(i64, PaymentKind)>) -> PlanAction {
+    PlanAction {
+        id: id.into(),
+        kind,
+        description: "put it right".into(),
+        due_on: on(10),
+        payment: payment.map(|(amount_pence, kind)| Payment { amount_pence, kind }),
+    }
+}
+
+fn apology() -> Decision {
+    Decision::PlanDrafted {
+        grounds: vec!["the letter was late".into()],
+        actions: vec![action("A1", ActionKind::Apology, None)],
+    }
+}
+
+fn redress(pence: i64, kind: PaymentKind) -> Decision {
+    Decision::PlanDrafted {
+        grounds: vec!["money was lost".into()],
+        actions: vec![
+            action("A1", ActionKind::Apology, None),
+            action("A2", ActionKind::FinancialRedress, Some((pence, kind))),
+        ],
+    }
+}
+
+fn agreed(ids: &[&str]) -> Decision {
+    Decision::PlanAgreed {
+        due: ids.iter().map(|id| ((*id).to_owned(), on(20))).collect(),
+    }
+}
+
+fn done(id: &str) -> Decision {
+    Decision::ActionCompleted {
+        action_id: id.into(),
+    }
+}
+
+fn outcome(outcome: Outcome) -> Decision {
+    Decision::OutcomeDecided {
+        outcome,
+        hr_guidance_followed: None,
+        customer_clearly_dissatisfied: false,
+    }
+}
+
+fn closure(code: ResolutionCode, customer_reached: bool) -> Decision {
+    Decision::ClosureDecided {
+        resolution_code: code,
+        customer_reached,
+    }
+}
+
+/// Applies decisions in order, each made by `cw1`, failing on the first refusal; checks the
+/// state after each and returns the last state and every effect.
+fn run(mut state: CaseState, decisions: &[Decision]) -> (CaseState, Vec<Effect>) {
+    let mut effects = Vec::new();
+    for decision in decisions {
+        let t = decide(&state, decision, "cw1")
+            .unwrap_or_else(|why| panic!("{decision:?} refused in {state:?}: {why}"));
+        check(&t.state).unwrap();
+        effects.extend(t.effects);
+        state = t.state;
+    }
+    (state, effects)
+}
+
+fn letters(effects: &[Effect]) -> Vec<LetterCode> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Letter { code, .. } => Some(*code),
+            _ => None,
+        })
+        .collect()
+}
+
+fn opened(tier: Tier) -> CaseState {
+    CaseState::opened(tier, Context::default())
+}
+
+#[test]
+fn tier_0_resolved_at_source() {
+    let (state, effects) = run(
+        opened(Tier::Dissatisfaction),
+        &[
+            apology(),
+            Decision::PlanProposed {
+                customer_reached: false,
+            },
+            agreed(&["A1"]),
+            done("A1"),
+            closure(ResolutionCode::ActionsCompleteClientOk, true),
+        ],
+    );
+    assert_eq!(
+        state.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientOk)
+    );
+    assert_eq!(state.stage, Stage::ResolutionAction);
+    assert_eq!(
+        letters(&effects),
+        [LetterCode::Cmsl5701, LetterCode::Cmsl5701]
+    );
+}
+
+#[test]
+fn tier_0_team_leader_reaches_agreement() {
+    let (state, _) = run(
+        opened(Tier::Dissatisfaction),
+        &[
+            apology(),
+            Decision::CustomerDissatisfied,
+            Decision::TeamLeaderDecided(TeamLeaderDecision::AgreementReached),
+            done("A1"),
+            closure(ResolutionCode::ActionsCompleteClientOk, true),
+        ],
+    );
+    assert!(state.is_closed());
+}
+
+#[test]
+fn tier_0_referral_needs_the_g7_and_escalates_to_resolution() {
+    let start = opened(Tier::Dissatisfaction);
+    let (waiting, effects) = run(
+        start,
+        &[
+            Decision::CustomerDissatisfied,
+            Decision::TeamLeaderDecided(TeamLeaderDecision::CannotResolve),
+        ],
+    );
+    assert_eq!(waiting.sub_status, Some(SubStatus::PendingG7Authorisation));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Task {
+            assignee: Assignee::Manager,
+            ..
+        }
+    )));
+    let (state, effects) = run(
+        waiting,
+        &[Decision::EscalationAuthorised {
+            customer_told_by_phone: false,
+        }],
+    );
+    assert_eq!(state.resolution_code, Some(ResolutionCode::Unresolved));
+    assert_eq!(state.stage, Stage::EscalateToResolution);
+    assert!(effects.contains(&Effect::Escalate {
+        to: Tier::Resolution
+    }));
+    assert_eq!(letters(&effects), [LetterCode::Cmsl5842]);
+}
+
+#[test]
+fn a_consolatory_referral_closes_client_not_ok_and_the_letter_goes_to_restricted_customers() {
+    let start = CaseState::opened(
+        Tier::Dissatisfaction,
+        Context {
+            vulnerable: true,
+            ..Context::default()
+        },
+    );
+    let (state, effects) = run(
+        start,
+        &[
+            Decision::CustomerDissatisfied,
+            Decision::TeamLeaderDecided(TeamLeaderDecision::ConsolatoryPaymentReferral),
+            Decision::EscalationAuthorised {
+                customer_told_by_phone: true,
+            },
+        ],
+    );
+    assert_eq!(
+        state.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientNotOk)
+    );
+    assert_eq!(letters(&effects), [LetterCode::Cmsl5842]);
+}
+
+#[test]
+fn written_only_customers_are_never_phoned() {
+    let start = CaseState::opened(
+        Tier::Dissatisfaction,
+        Context {
+            written_only: true,
+            ..Context::default()
+        },
+    );
+    let phone = Decision::ContactAttempted {
+        method: ContactMethod::Phone,
+        successful: true,
+    };
+    assert!(decide(&start, &phone, "cw1")
+        .unwrap_err()
+        .contains("writing only"));
+    let (_, effects) = run(
+        start,
+        &[
+            apology(),
+            Decision::PlanProposed {
+                customer_reached: true,
+            },
+        ],
+    );
+    assert_eq!(letters(&effects), [LetterCode::Cmsl5701]);
+}
+
+#[test]
+fn tier_1_upheld_with_redress_within_authority() {
+    let (state, effects) = run(
+        opened(Tier::Resolution),
+        &[
+            Decision::Allocated { to: "cm1".into() },
+            outcome(Outcome::Upheld),
+            redress(25_000, PaymentKind::ActualFinancialLoss),
+            Decision::PlanSubmitted,
+            Decision::PlanApproved {
+                approver: Approver::TeamLeader,
+                amount_pence: 25_000,
+            },
+            Decision::PlanProposed {
+                customer_reached: true,
+            },
+            agreed(&["A1", "A2"]),
+            done("A1"),
+            done("A2"),
+            closure(ResolutionCode::ActionsCompleteClientOk, true),
+        ],
+    );
+    assert_eq!(state.signposted_to, Some(Signposting::Review));
+    assert!(state.is_closed());
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Task {
+            assignee: Assignee::TeamLeader,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn tier_1_payment_beyond_authority_goes_to_the_special_payment_team() {
+    let (state, _) = run(
+        opened(Tier::Resolution),
+        &[
+            Decision::Allocated { to: "cm1".into() },
+            outcome(Outcome::PartUpheld),
+            redress(10_001, PaymentKind::Consolatory),
+            Decision::PlanSubmitted,
+            Decision::PlanApproved {
+                approver: Approver::TeamLeader,
+                amount_pence: 10_001,
+            },
+        ],
+    );
+    assert_eq!(state.sub_status, Some(SubStatus::PendingSpecialPaymentTeam));
+    let early = Decision::PlanProposed {
+        customer_reached: true,
+    };
+    assert!(decide(&state, &early, "cm1").is_err());
+    let (state, _) = run(
+        state,
+        &[Decision::PlanApproved {
+            approver: Approver::SpecialPaymentTeam,
+            amount_pence: 10_001,
+        }],
+    );
+    assert_eq!(state.sub_status, Some(SubStatus::Approved));
+}
+
+#[test]
+fn a_rejected_plan_goes_back_to_drafting() {
+    let (state, _) = run(
+        opened(Tier::Resolution),
+        &[
+            Decision::Allocated { to: "cm1".into() },
+            outcome(Outcome::Upheld),
+            redress(5_000, PaymentKind::Consolatory),
+            Decision::PlanSubmitted,
+            Decision::PlanRejected {
+                approver: Approver::TeamLeader,
+            },
+        ],
+    );
+    assert_eq!(state.status, Status::InProgress);
+    assert_eq!(state.plan.unwrap().approval, Approval::Drafted);
+}
+
+#[test]
+fn tier_1_dissatisfaction_escalates_to_review() {
+    let (state, effects) = run(
+        opened(Tier::Resolution),
+        &[
+            Decision::Allocated { to: "cm1".into() },
+            Decision::OutcomeDecided {
+                outcome: Outcome::NotUpheld,
+                hr_guidance_followed: None,
+                customer_clearly_dissatisfied: true,
+            },
+        ],
+    );
+    assert_eq!(state.resolution_code, Some(ResolutionCode::Unresolved));
+    assert_eq!(effects, [Effect::Escalate { to: Tier::Review }]);
+}
+
+#[test]
+fn staff_complaints_must_be_upheld_without_hr_assurance() {
+    let start = CaseState::opened(
+        Tier::Resolution,
+        Context {
+            staff_complaint: true,
+            ..Context::default()
+        },
+    );
+    let (allocated, _) = run(start, &[Decision::Allocated { to: "cm1".into() }]);
+    let finding = |outcome, hr| Decision::OutcomeDecided {
+        outcome,
+        hr_guidance_followed: hr,
+        customer_clearly_dissatisfied: false,
+    };
+    assert!(decide(&allocated, &finding(Outcome::NotUpheld, None), "cm1").is_err());
+    assert!(decide(&allocated, &finding(Outcome::NotUpheld, Some(false)), "cm1").is_err());
+    assert!(decide(&allocated, &finding(Outcome::Upheld, Some(false)), "cm1").is_ok());
+    assert!(decide(&allocated, &finding(Outcome::NotUpheld, Some(true)), "cm1").is_ok());
+}
+
+fn review() -> CaseState {
+    CaseState::opened(
+        Tier::Review,
+        Context {
+            earlier_handler: Some("cm1".into()),
+            ..Context::default()
+        },
+    )
+}
+
+#[test]
+fn the_reviewer_is_not_the_tier_1_handler() {
+    let refused = decide(&review(), &Decision::Allocated { to: "cm1".into() }, "tl1");
+    assert!(refused
+        .unwrap_err()
+        .contains("no part in earlier responses"));
+    let (allocated, _) = run(review(), &[Decision::Allocated { to: "rv1".into() }]);
+    assert!(decide(&allocated, &outcome(Outcome::Upheld), "cm1").is_err());
+}
+
+#[test]
+fn tier_2_no_further_action() {
+    let (state, effects) = run(
+        review(),
+        &[
+            Decision::Allocated { to: "rv1".into() },
+            outcome(Outcome::Justified),
+            Decision::ClientReplied,
+            closure(ResolutionCode::NoActionTaken, true),
+        ],
+    );
+    assert_eq!(state.signposted_to, Some(Signposting::Ice));
+    assert_eq!(state.resolution_code, Some(ResolutionCode::NoActionTaken));
+    assert_eq!(letters(&effects), [LetterCode::Cmsl5800]);
+}
+
+#[test]
+fn tier_2_disputed_plan_goes_ahead_then_closes_client_not_ok() {
+    let (state, effects) = run(
+        review(),
+        &[
+            Decision::Allocated { to: "rv1".into() },
+            outcome(Outcome::Upheld),
+            apology(),
+            Decision::PlanProposed {
+                customer_reached: true,
+            },
+            Decision::PlanDisagreed,
+            Decision::PlanApproved {
+                approver: Approver::TeamLeader,
+                amount_pence: 0,
+            },
+            done("A1"),
+            Decision::CustomerDissatisfied,
+        ],
+    );
+    assert_eq!(
+        state.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientNotOk)
+    );
+    assert_eq!(
+        letters(&effects),
+        [
+            LetterCode::Cmsl5801,
+            LetterCode::Cmsl5803,
+            LetterCode::Cmsl5807
+        ]
+    );
+    assert!(effects.contains(&Effect::Letter {
+        code: LetterCode::Cmsl5801,
+        paragraph: Some("LM_00008")
+    }));
+}
+
+#[test]
+fn tier_2_revised_plan_then_closure_not_reached() {
+    let (state, effects) = run(
+        review(),
+        &[
+            Decision::Allocated { to: "rv1".into() },
+            outcome(Outcome::PartUpheld),
+            apology(),
+            Decision::PlanProposed {
+                customer_reached: false,
+            },
+            Decision::PlanDisagreed,
+            Decision::PlanRejected {
+                approver: Approver::TeamLeader,
+            },
+            apology(),
+            Decision::PlanProposed {
+                customer_reached: true,
+            },
+            agreed(&["A1"]),
+            done("A1"),
+            closure(ResolutionCode::ActionsCompleteClientOk, false),
+        ],
+    );
+    assert!(!state.is_closed(), "CMSL5805 waits 14 days");
+    assert_eq!(state.sub_status, Some(SubStatus::Wait));
+    assert_eq!(
+        letters(&effects),
+        [
+            LetterCode::Cmsl5801,
+            LetterCode::Cmsl5804,
+            LetterCode::Cmsl5801,
+            LetterCode::Cmsl5805
+        ]
+    );
+}
+
+#[test]
+fn ice_stages_only_move_forward_and_are_recorded_on_closed_reviews() {
+    let (closed, _) = run(
+        review(),
+        &[
+            Decision::Allocated { to: "rv1".into() },
+            outcome(Outcome::NotUpheld),
+            closure(ResolutionCode::NoActionTaken, true),
+        ],
+    );
+    let stage = |stage| Decision::ExternalStageRecorded {
+        body: ExternalBody::Ice,
+        stage,
+    };
+    let (state, _) = run(
+        closed,
+        &[
+            stage(ExternalStage::Contacted),
+            stage(ExternalStage::Settlement),
+        ],
+    );
+    assert_eq!(state.ice_stage, Some(ExternalStage::Settlement));
+    assert!(decide(&state, &stage(ExternalStage::Resolution), "x").is_err());
+    assert!(decide(
+        &opened(Tier::Resolution),
+        &stage(ExternalStage::Contacted),
+        "x"
+    )
+    .is_err());
+}
+
+/// The decisions the property tests draw from: every kind, with a few values each.
+fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
+    let by = prop::sample::select(vec!["cw1", "cm1", "rv1"]);
+    let decision = prop_oneof![
+        (
+            prop::sample::select(ContactMethod::ALL.to_vec()),
+            any::<bool>()
+        )
+            .prop_map(|(method, successful)| Decision::ContactAttempted { method, successful }),
+        prop::sample::select(vec!["cm1", "rv1"])
+            .prop_map(|to| Decision::Allocated { to: to.into() }),
+        Just(apology()),
+        (
+            prop::sample::select(vec![5_000i64, 25_000, 25_001, 10_001]),
+            prop::sample::select(PaymentKind::ALL.to_vec())
+        )
+            .prop_map(|(p, k)| redress(p, k)),
+        Just(Decision::PlanSubmitted),
+        (
+            prop::sample::select(vec![Approver::TeamLeader, Approver::SpecialPaymentTeam]),
+            prop::sample::select(vec![0i64, 5_000, 25_000, 25_001, 10_001])
+        )
+            .prop_map(|(approver, amount_pence)| Decision::PlanApproved {
+                approver,
+                amount_pence
+            }),
+        prop::sample::select(vec![Approver::TeamLeader, Approver::SpecialPaymentTeam])
+            .prop_map(|approver| Decision::PlanRejected { approver }),
+        any::<bool>().prop_map(|customer_reached| Decision::PlanProposed { customer_reached }),
+        prop::sample::select(vec![vec!["A1"], vec!["A1", "A2"]]).prop_map(|ids| agreed(&ids)),
+        Just(Decision::PlanDisagreed),
+        prop::sample::select(vec!["A1", "A2"]).prop_map(done),
+        (
+            prop::sample::select(Outcome::ALL.to_vec()),
+            prop::option::of(any::<bool>()),
+            any::<bool>()
+        )
+            .prop_map(
+                |(outcome, hr_guidance_followed, customer_clearly_dissatisfied)| {
+                    Decision::OutcomeDecided {
+                        outcome,
+                        hr_guidance_followed,
+                        customer_clearly_dissatisfied,
+                    }
+                }
+            ),
+        Just(Decision::ClientReplied),
+        Just(Decision::CustomerDissatisfied),
+        prop::sample::select(TeamLeaderDecision::ALL.to_vec())
+            .prop_map(Decision::TeamLeaderDecided),
+        any::<bool>().prop_map(|customer_told_by_phone| Decision::EscalationAuthorised {
+            customer_told_by_phone
+        }),
+        Just(Decision::CategoriesChanged),
+        (
+            prop::sample::select(ResolutionCode::ALL.to_vec()),
+            any::<bool>()
+        )
+            .prop_map(
+                |(resolution_code, customer_reached)| Decision::ClosureDecided {
+                    resolution_code,
+                    customer_reached
+                }
+            ),
+        (
+            prop::sample::select(ExternalBody::ALL.to_vec()),
+            prop::sample::select(ExternalStage::ALL.to_vec())
+        )
+            .prop_map(|(body, stage)| Decision::ExternalStageRecorded { body, stage }),
+    ];
+    (decision, by)
+}
+
+fn any_case() -> impl Strategy<Value = CaseState> {
+    (
+        prop::sample::select(Tier::ALL.to_vec()),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(tier, written_only, vulnerable, staff_complaint)| {
+            CaseState::opened(
+                tier,
+                Context {
+                    written_only,
+                    vulnerable,
+                    staff_complaint,
+                    earlier_handler: (tier == Tier::Review).then(|| "cm1".to_owned()),
+                },
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// No sequence of decisions leads a case into a state the procedures do not allow; a
+    /// refused decision changes nothing; written-only and vulnerable customers never have a
+    /// step rest on the phone alone; only a closing escalation opens a higher case.
+    #[test]
+    fn no_sequence_of_decisions_reaches_an_invalid_state(
+        start in any_case(),
+        decisions in prop::collection::vec(any_decision(), 1..40),
+    ) {
+        let mut state = start;
+        for (decision, by) in &decisions {
+            match decide(&state, decision, by) {
+                Ok(t) => {
+                    prop_assert!(check(&t.state).is_ok(), "{:?} after {decision:?}: {:?}", t.state, check(&t.state));
+                    for effect in &t.effects {
+                        if let Effect::Escalate { to } = effect {
+                            prop_assert!(t.state.is_closed());
+                            prop_assert_eq!(to.number(), t.state.tier.number() + 1);
+                        }
+                    }
+                    if let Decision::EscalationAuthorised { .. } = decision {
+                        if !state.context.phone_alone_will_do() {
+                            prop_assert!(letters(&t.effects).contains(&LetterCode::Cmsl5842));
+                        }
+                    }
+                    if let Decision::PlanProposed { .. } = decision {
+                        if state.tier != Tier::Resolution && !state.context.phone_alone_will_do() {
+                            prop_assert_eq!(letters(&t.effects).len(), 1);
+                        }
+                    }
+                    if state.is_closed() {
+                        let external = matches!(decision, Decision::ExternalStageRecorded { .. });
+                        prop_assert!(external, "a closed case took {:?}", decision);
+                    }
+                    state = t.state;
+                }
+                Err(reason) => prop_assert!(!reason.is_empty()),
+            }
+        }
+    }
+
+    /// Each tier can always be carried to a close from where it opens.
+    #[test]
+    fn every_closed_case_has_a_resolution_code(start in any_case(), decisions in prop::collection::vec(any_decision(), 0..60)) {
+        let mut state = start;
+        for (decision, by) in &decisions {
+            if let Ok(t) = decide(&state, decision, by) {
+                state = t.state;
+            }
+        }
+        prop_assert_eq!(state.is_closed(), state.resolution_code.is_some());
+        if state.is_closed() && state.tier.number() > 0 && state.outcome.is_some() {
+            prop_assert!(state.signposted_to.is_some());
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Tier 2, Review (process.md §4): a review caseworker (never the person who handled the
+//! Resolution case) decides the outcome, which may also be Justified. No further action: the
+//! decision in CMSL5800, signposting ICE, and a 7-day wait. Further action: an action plan, put
+//! to the customer in CMSL5801; a disputed plan goes to the team leader, who has it go ahead
+//! (CMSL5803) or revised (CMSL5804); once its actions are done the customer is asked to agree
+//! closure (CMSL5806), or is not reached (CMSL5805 and a 14-day wait), or disagrees (CMSL5807
+//! with leaflet CMSB0011).
+
+use super::plan::Approval;
+use super::{planning, record_outcome, Decision, Transition};
+use crate::vocabulary::{
+    Approver, Assignee, LetterCode, Outcome, ResolutionCode, Stage, Status, SubStatus,
+};
+
+/// Applies a tier 2 decision made by `by`.
+pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Result<(), String> {
+    match decision {
+        Decision::OutcomeDecided {
+            outcome,
+            hr_guidance_followed,
+            ..
+        } => {
+            if t.state.context.earlier_handler.as_deref() == Some(by) {
+                return Err(format!(
+                    "{by} handled the Resolution case: the review must be decided by someone with no part in earlier responses"
+                ));
+            }
+            record_outcome(t, *outcome, *hr_guidance_followed)?;
+            if matches!(outcome, Outcome::NotUpheld | Outcome::Justified) {
+                // Step 7: no further action.
+                t.letter(LetterCode::Cmsl5800);
+                t.state.sub_status = Some(SubStatus::Wait);
+            } else {
+                t.state.sub_status = Some(SubStatus::DraftActionPlan);
+            }
+            Ok(())
+        }
+        Decision::PlanDrafted { grounds, actions } => planning::draft(t, grounds, actions),
+        Decision::PlanSubmitted => planning::submit(t),
+        Decision::PlanApproved {
+            approver,
+            amount_pence,
+        } if disputed(t) => go_ahead(t, *approver, *amount_pence),
+        Decision::PlanApproved {
+            approver,
+            amount_pence,
+        } => planning::approve(t, *approver, *amount_pence),
+        Decision::PlanRejected { approver } if disputed(t) => revise(t, *approver),
+        Decision::PlanRejected { approver } => planning::reject(t, *approver),
+        Decision::PlanProposed { customer_reached } => {
+            planning::propose(t)?;
+            // Step 9: LM_00008 when reached by phone, LM_00009 when not.
+            let paragraph = if *customer_reached {
+                "LM_00008"
+            } else {
+                "LM_00009"
+            };
+            t.effects.push(super::Effect::Letter {
+                code: LetterCode::Cmsl5801,
+                paragraph: Some(paragraph),
+            });
+            if !customer_reached {
+                t.state.sub_status = Some(SubStatus::Wait);
+            }
+            t.summary = "Action plan put to the customer (CMSL5801)".into();
+            Ok(())
+        }
+        Decision::PlanAgreed { due } => {
+            if !t.state.plan.as_ref().is_some_and(|p| p.proposed) {
+                return Err("the plan has not been put to the customer yet".into());
+            }
+            planning::agree(t, due)
+        }
+        Decision::PlanDisagreed => {
+            t.state.require_in_progress()?;
+            let plan = t
+                .state
+                .plan
+                .as_mut()
+                .ok_or("the case has no resolution plan")?;
+            if plan.approval != Approval::Approved || plan.agreed || !plan.proposed {
+                return Err("no plan has been put to the customer for agreement".into());
+            }
+            plan.approval = Approval::Disputed;
+            t.state
+                .set(Status::PendingApproval, SubStatus::PendingTlApproval);
+            t.task(
+                Assignee::TeamLeader,
+                "The customer disagrees with the action plan: have it go ahead (CMSL5803) or revised (CMSL5804)",
+            );
+            t.summary = "The customer disagreed with the plan: the team leader decides".into();
+            Ok(())
+        }
+        Decision::ActionCompleted { action_id } => planning::complete(t, action_id),
+        Decision::CustomerDissatisfied => {
+            t.state.require_in_progress()?;
+            if t.state.outcome.is_none() {
+                return Err("the outcome is not decided yet".into());
+            }
+            if t.state.plan.is_none() {
+                return Err("no action was taken: close the review (No Action Taken) once the decision is discussed".into());
+            }
+            planning::actions_done(t)?;
+            // Step 12: closed although the customer disagrees; CMSL5807 and leaflet CMSB0011.
+            t.letter(LetterCode::Cmsl5807);
+            t.state.close(ResolutionCode::ActionsCompleteClientNotOk);
+            t.summary = format!(
+                "The customer does not agree to closure: closed {}",
+                ResolutionCode::ActionsCompleteClientNotOk
+            );
+            Ok(())
+        }
+        Decision::ClosureDecided {
+            resolution_code,
+            customer_reached,
+        } => close(t, *resolution_code, *customer_reached),
+        Decision::TeamLeaderDecided(_) | Decision::EscalationAuthorised { .. } => {
+            Err("a team leader's referral and its authorisation belong to tier 0".into())
+        }
+        Decision::ContactAttempted { .. }
+        | Decision::Allocated { .. }
+        | Decision::ClientReplied
+        | Decision::CategoriesChanged
+        | Decision::ExternalStageRecorded { .. } => {
+            unreachable!("decided for every tier in casework::decide")
+        }
+    }
+}
+
+fn disputed(t: &Transition) -> bool {
+    t.state
+        .plan
+        .as_ref()
+        .is_some_and(|p| p.approval == Approval::Disputed)
+}
+
+/// Step 10: the team leader has the disputed plan go ahead (CMSL5803).
+fn go_ahead(t: &mut Transition, approver: Approver, amount_pence: i64) -> Result<(), String> {
+    if approver != Approver::TeamLeader {
+        return Err("a disputed plan is decided by the team leader".into());
+    }
+    let plan = t.state.plan.as_mut().expect("a disputed plan exists");
+    let total = plan.special_payments_pence();
+    if amount_pence != total {
+        return Err(format!(
+            "the approval is for {amount_pence} pence but the plan's payments come to {total} pence"
+        ));
+    }
+    plan.approval = Approval::Approved;
+    plan.agreed = true;
+    t.state.stage = Stage::ResolutionAction;
+    t.state
+        .set(Status::InProgress, SubStatus::UndertakeActionsPrescribed);
+    t.letter(LetterCode::Cmsl5803);
+    t.summary = "The team leader has the disputed plan go ahead (CMSL5803)".into();
+    Ok(())
+}
+
+/// Step 10: the team leader has the disputed plan revised (CMSL5804): back to drafting.
+fn revise(t: &mut Transition, approver: Approver) -> Result<(), String> {
+    if approver != Approver::TeamLeader {
+        return Err("a disputed plan is decided by the team leader".into());
+    }
+    let plan = t.state.plan.as_mut().expect("a disputed plan exists");
+    plan.approval = Approval::Drafted;
+    plan.proposed = false;
+    t.state.set(Status::InProgress, SubStatus::DraftActionPlan);
+    t.letter(LetterCode::Cmsl5804);
+    t.summary = "The team leader has the disputed plan revised (CMSL5804)".into();
+    Ok(())
+}
+
+/// Step 12 (and step 2 for an enquiry, step 7 after a reply to CMSL5800).
+fn close(t: &mut Transition, code: ResolutionCode, customer_reached: bool) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    match code {
+        ResolutionCode::ActionsCompleteClientOk => {
+            if !matches!(t.state.outcome, Some(Outcome::Upheld | Outcome::PartUpheld))
+                || t.state.plan.is_none()
+            {
+                return Err("only a review with an action plan closes as Actions Complete".into());
+            }
+            planning::actions_done(t)?;
+            if !customer_reached {
+                t.letter(LetterCode::Cmsl5805);
+                t.state.sub_status = Some(SubStatus::Wait);
+                t.summary = "Actions complete, the customer not reached: CMSL5805, closing after 14 days".into();
+                return Ok(());
+            }
+            t.letter(LetterCode::Cmsl5806);
+        }
+        ResolutionCode::NoActionTaken => match t.state.outcome {
+            None => t.task(
+                Assignee::TeamLeader,
+                "The review was only an enquiry: feed back to the operational team leader who referred it",
+            ),
+            Some(Outcome::NotUpheld | Outcome::Justified) => {}
+            Some(_) => return Err("an upheld review is closed once its actions are done".into()),
+        },
+        other => {
+            return Err(format!(
+                "a caseworker closes a Review case as {} or {}, not {other}",
+                ResolutionCode::ActionsCompleteClientOk,
+                ResolutionCode::NoActionTaken
+            ))
+        }
+    }
+    t.state.close(code);
+    t.summary = format!("Closed {code}");
+    Ok(())
+}
