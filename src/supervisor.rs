@@ -13,8 +13,10 @@ use crate::app::App;
 use crate::broker::consumer;
 use crate::letters::render::Letters;
 use crate::workers::acknowledgement::Acknowledgement;
+use crate::workers::casework::Casework;
 use crate::workers::deadlines::Deadlines;
 use crate::workers::email::EmailWorker;
+use crate::workers::escalation::Escalation;
 use crate::workers::intake::Intake;
 use crate::workers::letters::LettersWorker;
 use crate::workers::{outbox_relay, scheduler};
@@ -26,6 +28,10 @@ pub enum WorkerKind {
     Intake,
     /// Starts and meets the acknowledgement clocks, requests their letters.
     Acknowledgement,
+    /// Applies caseworkers' decisions through the tier state machines; keeps the Systemic Log.
+    Casework,
+    /// Opens the linked higher case of an escalated one and tells the receiving team.
+    Escalation,
     /// Response targets, waits, action due dates, ICE redress.
     Deadlines,
     /// Fires due timers.
@@ -86,6 +92,18 @@ pub fn start(
                 let worker = Arc::new(Acknowledgement::new(&app));
                 tasks.spawn(async move {
                     consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Casework => {
+                tasks.spawn(async move {
+                    consumer::run(Arc::new(Casework), app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Escalation => {
+                tasks.spawn(async move {
+                    consumer::run(Arc::new(Escalation), app, shutdown).await;
                     Ok(())
                 });
             }

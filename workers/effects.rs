@@ -15,9 +15,10 @@ use crate::db::outbox::{self, OutboxRow};
 use crate::db::timeline::{self, NewEntry};
 use crate::db::timers;
 use crate::events::{
-    command_rejected, letter_requested, task_created, CloudEvent, CommandRejected, LetterRequested,
-    TaskCreated,
+    command_rejected, letter_requested, task_created, CloudEvent, CommandRejected, LetterFields,
+    LetterRequested, TaskCreated,
 };
+use crate::letters::catalogue::spec;
 use crate::process::clocks::ClockSetting;
 use crate::vocabulary::{Assignee, ClockKind, LetterCode};
 
@@ -58,12 +59,30 @@ impl Effects {
         self.outbox.push(outbox::row(&event, self.now));
     }
 
+    /// When the effects happen.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     /// Requests a system-generated letter and notes it on the timeline.
     pub fn request_letter(
         &mut self,
         case: &CaseFacts,
         code: LetterCode,
         reason: &str,
+        cause: Uuid,
+    ) {
+        self.letter(case, code, reason, LetterFields::new(), cause);
+    }
+
+    /// Requests a letter with the caseworker's text for its fields (already checked against
+    /// the letter's needs) and notes it on the timeline.
+    pub fn letter(
+        &mut self,
+        case: &CaseFacts,
+        code: LetterCode,
+        reason: &str,
+        fields: LetterFields,
         cause: Uuid,
     ) {
         self.note(
@@ -79,8 +98,8 @@ impl Effects {
                 case_reference: case.reference.clone(),
                 code,
                 reason: reason.into(),
-                automatic: true,
-                fields: Default::default(),
+                automatic: spec(code).fields.is_empty(),
+                fields,
             },
         );
     }

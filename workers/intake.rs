@@ -8,18 +8,15 @@ use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::opening::{open_case, CaseDraft};
 use super::Worker;
-use crate::db::cases::{self, NewCase};
-use crate::db::outbox::{self, OutboxRow};
+use crate::db::cases;
+use crate::db::outbox;
 use crate::db::parties::{self, NewParty};
 use crate::db::rejected_complaints::{self, NewRejection};
-use crate::db::timeline::{self, NewEntry};
-use crate::events::{
-    case_closed, case_flagged_high_profile, case_opened, complaint_rejected, CaseClosed,
-    CaseFlaggedHighProfile, CaseOpened, CloudEvent, ComplaintReceived, ComplaintRejected,
-};
-use crate::process::case_reference::case_reference;
-use crate::process::routing::{self, opening_stage_and_status, Opening, Routing};
+use crate::db::timeline;
+use crate::events::{complaint_rejected, CloudEvent, ComplaintReceived, ComplaintRejected};
+use crate::process::routing::{self, Routing};
 use crate::process::staff_complaints::redact;
 use crate::vocabulary::RejectionReason;
 
@@ -113,7 +110,31 @@ impl Worker for Intake {
             let mut entries = Vec::with_capacity(openings.len() * 2);
             for ((event, opening, linked_id), number) in openings.into_iter().zip(numbers) {
                 let party_id = party_ids[&event.complaint.customer.reference];
-                let opened = open_case(event, &opening, linked_id, party_id, number, now);
+                let complaint = event.complaint;
+                let draft = CaseDraft {
+                    cause: event.event_id,
+                    customer_reference: &complaint.customer.reference,
+                    region: complaint.customer.region,
+                    received_at: complaint.received_at,
+                    channel: complaint.channel,
+                    raised_by: complaint.raised_by,
+                    about: complaint.about,
+                    addressee: complaint.addressee,
+                    categories: &complaint.categories,
+                    summary: &complaint.summary,
+                    pos: complaint.pos,
+                    staff_reference: event.staff_reference,
+                };
+                let received = (
+                    format!(
+                        "Complaint received by {} from {}",
+                        complaint.channel, complaint.raised_by
+                    ),
+                    json!({ "about": complaint.about, "categories": complaint.categories, "addressee": complaint.addressee }),
+                );
+                let opened = open_case(
+                    ACTOR, &draft, received, &opening, linked_id, party_id, number, now,
+                );
                 new_cases.push(opened.case);
                 entries.extend(opened.timeline);
                 outbox_rows.extend(opened.events);
@@ -133,163 +154,6 @@ struct Received<'a> {
     complaint: &'a ComplaintReceived,
     /// The opaque reference of the member of staff complained about.
     staff_reference: Option<&'a str>,
-}
-
-/// The rows and events of one case opening.
-struct OpenedCase {
-    case: NewCase,
-    timeline: Vec<NewEntry>,
-    events: Vec<OutboxRow>,
-}
-
-/// Builds a case from a routed complaint: the case row, its first timeline entries, and the
-/// events it causes (`case.opened`, and `case.flagged_high_profile` / `case.closed` where the
-/// routing says so).
-fn open_case(
-    event: Received<'_>,
-    opening: &Opening,
-    linked_case_id: Option<Uuid>,
-    party_id: Uuid,
-    number: i64,
-    now: DateTime<Utc>,
-) -> OpenedCase {
-    let complaint = event.complaint;
-    let case_id = Uuid::now_v7();
-    let reference = case_reference(opening.tier, now, number);
-    let (stage, mut status) = opening_stage_and_status(opening.tier);
-    let entry = |entry: String, detail: serde_json::Value| NewEntry {
-        case_id,
-        at: now,
-        actor: ACTOR.into(),
-        entry,
-        detail,
-        event_id: Some(event.event_id),
-    };
-    let mut timeline = vec![
-        entry(
-            format!(
-                "Complaint received by {} from {}",
-                complaint.channel, complaint.raised_by
-            ),
-            json!({ "about": complaint.about, "categories": complaint.categories, "addressee": complaint.addressee }),
-        ),
-        entry(
-            format!(
-                "Opened at tier {} ({}) for {} by routing rule {}",
-                opening.tier.number(),
-                opening.tier,
-                opening.team,
-                opening.rule
-            ),
-            json!({ "linked_case": opening.linked_case }),
-        ),
-    ];
-    let subject = Some(reference.clone());
-    let mut events = vec![outbox::row(
-        &CloudEvent::new(
-            case_opened::TYPE,
-            now,
-            subject.clone(),
-            CaseOpened {
-                case_reference: reference.clone(),
-                tier: opening.tier,
-                stage: stage.into(),
-                status: status.into(),
-                handling_team: opening.team,
-                customer_reference: complaint.customer.reference.clone(),
-                region: complaint.customer.region,
-                received_at: complaint.received_at,
-                channel: complaint.channel,
-                raised_by: complaint.raised_by,
-                linked_case_reference: opening.linked_case.clone(),
-                high_profile: opening.high_profile,
-                parliamentary_contact: opening.parliamentary_contact,
-                routing_rule: opening.rule.into(),
-                complaint_event_id: event.event_id,
-            },
-        ),
-        now,
-    )];
-    if opening.high_profile {
-        timeline.push(entry(
-            "Flagged high profile: the Operations Director's office is notified".into(),
-            json!({ "notify": case_flagged_high_profile::NOTIFY }),
-        ));
-        events.push(outbox::row(
-            &CloudEvent::new(
-                case_flagged_high_profile::TYPE,
-                now,
-                subject.clone(),
-                CaseFlaggedHighProfile {
-                    case_reference: reference.clone(),
-                    notify: case_flagged_high_profile::NOTIFY.into(),
-                    summary: complaint.summary.clone(),
-                },
-            ),
-            now,
-        ));
-    }
-    let mut sub_status = None;
-    let mut resolution_code = None;
-    let mut closed_at = None;
-    if let Some(closed) = &opening.closed_at_once {
-        status = "Closed";
-        sub_status = Some("Complete".to_owned());
-        resolution_code = Some(closed.resolution_code.as_str().to_owned());
-        closed_at = Some(now);
-        timeline.push(entry(
-            format!(
-                "Closed {}: {}; returned to {}",
-                closed.resolution_code, closed.reason, closed.returned_to
-            ),
-            json!({ "resolution_code": closed.resolution_code, "returned_to": closed.returned_to }),
-        ));
-        events.push(outbox::row(
-            &CloudEvent::new(
-                case_closed::TYPE,
-                now,
-                subject,
-                CaseClosed {
-                    case_reference: reference.clone(),
-                    resolution_code: closed.resolution_code,
-                    reason: closed.reason.clone(),
-                    returned_to: Some(closed.returned_to),
-                },
-            ),
-            now,
-        ));
-    }
-    let case = NewCase {
-        id: case_id,
-        reference,
-        tier: opening.tier.number(),
-        stage: stage.into(),
-        status: status.into(),
-        sub_status,
-        resolution_code,
-        party_id,
-        linked_case_id,
-        handling_team: opening.team.as_str().into(),
-        received_at: complaint.received_at,
-        channel: complaint.channel.as_str().into(),
-        raised_by: complaint.raised_by.as_str().into(),
-        about: complaint.about.as_str().into(),
-        addressee: complaint.addressee.as_str().into(),
-        categories: complaint.categories.clone(),
-        summary: complaint.summary.clone(),
-        high_profile: opening.high_profile,
-        parliamentary_contact: opening.parliamentary_contact,
-        pos: complaint.pos,
-        source_event_id: event.event_id,
-        opened_at: now,
-        closed_at,
-        staff_reference: event.staff_reference.map(str::to_owned),
-    };
-    OpenedCase {
-        case,
-        timeline,
-        events,
-    }
 }
 
 /// The `complaint.rejected` event for a refused complaint.

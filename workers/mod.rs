@@ -5,18 +5,27 @@
 //!
 //! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
 //! - [`acknowledgement`]: the 48-hour, 2-working-day and CMSL5700 clocks and their letters.
+//! - [`casework`]: every human decision about a case, through the tier state machines
+//!   (process.md §4); the Systemic Log.
+//! - [`escalation`]: opens the linked case at the next tier when one escalates.
 //! - [`deadlines`]: response targets, waits after letters, action due dates, ICE redress.
 //! - [`letters`]: renders each requested letter, keeps it, sends it to email or to post.
 //! - [`email`]: sends letters over SMTP; a bounced one goes by post.
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
+//!
+//! [`effects`] and [`opening`] are what the workers share: the timeline entries and events a
+//! batch causes, and how a case opens.
 
 pub mod acknowledgement;
+pub mod casework;
 pub mod deadlines;
 pub mod effects;
 pub mod email;
+pub mod escalation;
 pub mod intake;
 pub mod letters;
+pub mod opening;
 pub mod outbox_relay;
 pub mod scheduler;
 
@@ -59,6 +68,8 @@ pub const fn queue_spec<W: Worker>() -> QueueSpec {
 pub const QUEUES: &[QueueSpec] = &[
     queue_spec::<intake::Intake>(),
     queue_spec::<acknowledgement::Acknowledgement>(),
+    queue_spec::<casework::Casework>(),
+    queue_spec::<escalation::Escalation>(),
     queue_spec::<deadlines::Deadlines>(),
     queue_spec::<letters::LettersWorker>(),
     queue_spec::<email::EmailWorker>(),

@@ -192,6 +192,22 @@ pub struct CaseRecord {
     pub target_breached_at: Option<DateTime<Utc>>,
     /// The opaque reference of the member of staff complained about.
     pub staff_reference: Option<String>,
+    /// Tiers 1 and 2: the finding.
+    pub outcome: Option<String>,
+    /// Where the customer was signposted with the outcome.
+    pub signposted_to: Option<String>,
+    /// The caseworker or case manager (an opaque staff id).
+    pub allocated_to: Option<String>,
+    /// The resolution plan: grounds, actions, approval, agreement, actions done.
+    pub resolution_plan: Option<serde_json::Value>,
+    /// Tier 0: the team leader's referral to tier 1.
+    pub referral: Option<String>,
+    /// The latest ICE stage recorded.
+    pub ice_stage: Option<String>,
+    /// The latest PHSO stage recorded.
+    pub phso_stage: Option<String>,
+    /// The root cause recorded at closure.
+    pub root_cause: Option<String>,
 }
 
 /// A case as `show` and the HTTP API present it: its columns, the case it came from, the
@@ -389,4 +405,18 @@ pub async fn record_breach(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Cases whole, with their customer's row id and reference: what a case escalated from them
+/// is opened from.
+pub async fn records_with_customer(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(CaseRecord, Uuid, String)>> {
+    cases::table
+        .inner_join(parties::table)
+        .filter(cases::id.eq_any(ids))
+        .select((CaseRecord::as_select(), parties::id, parties::reference))
+        .load(conn)
+        .await
 }

@@ -2,6 +2,7 @@
 //! per table family. Handlers never hold SQL of their own; they call these.
 
 pub mod cases;
+pub mod casework;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
@@ -11,6 +12,7 @@ pub mod rejected_complaints;
 pub mod schema;
 pub mod scratch;
 pub mod simulated_clock;
+pub mod systemic_log;
 pub mod timeline;
 pub mod timers;
 

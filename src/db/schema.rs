@@ -47,6 +47,26 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         target_breached_at -> Nullable<Timestamptz>,
         staff_reference -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        signposted_to -> Nullable<Text>,
+        allocated_to -> Nullable<Text>,
+        resolution_plan -> Nullable<Jsonb>,
+        referral -> Nullable<Text>,
+        hr_guidance_followed -> Nullable<Bool>,
+        ice_stage -> Nullable<Text>,
+        phso_stage -> Nullable<Text>,
+        root_cause -> Nullable<Text>,
+        updated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    systemic_issues (id) {
+        id -> Int8,
+        category -> Text,
+        case_ids -> Array<Uuid>,
+        recorded_at -> Timestamptz,
+        action_taken -> Nullable<Text>,
     }
 }
 
@@ -151,4 +171,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     timers,
     simulated_clock,
     letters,
+    systemic_issues,
 );

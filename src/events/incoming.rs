@@ -8,8 +8,12 @@ use serde_json::Value;
 
 use super::envelope::{CloudEvent, SPEC_VERSION};
 use super::{
-    ActionCompleted, ClientReplied, ComplaintReceived, ContactAttempted, HoldingReplySent,
-    IceFinalReportRecorded, IceRedressPaid, RemedialActionRequested, ResolutionPlanAgreed,
+    ActionCompleted, CaseAllocated, CategoriesChanged, ClientReplied, ClosureDecided,
+    ComplaintReceived, ContactAttempted, CustomerDissatisfied, EscalationAuthorised,
+    ExternalStageRecorded, HoldingReplySent, IceFinalReportRecorded, IceRedressPaid,
+    OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved,
+    ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected,
+    ResolutionPlanSubmitted, TeamLeaderDecided,
 };
 
 /// The events one worker reads (or one endpoint accepts): an enum with a variant per event
@@ -91,6 +95,34 @@ crate::event_set! {
         IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
         /// ICE redress was paid.
         IceRedressPaid(IceRedressPaid) = ice_redress_paid,
+        /// A team leader allocated a case.
+        CaseAllocated(CaseAllocated) = case_allocated,
+        /// The reasons and a resolution plan were recorded.
+        ResolutionPlanDrafted(ResolutionPlanDrafted) = resolution_plan_drafted,
+        /// A plan went for approval.
+        ResolutionPlanSubmitted(ResolutionPlanSubmitted) = resolution_plan_submitted,
+        /// A plan was approved.
+        ResolutionPlanApproved(ResolutionPlanApproved) = resolution_plan_approved,
+        /// A plan was rejected.
+        ResolutionPlanRejected(ResolutionPlanRejected) = resolution_plan_rejected,
+        /// A plan was put to the customer.
+        ResolutionPlanProposed(ResolutionPlanProposed) = resolution_plan_proposed,
+        /// The customer disagreed with a plan.
+        ResolutionPlanDisagreed(ResolutionPlanDisagreed) = resolution_plan_disagreed,
+        /// The finding of a Resolution or Review case.
+        OutcomeDecided(OutcomeDecided) = outcome_decided,
+        /// The customer is not content.
+        CustomerDissatisfied(CustomerDissatisfied) = customer_dissatisfied,
+        /// A tier 0 team leader's decision.
+        TeamLeaderDecided(TeamLeaderDecided) = team_leader_decided,
+        /// The G7 authorised a referral to tier 1.
+        EscalationAuthorised(EscalationAuthorised) = escalation_authorised,
+        /// Categories corrected.
+        CategoriesChanged(CategoriesChanged) = categories_changed,
+        /// A caseworker closes a case.
+        ClosureDecided(ClosureDecided) = closure_decided,
+        /// ICE or the PHSO made contact or moved a stage on.
+        ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
     }
 }
 

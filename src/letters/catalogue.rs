@@ -160,6 +160,37 @@ pub fn spec(code: LetterCode) -> &'static LetterSpec {
         .expect("every letter code has a spec (a test checks)")
 }
 
+/// Every field the letter needs is there and not blank, choices are valid, nothing extra. The
+/// letters worker checks before rendering, and the casework worker before it accepts a decision
+/// that causes the letter, so a decision is never half applied for want of a field.
+pub fn check_fields(spec: &LetterSpec, fields: &BTreeMap<String, Value>) -> Result<(), String> {
+    for field in spec.fields {
+        let value = match fields.get(field.name) {
+            None | Some(Value::Null) => return Err(format!("field `{}` is missing", field.name)),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                return Err(format!("field `{}` is blank", field.name))
+            }
+            Some(value) => value,
+        };
+        if let Some(allowed) = field.one_of {
+            if !value.as_str().is_some_and(|v| allowed.contains(&v)) {
+                return Err(format!(
+                    "field `{}` must be one of {}",
+                    field.name,
+                    allowed.join(", ")
+                ));
+            }
+        }
+    }
+    if let Some(extra) = fields
+        .keys()
+        .find(|k| !spec.fields.iter().any(|f| f.name == k.as_str()))
+    {
+        return Err(format!("field `{extra}` is not used by this letter"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::catalogue::{spec, LetterSpec};
+use super::catalogue::{check_fields, spec};
 use crate::vocabulary::LetterCode;
 
 /// Why letters cannot be loaded or a letter cannot be rendered.
@@ -228,7 +228,8 @@ impl Letters {
             ..context.clone()
         };
         let context = &context;
-        check_fields(spec(code), &context.fields)?;
+        check_fields(spec(code), &context.fields)
+            .map_err(|problem| LetterError::Fields { code, problem })?;
         let rendered =
             self.registry
                 .render(code.as_str(), context)
@@ -264,43 +265,6 @@ fn compile_error(path: &Path, error: handlebars::TemplateError) -> LetterError {
         path: path.to_owned(),
         message: error.to_string(),
     }
-}
-
-/// Every field the letter needs is there and not blank, choices are valid, nothing extra.
-fn check_fields(spec: &LetterSpec, fields: &BTreeMap<String, Value>) -> Result<(), LetterError> {
-    let problem = |problem: String| LetterError::Fields {
-        code: spec.code,
-        problem,
-    };
-    for field in spec.fields {
-        let value = match fields.get(field.name) {
-            None | Some(Value::Null) => {
-                return Err(problem(format!("field `{}` is missing", field.name)))
-            }
-            Some(Value::String(s)) if s.trim().is_empty() => {
-                return Err(problem(format!("field `{}` is blank", field.name)))
-            }
-            Some(value) => value,
-        };
-        if let Some(allowed) = field.one_of {
-            if !value.as_str().is_some_and(|v| allowed.contains(&v)) {
-                return Err(problem(format!(
-                    "field `{}` must be one of {}",
-                    field.name,
-                    allowed.join(", ")
-                )));
-            }
-        }
-    }
-    if let Some(extra) = fields
-        .keys()
-        .find(|k| !spec.fields.iter().any(|f| f.name == k.as_str()))
-    {
-        return Err(problem(format!(
-            "field `{extra}` is not used by this letter"
-        )));
-    }
-    Ok(())
 }
 
 /// Trims trailing spaces and runs of blank lines left by template logic.

@@ -200,6 +200,32 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
     )
 }
 
+/// The opening of the case a lower one escalates to (process.md §4): tier 0 goes to the
+/// Complaint Resolution Team (its MP specialists when an MP is involved), tier 1 to the Review
+/// team; tier 2 goes no higher inside the organisation (ICE is signposted, not opened).
+pub fn escalation(
+    lower_reference: &str,
+    lower_tier: Tier,
+    parliamentary_contact: bool,
+    high_profile: bool,
+) -> Option<Opening> {
+    let (tier, team) = match lower_tier {
+        Tier::Dissatisfaction if parliamentary_contact => (Tier::Resolution, Team::MpSpecialists),
+        Tier::Dissatisfaction => (Tier::Resolution, Team::ComplaintResolutionTeam),
+        Tier::Resolution => (Tier::Review, Team::ComplaintReviewTeam),
+        Tier::Review => return None,
+    };
+    Some(Opening {
+        tier,
+        team,
+        linked_case: Some(lower_reference.to_owned()),
+        high_profile,
+        parliamentary_contact,
+        closed_at_once: None,
+        rule: "escalation from the tier below",
+    })
+}
+
 /// The stage and status a case of `tier` opens in (process.md §4).
 pub fn opening_stage_and_status(tier: Tier) -> (&'static str, &'static str) {
     match tier {

@@ -1,0 +1,12 @@
+DROP TABLE systemic_issues;
+ALTER TABLE cases
+    DROP COLUMN outcome,
+    DROP COLUMN signposted_to,
+    DROP COLUMN allocated_to,
+    DROP COLUMN resolution_plan,
+    DROP COLUMN referral,
+    DROP COLUMN hr_guidance_followed,
+    DROP COLUMN ice_stage,
+    DROP COLUMN phso_stage,
+    DROP COLUMN root_cause,
+    DROP COLUMN updated_at;

@@ -1,0 +1,186 @@
+//! The case state machine's storage: a case's [`CaseState`] read from its row (with the
+//! customer's contact needs and, for a Review, who handled the Resolution case before it), and
+//! written back after a decision.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::schema::{cases, parties};
+use crate::process::casework::{CaseState, Context};
+use crate::vocabulary::{About, ContactRestriction, Tier};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
+struct StateRow {
+    id: Uuid,
+    tier: i16,
+    stage: String,
+    status: String,
+    sub_status: Option<String>,
+    resolution_code: Option<String>,
+    outcome: Option<String>,
+    signposted_to: Option<String>,
+    allocated_to: Option<String>,
+    resolution_plan: Option<Value>,
+    referral: Option<String>,
+    hr_guidance_followed: Option<bool>,
+    ice_stage: Option<String>,
+    phso_stage: Option<String>,
+    about: String,
+    linked_case_id: Option<Uuid>,
+}
+
+/// The states of the cases with these ids.
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> anyhow::Result<HashMap<Uuid, CaseState>> {
+    let rows: Vec<(StateRow, String, bool)> = cases::table
+        .inner_join(parties::table)
+        .filter(cases::id.eq_any(ids))
+        .select((
+            StateRow::as_select(),
+            parties::contact_restriction,
+            parties::vulnerable,
+        ))
+        .load(conn)
+        .await?;
+    let linked: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|(r, _, _)| r.linked_case_id)
+        .collect();
+    let handlers: HashMap<Uuid, Option<String>> = cases::table
+        .filter(cases::id.eq_any(&linked))
+        .select((cases::id, cases::allocated_to))
+        .load::<(Uuid, Option<String>)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut states = HashMap::with_capacity(rows.len());
+    for (row, restriction, vulnerable) in rows {
+        let id = row.id;
+        let earlier_handler = row
+            .linked_case_id
+            .and_then(|l| handlers.get(&l).cloned().flatten());
+        let state = state_of(row, &restriction, vulnerable, earlier_handler)
+            .with_context(|| format!("case {id} holds a state this version cannot read"))?;
+        states.insert(id, state);
+    }
+    Ok(states)
+}
+
+fn state_of(
+    row: StateRow,
+    restriction: &str,
+    vulnerable: bool,
+    earlier_handler: Option<String>,
+) -> anyhow::Result<CaseState> {
+    fn parse<T: std::str::FromStr<Err = String>>(
+        value: Option<String>,
+    ) -> anyhow::Result<Option<T>> {
+        value
+            .map(|v| v.parse().map_err(anyhow::Error::msg))
+            .transpose()
+    }
+    let tier = Tier::from_number(row.tier).context("unknown tier")?;
+    Ok(CaseState {
+        tier,
+        stage: row.stage.parse().map_err(anyhow::Error::msg)?,
+        status: row.status.parse().map_err(anyhow::Error::msg)?,
+        sub_status: parse(row.sub_status)?,
+        resolution_code: parse(row.resolution_code)?,
+        outcome: parse(row.outcome)?,
+        signposted_to: parse(row.signposted_to)?,
+        allocated_to: row.allocated_to,
+        plan: row
+            .resolution_plan
+            .map(serde_json::from_value)
+            .transpose()?,
+        referral: parse(row.referral)?,
+        hr_guidance_followed: row.hr_guidance_followed,
+        ice_stage: parse(row.ice_stage)?,
+        phso_stage: parse(row.phso_stage)?,
+        context: Context {
+            written_only: restriction
+                .parse::<ContactRestriction>()
+                .map_err(anyhow::Error::msg)?
+                == ContactRestriction::WrittenOnly,
+            vulnerable,
+            staff_complaint: row.about.parse::<About>().map_err(anyhow::Error::msg)?
+                == About::Staff,
+            earlier_handler,
+        },
+    })
+}
+
+/// Writes a case's new state; `newly_closed` when the decision closed it, which stamps its
+/// closing time in the same statement (a case is closed exactly when it has a code).
+pub async fn save(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    state: &CaseState,
+    newly_closed: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let plan = state
+        .plan
+        .as_ref()
+        .map(|p| serde_json::to_value(p).expect("a plan serialises"));
+    let changes = (
+        cases::stage.eq(state.stage.as_str()),
+        cases::status.eq(state.status.as_str()),
+        cases::sub_status.eq(state.sub_status.map(|s| s.as_str())),
+        cases::resolution_code.eq(state.resolution_code.map(|c| c.as_str())),
+        cases::outcome.eq(state.outcome.map(|o| o.as_str())),
+        cases::signposted_to.eq(state.signposted_to.map(|s| s.as_str())),
+        cases::allocated_to.eq(state.allocated_to.as_deref()),
+        cases::resolution_plan.eq(plan),
+        cases::referral.eq(state.referral.map(|r| r.as_str())),
+        cases::hr_guidance_followed.eq(state.hr_guidance_followed),
+        cases::ice_stage.eq(state.ice_stage.map(|s| s.as_str())),
+        cases::phso_stage.eq(state.phso_stage.map(|s| s.as_str())),
+        cases::updated_at.eq(now),
+    );
+    let update = diesel::update(cases::table.find(id));
+    if newly_closed {
+        update
+            .set((changes, cases::closed_at.eq(now)))
+            .execute(conn)
+            .await?;
+    } else {
+        update.set(changes).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Replaces a case's categories.
+pub async fn set_categories(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    categories: &[String],
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set(cases::categories.eq(categories))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the root cause given at closure.
+pub async fn set_root_cause(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    root_cause: &str,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set(cases::root_cause.eq(root_cause))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,716 @@
+//! The complaint process end to end (process.md §4): each path of each tier's procedure, driven
+//! by the decision events a caseworker, team leader, G7 manager or customer would cause, through
+//! the real broker and database. Each test observes what a user would see: the case's stage,
+//! status and resolution code, the letters produced with their text, the tasks for teams, the
+//! linked cases an escalation opens, and the refusals.
+
+mod common;
+
+use chrono::Utc;
+use common::{case_opened_by, complaint, wait_for, TestEnv};
+use complaints::db::cases::CaseRecord;
+use complaints::db::schema::{case_timeline, cases, letters, systemic_issues};
+use complaints::supervisor::WorkerKind;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const WORKERS: &[WorkerKind] = &[
+    WorkerKind::Intake,
+    WorkerKind::Casework,
+    WorkerKind::Escalation,
+    WorkerKind::Letters,
+    WorkerKind::OutboxRelay,
+];
+
+/// A decision about case `reference`, as a case-management front end would publish it.
+fn decision(reference: &str, event_type: &str, data: Value) -> Value {
+    json!({
+        "specversion": "1.0",
+        "id": Uuid::now_v7().to_string(),
+        "type": event_type,
+        "source": "urn:test:case-management",
+        "time": Utc::now(),
+        "subject": reference,
+        "datacontenttype": "application/json",
+        "data": data,
+    })
+}
+
+async fn case(env: &TestEnv, reference: &str) -> CaseRecord {
+    let mut conn = env.conn().await;
+    cases::table
+        .filter(cases::reference.eq(reference))
+        .select(CaseRecord::as_select())
+        .first(&mut conn)
+        .await
+        .expect("the case exists")
+}
+
+/// Publishes a decision and waits until the case shows it took effect.
+async fn decide(
+    env: &TestEnv,
+    reference: &str,
+    event_type: &str,
+    data: Value,
+    took_effect: impl Fn(&CaseRecord) -> bool,
+) -> CaseRecord {
+    let entries_before = timeline_len(env, reference).await;
+    env.publish(&decision(reference, event_type, data)).await;
+    wait_for(&format!("{event_type} on {reference}"), || async {
+        let now = case(env, reference).await;
+        (timeline_len(env, reference).await > entries_before && took_effect(&now)).then_some(now)
+    })
+    .await
+}
+
+async fn timeline_len(env: &TestEnv, reference: &str) -> i64 {
+    let mut conn = env.conn().await;
+    case_timeline::table
+        .inner_join(cases::table)
+        .filter(cases::reference.eq(reference))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The letters produced for a case, oldest first, once there are `n`.
+async fn letters_of(env: &TestEnv, case_id: Uuid, n: usize) -> Vec<(String, String)> {
+    wait_for(&format!("{n} letters"), || async {
+        let mut conn = env.conn().await;
+        let found: Vec<(String, String)> = letters::table
+            .filter(letters::case_id.eq(case_id))
+            .order(letters::created_at)
+            .select((letters::code, letters::body_text))
+            .load(&mut conn)
+            .await
+            .unwrap();
+        (found.len() >= n).then_some(found)
+    })
+    .await
+}
+
+/// The case opened by escalation from `lower`.
+async fn escalated_from(env: &TestEnv, lower: &CaseRecord) -> CaseRecord {
+    wait_for("the escalated case", || async {
+        let mut conn = env.conn().await;
+        cases::table
+            .filter(cases::linked_case_id.eq(lower.id))
+            .select(CaseRecord::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .unwrap()
+    })
+    .await
+}
+
+/// Opens a case from the sample complaint, adjusted by `adjust`.
+async fn open(env: &TestEnv, customer: &str, adjust: impl FnOnce(&mut Value)) -> CaseRecord {
+    let mut event = complaint(customer);
+    adjust(&mut event["data"]);
+    env.publish(&event).await;
+    case_opened_by(env, event["id"].as_str().unwrap()).await
+}
+
+fn mp(data: &mut Value) {
+    data["raised_by"] = json!("mp");
+}
+
+fn apology_plan(by: &str) -> Value {
+    json!({
+        "grounds": ["The payment was late three months running"],
+        "actions": [{ "id": "A1", "kind": "apology", "description": "Apologise for the delay", "due_on": "2026-12-10" }],
+        "by": by,
+    })
+}
+
+fn letter_5701() -> Value {
+    json!({
+        "explanation": "The payment was held by a system fault.",
+        "apology": "We are sorry for the worry this caused.",
+        "corrective_action": "The fault is fixed and the payment released.",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tier_0_resolved_at_source() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut closed = env.observe(&["case.closed"]).await;
+    let dis = open(&env, "CUST-T0-SOURCE", |_| {}).await;
+    assert_eq!((dis.tier, dis.status.as_str()), (0, "In Progress"));
+    let r = dis.reference.as_str();
+
+    decide(
+        &env,
+        r,
+        "resolution_plan.drafted",
+        apology_plan("cw1"),
+        |c| c.resolution_plan.is_some(),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.proposed",
+        json!({ "customer_reached": false, "by": "cw1", "letter_fields": letter_5701() }),
+        |c| c.resolution_plan.as_ref().unwrap()["proposed"] == json!(true),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.agreed",
+        json!({ "actions": [{ "id": "A1", "description": "Apologise", "due_on": "2026-12-12" }] }),
+        |c| c.stage == "Resolution Action",
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "action.completed",
+        json!({ "action_id": "A1" }),
+        |c| c.resolution_plan.as_ref().unwrap()["completed"] == json!(["A1"]),
+    )
+    .await;
+    let done = decide(
+        &env,
+        r,
+        "closure.decided",
+        json!({ "resolution_code": "Actions Complete – Client OK", "customer_reached": true,
+                "root_cause": "system error", "by": "cw1", "letter_fields": letter_5701() }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(
+        done.resolution_code.as_deref(),
+        Some("Actions Complete – Client OK")
+    );
+    assert_eq!(done.sub_status.as_deref(), Some("Complete"));
+    assert_eq!(done.root_cause.as_deref(), Some("system error"));
+    assert!(done.closed_at.is_some());
+
+    let sent = letters_of(&env, dis.id, 2).await;
+    assert_eq!(
+        sent.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        ["CMSL5701", "CMSL5701"]
+    );
+    assert!(sent[1]
+        .1
+        .contains("The fault is fixed and the payment released."));
+    let announced = closed.next().await;
+    assert_eq!(announced.subject.as_deref(), Some(r));
+    env.stop().await;
+}
+
+/// The whole journey: tier 0 → team leader → G7 → Resolution → Review → ICE signposting,
+/// each case closed with its code and linked to the one before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_journey_escalates_from_tier_0_to_ice() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut tasks = env.observe(&["task.created", "command.rejected"]).await;
+    let dis = open(&env, "CUST-JOURNEY", |_| {}).await;
+    let r = dis.reference.as_str();
+
+    decide(
+        &env,
+        r,
+        "customer.dissatisfied",
+        json!({ "reason": "Still no payment", "by": "cw1" }),
+        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+    )
+    .await;
+    let task = tasks.next().await;
+    assert_eq!(task.data["assignee"], "team_leader");
+    decide(
+        &env,
+        r,
+        "team_leader.decided",
+        json!({ "decision": "cannot_resolve", "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+    )
+    .await;
+    assert_eq!(tasks.next().await.data["assignee"], "manager");
+    let closed = decide(
+        &env,
+        r,
+        "escalation.authorised",
+        json!({ "case_conference_held": true, "customer_told_by_phone": false, "by": "g7" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(closed.resolution_code.as_deref(), Some("Unresolved"));
+    assert_eq!(closed.stage, "Escalate to Resolution");
+    assert_eq!(letters_of(&env, dis.id, 1).await[0].0, "CMSL5842");
+
+    let res = escalated_from(&env, &dis).await;
+    assert_eq!((res.tier, res.status.as_str()), (1, "Pending Assignment"));
+    assert_eq!(res.handling_team, "complaint_resolution_team");
+    assert_eq!(res.summary, dis.summary);
+    let told = tasks.next().await;
+    assert_eq!(told.data["assignee"], "complaint_resolution_team");
+    assert_eq!(told.subject.as_deref(), Some(res.reference.as_str()));
+
+    let r1 = res.reference.as_str();
+    decide(
+        &env,
+        r1,
+        "case.allocated",
+        json!({ "to": "cm1", "by": "tl2" }),
+        |c| c.status == "In Progress",
+    )
+    .await;
+    let escalated = decide(
+        &env,
+        r1,
+        "outcome.decided",
+        json!({ "outcome": "not_upheld", "reasons": "Paid on time by the bank's records",
+                "customer_clearly_dissatisfied": true, "by": "cm1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(escalated.signposted_to.as_deref(), Some("review"));
+    assert_eq!(escalated.resolution_code.as_deref(), Some("Unresolved"));
+
+    let rev = escalated_from(&env, &res).await;
+    assert_eq!(
+        (rev.tier, rev.handling_team.as_str()),
+        (2, "complaint_review_team")
+    );
+    assert_eq!(tasks.next().await.data["assignee"], "complaint_review_team");
+    let r2 = rev.reference.as_str();
+
+    // The review may not go to the person who handled tier 1.
+    env.publish(&decision(
+        r2,
+        "case.allocated",
+        json!({ "to": "cm1", "by": "tl3" }),
+    ))
+    .await;
+    let refused = tasks.next().await;
+    assert_eq!(refused.event_type, "command.rejected");
+    assert!(refused.data["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no part in earlier responses"));
+    assert_eq!(case(&env, r2).await.status, "Pending Assignment");
+
+    decide(
+        &env,
+        r2,
+        "case.allocated",
+        json!({ "to": "rv1", "by": "tl3" }),
+        |c| c.status == "In Progress",
+    )
+    .await;
+    decide(
+        &env,
+        r2,
+        "outcome.decided",
+        json!({ "outcome": "justified", "reasons": "Right to complain; the apology given is enough",
+                "by": "rv1", "letter_fields": { "update": "We have looked again at your complaint." } }),
+        |c| c.sub_status.as_deref() == Some("Wait"),
+    )
+    .await;
+    assert_eq!(letters_of(&env, rev.id, 1).await[0].0, "CMSL5800");
+    decide(
+        &env,
+        r2,
+        "client.replied",
+        json!({ "channel": "phone" }),
+        |_| true,
+    )
+    .await;
+    let final_case = decide(
+        &env,
+        r2,
+        "closure.decided",
+        json!({ "resolution_code": "No Action Taken", "customer_reached": true, "by": "rv1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(final_case.signposted_to.as_deref(), Some("ice"));
+    let at_ice = decide(
+        &env,
+        r2,
+        "external_stage.recorded",
+        json!({ "body": "ice", "stage": "contacted", "note": "ICE asked for the file", "by": "ice-team" }),
+        |c| c.ice_stage.as_deref() == Some("contacted"),
+    )
+    .await;
+    assert_eq!(at_ice.linked_case_id, Some(res.id));
+    assert_eq!(res.linked_case_id, Some(dis.id));
+    env.stop().await;
+}
+
+/// Tier 1 redress: a payment beyond delegated authority needs the Special Payment Team after
+/// the team leader; then the plan is agreed, done and the case closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_payment_team() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut tasks = env.observe(&["task.created"]).await;
+    let res = open(&env, "CUST-SPT", mp).await;
+    assert_eq!(
+        (res.tier, res.handling_team.as_str()),
+        (1, "mp_specialists")
+    );
+    let r = res.reference.as_str();
+    decide(
+        &env,
+        r,
+        "case.allocated",
+        json!({ "to": "mp1", "by": "tl1" }),
+        |c| c.status == "In Progress",
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
+        |c| c.outcome.as_deref() == Some("upheld"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.drafted",
+        json!({
+            "grounds": ["Three late payments"],
+            "actions": [
+                { "id": "A1", "kind": "apology", "description": "Apologise", "due_on": "2026-12-10" },
+                { "id": "A2", "kind": "financial_redress", "description": "Bank charges", "due_on": "2026-12-15",
+                  "payment": { "amount_pence": 30000, "kind": "actual_financial_loss" } }
+            ],
+            "by": "mp1"
+        }),
+        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.submitted",
+        json!({ "by": "mp1" }),
+        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+    )
+    .await;
+    assert_eq!(tasks.next().await.data["assignee"], "team_leader");
+    decide(
+        &env,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+    )
+    .await;
+    let spt = tasks.next().await;
+    assert_eq!(spt.data["assignee"], "special_payment_team");
+    assert!(spt.data["task"].as_str().unwrap().contains("£300.00"));
+    decide(
+        &env,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "spt1" }),
+        |c| c.sub_status.as_deref() == Some("Approved"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.proposed",
+        json!({ "customer_reached": true, "by": "mp1" }),
+        |c| c.resolution_plan.as_ref().unwrap()["proposed"] == json!(true),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.agreed",
+        json!({ "actions": [
+            { "id": "A1", "description": "Apologise", "due_on": "2026-12-10" },
+            { "id": "A2", "description": "Bank charges", "due_on": "2026-12-20" }
+        ] }),
+        |c| c.sub_status.as_deref() == Some("Undertake Actions Prescribed"),
+    )
+    .await;
+    for id in ["A1", "A2"] {
+        decide(
+            &env,
+            r,
+            "action.completed",
+            json!({ "action_id": id }),
+            |c| {
+                c.resolution_plan.as_ref().unwrap()["completed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x == id)
+            },
+        )
+        .await;
+    }
+    let done = decide(
+        &env,
+        r,
+        "closure.decided",
+        json!({ "resolution_code": "Actions Complete – Client OK", "customer_reached": true, "by": "mp1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(done.signposted_to.as_deref(), Some("review"));
+    env.stop().await;
+}
+
+/// Tier 2 with an action plan the customer disputes: the team leader has it go ahead
+/// (CMSL5803), and the customer still disagreeing at the end closes it Client Not OK (CMSL5807
+/// with the leaflet).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
+    let env = TestEnv::start(WORKERS).await;
+    let res = open(&env, "CUST-REVIEW", mp).await;
+    let r1 = res.reference.as_str();
+    decide(
+        &env,
+        r1,
+        "case.allocated",
+        json!({ "to": "mp1", "by": "tl1" }),
+        |c| c.status == "In Progress",
+    )
+    .await;
+    decide(
+        &env,
+        r1,
+        "outcome.decided",
+        json!({ "outcome": "part_upheld", "reasons": "One payment was late", "by": "mp1" }),
+        |c| c.outcome.is_some(),
+    )
+    .await;
+    decide(
+        &env,
+        r1,
+        "customer.dissatisfied",
+        json!({ "reason": "Wants more", "by": "mp1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    let rev = escalated_from(&env, &res).await;
+    let r = rev.reference.as_str();
+    decide(
+        &env,
+        r,
+        "case.allocated",
+        json!({ "to": "rv1", "by": "tl2" }),
+        |c| c.status == "In Progress",
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "All three payments were late", "by": "rv1" }),
+        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.drafted",
+        apology_plan("rv1"),
+        |c| c.sub_status.as_deref() == Some("Approved"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.proposed",
+        json!({ "customer_reached": true, "by": "rv1", "letter_fields": {
+            "complaint_details": "Your payments were late.",
+            "why_mistake": "A system fault held them.",
+            "corrective_action": "We will apologise in writing.",
+            "days_until_due": "10"
+        } }),
+        |c| c.resolution_plan.as_ref().unwrap()["proposed"] == json!(true),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.disagreed",
+        json!({ "objection": "Not enough", "by": "rv1" }),
+        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "team_leader", "amount_pence": 0, "by": "tl2",
+                "letter_fields": { "update": "A senior team leader reviewed the plan." } }),
+        |c| c.sub_status.as_deref() == Some("Undertake Actions Prescribed"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "action.completed",
+        json!({ "action_id": "A1" }),
+        |c| c.resolution_plan.as_ref().unwrap()["completed"] == json!(["A1"]),
+    )
+    .await;
+    let closed = decide(
+        &env,
+        r,
+        "customer.dissatisfied",
+        json!({ "reason": "Does not accept closure", "by": "rv1",
+                "letter_fields": { "update": "We have done what we said we would." } }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(
+        closed.resolution_code.as_deref(),
+        Some("Actions Complete – Client Not OK")
+    );
+    let sent = letters_of(&env, rev.id, 3).await;
+    let codes: Vec<&str> = sent.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(codes, ["CMSL5801", "CMSL5803", "CMSL5807"]);
+    env.stop().await;
+}
+
+/// A decision the case's state does not allow is refused with the reason, and changes
+/// nothing; so is a letter without the caseworker's text it needs, and a phone call to a
+/// customer who may be contacted only in writing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_the_case_does_not_allow_is_refused_and_changes_nothing() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    let dis = open(&env, "CUST-REFUSED", |data| {
+        data["customer"]["contact_restriction"] = json!("written_only");
+    })
+    .await;
+    let r = dis.reference.as_str();
+    let before = case(&env, r).await;
+    let entries = timeline_len(&env, r).await;
+
+    let refused = [
+        (
+            "outcome.decided",
+            json!({ "outcome": "upheld", "reasons": "x", "by": "cw1" }),
+            "no outcome",
+        ),
+        (
+            "contact.attempted",
+            json!({ "method": "phone", "successful": true, "by": "cw1" }),
+            "in writing only",
+        ),
+        (
+            "escalation.authorised",
+            json!({ "customer_told_by_phone": true, "by": "g7" }),
+            "no referral",
+        ),
+        (
+            "closure.decided",
+            json!({ "resolution_code": "Rejected", "customer_reached": true, "by": "cw1" }),
+            "not Rejected",
+        ),
+        (
+            "resolution_plan.submitted",
+            json!({ "by": "cw1" }),
+            "no resolution plan",
+        ),
+    ];
+    for (event_type, data, why) in refused {
+        let event = decision(r, event_type, data);
+        env.publish(&event).await;
+        let rejection = refusals.next().await;
+        assert_eq!(rejection.data["event_id"], event["id"], "{event_type}");
+        let reason = rejection.data["reason"].as_str().unwrap();
+        assert!(reason.contains(why), "{event_type}: {reason}");
+    }
+    // A plan put to the customer needs CMSL5701's text.
+    decide(
+        &env,
+        r,
+        "resolution_plan.drafted",
+        apology_plan("cw1"),
+        |c| c.resolution_plan.is_some(),
+    )
+    .await;
+    let entries_after_plan = timeline_len(&env, r).await;
+    env.publish(&decision(
+        r,
+        "resolution_plan.proposed",
+        json!({ "customer_reached": false, "by": "cw1" }),
+    ))
+    .await;
+    let missing = refusals.next().await;
+    assert!(
+        missing.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("CMSL5701"),
+        "{missing:?}"
+    );
+    // And a case nobody has heard of.
+    env.publish(&decision(
+        "DIS-1999-999999",
+        "case.allocated",
+        json!({ "to": "a", "by": "b" }),
+    ))
+    .await;
+    assert!(refusals.next().await.data["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no case"));
+
+    let after = case(&env, r).await;
+    assert_eq!(
+        (
+            after.status.as_str(),
+            after.stage.as_str(),
+            after.outcome.as_ref()
+        ),
+        (before.status.as_str(), before.stage.as_str(), None)
+    );
+    assert_eq!(
+        after.resolution_plan.as_ref().unwrap()["proposed"],
+        json!(false)
+    );
+    assert_eq!(timeline_len(&env, r).await, entries_after_plan);
+    assert_eq!(entries_after_plan, entries + 1, "only the plan was noted");
+    env.stop().await;
+}
+
+/// The third Resolution complaint on one category within a month goes on the Systemic Log and
+/// the manager is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_third_complaint_on_a_category_within_a_month_is_a_systemic_issue() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut recorded = env.observe(&["systemic_issue.recorded"]).await;
+    let mut references = Vec::new();
+    for i in 0..3 {
+        let case = open(&env, &format!("CUST-SYSTEMIC-{i}"), |data| {
+            mp(data);
+            data["categories"] = json!(["lost post"]);
+        })
+        .await;
+        references.push(case.reference);
+    }
+    let issue = recorded.next().await;
+    assert_eq!(issue.data["category"], "lost post");
+    let mut logged: Vec<String> =
+        serde_json::from_value(issue.data["case_references"].clone()).unwrap();
+    logged.sort();
+    references.sort();
+    assert_eq!(logged, references);
+    let mut conn = env.conn().await;
+    let rows: i64 = systemic_issues::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    env.stop().await;
+}

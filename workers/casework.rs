@@ -1,0 +1,376 @@
+//! The casework worker: applies the decisions people make about a case (process.md §4) through
+//! the case state machine of `src/process/casework/`. A decision the case's state does not allow
+//! is refused with `command.rejected` saying why, and changes nothing; an allowed one stores the
+//! new state, notes it on the timeline and emits what it causes — letters (with the
+//! caseworker's text, checked before anything is written), tasks, `case.closed`, and
+//! `case.escalated` for the escalation worker — in the consumer loop's one transaction.
+//!
+//! It also keeps the Systemic Log: a Resolution case opened, or recategorised, as the third on
+//! its category within a month records a systemic issue and tells the manager.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use serde_json::{json, Value};
+
+use super::effects::{with_cases, Effects};
+use super::Worker;
+use crate::db::cases::CaseFacts;
+use crate::db::{casework, systemic_log};
+use crate::events::{
+    case_closed, case_escalated, systemic_issue_recorded, ActionCompleted, CaseAllocated,
+    CaseClosed, CaseEscalated, CaseOpened, CategoriesChanged, ClientReplied, ClosureDecided,
+    CloudEvent, ContactAttempted, CustomerDissatisfied, EscalationAuthorised,
+    ExternalStageRecorded, LetterFields, OutcomeDecided, ResolutionPlanAgreed,
+    ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed,
+    ResolutionPlanRejected, ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
+};
+use crate::letters::catalogue::{check_fields, spec};
+use crate::process::casework::{decide, Decision, Effect, Transition};
+use crate::vocabulary::{Assignee, LetterCode, Tier};
+
+crate::event_set! {
+    /// What the casework worker reads: every human decision about a case, and new cases (for
+    /// the Systemic Log).
+    pub enum CaseworkEvent {
+        /// A new case: the Systemic Log counts Resolution cases by category.
+        CaseOpened(CaseOpened) = case_opened,
+        /// Someone tried to reach the customer.
+        ContactAttempted(ContactAttempted) = contact_attempted,
+        /// A team leader allocated the case.
+        CaseAllocated(CaseAllocated) = case_allocated,
+        /// The reasons and a plan were recorded.
+        ResolutionPlanDrafted(ResolutionPlanDrafted) = resolution_plan_drafted,
+        /// The plan went for approval.
+        ResolutionPlanSubmitted(ResolutionPlanSubmitted) = resolution_plan_submitted,
+        /// The plan was approved.
+        ResolutionPlanApproved(ResolutionPlanApproved) = resolution_plan_approved,
+        /// The plan was rejected.
+        ResolutionPlanRejected(ResolutionPlanRejected) = resolution_plan_rejected,
+        /// The plan was put to the customer.
+        ResolutionPlanProposed(ResolutionPlanProposed) = resolution_plan_proposed,
+        /// The customer agreed the plan.
+        ResolutionPlanAgreed(ResolutionPlanAgreed) = resolution_plan_agreed,
+        /// The customer disagreed with the plan.
+        ResolutionPlanDisagreed(ResolutionPlanDisagreed) = resolution_plan_disagreed,
+        /// An action is done.
+        ActionCompleted(ActionCompleted) = action_completed,
+        /// The finding.
+        OutcomeDecided(OutcomeDecided) = outcome_decided,
+        /// The customer replied.
+        ClientReplied(ClientReplied) = client_replied,
+        /// The customer is not content.
+        CustomerDissatisfied(CustomerDissatisfied) = customer_dissatisfied,
+        /// Tier 0: the team leader's decision.
+        TeamLeaderDecided(TeamLeaderDecided) = team_leader_decided,
+        /// Tier 0: the G7 authorised a referral.
+        EscalationAuthorised(EscalationAuthorised) = escalation_authorised,
+        /// The categories were corrected.
+        CategoriesChanged(CategoriesChanged) = categories_changed,
+        /// The caseworker closes the case.
+        ClosureDecided(ClosureDecided) = closure_decided,
+        /// ICE or the PHSO made contact or moved on a stage.
+        ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
+    }
+}
+
+const NAME: &str = "casework";
+
+/// Who made a decision the customer made (they have no staff id).
+const CUSTOMER: &str = "customer";
+
+/// The casework worker.
+#[derive(Debug, Default)]
+pub struct Casework;
+
+impl Worker for Casework {
+    const NAME: &'static str = NAME;
+    type Event = CaseworkEvent;
+
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        events: &[&CloudEvent<CaseworkEvent>],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let mut effects = Effects::new(NAME, now);
+        let found = with_cases(conn, events, &mut effects).await?;
+        let ids: Vec<_> = found.iter().map(|(_, case)| case.id).collect();
+        let mut states = casework::load(conn, &ids).await?;
+        for (event, case) in &found {
+            if let CaseworkEvent::CaseOpened(_) = &event.data {
+                if case.tier == Tier::Resolution {
+                    systemic_check(conn, case, event.id, &mut effects).await?;
+                }
+                continue;
+            }
+            let Some(state) = states.get(&case.id) else {
+                continue;
+            };
+            let (decision, by, fields) = decision_of(&event.data);
+            let transition = match decide(state, &decision, by) {
+                Ok(t) => t,
+                Err(reason) => {
+                    effects.reject(event, reason);
+                    continue;
+                }
+            };
+            let letters = match letters_of(&transition, fields) {
+                Ok(letters) => letters,
+                Err(reason) => {
+                    effects.reject(event, reason);
+                    continue;
+                }
+            };
+            let newly_closed = !state.is_closed() && transition.state.is_closed();
+            casework::save(conn, case.id, &transition.state, newly_closed, now).await?;
+            effects.note(
+                case,
+                transition.summary.clone(),
+                json!({ "by": by, "decision": event.event_type }),
+                event.id,
+            );
+            match &event.data {
+                CaseworkEvent::CategoriesChanged(change) => {
+                    casework::set_categories(conn, case.id, &change.categories).await?;
+                    if case.tier == Tier::Resolution {
+                        systemic_check(conn, case, event.id, &mut effects).await?;
+                    }
+                }
+                CaseworkEvent::ClosureDecided(ClosureDecided {
+                    root_cause: Some(root_cause),
+                    ..
+                }) => casework::set_root_cause(conn, case.id, root_cause).await?,
+                _ => {}
+            }
+            for (code, fields) in letters {
+                effects.letter(case, code, &transition.summary, fields, event.id);
+            }
+            for effect in &transition.effects {
+                match effect {
+                    Effect::Task { assignee, task } => {
+                        effects.task(case, *assignee, task.clone(), None, event.id)
+                    }
+                    Effect::Escalate { to } => effects.emit(
+                        case,
+                        case_escalated::TYPE,
+                        CaseEscalated {
+                            case_reference: case.reference.clone(),
+                            from_tier: case.tier,
+                            to_tier: *to,
+                            resolution_code: transition
+                                .state
+                                .resolution_code
+                                .expect("an escalated case is closed"),
+                            reason: transition.summary.clone(),
+                        },
+                    ),
+                    Effect::Letter { .. } => {}
+                }
+            }
+            if newly_closed {
+                effects.emit(
+                    case,
+                    case_closed::TYPE,
+                    CaseClosed {
+                        case_reference: case.reference.clone(),
+                        resolution_code: transition
+                            .state
+                            .resolution_code
+                            .expect("a closed case has a code"),
+                        reason: transition.summary.clone(),
+                        returned_to: None,
+                    },
+                );
+            }
+            states.insert(case.id, transition.state);
+        }
+        Ok(effects.write(conn).await?)
+    }
+}
+
+/// The machine's decision, who made it, and the letter text it brings.
+fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>) {
+    match event {
+        CaseworkEvent::ContactAttempted(c) => (
+            Decision::ContactAttempted {
+                method: c.method,
+                successful: c.successful,
+            },
+            &c.by,
+            None,
+        ),
+        CaseworkEvent::CaseAllocated(a) => (Decision::Allocated { to: a.to.clone() }, &a.by, None),
+        CaseworkEvent::ResolutionPlanDrafted(p) => (
+            Decision::PlanDrafted {
+                grounds: p.grounds.clone(),
+                actions: p.actions.clone(),
+            },
+            &p.by,
+            None,
+        ),
+        CaseworkEvent::ResolutionPlanSubmitted(s) => (Decision::PlanSubmitted, &s.by, None),
+        CaseworkEvent::ResolutionPlanApproved(a) => (
+            Decision::PlanApproved {
+                approver: a.approver,
+                amount_pence: a.amount_pence,
+            },
+            &a.by,
+            Some(&a.letter_fields),
+        ),
+        CaseworkEvent::ResolutionPlanRejected(r) => (
+            Decision::PlanRejected {
+                approver: r.approver,
+            },
+            &r.by,
+            Some(&r.letter_fields),
+        ),
+        CaseworkEvent::ResolutionPlanProposed(p) => (
+            Decision::PlanProposed {
+                customer_reached: p.customer_reached,
+            },
+            &p.by,
+            Some(&p.letter_fields),
+        ),
+        CaseworkEvent::ResolutionPlanAgreed(a) => (
+            Decision::PlanAgreed {
+                due: a.actions.iter().map(|x| (x.id.clone(), x.due_on)).collect(),
+            },
+            CUSTOMER,
+            None,
+        ),
+        CaseworkEvent::ResolutionPlanDisagreed(d) => (Decision::PlanDisagreed, &d.by, None),
+        CaseworkEvent::ActionCompleted(a) => (
+            Decision::ActionCompleted {
+                action_id: a.action_id.clone(),
+            },
+            CUSTOMER,
+            None,
+        ),
+        CaseworkEvent::OutcomeDecided(o) => (
+            Decision::OutcomeDecided {
+                outcome: o.outcome,
+                hr_guidance_followed: o.hr_guidance_followed,
+                customer_clearly_dissatisfied: o.customer_clearly_dissatisfied,
+            },
+            &o.by,
+            Some(&o.letter_fields),
+        ),
+        CaseworkEvent::ClientReplied(_) => (Decision::ClientReplied, CUSTOMER, None),
+        CaseworkEvent::CustomerDissatisfied(d) => (
+            Decision::CustomerDissatisfied,
+            &d.by,
+            Some(&d.letter_fields),
+        ),
+        CaseworkEvent::TeamLeaderDecided(d) => {
+            (Decision::TeamLeaderDecided(d.decision), &d.by, None)
+        }
+        CaseworkEvent::EscalationAuthorised(e) => (
+            Decision::EscalationAuthorised {
+                customer_told_by_phone: e.customer_told_by_phone,
+            },
+            &e.by,
+            None,
+        ),
+        CaseworkEvent::CategoriesChanged(c) => (Decision::CategoriesChanged, &c.by, None),
+        CaseworkEvent::ClosureDecided(c) => (
+            Decision::ClosureDecided {
+                resolution_code: c.resolution_code,
+                customer_reached: c.customer_reached,
+            },
+            &c.by,
+            Some(&c.letter_fields),
+        ),
+        CaseworkEvent::ExternalStageRecorded(e) => (
+            Decision::ExternalStageRecorded {
+                body: e.body,
+                stage: e.stage,
+            },
+            &e.by,
+            None,
+        ),
+        CaseworkEvent::CaseOpened(_) => unreachable!("a new case is no decision"),
+    }
+}
+
+/// The letters a transition sends, each with its fields: the caseworker's text, plus the
+/// paragraph the system chose (CMSL5801) or the procedure's default (TM 09172 for CMSL5807).
+/// Refused when a letter lacks text it needs, or text is given that no letter uses.
+fn letters_of(
+    transition: &Transition,
+    given: Option<&LetterFields>,
+) -> Result<Vec<(LetterCode, LetterFields)>, String> {
+    let mut letters = Vec::new();
+    for effect in &transition.effects {
+        let Effect::Letter { code, paragraph } = effect else {
+            continue;
+        };
+        let needs = spec(*code).fields;
+        let mut fields: LetterFields = given
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| needs.iter().any(|f| f.name == name.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(paragraph) = paragraph {
+            fields.insert("paragraph".into(), Value::from(*paragraph));
+        } else if *code == LetterCode::Cmsl5807 {
+            fields
+                .entry("paragraph".into())
+                .or_insert_with(|| Value::from("TM09172"));
+        }
+        check_fields(spec(*code), &fields)
+            .map_err(|problem| format!("letter {code}: {problem}"))?;
+        letters.push((*code, fields));
+    }
+    if let Some(unused) = given.into_iter().flatten().map(|(k, _)| k).find(|name| {
+        !letters
+            .iter()
+            .any(|(code, _)| spec(*code).fields.iter().any(|f| f.name == name.as_str()))
+    }) {
+        return Err(format!(
+            "letter field `{unused}` is not used by any letter this decision sends"
+        ));
+    }
+    Ok(letters)
+}
+
+/// Records a systemic issue when this Resolution case is the third on one of its categories
+/// within a month, and tells the manager.
+async fn systemic_check(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    cause: uuid::Uuid,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let recorded: HashMap<String, Vec<String>> =
+        systemic_log::record_if_third(conn, case.id, effects.now()).await?;
+    for (category, references) in recorded {
+        effects.note(
+            case,
+            format!("Systemic issue recorded: the third complaint on `{category}` within a month"),
+            json!({ "category": category, "cases": references }),
+            cause,
+        );
+        effects.task(
+            case,
+            Assignee::Manager,
+            format!(
+                "Systemic issue: three complaints on `{category}` within a month ({}); record what is done on the Systemic Log",
+                references.join(", ")
+            ),
+            None,
+            cause,
+        );
+        effects.emit(
+            case,
+            systemic_issue_recorded::TYPE,
+            SystemicIssueRecorded {
+                category,
+                case_references: references,
+            },
+        );
+    }
+    Ok(())
+}
