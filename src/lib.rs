@@ -17,6 +17,7 @@ pub mod events;
 pub mod http;
 pub mod letters;
 pub mod process;
+pub mod reports;
 pub mod supervisor;
 pub mod telemetry;
 pub mod vocabulary;

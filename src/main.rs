@@ -38,6 +38,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Publish(args) => cli::publish::publish(app()?, args).await,
         Command::Show(args) => cli::show::show(app()?, args).await,
         Command::Status(args) => cli::status::status(app()?, args).await,
+        Command::Report(args) => cli::report::report(app()?, args).await,
         Command::Clock(args) => cli::clock::clock(app()?, args).await,
         Command::Letters(args) => cli::letters::letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,

@@ -6,15 +6,15 @@
 
 mod common;
 
-use chrono::Utc;
-use common::{case_opened_by, complaint, wait_for, TestEnv};
-use complaints::db::cases::CaseRecord;
-use complaints::db::schema::{case_timeline, cases, letters, systemic_issues};
+use common::casework::{
+    case, decide, decision, escalated_from, letters_of, mp, open, timeline_len,
+};
+use common::{dead_letters_of, TestEnv};
+use complaints::db::schema::systemic_issues;
 use complaints::supervisor::WorkerKind;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 const WORKERS: &[WorkerKind] = &[
     WorkerKind::Intake,
@@ -23,101 +23,6 @@ const WORKERS: &[WorkerKind] = &[
     WorkerKind::Letters,
     WorkerKind::OutboxRelay,
 ];
-
-/// A decision about case `reference`, as a case-management front end would publish it.
-fn decision(reference: &str, event_type: &str, data: Value) -> Value {
-    json!({
-        "specversion": "1.0",
-        "id": Uuid::now_v7().to_string(),
-        "type": event_type,
-        "source": "urn:test:case-management",
-        "time": Utc::now(),
-        "subject": reference,
-        "datacontenttype": "application/json",
-        "data": data,
-    })
-}
-
-async fn case(env: &TestEnv, reference: &str) -> CaseRecord {
-    let mut conn = env.conn().await;
-    cases::table
-        .filter(cases::reference.eq(reference))
-        .select(CaseRecord::as_select())
-        .first(&mut conn)
-        .await
-        .expect("the case exists")
-}
-
-/// Publishes a decision and waits until the case shows it took effect.
-async fn decide(
-    env: &TestEnv,
-    reference: &str,
-    event_type: &str,
-    data: Value,
-    took_effect: impl Fn(&CaseRecord) -> bool,
-) -> CaseRecord {
-    let entries_before = timeline_len(env, reference).await;
-    env.publish(&decision(reference, event_type, data)).await;
-    wait_for(&format!("{event_type} on {reference}"), || async {
-        let now = case(env, reference).await;
-        (timeline_len(env, reference).await > entries_before && took_effect(&now)).then_some(now)
-    })
-    .await
-}
-
-async fn timeline_len(env: &TestEnv, reference: &str) -> i64 {
-    let mut conn = env.conn().await;
-    case_timeline::table
-        .inner_join(cases::table)
-        .filter(cases::reference.eq(reference))
-        .count()
-        .get_result(&mut conn)
-        .await
-        .unwrap()
-}
-
-/// The letters produced for a case, oldest first, once there are `n`.
-async fn letters_of(env: &TestEnv, case_id: Uuid, n: usize) -> Vec<(String, String)> {
-    wait_for(&format!("{n} letters"), || async {
-        let mut conn = env.conn().await;
-        let found: Vec<(String, String)> = letters::table
-            .filter(letters::case_id.eq(case_id))
-            .order(letters::created_at)
-            .select((letters::code, letters::body_text))
-            .load(&mut conn)
-            .await
-            .unwrap();
-        (found.len() >= n).then_some(found)
-    })
-    .await
-}
-
-/// The case opened by escalation from `lower`.
-async fn escalated_from(env: &TestEnv, lower: &CaseRecord) -> CaseRecord {
-    wait_for("the escalated case", || async {
-        let mut conn = env.conn().await;
-        cases::table
-            .filter(cases::linked_case_id.eq(lower.id))
-            .select(CaseRecord::as_select())
-            .first(&mut conn)
-            .await
-            .optional()
-            .unwrap()
-    })
-    .await
-}
-
-/// Opens a case from the sample complaint, adjusted by `adjust`.
-async fn open(env: &TestEnv, customer: &str, adjust: impl FnOnce(&mut Value)) -> CaseRecord {
-    let mut event = complaint(customer);
-    adjust(&mut event["data"]);
-    env.publish(&event).await;
-    case_opened_by(env, event["id"].as_str().unwrap()).await
-}
-
-fn mp(data: &mut Value) {
-    data["raised_by"] = json!("mp");
-}
 
 fn apology_plan(by: &str) -> Value {
     json!({
@@ -712,5 +617,121 @@ async fn the_third_complaint_on_a_category_within_a_month_is_a_systemic_issue() 
         .await
         .unwrap();
     assert_eq!(rows, 1);
+    env.stop().await;
+}
+
+/// Every decision type refuses a field it does not know, and one missing a field it needs: the
+/// message goes to the casework dead-letter queue unchanged, with the reason, and the case is
+/// untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_decision_type_refuses_bad_input_and_keeps_it() {
+    let env = TestEnv::start(WORKERS).await;
+    let dis = open(&env, "CUST-BAD-DECISIONS", |_| {}).await;
+    let r = dis.reference.as_str();
+    let entries = timeline_len(&env, r).await;
+    let valid: Vec<(&str, Value)> = vec![
+        (
+            "contact.attempted",
+            json!({ "method": "phone", "successful": true, "by": "cw1" }),
+        ),
+        ("case.allocated", json!({ "to": "cw2", "by": "tl1" })),
+        ("resolution_plan.drafted", apology_plan("cw1")),
+        ("resolution_plan.submitted", json!({ "by": "cw1" })),
+        (
+            "resolution_plan.approved",
+            json!({ "approver": "team_leader", "amount_pence": 0, "by": "tl1" }),
+        ),
+        (
+            "resolution_plan.rejected",
+            json!({ "approver": "team_leader", "reason": "No", "by": "tl1" }),
+        ),
+        (
+            "resolution_plan.proposed",
+            json!({ "customer_reached": true, "by": "cw1" }),
+        ),
+        (
+            "resolution_plan.agreed",
+            json!({ "actions": [{ "id": "A1", "description": "x", "due_on": "2026-12-01" }] }),
+        ),
+        (
+            "resolution_plan.disagreed",
+            json!({ "objection": "No", "by": "cw1" }),
+        ),
+        ("action.completed", json!({ "action_id": "A1" })),
+        (
+            "outcome.decided",
+            json!({ "outcome": "upheld", "reasons": "x", "by": "cw1" }),
+        ),
+        ("client.replied", json!({ "channel": "phone" })),
+        (
+            "customer.dissatisfied",
+            json!({ "reason": "No", "by": "cw1" }),
+        ),
+        (
+            "team_leader.decided",
+            json!({ "decision": "cannot_resolve", "by": "tl1" }),
+        ),
+        (
+            "escalation.authorised",
+            json!({ "customer_told_by_phone": true, "by": "g7" }),
+        ),
+        (
+            "categories.changed",
+            json!({ "categories": ["delay"], "by": "cw1" }),
+        ),
+        (
+            "closure.decided",
+            json!({ "resolution_code": "Answered Enquiry", "customer_reached": true, "by": "cw1" }),
+        ),
+        (
+            "external_stage.recorded",
+            json!({ "body": "ice", "stage": "contacted", "note": "x", "by": "ice" }),
+        ),
+    ];
+    let mut sent = Vec::new();
+    for (event_type, data) in &valid {
+        let mut unknown = data.clone();
+        unknown["colour"] = json!("red");
+        let mut incomplete = data.clone();
+        let first = incomplete
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
+        incomplete.as_object_mut().unwrap().remove(&first);
+        for data in [unknown, incomplete] {
+            let event = decision(r, event_type, data);
+            env.publish(&event).await;
+            sent.push(serde_json::to_vec(&event).unwrap());
+        }
+    }
+    let dead = dead_letters_of(&env, "casework", sent.len()).await;
+    for letter in &dead {
+        assert_eq!(letter.reason_kind.as_deref(), Some("schema_violation"));
+        assert!(sent.contains(&letter.body), "kept byte for byte");
+    }
+    let reasons: Vec<&str> = dead.iter().filter_map(|d| d.reason.as_deref()).collect();
+    for (event_type, _) in &valid {
+        let about: Vec<&&str> = reasons
+            .iter()
+            .filter(|r| r.contains(&format!("`{event_type}`")))
+            .collect();
+        assert_eq!(about.len(), 2, "{event_type}: {reasons:?}");
+        assert!(
+            about.iter().any(|r| r.contains("unknown field `colour`")),
+            "{event_type}: {about:?}"
+        );
+        assert!(
+            about.iter().any(|r| r.contains("missing field")),
+            "{event_type}: {about:?}"
+        );
+    }
+    assert_eq!(
+        timeline_len(&env, r).await,
+        entries,
+        "the case is untouched"
+    );
     env.stop().await;
 }

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod letters;
 pub mod migrate;
 pub mod publish;
+pub mod report;
 pub mod run;
 pub mod schema;
 pub mod show;
@@ -39,6 +40,9 @@ pub enum Command {
     Show(show::ShowArgs),
     /// Queue depths, dead letters and the outbox backlog at a glance.
     Status(status::StatusArgs),
+    /// The figures of process.md §7 for a period: received, targets, outcomes, remedies,
+    /// payments, escalations, the Systemic Log.
+    Report(report::ReportArgs),
     /// Write or check the JSON Schemas in schema/ (generated from the event types).
     Schema(schema::SchemaArgs),
     /// Preview a letter rendered for a case.

@@ -9,6 +9,7 @@ pub mod listener;
 pub mod outbox;
 pub mod parties;
 pub mod rejected_complaints;
+pub mod reports;
 pub mod schema;
 pub mod scratch;
 pub mod simulated_clock;

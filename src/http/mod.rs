@@ -5,6 +5,7 @@
 //! | `POST /v1/events` | validate a CloudEvent, publish it with a confirm: 202 + id, or 400 + reasons |
 //! | `GET /v1/cases/{reference}` | a case with its customer, clocks, letters and timeline |
 //! | `GET /v1/cases/{reference}/letters/{id}` | a letter exactly as sent |
+//! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | the figures of process.md §7 for a period |
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | PostgreSQL and RabbitMQ are reachable |
 //! | `GET /metrics` | Prometheus text format |
@@ -14,6 +15,7 @@ mod events;
 mod health;
 mod letters;
 mod metrics;
+mod reports;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -29,6 +31,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/events", post(events::post))
         .route("/v1/cases/{reference}", get(cases::get))
         .route("/v1/cases/{reference}/letters/{id}", get(letters::get))
+        .route("/v1/reports/complaints", get(reports::complaints))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -6,6 +6,8 @@
 //! so tests run in parallel and leave nothing behind.
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
+pub mod casework;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -458,9 +460,14 @@ pub struct DeadLetter {
 
 /// The next `n` messages of the intake queue's dead-letter queue.
 pub async fn dead_letters(env: &TestEnv, n: usize) -> Vec<DeadLetter> {
+    dead_letters_of(env, "intake", n).await
+}
+
+/// The next `n` messages of `worker`'s dead-letter queue.
+pub async fn dead_letters_of(env: &TestEnv, worker: &str, n: usize) -> Vec<DeadLetter> {
     let connection = amqp(&env.app).await;
     let channel = connection.create_channel().await.expect("channel");
-    let queue = env.app.topology.dead_letter_queue("intake");
+    let queue = env.app.topology.dead_letter_queue(worker);
     let mut consumer = consume(&channel, &queue).await;
     let deadline = Instant::now() + DEADLINE;
     let mut found = Vec::with_capacity(n);
@@ -501,7 +508,7 @@ pub async fn dead_letters(env: &TestEnv, n: usize) -> Vec<DeadLetter> {
 }
 
 /// Closes a case directly in the database, as if it had closed at `closed_at`: how tests set up
-/// a customer's earlier case until the process engine closes cases itself.
+/// a customer's earlier case that closed months ago, which no decision made now can do.
 pub async fn close_case_at(env: &TestEnv, case_id: Uuid, closed_at: chrono::DateTime<chrono::Utc>) {
     let mut conn = env.conn().await;
     diesel::update(cases::table.find(case_id))

@@ -1,0 +1,77 @@
+//! `GET /v1/reports/complaints?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=json|csv]`: the report of
+//! process.md §7 (see `src/reports.rs`), JSON by default.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::app::App;
+use crate::db::reports;
+use crate::reports::period;
+
+/// The report, 400 with the reasons for a bad query, or 503 without the database.
+pub async fn complaints(
+    State(app): State<App>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let mut reasons = Vec::new();
+    let mut day = |name: &str| match query.get(name).map(|v| v.parse::<NaiveDate>()) {
+        Some(Ok(day)) => Some(day),
+        Some(Err(e)) => {
+            reasons.push(format!("`{name}` is not a date (YYYY-MM-DD): {e}"));
+            None
+        }
+        None => {
+            reasons.push(format!("`{name}` is missing (YYYY-MM-DD)"));
+            None
+        }
+    };
+    let (from, to) = (day("from"), day("to"));
+    let format = query.get("format").map_or("json", String::as_str);
+    if !matches!(format, "json" | "csv") {
+        reasons.push(format!("`format` is `{format}`: json or csv"));
+    }
+    if let Some(unknown) = query
+        .keys()
+        .find(|k| !matches!(k.as_str(), "from" | "to" | "format"))
+    {
+        reasons.push(format!("`{unknown}` is not a parameter of this report"));
+    }
+    let bounds = match (from, to) {
+        (Some(from), Some(to)) if reasons.is_empty() => period(from, to).map_err(|e| vec![e]),
+        _ => Err(reasons),
+    };
+    let (from, to) = match bounds {
+        Ok(bounds) => bounds,
+        Err(reasons) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "bad_query", "reasons": reasons })),
+            )
+                .into_response()
+        }
+    };
+    let report = async {
+        let mut conn = app.pool.get().await?;
+        anyhow::Ok(reports::report(&mut conn, from, to).await?)
+    }
+    .await;
+    match report {
+        Ok(report) if format == "csv" => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            report.to_csv(),
+        )
+            .into_response(),
+        Ok(report) => Json(report).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "database_unavailable", "reasons": [format!("{e:#}")] })),
+        )
+            .into_response(),
+    }
+}

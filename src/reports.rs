@@ -1,0 +1,300 @@
+//! The report of process.md §7: what was received (by tier, category and channel), how much
+//! was answered within its response target, the outcomes and resolution codes, the remedies
+//! agreed and the special payments in them, the escalation rates between tiers, ICE and PHSO
+//! involvement, parliamentary contact, issues resolved at the first point of contact, and the
+//! Systemic Log.
+//!
+//! Every figure but the Systemic Log concerns the cases received in the period, as they stand
+//! when the report is made; Systemic Log entries are those recorded in the period. The same
+//! [`Report`] is printed by `complaints report` and served by `GET /v1/reports/complaints`,
+//! as JSON, CSV (`section,item,value` rows) or text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::London;
+use serde::Serialize;
+
+/// The period of whole UK days from `from` to `to`, both included, as instants: from midnight
+/// UK time starting `from` to midnight UK time ending `to`.
+pub fn period(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), String> {
+    if to < from {
+        return Err(format!("the period ends ({to}) before it starts ({from})"));
+    }
+    let midnight = |day: NaiveDate| {
+        London
+            .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| format!("{day} has no midnight in UK time"))
+    };
+    let end = to
+        .checked_add_days(Days::new(1))
+        .ok_or_else(|| format!("{to} is too far ahead"))?;
+    Ok((midnight(from)?, midnight(end)?))
+}
+
+/// The report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The start of the period (inclusive).
+    pub from: DateTime<Utc>,
+    /// Its end (exclusive).
+    pub to: DateTime<Utc>,
+    /// Cases received.
+    pub received: Received,
+    /// Tier 1 and 2 cases against their response target.
+    pub response_target: ResponseTarget,
+    /// Findings, as `tier N outcome`.
+    pub outcomes: BTreeMap<String, i64>,
+    /// Closed cases, as `tier N resolution code`.
+    pub resolution_codes: BTreeMap<String, i64>,
+    /// Actions of agreed resolution plans, by kind.
+    pub remedies: BTreeMap<String, i64>,
+    /// Special payments in agreed plans, by kind, in pence.
+    pub special_payments_pence: BTreeMap<String, i64>,
+    /// All special payments in agreed plans, in pence.
+    pub special_payments_total_pence: i64,
+    /// Closed tier 0 cases that went on to tier 1.
+    pub escalation_tier_0_to_1: Escalation,
+    /// Closed tier 1 cases that went on to tier 2.
+    pub escalation_tier_1_to_2: Escalation,
+    /// Tier 0 cases closed content or as an enquiry (staff are credited for them).
+    pub resolved_at_first_point_of_contact: i64,
+    /// Cases with parliamentary contact.
+    pub parliamentary_contact: i64,
+    /// Cases at each ICE stage.
+    pub ice_stages: BTreeMap<String, i64>,
+    /// Cases at each PHSO stage.
+    pub phso_stages: BTreeMap<String, i64>,
+    /// Systemic Log entries recorded in the period.
+    pub systemic_issues: Vec<SystemicEntry>,
+}
+
+/// Cases received.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    /// All of them.
+    pub total: i64,
+    /// By tier number.
+    pub by_tier: BTreeMap<String, i64>,
+    /// By category (a case with two categories counts in both).
+    pub by_category: BTreeMap<String, i64>,
+    /// By channel.
+    pub by_channel: BTreeMap<String, i64>,
+}
+
+/// Response targets met and breached.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseTarget {
+    /// Met (answered, or closed, before the deadline).
+    pub met: i64,
+    /// Breached.
+    pub breached: i64,
+    /// Still running.
+    pub pending: i64,
+    /// Met as a percentage of those decided; none when none are.
+    pub percent_met: Option<f64>,
+}
+
+impl ResponseTarget {
+    /// The figures, with the percentage.
+    pub fn new(met: i64, breached: i64, pending: i64) -> Self {
+        Self {
+            met,
+            breached,
+            pending,
+            percent_met: percent(met, met + breached),
+        }
+    }
+}
+
+/// An escalation rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Escalation {
+    /// Cases closed at the lower tier.
+    pub closed: i64,
+    /// Of those, the ones with a linked case at the next tier.
+    pub escalated: i64,
+    /// The rate, as a percentage; none when nothing closed.
+    pub percent: Option<f64>,
+}
+
+impl Escalation {
+    /// The figures, with the rate.
+    pub fn new(closed: i64, escalated: i64) -> Self {
+        Self {
+            closed,
+            escalated,
+            percent: percent(escalated, closed),
+        }
+    }
+}
+
+/// A Systemic Log entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemicEntry {
+    /// The category.
+    pub category: String,
+    /// The three cases, oldest first.
+    pub cases: Vec<String>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// What was done about it, once the manager records it.
+    pub action_taken: Option<String>,
+}
+
+fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+impl Report {
+    /// The report as `section,item,value` rows.
+    pub fn rows(&self) -> Vec<(String, String, String)> {
+        let mut rows = Vec::new();
+        let mut push = |section: &str, item: &str, value: String| {
+            rows.push((section.to_owned(), item.to_owned(), value))
+        };
+        let pct = |p: Option<f64>| p.map_or_else(String::new, |p| format!("{p:.1}"));
+        push("period", "from", self.from.to_rfc3339());
+        push("period", "to", self.to.to_rfc3339());
+        push("received", "total", self.received.total.to_string());
+        for (section, map) in [
+            ("received by tier", &self.received.by_tier),
+            ("received by category", &self.received.by_category),
+            ("received by channel", &self.received.by_channel),
+        ] {
+            for (k, n) in map {
+                push(section, k, n.to_string());
+            }
+        }
+        let target = &self.response_target;
+        push("response target", "met", target.met.to_string());
+        push("response target", "breached", target.breached.to_string());
+        push("response target", "pending", target.pending.to_string());
+        push("response target", "percent met", pct(target.percent_met));
+        for (section, map) in [
+            ("outcomes", &self.outcomes),
+            ("resolution codes", &self.resolution_codes),
+            ("remedies", &self.remedies),
+            ("special payments (pence)", &self.special_payments_pence),
+        ] {
+            for (k, n) in map {
+                push(section, k, n.to_string());
+            }
+        }
+        push(
+            "special payments (pence)",
+            "total",
+            self.special_payments_total_pence.to_string(),
+        );
+        for (item, rate) in [
+            ("tier 0 to 1", &self.escalation_tier_0_to_1),
+            ("tier 1 to 2", &self.escalation_tier_1_to_2),
+        ] {
+            push(
+                "escalation",
+                &format!("{item} closed"),
+                rate.closed.to_string(),
+            );
+            push(
+                "escalation",
+                &format!("{item} escalated"),
+                rate.escalated.to_string(),
+            );
+            push("escalation", &format!("{item} percent"), pct(rate.percent));
+        }
+        push(
+            "first point of contact",
+            "resolved",
+            self.resolved_at_first_point_of_contact.to_string(),
+        );
+        push(
+            "parliamentary contact",
+            "cases",
+            self.parliamentary_contact.to_string(),
+        );
+        for (k, n) in &self.ice_stages {
+            push("ice stages", k, n.to_string());
+        }
+        for (k, n) in &self.phso_stages {
+            push("phso stages", k, n.to_string());
+        }
+        for entry in &self.systemic_issues {
+            push(
+                "systemic issues",
+                &entry.category,
+                format!(
+                    "{} recorded {}{}",
+                    entry.cases.join(" "),
+                    entry.recorded_at.format("%Y-%m-%d"),
+                    entry
+                        .action_taken
+                        .as_deref()
+                        .map_or_else(String::new, |a| format!("; action: {a}"))
+                ),
+            );
+        }
+        rows
+    }
+
+    /// CSV with a header, fields quoted where they need it (RFC 4180).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("section,item,value\r\n");
+        for (section, item, value) in self.rows() {
+            let _ = write!(out, "{},{},{}\r\n", csv(&section), csv(&item), csv(&value));
+        }
+        out
+    }
+
+    /// Plain text for a terminal: one block per section.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let mut last = String::new();
+        for (section, item, value) in self.rows() {
+            if section != last {
+                let _ = writeln!(out, "{}{section}", if last.is_empty() { "" } else { "\n" });
+                last = section;
+            }
+            let _ = writeln!(out, "  {item:<48} {value}");
+        }
+        out
+    }
+}
+
+fn csv(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_is_whole_uk_days() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let (from, to) = period(day("2026-07-01"), day("2026-07-31")).unwrap();
+        assert_eq!(from.to_rfc3339(), "2026-06-30T23:00:00+00:00");
+        assert_eq!(to.to_rfc3339(), "2026-07-31T23:00:00+00:00");
+        assert!(period(day("2026-07-02"), day("2026-07-01")).is_err());
+    }
+
+    #[test]
+    fn rates_are_percentages_of_what_was_decided() {
+        assert_eq!(ResponseTarget::new(2, 1, 5).percent_met, Some(66.7));
+        assert_eq!(Escalation::new(0, 0).percent, None);
+        assert_eq!(Escalation::new(4, 1).percent, Some(25.0));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_must_be() {
+        assert_eq!(csv("plain"), "plain");
+        assert_eq!(csv("a, b"), "\"a, b\"");
+        assert_eq!(csv("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}
