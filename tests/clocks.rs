@@ -6,6 +6,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
+use common::casework::{decide, decision};
 use common::{case_opened_by, close_case_at, complaint, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
 use complaints::db::schema::{cases, timers};
@@ -18,6 +19,7 @@ use uuid::Uuid;
 const ALL: &[WorkerKind] = &[
     WorkerKind::Intake,
     WorkerKind::Acknowledgement,
+    WorkerKind::Casework,
     WorkerKind::Deadlines,
     WorkerKind::Scheduler,
     WorkerKind::OutboxRelay,
@@ -29,19 +31,6 @@ fn tier_1(customer: &str) -> Value {
     event["data"]["raised_by"] = json!("mp");
     event["data"]["received_at"] = json!(Utc::now());
     event
-}
-
-/// An event about a case, as a case-management front end would publish it.
-fn about(case: &str, event_type: &str, data: Value) -> Value {
-    json!({
-        "specversion": "1.0",
-        "id": Uuid::now_v7(),
-        "type": event_type,
-        "source": "urn:test:case-management",
-        "time": Utc::now(),
-        "subject": case,
-        "data": data,
-    })
 }
 
 /// The state of a case's clock of `kind`, once it exists.
@@ -136,7 +125,7 @@ async fn a_clock_met_one_second_before_it_is_due_never_fires() {
     let offset = (due - Duration::seconds(1)) - Utc::now();
     env.advance(&format!("{}ms", offset.num_milliseconds()));
     env.clock_reaches(due - Duration::seconds(2)).await;
-    let contact = about(
+    let contact = decision(
         &met_case.reference,
         "contact.attempted",
         json!({ "method": "phone", "successful": true, "by": "staff-0042" }),
@@ -208,8 +197,29 @@ async fn a_missed_response_target_is_recorded_and_the_team_leader_told() {
 
     // An agreed resolution plan before the target meets it, and starts its action's due date.
     let due_on = (Utc::now() + Duration::days(10)).date_naive();
-    let plan = about(
-        &planned_case.reference,
+    let r = planned_case.reference.as_str();
+    let steps = [
+        ("case.allocated", json!({ "to": "cm1", "by": "tl1" })),
+        (
+            "outcome.decided",
+            json!({ "outcome": "upheld", "reasons": "Late", "by": "cm1" }),
+        ),
+        (
+            "resolution_plan.drafted",
+            json!({ "grounds": ["Late"], "by": "cm1", "actions": [
+            { "id": "A1", "kind": "application_fee_refund", "description": "Refund the fee", "due_on": due_on }
+        ] }),
+        ),
+        (
+            "resolution_plan.proposed",
+            json!({ "customer_reached": true, "by": "cm1" }),
+        ),
+    ];
+    for (event_type, data) in steps {
+        decide(&env, r, event_type, data, |_| true).await;
+    }
+    let plan = decision(
+        r,
         "resolution_plan.agreed",
         json!({ "actions": [{ "id": "A1", "description": "Refund the fee", "due_on": due_on }] }),
     );
@@ -256,7 +266,7 @@ async fn no_reply_seven_days_after_cmsl5800_closes_the_case_and_a_reply_stops_th
     let silent_case = case_opened_by(&env, silent["id"].as_str().unwrap()).await;
     let replying_case = case_opened_by(&env, replying["id"].as_str().unwrap()).await;
     for case in [&silent_case, &replying_case] {
-        env.publish(&about(
+        env.publish(&decision(
             &case.reference,
             "letter.sent",
             json!({ "code": "CMSL5800", "channel": "post" }),
@@ -264,7 +274,7 @@ async fn no_reply_seven_days_after_cmsl5800_closes_the_case_and_a_reply_stops_th
         .await;
         wait_for_clock(&env, case.id, "wait_after_cmsl5800", "pending").await;
     }
-    env.publish(&about(
+    env.publish(&decision(
         &replying_case.reference,
         "client.replied",
         json!({ "channel": "phone" }),
@@ -310,7 +320,7 @@ async fn a_failed_call_at_tier_0_sends_cmsl5700_and_opens_a_fourteen_day_window(
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
     assert_eq!(case.tier, 0);
     for _ in 0..2 {
-        let failed = about(
+        let failed = decision(
             &case.reference,
             "contact.attempted",
             json!({ "method": "phone", "successful": false, "by": "staff-0007" }),
@@ -320,7 +330,7 @@ async fn a_failed_call_at_tier_0_sends_cmsl5700_and_opens_a_fourteen_day_window(
     let letter = out.next().await;
     assert_eq!(letter.event_type, "letter.requested");
     assert_eq!(letter.data["code"], "CMSL5700");
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "letter.sent",
         json!({ "code": "CMSL5700", "channel": "email" }),
@@ -342,7 +352,7 @@ async fn a_failed_call_at_tier_0_sends_cmsl5700_and_opens_a_fourteen_day_window(
 async fn events_about_unknown_cases_are_refused_with_a_reason() {
     let mut env = TestEnv::start_simulated(ALL).await;
     let mut refusals = env.observe(&["command.rejected"]).await;
-    let stray = about(
+    let stray = decision(
         "RES-1999-999999",
         "client.replied",
         json!({ "channel": "letter" }),
@@ -386,14 +396,14 @@ async fn a_remedial_action_is_chased_after_a_week_then_escalated() {
     let event = tier_1("CUST-REMEDY");
     env.publish(&event).await;
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
-    let asked = about(
+    let asked = decision(
         &case.reference,
         "remedial_action.requested",
         json!({ "action_id": "R1", "team": "payments", "complexity": "simple", "description": "Reissue the payment" }),
     );
     env.publish(&asked).await;
     wait_for_clock(&env, case.id, "remedial_action", "pending").await;
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "contact.attempted",
         json!({ "method": "phone", "successful": true, "by": "staff-1" }),
@@ -412,14 +422,14 @@ async fn a_remedial_action_is_chased_after_a_week_then_escalated() {
     assert_eq!(escalation.data["assignee"], "manager");
 
     // Completing it later stops nothing more (both fired); a new request runs until completed.
-    let again = about(
+    let again = decision(
         &case.reference,
         "remedial_action.requested",
         json!({ "action_id": "R2", "team": "payments", "complexity": "complex", "description": "Correct the account" }),
     );
     env.publish(&again).await;
     wait_for_clock(&env, case.id, "remedial_action", "pending").await;
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "action.completed",
         json!({ "action_id": "R2" }),
@@ -438,7 +448,7 @@ async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closin
     env.publish(&event).await;
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
     wait_for_clock(&env, case.id, "response_target", "pending").await;
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "holding_reply.sent",
         json!({ "summary": "We need more time." }),
@@ -446,14 +456,14 @@ async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closin
     .await;
     wait_for_clock(&env, case.id, "response_target", "cancelled").await;
 
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "ice.final_report_recorded",
         json!({ "upheld": true, "redress_pence": 25000 }),
     ))
     .await;
     wait_for_clock(&env, case.id, "ice_redress", "pending").await;
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "contact.attempted",
         json!({ "method": "letter", "successful": true, "by": "staff-9" }),
@@ -466,7 +476,7 @@ async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closin
     assert_eq!(escalation.data["assignee"], "manager");
 
     // A new remedial action, then the case closes: its clock stops with it.
-    env.publish(&about(
+    env.publish(&decision(
         &case.reference,
         "remedial_action.requested",
         json!({ "action_id": "R9", "team": "finance", "complexity": "complex", "description": "Pay the redress" }),

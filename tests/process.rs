@@ -44,6 +44,7 @@ fn letter_5701() -> Value {
 async fn tier_0_resolved_at_source() {
     let mut env = TestEnv::start(WORKERS).await;
     let mut closed = env.observe(&["case.closed"]).await;
+    let mut scheduled = env.observe(&["actions.scheduled"]).await;
     let dis = open(&env, "CUST-T0-SOURCE", |_| {}).await;
     assert_eq!((dis.tier, dis.status.as_str()), (0, "In Progress"));
     let r = dis.reference.as_str();
@@ -72,6 +73,12 @@ async fn tier_0_resolved_at_source() {
         |c| c.stage == "Resolution Action",
     )
     .await;
+    // The plan in force: the deadlines worker starts a clock for each action from this.
+    let in_force = scheduled.next().await;
+    assert_eq!(
+        in_force.data["actions"],
+        json!([{ "id": "A1", "due_on": "2026-12-12" }])
+    );
     decide(
         &env,
         r,

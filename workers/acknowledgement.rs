@@ -22,9 +22,10 @@ use crate::db::timers;
 use crate::events::{
     CaseOpened, ClientReplied, CloudEvent, ContactAttempted, LetterSent, TimerFired,
 };
+use crate::process::casework::Context;
 use crate::process::clocks::{self, written_contact_only, MET_BY_CONTACT};
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{Assignee, ClockKind, ContactMethod, LetterCode, Tier};
+use crate::vocabulary::{Assignee, ClockKind, ContactMethod, ContactRestriction, LetterCode, Tier};
 
 crate::event_set! {
     /// What the acknowledgement worker reads.
@@ -162,6 +163,14 @@ async fn contacted(
     now: DateTime<Utc>,
     effects: &mut Effects,
 ) -> QueryResult<()> {
+    let context = Context {
+        written_only: case.contact_restriction == ContactRestriction::WrittenOnly,
+        ..Context::default()
+    };
+    if !context.may_contact_by(contact.method) {
+        // The casework worker refuses it (command.rejected): it meets no clock either.
+        return Ok(());
+    }
     if contact.successful {
         let met = timers::cancel(conn, case.id, MET_BY_CONTACT, None, "contact made", now).await?;
         let note = if met.is_empty() {

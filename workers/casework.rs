@@ -18,16 +18,18 @@ use super::effects::{with_cases, Effects};
 use super::Worker;
 use crate::db::cases::CaseFacts;
 use crate::db::{casework, systemic_log};
+use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::{
-    case_closed, case_escalated, systemic_issue_recorded, ActionCompleted, CaseAllocated,
-    CaseClosed, CaseEscalated, CaseOpened, CategoriesChanged, ClientReplied, ClosureDecided,
-    CloudEvent, ContactAttempted, CustomerDissatisfied, EscalationAuthorised,
-    ExternalStageRecorded, LetterFields, OutcomeDecided, ResolutionPlanAgreed,
-    ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed,
-    ResolutionPlanRejected, ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
+    actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
+    ActionsScheduled, CaseAllocated, CaseClosed, CaseEscalated, CaseOpened, CategoriesChanged,
+    ClientReplied, ClosureDecided, CloudEvent, ContactAttempted, CustomerDissatisfied,
+    EscalationAuthorised, ExternalStageRecorded, LetterFields, OutcomeDecided,
+    RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed,
+    ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
+    SystemicIssueRecorded, TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
-use crate::process::casework::{decide, Decision, Effect, Transition};
+use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::vocabulary::{Assignee, LetterCode, Tier};
 
 crate::event_set! {
@@ -54,6 +56,8 @@ crate::event_set! {
         ResolutionPlanAgreed(ResolutionPlanAgreed) = resolution_plan_agreed,
         /// The customer disagreed with the plan.
         ResolutionPlanDisagreed(ResolutionPlanDisagreed) = resolution_plan_disagreed,
+        /// Another team was asked for a remedial action.
+        RemedialActionRequested(RemedialActionRequested) = remedial_action_requested,
         /// An action is done.
         ActionCompleted(ActionCompleted) = action_completed,
         /// The finding.
@@ -169,6 +173,25 @@ impl Worker for Casework {
                     Effect::Letter { .. } => {}
                 }
             }
+            let agreed = |s: &CaseState| s.plan.as_ref().is_some_and(|p| p.agreed);
+            if agreed(&transition.state) && !agreed(state) {
+                let plan = transition.state.plan.as_ref().expect("an agreed plan");
+                effects.emit(
+                    case,
+                    actions_scheduled::TYPE,
+                    ActionsScheduled {
+                        case_reference: case.reference.clone(),
+                        actions: plan
+                            .actions
+                            .iter()
+                            .map(|a| ScheduledAction {
+                                id: a.id.clone(),
+                                due_on: a.due_on,
+                            })
+                            .collect(),
+                    },
+                );
+            }
             if newly_closed {
                 effects.emit(
                     case,
@@ -241,6 +264,13 @@ fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>)
             None,
         ),
         CaseworkEvent::ResolutionPlanDisagreed(d) => (Decision::PlanDisagreed, &d.by, None),
+        CaseworkEvent::RemedialActionRequested(r) => (
+            Decision::RemedialActionRequested {
+                action_id: r.action_id.clone(),
+            },
+            CUSTOMER,
+            None,
+        ),
         CaseworkEvent::ActionCompleted(a) => (
             Decision::ActionCompleted {
                 action_id: a.action_id.clone(),

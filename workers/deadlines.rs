@@ -26,9 +26,9 @@ use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
 use crate::db::timers;
 use crate::events::{
-    case_closed, case_target_breached, ActionCompleted, CaseClosed, CaseOpened, CaseTargetBreached,
-    ClientReplied, CloudEvent, HoldingReplySent, IceFinalReportRecorded, IceRedressPaid,
-    LetterSent, RemedialActionRequested, ResolutionPlanAgreed, TimerFired,
+    case_closed, case_target_breached, ActionCompleted, ActionsScheduled, CaseClosed, CaseOpened,
+    CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent, IceFinalReportRecorded,
+    IceRedressPaid, LetterSent, RemedialActionRequested, TimerFired,
 };
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::working_days::WorkingDays;
@@ -39,8 +39,8 @@ crate::event_set! {
     pub enum DeadlineEvent {
         /// Starts the response target.
         CaseOpened(CaseOpened) = case_opened,
-        /// Meets the response target; starts the actions' due dates.
-        ResolutionPlanAgreed(ResolutionPlanAgreed) = resolution_plan_agreed,
+        /// A plan in force meets the response target; starts the actions' due dates.
+        ActionsScheduled(ActionsScheduled) = actions_scheduled,
         /// Meets the response target.
         HoldingReplySent(HoldingReplySent) = holding_reply_sent,
         /// Starts the waits after CMSL5800/5801/5805; an answering letter meets the target.
@@ -121,7 +121,7 @@ impl Worker for Deadlines {
                         step.start(&[target]).await?;
                     }
                 }
-                DeadlineEvent::ResolutionPlanAgreed(plan) => {
+                DeadlineEvent::ActionsScheduled(plan) => {
                     step.meet(
                         &[ClockKind::ResponseTarget],
                         None,

@@ -16,6 +16,8 @@ ALTER TABLE cases
     -- The latest stage recorded at ICE and at the PHSO.
     ADD COLUMN ice_stage text,
     ADD COLUMN phso_stage text,
+    -- Remedial actions asked of other teams: {"id": done}.
+    ADD COLUMN remedial_actions jsonb NOT NULL DEFAULT '{}'::jsonb,
     -- The root cause recorded at closure.
     ADD COLUMN root_cause text,
     -- When the case was last changed by a decision.

@@ -55,6 +55,7 @@ diesel::table! {
         hr_guidance_followed -> Nullable<Bool>,
         ice_stage -> Nullable<Text>,
         phso_stage -> Nullable<Text>,
+        remedial_actions -> Jsonb,
         root_cause -> Nullable<Text>,
         updated_at -> Nullable<Timestamptz>,
     }

@@ -2,6 +2,7 @@
 //! the JSON Schemas in `schema/` generated from those types (so the two cannot drift).
 
 pub mod action_completed;
+pub mod actions_scheduled;
 pub mod case_allocated;
 pub mod case_closed;
 pub mod case_escalated;
@@ -47,6 +48,7 @@ use schemars::{schema_for, JsonSchema, Schema};
 use serde_json::{json, Value};
 
 pub use action_completed::ActionCompleted;
+pub use actions_scheduled::ActionsScheduled;
 pub use case_allocated::CaseAllocated;
 pub use case_closed::CaseClosed;
 pub use case_escalated::CaseEscalated;
@@ -96,6 +98,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
         schema_for!(CloudEvent<Value>).to_value(),
     )];
     files.push(typed::<ActionCompleted>(action_completed::TYPE));
+    files.push(typed::<ActionsScheduled>(actions_scheduled::TYPE));
     files.push(typed::<CaseAllocated>(case_allocated::TYPE));
     files.push(typed::<CaseClosed>(case_closed::TYPE));
     files.push(typed::<CaseEscalated>(case_escalated::TYPE));

@@ -27,7 +27,6 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
             Ok(())
         }
         Decision::PlanAgreed { due } => planning::agree(t, due),
-        Decision::ActionCompleted { action_id } => planning::complete(t, action_id),
         Decision::PlanDisagreed | Decision::CustomerDissatisfied => to_team_leader(t),
         Decision::TeamLeaderDecided(choice) => team_leader_decides(t, *choice),
         Decision::EscalationAuthorised {
@@ -41,6 +40,8 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         ),
         Decision::ContactAttempted { .. }
         | Decision::Allocated { .. }
+        | Decision::RemedialActionRequested { .. }
+        | Decision::ActionCompleted { .. }
         | Decision::ClientReplied
         | Decision::CategoriesChanged
         | Decision::ExternalStageRecorded { .. } => {

@@ -23,6 +23,8 @@ pub mod review;
 #[cfg(test)]
 mod properties;
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use self::plan::ResolutionPlan;
@@ -46,6 +48,12 @@ pub struct Context {
 }
 
 impl Context {
+    /// Whether the customer may be contacted by `method`: a written-only customer is never
+    /// phoned. The acknowledgement worker asks the same before a call meets its clocks.
+    pub fn may_contact_by(&self, method: ContactMethod) -> bool {
+        !(self.written_only && method == ContactMethod::Phone)
+    }
+
     /// Whether a step may rest on a phone call alone. Written-only and vulnerable customers
     /// always get the letter as well (process.md §3, contact restrictions).
     pub fn phone_alone_will_do(&self) -> bool {
@@ -83,6 +91,8 @@ pub struct CaseState {
     pub ice_stage: Option<ExternalStage>,
     /// The latest PHSO stage recorded.
     pub phso_stage: Option<ExternalStage>,
+    /// Remedial actions asked of other teams, by id, with whether each is done.
+    pub remedial_actions: BTreeMap<String, bool>,
     /// What it reads but does not change.
     pub context: Context,
 }
@@ -110,6 +120,7 @@ impl CaseState {
             hr_guidance_followed: None,
             ice_stage: None,
             phso_stage: None,
+            remedial_actions: BTreeMap::new(),
             context,
         }
     }
@@ -192,7 +203,12 @@ pub enum Decision {
     },
     /// The customer disagreed with the plan.
     PlanDisagreed,
-    /// An action of the plan is done.
+    /// Another team was asked for a remedial action.
+    RemedialActionRequested {
+        /// Its id.
+        action_id: String,
+    },
+    /// An action of the plan, or a remedial action, is done.
     ActionCompleted {
         /// Which.
         action_id: String,
@@ -313,7 +329,7 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
     }
     match decision {
         Decision::ContactAttempted { method, successful } => {
-            if *method == ContactMethod::Phone && state.context.written_only {
+            if !state.context.may_contact_by(*method) {
                 return Err("the customer may be contacted in writing only".into());
             }
             let result = if *successful {
@@ -326,6 +342,29 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
         Decision::ClientReplied => t.summary = "The customer replied".into(),
         Decision::CategoriesChanged => t.summary = "Categories corrected".into(),
         Decision::Allocated { to } => allocate(&mut t, to)?,
+        Decision::RemedialActionRequested { action_id } => {
+            let in_plan = state
+                .plan
+                .as_ref()
+                .is_some_and(|p| p.actions.iter().any(|a| &a.id == action_id));
+            if in_plan || state.remedial_actions.contains_key(action_id) {
+                return Err(format!(
+                    "action id {action_id} is already in use on this case"
+                ));
+            }
+            t.state.remedial_actions.insert(action_id.clone(), false);
+            t.summary = format!("Remedial action {action_id} asked of another team");
+        }
+        Decision::ActionCompleted { action_id }
+            if state.remedial_actions.contains_key(action_id) =>
+        {
+            if state.remedial_actions[action_id] {
+                return Err(format!("remedial action {action_id} is already done"));
+            }
+            t.state.remedial_actions.insert(action_id.clone(), true);
+            t.summary = format!("Remedial action {action_id} done");
+        }
+        Decision::ActionCompleted { action_id } => planning::complete(&mut t, action_id)?,
         _ => match state.tier {
             Tier::Dissatisfaction => dissatisfaction::decide(&mut t, decision)?,
             Tier::Resolution => resolution::decide(&mut t, decision)?,

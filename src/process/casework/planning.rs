@@ -26,6 +26,15 @@ pub(super) fn draft(
     {
         return Err("a resolution plan follows an Upheld or Part Upheld outcome".into());
     }
+    if let Some(clash) = actions
+        .iter()
+        .find(|a| state.remedial_actions.contains_key(&a.id))
+    {
+        return Err(format!(
+            "action id {} is already a remedial action on this case",
+            clash.id
+        ));
+    }
     let plan = ResolutionPlan::drafted(grounds.to_vec(), actions.to_vec())?;
     let approved = plan.approval == Approval::Approved;
     state.plan = Some(plan);
@@ -180,12 +189,16 @@ pub(super) fn agree(t: &mut Transition, due: &[(String, NaiveDate)]) -> Result<(
 
 /// One action of the agreed plan is done.
 pub(super) fn complete(t: &mut Transition, action_id: &str) -> Result<(), String> {
-    let plan = plan_mut(t)?;
+    let plan = t.state.plan.as_mut().ok_or_else(|| {
+        format!("no action {action_id} in a resolution plan or asked of another team")
+    })?;
     if !plan.agreed {
         return Err("the plan is not agreed yet".into());
     }
     if !plan.actions.iter().any(|a| a.id == action_id) {
-        return Err(format!("the plan has no action {action_id}"));
+        return Err(format!(
+            "no action {action_id} in the plan or asked of another team"
+        ));
     }
     if !plan.completed.insert(action_id.to_owned()) {
         return Err(format!("action {action_id} is already done"));

@@ -74,6 +74,15 @@ fn check(state: &CaseState) -> Result<(), String> {
             return Err("waiting for the Special Payment Team means the plan does".into());
         }
     }
+    if let Some(plan) = &state.plan {
+        if plan
+            .actions
+            .iter()
+            .any(|a| state.remedial_actions.contains_key(&a.id))
+        {
+            return Err("a plan action and a remedial action share an id".into());
+        }
+    }
     if state.tier == Tier::Review
         && state.allocated_to.is_some()
         && state.allocated_to == state.context.earlier_handler
@@ -593,7 +602,10 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
         any::<bool>().prop_map(|customer_reached| Decision::PlanProposed { customer_reached }),
         prop::sample::select(vec![vec!["A1"], vec!["A1", "A2"]]).prop_map(|ids| agreed(&ids)),
         Just(Decision::PlanDisagreed),
-        prop::sample::select(vec!["A1", "A2"]).prop_map(done),
+        prop::sample::select(vec!["A1", "A2", "R1"]).prop_map(done),
+        prop::sample::select(vec!["A2", "R1"]).prop_map(|id| Decision::RemedialActionRequested {
+            action_id: id.into()
+        }),
         (
             prop::sample::select(Outcome::ALL.to_vec()),
             prop::option::of(any::<bool>()),

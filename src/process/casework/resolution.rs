@@ -55,7 +55,6 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
             t.summary = "The customer disagreed with the redress: back to drafting (consider a case conference)".into();
             Ok(())
         }
-        Decision::ActionCompleted { action_id } => planning::complete(t, action_id),
         Decision::CustomerDissatisfied => {
             t.state.require_in_progress()?;
             if t.state.outcome.is_none() {
@@ -73,6 +72,8 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         }
         Decision::ContactAttempted { .. }
         | Decision::Allocated { .. }
+        | Decision::RemedialActionRequested { .. }
+        | Decision::ActionCompleted { .. }
         | Decision::ClientReplied
         | Decision::CategoriesChanged
         | Decision::ExternalStageRecorded { .. } => {

@@ -91,7 +91,6 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
             t.summary = "The customer disagreed with the plan: the team leader decides".into();
             Ok(())
         }
-        Decision::ActionCompleted { action_id } => planning::complete(t, action_id),
         Decision::CustomerDissatisfied => {
             t.state.require_in_progress()?;
             if t.state.outcome.is_none() {
@@ -119,6 +118,8 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
         }
         Decision::ContactAttempted { .. }
         | Decision::Allocated { .. }
+        | Decision::RemedialActionRequested { .. }
+        | Decision::ActionCompleted { .. }
         | Decision::ClientReplied
         | Decision::CategoriesChanged
         | Decision::ExternalStageRecorded { .. } => {
