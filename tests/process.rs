@@ -10,6 +10,7 @@ use common::casework::{
     case, decide, decision, escalated_from, letters_of, mp, open, timeline_len,
 };
 use common::{dead_letters_of, TestEnv};
+use complaints::db::cases::find_by_reference;
 use complaints::db::schema::systemic_issues;
 use complaints::supervisor::WorkerKind;
 use diesel::prelude::*;
@@ -254,6 +255,21 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     .await;
     assert_eq!(at_ice.linked_case_id, Some(res.id));
     assert_eq!(res.linked_case_id, Some(dis.id));
+    let mut conn = env.conn().await;
+    let view = find_by_reference(&mut conn, r).await.unwrap().unwrap();
+    let journey: Vec<(&str, i16, Option<&str>)> = view
+        .journey
+        .iter()
+        .map(|s| (s.reference.as_str(), s.tier, s.resolution_code.as_deref()))
+        .collect();
+    assert_eq!(
+        journey,
+        [
+            (dis.reference.as_str(), 0, Some("Unresolved")),
+            (r1, 1, Some("Unresolved")),
+            (r2, 2, Some("No Action Taken")),
+        ]
+    );
     env.stop().await;
 }
 

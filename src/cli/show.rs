@@ -32,6 +32,39 @@ pub async fn show(app: App, args: ShowArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A resolution plan as text: its approval and each action with its due date and whether done.
+fn plan_lines(plan: &serde_json::Value) -> String {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let done: Vec<String> = plan["completed"]
+        .as_array()
+        .map(|a| a.iter().map(text).collect())
+        .unwrap_or_default();
+    let agreed = if plan["agreed"] == true {
+        ", agreed"
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "  resolution plan: {}{agreed}\n",
+        text(&plan["approval"]).replace('_', " ")
+    );
+    for action in plan["actions"].as_array().into_iter().flatten() {
+        let id = text(&action["id"]);
+        let payment = action["payment"]["amount_pence"]
+            .as_i64()
+            .map(|p| format!(" £{}.{:02}", p / 100, p % 100))
+            .unwrap_or_default();
+        out += &format!(
+            "    {id} {}{payment}: {} (due {}){}\n",
+            text(&action["kind"]).replace('_', " "),
+            text(&action["description"]),
+            text(&action["due_on"]),
+            if done.contains(&id) { " done" } else { "" }
+        );
+    }
+    out
+}
+
 /// The case as text.
 fn render(view: &CaseView) -> String {
     let c = &view.case;
@@ -86,6 +119,36 @@ fn render(view: &CaseView) -> String {
     }
     if let Some(linked) = &view.linked_case {
         out += &format!("  came from: {linked}\n");
+    }
+    if view.journey.len() > 1 {
+        let steps: Vec<String> = view
+            .journey
+            .iter()
+            .map(|s| {
+                let end = s.resolution_code.as_deref().unwrap_or(&s.status);
+                format!("{} ({end})", s.reference)
+            })
+            .collect();
+        out += &format!("  journey: {}\n", steps.join(" → "));
+    }
+    if let Some(who) = &c.allocated_to {
+        out += &format!("  allocated to: {who}\n");
+    }
+    if let Some(outcome) = &c.outcome {
+        let onward = c
+            .signposted_to
+            .as_deref()
+            .map(|s| format!(", signposted to {s}"))
+            .unwrap_or_default();
+        out += &format!("  outcome: {outcome}{onward}\n");
+    }
+    if let Some(plan) = &c.resolution_plan {
+        out += &plan_lines(plan);
+    }
+    for (body, stage) in [("ICE", &c.ice_stage), ("PHSO", &c.phso_stage)] {
+        if let Some(stage) = stage {
+            out += &format!("  {body}: {stage}\n");
+        }
     }
     if let Some(breached) = c.target_breached_at {
         out += &format!(

@@ -219,6 +219,9 @@ pub struct CaseView {
     pub case: CaseRecord,
     /// The reference of the case it came from.
     pub linked_case: Option<String>,
+    /// The customer's whole journey this case belongs to: from the first case of the chain,
+    /// each case and the ones linked to it, tier by tier.
+    pub journey: Vec<JourneyStep>,
     /// The customer.
     pub customer: Party,
     /// Its clocks, earliest deadline first.
@@ -271,6 +274,7 @@ pub async fn find_by_reference(
         ),
         None => None,
     };
+    let journey = journey(conn, case.id).await?;
     let timeline = timeline::for_case(conn, case.id).await?;
     let clocks = timers::for_case(conn, case.id).await?;
     let letters = letters::for_case(conn, case.id)
@@ -288,6 +292,7 @@ pub async fn find_by_reference(
     Ok(Some(CaseView {
         case,
         linked_case,
+        journey,
         customer,
         clocks,
         letters,
@@ -419,4 +424,43 @@ pub async fn records_with_customer(
         .select((CaseRecord::as_select(), parties::id, parties::reference))
         .load(conn)
         .await
+}
+
+/// One case of a customer's journey.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct JourneyStep {
+    /// Its reference.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reference: String,
+    /// Its tier.
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
+    pub tier: i16,
+    /// Its status.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+    /// How it ended, once closed.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub resolution_code: Option<String>,
+}
+
+/// The chain of linked cases `case_id` belongs to: up to the first case, then down through
+/// every case linked to it, in order.
+async fn journey(conn: &mut AsyncPgConnection, case_id: Uuid) -> QueryResult<Vec<JourneyStep>> {
+    diesel::sql_query(
+        "WITH RECURSIVE up AS ( \
+             SELECT id, linked_case_id, 0 AS depth FROM cases WHERE id = $1 \
+             UNION ALL \
+             SELECT c.id, c.linked_case_id, up.depth - 1 FROM cases c JOIN up ON c.id = up.linked_case_id \
+         ), first AS (SELECT id FROM up ORDER BY depth LIMIT 1), \
+         down AS ( \
+             SELECT id, 0 AS depth FROM first \
+             UNION ALL \
+             SELECT c.id, down.depth + 1 FROM cases c JOIN down ON c.linked_case_id = down.id \
+         ) \
+         SELECT c.reference, c.tier, c.status, c.resolution_code \
+         FROM down JOIN cases c ON c.id = down.id ORDER BY down.depth, c.opened_at, c.reference",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(case_id)
+    .load(conn)
+    .await
 }
