@@ -14,7 +14,7 @@
 //!
 //! Both run in a scratch database and a scratch broker namespace, removed afterwards.
 //!
-//! `bench timers` and `bench letters` are described with their subcommands.
+//! `bench casework`, `bench timers` and `bench letters` are described with their subcommands.
 
 use std::time::{Duration, Instant};
 
@@ -85,6 +85,20 @@ and as PDFs, then sends COUNT letter emails to the SMTP server of [email], CONCU
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// Decisions per second through the casework worker's state machine.
+    #[command(
+        after_help = "Example:\n  target/release/complaints bench casework --cases 5000\n\n\
+Opens CASES tier 0 cases through intake (not timed), then publishes four decisions per case in \
+rounds — resolution_plan.drafted, resolution_plan.agreed, action.completed, closure.decided (with \
+CMSL5701's text) — and times the casework worker from the first publish until every case is \
+closed. Each decision reads the case's state, runs the state machine, stores the new state and \
+writes its timeline entry and events; the closure also checks and requests a letter."
+    )]
+    Casework {
+        /// Cases to open and carry to a close.
+        #[arg(long, default_value_t = 5_000)]
+        cases: usize,
+    },
     /// Time to fire the due timers among many pending ones, and firing lag under load.
     #[command(
         after_help = "Example:\n  target/release/complaints bench timers --pending 1000000 --due 10000\n\n\
@@ -114,6 +128,9 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
         }
         BenchKind::Intake { count } => {
             in_scratch(config, async |app| run_intake_bench(app, count).await).await
+        }
+        BenchKind::Casework { cases } => {
+            in_scratch(config, async |app| run_casework_bench(app, cases).await).await
         }
         BenchKind::Timers {
             pending,
@@ -236,6 +253,131 @@ async fn run_intake_bench(app: &App, count: usize) -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+async fn run_casework_bench(app: &App, count: usize) -> anyhow::Result<()> {
+    app.prepare().await?;
+    eprintln!("opening {count} tier 0 cases through intake…");
+    let shutdown = CancellationToken::new();
+    let mut workers = supervisor::start(app, &[WorkerKind::Intake], None, &shutdown)?;
+    publish_all(&app.publisher, "complaint.received", &complaints(count)).await?;
+    let mut conn = app.pool.get().await?;
+    let references: Vec<String> = loop {
+        let opened: Vec<String> = cases::table
+            .select(cases::reference)
+            .load(&mut conn)
+            .await?;
+        if opened.len() >= count {
+            break opened;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    shutdown.cancel();
+    while workers.join_next().await.is_some() {}
+
+    let rounds = decision_rounds(&references);
+    let decisions: usize = rounds.iter().map(|(_, bodies)| bodies.len()).sum();
+    eprintln!("casework: {decisions} decisions on {count} cases…");
+    let shutdown = CancellationToken::new();
+    let mut workers = supervisor::start(app, &[WorkerKind::Casework], None, &shutdown)?;
+    let started = Instant::now();
+    let publishing = {
+        let publisher = app.publisher.clone();
+        tokio::spawn(async move {
+            for (event_type, bodies) in &rounds {
+                publish_all(&publisher, event_type, bodies).await?;
+            }
+            anyhow::Ok(())
+        })
+    };
+    let mut last_report = Instant::now();
+    loop {
+        let closed: i64 = cases::table
+            .filter(cases::closed_at.is_not_null())
+            .count()
+            .get_result(&mut conn)
+            .await?;
+        if closed as usize >= count {
+            break;
+        }
+        if last_report.elapsed() > Duration::from_secs(2) {
+            eprintln!("  {closed}/{count} cases closed");
+            last_report = Instant::now();
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "gave up after 10 minutes with {closed}/{count} cases closed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    publishing.await??;
+    shutdown.cancel();
+    while workers.join_next().await.is_some() {}
+    let refused: i64 = crate::db::schema::outbox::table
+        .filter(crate::db::schema::outbox::event_type.eq(crate::events::command_rejected::TYPE))
+        .count()
+        .get_result(&mut conn)
+        .await?;
+    println!("complaints bench casework --cases {count}");
+    println!(
+        "  decisions applied (publish → state stored, timeline, events): {:>8.0} decisions/s ({decisions} in {:.2} s)",
+        decisions as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  cases carried from open to closed:                             {:>8.0} cases/s",
+        count as f64 / elapsed.as_secs_f64()
+    );
+    println!("  decisions refused:                                             {refused:>8}");
+    Ok(())
+}
+
+/// The decisions that carry each tier 0 case from open to closed, a round per decision type
+/// so that each case sees them in order.
+fn decision_rounds(references: &[String]) -> Vec<(&'static str, Vec<Vec<u8>>)> {
+    let plan = serde_json::json!({
+        "grounds": ["The payment was late"],
+        "actions": [{ "id": "A1", "kind": "apology", "description": "Apologise", "due_on": "2026-12-10" }],
+        "by": "bench",
+    });
+    let agreed = serde_json::json!({
+        "actions": [{ "id": "A1", "description": "Apologise", "due_on": "2026-12-10" }],
+    });
+    let done = serde_json::json!({ "action_id": "A1" });
+    let closure = serde_json::json!({
+        "resolution_code": "Actions Complete – Client OK",
+        "customer_reached": true,
+        "by": "bench",
+        "letter_fields": {
+            "explanation": "A system fault held the payment.",
+            "apology": "We are sorry.",
+            "corrective_action": "The payment is released.",
+        },
+    });
+    [
+        ("resolution_plan.drafted", plan),
+        ("resolution_plan.agreed", agreed),
+        ("action.completed", done),
+        ("closure.decided", closure),
+    ]
+    .into_iter()
+    .map(|(event_type, data)| {
+        let bodies = references
+            .iter()
+            .map(|reference| {
+                let event = crate::events::CloudEvent::new(
+                    event_type,
+                    chrono::Utc::now(),
+                    Some(reference.clone()),
+                    data.clone(),
+                );
+                serde_json::to_vec(&event).expect("JSON serialises")
+            })
+            .collect();
+        (event_type, bodies)
+    })
+    .collect()
 }
 
 /// `count` distinct complaints: the sample with a fresh event id and customer each.
