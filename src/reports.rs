@@ -68,6 +68,10 @@ pub struct Report {
     pub ice_stages: BTreeMap<String, i64>,
     /// Cases at each PHSO stage.
     pub phso_stages: BTreeMap<String, i64>,
+    /// ICE's findings in its final reports.
+    pub ice_findings: Findings,
+    /// The PHSO's findings in its final reports.
+    pub phso_findings: Findings,
     /// Systemic Log entries recorded in the period.
     pub systemic_issues: Vec<SystemicEntry>,
 }
@@ -128,6 +132,28 @@ impl Escalation {
             closed,
             escalated,
             percent: percent(escalated, closed),
+        }
+    }
+}
+
+/// The findings of an independent body's final reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Findings {
+    /// Final reports recorded.
+    pub reported: i64,
+    /// Of those, the ones that upheld the complaint.
+    pub upheld: i64,
+    /// The upheld rate, as a percentage; none without reports.
+    pub percent_upheld: Option<f64>,
+}
+
+impl Findings {
+    /// The figures, with the rate.
+    pub fn new(upheld: i64, not_upheld: i64) -> Self {
+        Self {
+            reported: upheld + not_upheld,
+            upheld,
+            percent_upheld: percent(upheld, upheld + not_upheld),
         }
     }
 }
@@ -221,6 +247,12 @@ impl Report {
         for (k, n) in &self.phso_stages {
             push("phso stages", k, n.to_string());
         }
+        for (body, findings) in [("ice", &self.ice_findings), ("phso", &self.phso_findings)] {
+            let section = format!("{body} findings");
+            push(&section, "final reports", findings.reported.to_string());
+            push(&section, "upheld", findings.upheld.to_string());
+            push(&section, "percent upheld", pct(findings.percent_upheld));
+        }
         for entry in &self.systemic_issues {
             push(
                 "systemic issues",
@@ -257,6 +289,7 @@ impl Report {
                 let _ = writeln!(out, "{}{section}", if last.is_empty() { "" } else { "\n" });
                 last = section;
             }
+            let value = if value.is_empty() { "–" } else { &value };
             let _ = writeln!(out, "  {item:<48} {value}");
         }
         out

@@ -114,6 +114,24 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     )
     .await;
 
+    // An MP takes it to the PHSO, which upholds it.
+    decide(
+        &env,
+        r,
+        "external_stage.recorded",
+        json!({ "body": "phso", "stage": "contacted", "note": "Referred by the MP", "by": "pu1" }),
+        |c| c.phso_stage.as_deref() == Some("contacted"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "external_stage.recorded",
+        json!({ "body": "phso", "stage": "final_report", "upheld": true, "note": "Upheld", "by": "pu1" }),
+        |c| c.phso_upheld == Some(true),
+    )
+    .await;
+
     let http = reqwest::Client::new();
     let url = env.url("/v1/reports/complaints?from=2026-11-01&to=2026-12-31");
     // The deadlines worker meets the closed case's target on its own queue: wait for it.
@@ -150,6 +168,12 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     assert_eq!(report["escalation_tier_1_to_2"]["escalated"], 0);
     assert_eq!(report["resolved_at_first_point_of_contact"], 1);
     assert_eq!(report["parliamentary_contact"], 1);
+    assert_eq!(report["phso_stages"], json!({ "final_report": 1 }));
+    assert_eq!(
+        report["phso_findings"],
+        json!({ "reported": 1, "upheld": 1, "percent_upheld": 100.0 })
+    );
+    assert_eq!(report["ice_findings"]["reported"], 0);
 
     let csv = http.get(format!("{url}&format=csv")).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");

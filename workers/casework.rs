@@ -23,14 +23,14 @@ use crate::events::{
     actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
     ActionsScheduled, CaseAllocated, CaseClosed, CaseEscalated, CaseOpened, CategoriesChanged,
     ClientReplied, ClosureDecided, CloudEvent, ContactAttempted, CustomerDissatisfied,
-    EscalationAuthorised, ExternalStageRecorded, LetterFields, OutcomeDecided,
-    RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed,
-    ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
-    SystemicIssueRecorded, TeamLeaderDecided,
+    EscalationAuthorised, ExternalStageRecorded, IceFinalReportRecorded, LetterFields,
+    OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved,
+    ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected,
+    ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
-use crate::vocabulary::{Assignee, LetterCode, Tier};
+use crate::vocabulary::{Assignee, ExternalBody, ExternalStage, LetterCode, Tier};
 
 crate::event_set! {
     /// What the casework worker reads: every human decision about a case, and new cases (for
@@ -76,6 +76,8 @@ crate::event_set! {
         ClosureDecided(ClosureDecided) = closure_decided,
         /// ICE or the PHSO made contact or moved on a stage.
         ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
+        /// ICE's final report, with its finding.
+        IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
     }
 }
 
@@ -83,6 +85,9 @@ const NAME: &str = "casework";
 
 /// Who made a decision the customer made (they have no staff id).
 const CUSTOMER: &str = "customer";
+
+/// Who made a finding ICE recorded.
+const ICE: &str = "ice";
 
 /// The casework worker.
 #[derive(Debug, Default)]
@@ -316,8 +321,18 @@ fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>)
             Decision::ExternalStageRecorded {
                 body: e.body,
                 stage: e.stage,
+                upheld: e.upheld,
             },
             &e.by,
+            None,
+        ),
+        CaseworkEvent::IceFinalReportRecorded(report) => (
+            Decision::ExternalStageRecorded {
+                body: ExternalBody::Ice,
+                stage: ExternalStage::FinalReport,
+                upheld: Some(report.upheld),
+            },
+            ICE,
             None,
         ),
         CaseworkEvent::CaseOpened(_) => unreachable!("a new case is no decision"),

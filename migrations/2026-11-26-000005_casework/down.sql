@@ -8,6 +8,8 @@ ALTER TABLE cases
     DROP COLUMN hr_guidance_followed,
     DROP COLUMN ice_stage,
     DROP COLUMN phso_stage,
+    DROP COLUMN ice_upheld,
+    DROP COLUMN phso_upheld,
     DROP COLUMN remedial_actions,
     DROP COLUMN root_cause,
     DROP COLUMN updated_at;

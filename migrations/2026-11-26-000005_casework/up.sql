@@ -16,6 +16,9 @@ ALTER TABLE cases
     -- The latest stage recorded at ICE and at the PHSO.
     ADD COLUMN ice_stage text,
     ADD COLUMN phso_stage text,
+    -- Their findings, once their final report says whether they upheld the complaint.
+    ADD COLUMN ice_upheld boolean,
+    ADD COLUMN phso_upheld boolean,
     -- Remedial actions asked of other teams: {"id": done}.
     ADD COLUMN remedial_actions jsonb NOT NULL DEFAULT '{}'::jsonb,
     -- The root cause recorded at closure.

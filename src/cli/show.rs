@@ -145,9 +145,17 @@ fn render(view: &CaseView) -> String {
     if let Some(plan) = &c.resolution_plan {
         out += &plan_lines(plan);
     }
-    for (body, stage) in [("ICE", &c.ice_stage), ("PHSO", &c.phso_stage)] {
+    for (body, stage, upheld) in [
+        ("ICE", &c.ice_stage, c.ice_upheld),
+        ("PHSO", &c.phso_stage, c.phso_upheld),
+    ] {
         if let Some(stage) = stage {
-            out += &format!("  {body}: {stage}\n");
+            let finding = match upheld {
+                Some(true) => ", upheld",
+                Some(false) => ", not upheld",
+                None => "",
+            };
+            out += &format!("  {body}: {stage}{finding}\n");
         }
     }
     if let Some(breached) = c.target_breached_at {

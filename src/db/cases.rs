@@ -206,6 +206,10 @@ pub struct CaseRecord {
     pub ice_stage: Option<String>,
     /// The latest PHSO stage recorded.
     pub phso_stage: Option<String>,
+    /// ICE's finding, once its final report is recorded.
+    pub ice_upheld: Option<bool>,
+    /// The PHSO's finding, once its final report is recorded.
+    pub phso_upheld: Option<bool>,
     /// The root cause recorded at closure.
     pub root_cause: Option<String>,
 }

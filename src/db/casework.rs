@@ -32,6 +32,8 @@ struct StateRow {
     hr_guidance_followed: Option<bool>,
     ice_stage: Option<String>,
     phso_stage: Option<String>,
+    ice_upheld: Option<bool>,
+    phso_upheld: Option<bool>,
     remedial_actions: Value,
     about: String,
     linked_case_id: Option<Uuid>,
@@ -107,6 +109,8 @@ fn state_of(
         hr_guidance_followed: row.hr_guidance_followed,
         ice_stage: parse(row.ice_stage)?,
         phso_stage: parse(row.phso_stage)?,
+        ice_upheld: row.ice_upheld,
+        phso_upheld: row.phso_upheld,
         remedial_actions: serde_json::from_value(row.remedial_actions)?,
         context: Context {
             written_only: restriction
@@ -147,6 +151,8 @@ pub async fn save(
         cases::hr_guidance_followed.eq(state.hr_guidance_followed),
         cases::ice_stage.eq(state.ice_stage.map(|s| s.as_str())),
         cases::phso_stage.eq(state.phso_stage.map(|s| s.as_str())),
+        cases::ice_upheld.eq(state.ice_upheld),
+        cases::phso_upheld.eq(state.phso_upheld),
         cases::remedial_actions
             .eq(serde_json::to_value(&state.remedial_actions).expect("a map serialises")),
         cases::updated_at.eq(now),

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::reports::{Escalation, Received, Report, ResponseTarget, SystemicEntry};
+use crate::reports::{Escalation, Findings, Received, Report, ResponseTarget, SystemicEntry};
 
 #[derive(QueryableByName)]
 struct Count {
@@ -121,7 +121,9 @@ pub async fn report(
                  (CASE WHEN c.parliamentary_contact THEN 'parliamentary contact' END), \
                  (CASE WHEN c.tier = 0 AND c.resolution_code IN ('Actions Complete – Client OK', 'Answered Enquiry') \
                        THEN 'resolved at first point of contact' END), \
-                 ('ice ' || c.ice_stage), ('phso ' || c.phso_stage)) v(key) \
+                 ('ice ' || c.ice_stage), ('phso ' || c.phso_stage), \
+                 ('finding ice ' || CASE WHEN c.ice_upheld THEN 'upheld' WHEN NOT c.ice_upheld THEN 'not upheld' END), \
+                 ('finding phso ' || CASE WHEN c.phso_upheld THEN 'upheld' WHEN NOT c.phso_upheld THEN 'not upheld' END)) v(key) \
              WHERE {PERIOD} AND key IS NOT NULL GROUP BY 1"
         ),
         from,
@@ -174,6 +176,8 @@ pub async fn report(
         parliamentary_contact: flag("parliamentary contact"),
         ice_stages: stages("ice "),
         phso_stages: stages("phso "),
+        ice_findings: Findings::new(flag("finding ice upheld"), flag("finding ice not upheld")),
+        phso_findings: Findings::new(flag("finding phso upheld"), flag("finding phso not upheld")),
         systemic_issues,
     })
 }

@@ -55,6 +55,8 @@ diesel::table! {
         hr_guidance_followed -> Nullable<Bool>,
         ice_stage -> Nullable<Text>,
         phso_stage -> Nullable<Text>,
+        ice_upheld -> Nullable<Bool>,
+        phso_upheld -> Nullable<Bool>,
         remedial_actions -> Jsonb,
         root_cause -> Nullable<Text>,
         updated_at -> Nullable<Timestamptz>,

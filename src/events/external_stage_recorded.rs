@@ -22,6 +22,11 @@ pub struct ExternalStageRecorded {
     /// The stage it is at now.
     #[garde(skip)]
     pub stage: ExternalStage,
+    /// With the final report, and only with it: whether the complaint was upheld. (ICE's own
+    /// `ice.final_report_recorded`, which also carries the redress, records the same.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[garde(skip)]
+    pub upheld: Option<bool>,
     /// What was said or asked, briefly.
     #[garde(length(min = 1, max = 2000))]
     pub note: String,

@@ -1,7 +1,8 @@
 //! ICE (tier 3) and the PHSO (tier 4) are outside the organisation (process.md §2, §4): the
 //! system records their contacts and stages on the case they are about, open or closed, and
 //! does not run their investigations. ICE takes a case after Review; the PHSO, through an MP,
-//! after Resolution or Review. A body's stages only move forward.
+//! after Resolution or Review. A body's stages only move forward; its finding comes with its
+//! final report.
 
 use super::Transition;
 use crate::vocabulary::{ExternalBody, ExternalStage, Tier};
@@ -26,7 +27,13 @@ pub(super) fn record(
     t: &mut Transition,
     body: ExternalBody,
     stage: ExternalStage,
+    upheld: Option<bool>,
 ) -> Result<(), String> {
+    if upheld.is_some() != (stage == ExternalStage::FinalReport) {
+        return Err(
+            "a finding (upheld or not) comes with the final report, and only with it".into(),
+        );
+    }
     let allowed = match body {
         ExternalBody::Ice => t.state.tier == Tier::Review,
         ExternalBody::Phso => t.state.tier != Tier::Dissatisfaction,
@@ -55,6 +62,21 @@ pub(super) fn record(
         }
     }
     *current = Some(stage);
-    t.summary = format!("{} stage recorded: {stage}", body.as_str().to_uppercase());
+    let finding = match body {
+        ExternalBody::Ice => &mut t.state.ice_upheld,
+        ExternalBody::Phso => &mut t.state.phso_upheld,
+    };
+    if let Some(upheld) = upheld {
+        if finding.is_some_and(|f| f != upheld) {
+            return Err(format!("{body}'s final report is already recorded"));
+        }
+        *finding = Some(upheld);
+    }
+    let name = body.as_str().to_uppercase();
+    t.summary = match upheld {
+        Some(true) => format!("{name} final report: upheld"),
+        Some(false) => format!("{name} final report: not upheld"),
+        None => format!("{name} stage recorded: {stage}"),
+    };
     Ok(())
 }

@@ -91,6 +91,10 @@ pub struct CaseState {
     pub ice_stage: Option<ExternalStage>,
     /// The latest PHSO stage recorded.
     pub phso_stage: Option<ExternalStage>,
+    /// ICE's finding, from its final report.
+    pub ice_upheld: Option<bool>,
+    /// The PHSO's finding, from its final report.
+    pub phso_upheld: Option<bool>,
     /// Remedial actions asked of other teams, by id, with whether each is done.
     pub remedial_actions: BTreeMap<String, bool>,
     /// What it reads but does not change.
@@ -120,6 +124,8 @@ impl CaseState {
             hr_guidance_followed: None,
             ice_stage: None,
             phso_stage: None,
+            ice_upheld: None,
+            phso_upheld: None,
             remedial_actions: BTreeMap::new(),
             context,
         }
@@ -248,6 +254,8 @@ pub enum Decision {
         body: ExternalBody,
         /// Its stage now.
         stage: ExternalStage,
+        /// At the final report: whether it upheld the complaint.
+        upheld: Option<bool>,
     },
 }
 
@@ -317,8 +325,13 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
         effects: Vec::new(),
         summary: String::new(),
     };
-    if let Decision::ExternalStageRecorded { body, stage } = decision {
-        external::record(&mut t, *body, *stage)?;
+    if let Decision::ExternalStageRecorded {
+        body,
+        stage,
+        upheld,
+    } = decision
+    {
+        external::record(&mut t, *body, *stage, *upheld)?;
         return Ok(t);
     }
     if state.is_closed() {

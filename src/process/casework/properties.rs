@@ -83,6 +83,11 @@ fn check(state: &CaseState) -> Result<(), String> {
             return Err("a plan action and a remedial action share an id".into());
         }
     }
+    if state.ice_upheld.is_some() && state.ice_stage != Some(ExternalStage::FinalReport)
+        || state.phso_upheld.is_some() && state.phso_stage != Some(ExternalStage::FinalReport)
+    {
+        return Err("a finding comes with the final report".into());
+    }
     if state.tier == Tier::Review
         && state.allocated_to.is_some()
         && state.allocated_to == state.context.earlier_handler
@@ -553,6 +558,7 @@ fn ice_stages_only_move_forward_and_are_recorded_on_closed_reviews() {
     let stage = |stage| Decision::ExternalStageRecorded {
         body: ExternalBody::Ice,
         stage,
+        upheld: (stage == ExternalStage::FinalReport).then_some(true),
     };
     let (state, _) = run(
         closed,
@@ -640,9 +646,14 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
             ),
         (
             prop::sample::select(ExternalBody::ALL.to_vec()),
-            prop::sample::select(ExternalStage::ALL.to_vec())
+            prop::sample::select(ExternalStage::ALL.to_vec()),
+            prop::option::of(any::<bool>())
         )
-            .prop_map(|(body, stage)| Decision::ExternalStageRecorded { body, stage }),
+            .prop_map(|(body, stage, upheld)| Decision::ExternalStageRecorded {
+                body,
+                stage,
+                upheld
+            }),
     ];
     (decision, by)
 }
