@@ -2,7 +2,7 @@
 //! the customer is not content, decided by the team leader; a referral to tier 1 needs the G7
 //! manager's authority, then closes this case and opens the linked Resolution case.
 
-use super::{planning, Decision, Transition};
+use super::{not_a_closing_code, planning, Decision, Transition};
 use crate::vocabulary::{
     Assignee, LetterCode, ResolutionCode, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
 };
@@ -38,15 +38,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         Decision::OutcomeDecided { .. } => Err(
             "a Dissatisfaction case has no outcome: it is resolved at source or escalated".into(),
         ),
-        Decision::ContactAttempted { .. }
-        | Decision::Allocated { .. }
-        | Decision::RemedialActionRequested { .. }
-        | Decision::ActionCompleted { .. }
-        | Decision::ClientReplied
-        | Decision::CategoriesChanged
-        | Decision::ExternalStageRecorded { .. } => {
-            unreachable!("decided for every tier in casework::decide")
-        }
+        other => unreachable!("{other:?} is decided in casework::decide"),
     }
 }
 
@@ -134,14 +126,16 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
         }
         ResolutionCode::AnsweredEnquiry => {}
         other => {
-            return Err(format!(
-                "a Dissatisfaction case closes as {} or {}, not {other}",
-                ResolutionCode::ActionsCompleteClientOk,
-                ResolutionCode::AnsweredEnquiry
+            return Err(not_a_closing_code(
+                Tier::Dissatisfaction,
+                [
+                    ResolutionCode::ActionsCompleteClientOk,
+                    ResolutionCode::AnsweredEnquiry,
+                ],
+                other,
             ))
         }
     }
-    t.state.close(code);
-    t.summary = format!("Closed {code}");
+    t.close(code);
     Ok(())
 }

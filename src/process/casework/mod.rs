@@ -309,6 +309,12 @@ impl Transition {
         });
     }
 
+    /// Closes the case with `code` by a caseworker's decision.
+    fn close(&mut self, code: ResolutionCode) {
+        self.state.close(code);
+        self.summary = format!("Closed {code}");
+    }
+
     /// Closes the case to escalate it: the code, the stage and the new case to open.
     fn escalate(&mut self, stage: Stage, code: ResolutionCode, to: Tier) {
         self.state.stage = stage;
@@ -378,6 +384,11 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
             t.summary = format!("Remedial action {action_id} done");
         }
         Decision::ActionCompleted { action_id } => planning::complete(&mut t, action_id)?,
+        Decision::TeamLeaderDecided(_) | Decision::EscalationAuthorised { .. }
+            if state.tier != Tier::Dissatisfaction =>
+        {
+            return Err("a team leader's referral and its authorisation belong to tier 0".into())
+        }
         _ => match state.tier {
             Tier::Dissatisfaction => dissatisfaction::decide(&mut t, decision)?,
             Tier::Resolution => resolution::decide(&mut t, decision)?,
@@ -385,6 +396,16 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
         },
     }
     Ok(t)
+}
+
+/// The refusal of a closing code a caseworker may not use on this tier.
+fn not_a_closing_code(tier: Tier, allowed: [ResolutionCode; 2], code: ResolutionCode) -> String {
+    format!(
+        "a caseworker closes a {} case as {} or {}, not {code}",
+        tier.as_str(),
+        allowed[0],
+        allowed[1]
+    )
 }
 
 /// A team leader allocates the case (or hands it to someone else): a tier 1 or 2 case waiting

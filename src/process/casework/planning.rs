@@ -84,22 +84,8 @@ pub(super) fn approve(
     amount_pence: i64,
 ) -> Result<(), String> {
     let plan = plan_mut(t)?;
-    let expected = match plan.approval {
-        Approval::AwaitingTeamLeader => Approver::TeamLeader,
-        Approval::AwaitingSpecialPaymentTeam => Approver::SpecialPaymentTeam,
-        _ => return Err("the plan is not waiting for approval".into()),
-    };
-    if approver != expected {
-        return Err(format!(
-            "the plan waits for the {expected}, not the {approver}"
-        ));
-    }
-    let total = plan.special_payments_pence();
-    if amount_pence != total {
-        return Err(format!(
-            "the approval is for {amount_pence} pence but the plan's payments come to {total} pence"
-        ));
-    }
+    waits_for(plan, approver)?;
+    let total = check_amount(plan, amount_pence)?;
     if approver == Approver::TeamLeader && !plan.within_delegated_authority() {
         plan.approval = Approval::AwaitingSpecialPaymentTeam;
         t.state.set(
@@ -131,16 +117,7 @@ pub(super) fn approve(
 /// The team leader or the Special Payment Team rejects the plan: back to drafting.
 pub(super) fn reject(t: &mut Transition, approver: Approver) -> Result<(), String> {
     let plan = plan_mut(t)?;
-    let expected = match plan.approval {
-        Approval::AwaitingTeamLeader => Approver::TeamLeader,
-        Approval::AwaitingSpecialPaymentTeam => Approver::SpecialPaymentTeam,
-        _ => return Err("the plan is not waiting for approval".into()),
-    };
-    if approver != expected {
-        return Err(format!(
-            "the plan waits for the {expected}, not the {approver}"
-        ));
-    }
+    waits_for(plan, approver)?;
     plan.approval = Approval::Drafted;
     t.state.set(Status::InProgress, SubStatus::Rejected);
     t.task(
@@ -219,6 +196,32 @@ pub(super) fn actions_done(t: &Transition) -> Result<(), String> {
         Some(plan) if !plan.all_done() => Err("the plan's actions are not all done".into()),
         _ => Ok(()),
     }
+}
+
+/// The plan waits for `approver`'s decision.
+fn waits_for(plan: &ResolutionPlan, approver: Approver) -> Result<(), String> {
+    let expected = match plan.approval {
+        Approval::AwaitingTeamLeader => Approver::TeamLeader,
+        Approval::AwaitingSpecialPaymentTeam => Approver::SpecialPaymentTeam,
+        _ => return Err("the plan is not waiting for approval".into()),
+    };
+    if approver != expected {
+        return Err(format!(
+            "the plan waits for the {expected}, not the {approver}"
+        ));
+    }
+    Ok(())
+}
+
+/// An approval is for the plan's whole special payments, no more and no less: its total.
+pub(super) fn check_amount(plan: &ResolutionPlan, amount_pence: i64) -> Result<i64, String> {
+    let total = plan.special_payments_pence();
+    if amount_pence != total {
+        return Err(format!(
+            "the approval is for {amount_pence} pence but the plan's payments come to {total} pence"
+        ));
+    }
+    Ok(total)
 }
 
 fn plan_mut(t: &mut Transition) -> Result<&mut ResolutionPlan, String> {

@@ -67,18 +67,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         Decision::ClosureDecided {
             resolution_code, ..
         } => close(t, *resolution_code),
-        Decision::TeamLeaderDecided(_) | Decision::EscalationAuthorised { .. } => {
-            Err("a team leader's referral and its authorisation belong to tier 0".into())
-        }
-        Decision::ContactAttempted { .. }
-        | Decision::Allocated { .. }
-        | Decision::RemedialActionRequested { .. }
-        | Decision::ActionCompleted { .. }
-        | Decision::ClientReplied
-        | Decision::CategoriesChanged
-        | Decision::ExternalStageRecorded { .. } => {
-            unreachable!("decided for every tier in casework::decide")
-        }
+        other => unreachable!("{other:?} is decided in casework::decide"),
     }
 }
 
@@ -124,7 +113,6 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
         }
     }
     debug_assert_ne!(t.state.status, Status::Closed);
-    t.state.close(code);
-    t.summary = format!("Closed {code}");
+    t.close(code);
     Ok(())
 }

@@ -7,9 +7,9 @@
 //! with leaflet CMSB0011).
 
 use super::plan::Approval;
-use super::{planning, record_outcome, Decision, Transition};
+use super::{not_a_closing_code, planning, record_outcome, Decision, Transition};
 use crate::vocabulary::{
-    Approver, Assignee, LetterCode, Outcome, ResolutionCode, Stage, Status, SubStatus,
+    Approver, Assignee, LetterCode, Outcome, ResolutionCode, Stage, Status, SubStatus, Tier,
 };
 
 /// Applies a tier 2 decision made by `by`.
@@ -113,18 +113,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
             resolution_code,
             customer_reached,
         } => close(t, *resolution_code, *customer_reached),
-        Decision::TeamLeaderDecided(_) | Decision::EscalationAuthorised { .. } => {
-            Err("a team leader's referral and its authorisation belong to tier 0".into())
-        }
-        Decision::ContactAttempted { .. }
-        | Decision::Allocated { .. }
-        | Decision::RemedialActionRequested { .. }
-        | Decision::ActionCompleted { .. }
-        | Decision::ClientReplied
-        | Decision::CategoriesChanged
-        | Decision::ExternalStageRecorded { .. } => {
-            unreachable!("decided for every tier in casework::decide")
-        }
+        other => unreachable!("{other:?} is decided in casework::decide"),
     }
 }
 
@@ -141,12 +130,7 @@ fn go_ahead(t: &mut Transition, approver: Approver, amount_pence: i64) -> Result
         return Err("a disputed plan is decided by the team leader".into());
     }
     let plan = t.state.plan.as_mut().expect("a disputed plan exists");
-    let total = plan.special_payments_pence();
-    if amount_pence != total {
-        return Err(format!(
-            "the approval is for {amount_pence} pence but the plan's payments come to {total} pence"
-        ));
-    }
+    planning::check_amount(plan, amount_pence)?;
     plan.approval = Approval::Approved;
     plan.agreed = true;
     t.state.stage = Stage::ResolutionAction;
@@ -199,14 +183,13 @@ fn close(t: &mut Transition, code: ResolutionCode, customer_reached: bool) -> Re
             Some(_) => return Err("an upheld review is closed once its actions are done".into()),
         },
         other => {
-            return Err(format!(
-                "a caseworker closes a Review case as {} or {}, not {other}",
-                ResolutionCode::ActionsCompleteClientOk,
-                ResolutionCode::NoActionTaken
+            return Err(not_a_closing_code(
+                Tier::Review,
+                [ResolutionCode::ActionsCompleteClientOk, ResolutionCode::NoActionTaken],
+                other,
             ))
         }
     }
-    t.state.close(code);
-    t.summary = format!("Closed {code}");
+    t.close(code);
     Ok(())
 }
