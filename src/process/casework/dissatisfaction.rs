@@ -10,13 +10,6 @@ use crate::vocabulary::{
 /// Applies a tier 0 decision.
 pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), String> {
     match decision {
-        Decision::PlanDrafted { grounds, actions } => planning::draft(t, grounds, actions),
-        Decision::PlanSubmitted => planning::submit(t),
-        Decision::PlanApproved {
-            approver,
-            amount_pence,
-        } => planning::approve(t, *approver, *amount_pence),
-        Decision::PlanRejected { approver } => planning::reject(t, *approver),
         Decision::PlanProposed { customer_reached } => {
             planning::propose(t)?;
             // Step 3: a customer not reached by phone gets the proposed actions in CMSL5701.
@@ -38,7 +31,8 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         Decision::OutcomeDecided { .. } => Err(
             "a Dissatisfaction case has no outcome: it is resolved at source or escalated".into(),
         ),
-        other => unreachable!("{other:?} is decided in casework::decide"),
+        // Decided alike on every tier, in `casework::decide`, before this is asked.
+        other => Err(format!("{other:?} is not a decision for this tier")),
     }
 }
 

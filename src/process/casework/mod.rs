@@ -384,6 +384,16 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
             t.summary = format!("Remedial action {action_id} done");
         }
         Decision::ActionCompleted { action_id } => planning::complete(&mut t, action_id)?,
+        Decision::PlanDrafted { grounds, actions } => planning::draft(&mut t, grounds, actions)?,
+        Decision::PlanSubmitted => planning::submit(&mut t)?,
+        // A disputed Review plan is the team leader's call: see `review`.
+        Decision::PlanApproved {
+            approver,
+            amount_pence,
+        } if !planning::disputed(state) => planning::approve(&mut t, *approver, *amount_pence)?,
+        Decision::PlanRejected { approver } if !planning::disputed(state) => {
+            planning::reject(&mut t, *approver)?
+        }
         Decision::TeamLeaderDecided(_) | Decision::EscalationAuthorised { .. }
             if state.tier != Tier::Dissatisfaction =>
         {

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::plan::{Approval, ResolutionPlan};
-use super::Transition;
+use super::{CaseState, Transition};
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{Approver, Assignee, Outcome, Stage, Status, SubStatus};
 
@@ -240,6 +240,14 @@ fn approved_plan(t: &mut Transition) -> Result<&mut ResolutionPlan, String> {
         return Err("the plan is already agreed".into());
     }
     Ok(plan)
+}
+
+/// Whether the customer disputed the plan and the team leader is to decide (tier 2).
+pub(super) fn disputed(state: &CaseState) -> bool {
+    state
+        .plan
+        .as_ref()
+        .is_some_and(|p| p.approval == Approval::Disputed)
 }
 
 /// Pence as pounds, for people.
