@@ -153,68 +153,81 @@ impl Worker for Casework {
                 }) => casework::set_root_cause(conn, case.id, root_cause).await?,
                 _ => {}
             }
-            for (code, fields) in letters {
-                effects.letter(case, code, &transition.summary, fields, event.id);
-            }
-            for effect in &transition.effects {
-                match effect {
-                    Effect::Task { assignee, task } => {
-                        effects.task(case, *assignee, task.clone(), None, event.id)
-                    }
-                    Effect::Escalate { to } => effects.emit(
-                        case,
-                        case_escalated::TYPE,
-                        CaseEscalated {
-                            case_reference: case.reference.clone(),
-                            from_tier: case.tier,
-                            to_tier: *to,
-                            resolution_code: transition
-                                .state
-                                .resolution_code
-                                .expect("an escalated case is closed"),
-                            reason: transition.summary.clone(),
-                        },
-                    ),
-                    Effect::Letter { .. } => {}
-                }
-            }
-            let agreed = |s: &CaseState| s.plan.as_ref().is_some_and(|p| p.agreed);
-            if agreed(&transition.state) && !agreed(state) {
-                let plan = transition.state.plan.as_ref().expect("an agreed plan");
-                effects.emit(
-                    case,
-                    actions_scheduled::TYPE,
-                    ActionsScheduled {
-                        case_reference: case.reference.clone(),
-                        actions: plan
-                            .actions
-                            .iter()
-                            .map(|a| ScheduledAction {
-                                id: a.id.clone(),
-                                due_on: a.due_on,
-                            })
-                            .collect(),
-                    },
-                );
-            }
-            if newly_closed {
-                effects.emit(
-                    case,
-                    case_closed::TYPE,
-                    CaseClosed {
-                        case_reference: case.reference.clone(),
-                        resolution_code: transition
-                            .state
-                            .resolution_code
-                            .expect("a closed case has a code"),
-                        reason: transition.summary.clone(),
-                        returned_to: None,
-                    },
-                );
-            }
+            announce(&mut effects, case, state, &transition, letters, event.id);
             states.insert(case.id, transition.state);
         }
         Ok(effects.write(conn).await?)
+    }
+}
+
+/// Emits what an accepted decision causes: its letters and tasks, `case.escalated` for the
+/// escalation worker, `actions.scheduled` when a plan comes into force, and `case.closed`.
+fn announce(
+    effects: &mut Effects,
+    case: &CaseFacts,
+    before: &CaseState,
+    transition: &Transition,
+    letters: Vec<(LetterCode, LetterFields)>,
+    cause: uuid::Uuid,
+) {
+    for (code, fields) in letters {
+        effects.letter(case, code, &transition.summary, fields, cause);
+    }
+    for effect in &transition.effects {
+        match effect {
+            Effect::Task { assignee, task } => {
+                effects.task(case, *assignee, task.clone(), None, cause)
+            }
+            Effect::Escalate { to } => effects.emit(
+                case,
+                case_escalated::TYPE,
+                CaseEscalated {
+                    case_reference: case.reference.clone(),
+                    from_tier: case.tier,
+                    to_tier: *to,
+                    resolution_code: transition
+                        .state
+                        .resolution_code
+                        .expect("an escalated case is closed"),
+                    reason: transition.summary.clone(),
+                },
+            ),
+            Effect::Letter { .. } => {}
+        }
+    }
+    let agreed = |s: &CaseState| s.plan.as_ref().is_some_and(|p| p.agreed);
+    if agreed(&transition.state) && !agreed(before) {
+        let plan = transition.state.plan.as_ref().expect("an agreed plan");
+        effects.emit(
+            case,
+            actions_scheduled::TYPE,
+            ActionsScheduled {
+                case_reference: case.reference.clone(),
+                actions: plan
+                    .actions
+                    .iter()
+                    .map(|a| ScheduledAction {
+                        id: a.id.clone(),
+                        due_on: a.due_on,
+                    })
+                    .collect(),
+            },
+        );
+    }
+    if !before.is_closed() && transition.state.is_closed() {
+        effects.emit(
+            case,
+            case_closed::TYPE,
+            CaseClosed {
+                case_reference: case.reference.clone(),
+                resolution_code: transition
+                    .state
+                    .resolution_code
+                    .expect("a closed case has a code"),
+                reason: transition.summary.clone(),
+                returned_to: None,
+            },
+        );
     }
 }
 
