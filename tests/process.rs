@@ -9,9 +9,9 @@ mod common;
 use common::casework::{
     case, decide, decision, escalated_from, letters_of, mp, open, timeline_len,
 };
-use common::{dead_letters_of, TestEnv};
+use common::{dead_letters_of, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
-use complaints::db::schema::systemic_issues;
+use complaints::db::schema::{systemic_issues, timers};
 use complaints::supervisor::WorkerKind;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -756,5 +756,100 @@ async fn every_decision_type_refuses_bad_input_and_keeps_it() {
         entries,
         "the case is untouched"
     );
+    env.stop().await;
+}
+
+/// The state machine and the clocks together: a Review whose actions are done but whose
+/// customer cannot be reached gets CMSL5805 by post, and fourteen days of silence close it
+/// (simulated clock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_closes_fourteen_days_after_cmsl5805_when_the_customer_is_silent() {
+    let mut everything = WORKERS.to_vec();
+    everything.extend([WorkerKind::Deadlines, WorkerKind::Scheduler]);
+    let env = TestEnv::start_simulated(&everything).await;
+    let res = open(&env, "CUST-SILENT", |data| {
+        mp(data);
+        data["customer"].as_object_mut().unwrap().remove("email");
+    })
+    .await;
+    let r1 = res.reference.as_str();
+    let tier_1: [(&str, Value); 3] = [
+        ("case.allocated", json!({ "to": "mp1", "by": "tl1" })),
+        (
+            "outcome.decided",
+            json!({ "outcome": "part_upheld", "reasons": "One late payment", "by": "mp1" }),
+        ),
+        (
+            "customer.dissatisfied",
+            json!({ "reason": "Wants a review", "by": "mp1" }),
+        ),
+    ];
+    for (event_type, data) in tier_1 {
+        decide(&env, r1, event_type, data, |_| true).await;
+    }
+    let rev = escalated_from(&env, &res).await;
+    let r = rev.reference.as_str();
+    let tier_2: [(&str, Value); 6] = [
+        ("case.allocated", json!({ "to": "rv1", "by": "tl2" })),
+        (
+            "outcome.decided",
+            json!({ "outcome": "upheld", "reasons": "All late", "by": "rv1" }),
+        ),
+        ("resolution_plan.drafted", apology_plan("rv1")),
+        (
+            "resolution_plan.proposed",
+            json!({ "customer_reached": true, "by": "rv1", "letter_fields": {
+            "complaint_details": "Late payments.", "why_mistake": "A fault.",
+            "corrective_action": "An apology.", "days_until_due": "5" } }),
+        ),
+        (
+            "resolution_plan.agreed",
+            json!({ "actions": [{ "id": "A1", "description": "Apologise", "due_on": "2026-12-10" }] }),
+        ),
+        ("action.completed", json!({ "action_id": "A1" })),
+    ];
+    for (event_type, data) in tier_2 {
+        decide(&env, r, event_type, data, |_| true).await;
+    }
+    let waiting = decide(
+        &env,
+        r,
+        "closure.decided",
+        json!({ "resolution_code": "Actions Complete – Client OK", "customer_reached": false, "by": "rv1",
+                "letter_fields": { "what_this_means": "Your complaint is resolved." } }),
+        |c| c.sub_status.as_deref() == Some("Wait"),
+    )
+    .await;
+    assert_eq!(
+        waiting.status, "In Progress",
+        "open until the wait runs out"
+    );
+    let sent = letters_of(&env, rev.id, 2).await;
+    assert_eq!(sent[1].0, "CMSL5805");
+    wait_for("the 14-day wait after CMSL5805", || async {
+        let mut conn = env.conn().await;
+        let pending: i64 = timers::table
+            .filter(timers::case_id.eq(rev.id))
+            .filter(timers::clock.eq("wait_after_cmsl5805"))
+            .filter(timers::state.eq("pending"))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        (pending == 1).then_some(())
+    })
+    .await;
+
+    env.advance("15d");
+    let closed = wait_for("the review to close", || async {
+        let now = case(&env, r).await;
+        (now.status == "Closed").then_some(now)
+    })
+    .await;
+    assert_eq!(
+        closed.resolution_code.as_deref(),
+        Some("Actions Complete – Client OK")
+    );
+    assert_eq!(closed.signposted_to.as_deref(), Some("ice"));
     env.stop().await;
 }

@@ -471,6 +471,26 @@ fn tier_2_no_further_action() {
 }
 
 #[test]
+fn a_review_that_was_only_an_enquiry_closes_no_action_taken_with_feedback_to_the_tl() {
+    let (state, effects) = run(
+        review(),
+        &[
+            Decision::Allocated { to: "rv1".into() },
+            closure(ResolutionCode::NoActionTaken, true),
+        ],
+    );
+    assert_eq!(state.resolution_code, Some(ResolutionCode::NoActionTaken));
+    assert_eq!(state.outcome, None);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Task {
+            assignee: Assignee::TeamLeader,
+            ..
+        }
+    )));
+}
+
+#[test]
 fn tier_2_disputed_plan_goes_ahead_then_closes_client_not_ok() {
     let (state, effects) = run(
         review(),
