@@ -7,14 +7,14 @@ mod common;
 
 use std::process::Command;
 
-use common::casework::{decide, escalated_from, mp, open};
+use common::casework::{decide, decision, escalated_from, mp, open};
 use common::{wait_for, TestEnv};
 use complaints::supervisor::WorkerKind;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
-    let env = TestEnv::start(&[
+    let mut env = TestEnv::start(&[
         WorkerKind::Intake,
         WorkerKind::Casework,
         WorkerKind::Escalation,
@@ -194,6 +194,35 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     assert!(
         reasons.contains("`from` is not a date") && reasons.contains("`colour`"),
         "{reasons}"
+    );
+
+    // A decision the case refuses is counted for operations.
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    env.publish(&decision(
+        &enquiry.reference,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "Too late", "by": "cw1" }),
+    ))
+    .await;
+    assert!(refusals.next().await.data["reason"]
+        .as_str()
+        .unwrap()
+        .contains("closed"));
+    let metrics = http
+        .get(env.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("complaints_commands_rejected_total")
+                && l.contains("worker=\"casework\"")
+                && l.contains("type=\"outcome.decided\"")),
+        "{metrics}"
     );
 
     let config = &env.app.config;

@@ -135,7 +135,14 @@ impl Effects {
     }
 
     /// Refuses an event that cannot be applied, saying why; nothing else changes for it.
+    /// Counted in `complaints_commands_rejected_total{worker, type}`.
     pub fn reject<E>(&mut self, event: &CloudEvent<E>, reason: String) {
+        metrics::counter!(
+            "complaints_commands_rejected_total",
+            "worker" => self.actor,
+            "type" => event.event_type.clone()
+        )
+        .increment(1);
         let rejection = CloudEvent::new(
             command_rejected::TYPE,
             self.now,
