@@ -336,6 +336,22 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
     .await;
     let spt = tasks.next().await;
     assert_eq!(spt.data["assignee"], "special_payment_team");
+    // Operations see what the case waits for.
+    let config = &env.app.config;
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+        .arg("status")
+        .env_clear()
+        .env("COMPLAINTS__DATABASE__URL", &config.database.url)
+        .env("COMPLAINTS__AMQP__NAMESPACE", &config.amqp.namespace)
+        .output()
+        .expect("complaints status runs");
+    let printed = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        printed.lines().any(
+            |l| l.trim_start().starts_with("Pending Special Payment Team") && l.ends_with(" 1")
+        ),
+        "{printed}"
+    );
     assert!(spt.data["task"].as_str().unwrap().contains("£300.00"));
     decide(
         &env,

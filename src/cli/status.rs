@@ -1,10 +1,11 @@
-//! `complaints status`: queue depths, consumers, dead letters and the outbox backlog.
+//! `complaints status`: queue depths, consumers, dead letters, the outbox backlog, the cases
+//! waiting for a decision or an allocation, and those nearest their response target.
 
 use clap::Args;
 
 use crate::app::App;
 use crate::broker::stats::queue_stats;
-use crate::db::{outbox, timers};
+use crate::db::{casework, outbox, timers};
 use crate::workers::QUEUES;
 
 /// Arguments of `complaints status`.
@@ -33,6 +34,13 @@ pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
         "\noutbox events not yet published: {}",
         outbox::count_unsent(&mut conn).await?
     );
+    let waiting = casework::waiting(&mut conn).await?;
+    if !waiting.is_empty() {
+        println!("\nopen cases waiting for a decision or an allocation:");
+        for (what, n) in waiting {
+            println!("  {what:<40} {n:>6}");
+        }
+    }
     let nearest = timers::nearest_targets(&mut conn, 10).await?;
     if !nearest.is_empty() {
         let now = app.clock.now();

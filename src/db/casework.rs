@@ -194,3 +194,21 @@ pub async fn set_root_cause(
         .await?;
     Ok(())
 }
+
+/// How many open cases wait for a decision, by what they wait for (the sub-status of
+/// `Pending Approval`: the team leader, the Special Payment Team, the G7), and how many wait for
+/// allocation.
+pub async fn waiting(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::count_star;
+    let rows: Vec<(String, Option<String>, i64)> = cases::table
+        .filter(cases::status.eq_any(["Pending Approval", "Pending Assignment"]))
+        .group_by((cases::status, cases::sub_status))
+        .select((cases::status, cases::sub_status, count_star()))
+        .order((cases::status, cases::sub_status))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(status, sub, n)| (sub.unwrap_or(status), n))
+        .collect())
+}
