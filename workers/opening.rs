@@ -15,8 +15,10 @@ use crate::events::{
     CaseOpened, CloudEvent,
 };
 use crate::process::case_reference::case_reference;
-use crate::process::routing::{opening_stage_and_status, Opening};
+use crate::process::casework::opening_stage_and_status;
+use crate::process::routing::Opening;
 use crate::vocabulary::{About, Addressee, Channel, RaisedBy, Region};
+use crate::vocabulary::{Status, SubStatus};
 
 /// The rows and events of one case opening.
 pub struct OpenedCase {
@@ -105,8 +107,8 @@ pub fn open_case(
             CaseOpened {
                 case_reference: reference.clone(),
                 tier: opening.tier,
-                stage: stage.into(),
-                status: status.into(),
+                stage: stage.as_str().into(),
+                status: status.as_str().into(),
                 handling_team: opening.team,
                 customer_reference: draft.customer_reference.to_owned(),
                 region: draft.region,
@@ -145,8 +147,8 @@ pub fn open_case(
     let mut resolution_code = None;
     let mut closed_at = None;
     if let Some(closed) = &opening.closed_at_once {
-        status = "Closed";
-        sub_status = Some("Complete".to_owned());
+        status = Status::Closed;
+        sub_status = Some(SubStatus::Complete.as_str().to_owned());
         resolution_code = Some(closed.resolution_code.as_str().to_owned());
         closed_at = Some(now);
         timeline.push(entry(
@@ -175,8 +177,8 @@ pub fn open_case(
         id: case_id,
         reference,
         tier: opening.tier.number(),
-        stage: stage.into(),
-        status: status.into(),
+        stage: stage.as_str().into(),
+        status: status.as_str().into(),
         sub_status,
         resolution_code,
         party_id,

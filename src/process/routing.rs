@@ -226,15 +226,6 @@ pub fn escalation(
     })
 }
 
-/// The stage and status a case of `tier` opens in (process.md §4).
-pub fn opening_stage_and_status(tier: Tier) -> (&'static str, &'static str) {
-    match tier {
-        Tier::Dissatisfaction => ("Acknowledge Issue", "In Progress"),
-        Tier::Resolution => ("Acknowledge Complaint", "Pending Assignment"),
-        Tier::Review => ("Acknowledge Issue", "Pending Assignment"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,10 +404,6 @@ mod tests {
         assert_eq!(
             (o.tier, o.team),
             (Tier::Dissatisfaction, Team::OperationalCaseworkers)
-        );
-        assert_eq!(
-            opening_stage_and_status(o.tier),
-            ("Acknowledge Issue", "In Progress")
         );
     }
 }

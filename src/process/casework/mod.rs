@@ -102,14 +102,9 @@ pub struct CaseState {
 }
 
 impl CaseState {
-    /// A case as it opens at `tier` (process.md §4: tier 0 in progress at once, tiers 1 and 2
-    /// waiting for a team leader to allocate them).
+    /// A case as it opens at `tier`.
     pub fn opened(tier: Tier, context: Context) -> Self {
-        let (stage, status) = match tier {
-            Tier::Dissatisfaction => (Stage::AcknowledgeIssue, Status::InProgress),
-            Tier::Resolution => (Stage::AcknowledgeComplaint, Status::PendingAssignment),
-            Tier::Review => (Stage::AcknowledgeIssue, Status::PendingAssignment),
-        };
+        let (stage, status) = opening_stage_and_status(tier);
         Self {
             tier,
             stage,
@@ -158,6 +153,16 @@ impl CaseState {
             )),
             Status::Closed => Err("the case is closed".into()),
         }
+    }
+}
+
+/// The stage and status a case of `tier` opens in (process.md §4): tier 0 in progress at once,
+/// tiers 1 and 2 waiting for a team leader to allocate them.
+pub fn opening_stage_and_status(tier: Tier) -> (Stage, Status) {
+    match tier {
+        Tier::Dissatisfaction => (Stage::AcknowledgeIssue, Status::InProgress),
+        Tier::Resolution => (Stage::AcknowledgeComplaint, Status::PendingAssignment),
+        Tier::Review => (Stage::AcknowledgeIssue, Status::PendingAssignment),
     }
 }
 
