@@ -1,5 +1,5 @@
 //! The wire contract: the JSON Schemas checked in under `schema/` are exactly what the event
-//! types generate, and the example event there is accepted.
+//! types generate, and every example event in `schema/examples/` is accepted.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -30,13 +30,19 @@ fn checked_in_schemas_match_the_event_types() {
 }
 
 #[test]
-fn the_example_complaint_is_accepted() {
-    let example = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/examples/complaint.received.json"),
-    )
-    .unwrap();
-    let envelope = check_accepted(&example).expect("the example meets its schema");
-    assert_eq!(envelope.event_type, "complaint.received");
+fn every_example_is_accepted_under_its_own_type() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let example = std::fs::read(&path).unwrap();
+        let envelope = check_accepted(&example)
+            .unwrap_or_else(|e| panic!("{} does not meet its schema: {e}", path.display()));
+        let named = path.file_stem().unwrap().to_str().unwrap();
+        assert_eq!(envelope.event_type, named, "{}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 5, "the examples are there");
 }
 
 #[test]
