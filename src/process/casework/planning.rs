@@ -224,7 +224,7 @@ pub(super) fn check_amount(plan: &ResolutionPlan, amount_pence: i64) -> Result<i
     Ok(total)
 }
 
-fn plan_mut(t: &mut Transition) -> Result<&mut ResolutionPlan, String> {
+pub(super) fn plan_mut(t: &mut Transition) -> Result<&mut ResolutionPlan, String> {
     t.state
         .plan
         .as_mut()

@@ -35,11 +35,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         Decision::PlanAgreed { due } => planning::agree(t, due),
         Decision::PlanDisagreed => {
             t.state.require_in_progress()?;
-            let plan = t
-                .state
-                .plan
-                .as_mut()
-                .ok_or("the case has no resolution plan")?;
+            let plan = planning::plan_mut(t)?;
             if plan.agreed {
                 return Err("the plan is already agreed".into());
             }

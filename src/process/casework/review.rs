@@ -66,11 +66,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
         }
         Decision::PlanDisagreed => {
             t.state.require_in_progress()?;
-            let plan = t
-                .state
-                .plan
-                .as_mut()
-                .ok_or("the case has no resolution plan")?;
+            let plan = planning::plan_mut(t)?;
             if plan.approval != Approval::Approved || plan.agreed || !plan.proposed {
                 return Err("no plan has been put to the customer for agreement".into());
             }
