@@ -8,7 +8,7 @@ mod common;
 use chrono::{Duration, Utc};
 use common::casework::{decide, decision};
 use common::{case_opened_by, close_case_at, complaint, wait_for, TestEnv};
-use complaints::db::cases::find_by_reference;
+use complaints::db::cases::{find_by_reference, CaseRecord};
 use complaints::db::schema::{cases, timers};
 use complaints::supervisor::{self, WorkerKind};
 use diesel::prelude::*;
@@ -31,6 +31,21 @@ fn tier_1(customer: &str) -> Value {
     event["data"]["raised_by"] = json!("mp");
     event["data"]["received_at"] = json!(Utc::now());
     event
+}
+
+/// A Review case: the customer's Resolution case closed a month ago, and they ask for a review.
+async fn review_case(env: &TestEnv, customer: &str) -> CaseRecord {
+    let earlier = tier_1(customer);
+    env.publish(&earlier).await;
+    let resolution = case_opened_by(env, earlier["id"].as_str().unwrap()).await;
+    close_case_at(env, resolution.id, Utc::now() - Duration::days(30)).await;
+    let mut review = complaint(customer);
+    review["data"]["received_at"] = json!(Utc::now());
+    review["data"]["earlier_case"] = json!(resolution.reference);
+    env.publish(&review).await;
+    let case = case_opened_by(env, review["id"].as_str().unwrap()).await;
+    assert_eq!(case.tier, 2);
+    case
 }
 
 /// The state of a case's clock of `kind`, once it exists.
@@ -368,16 +383,7 @@ async fn events_about_unknown_cases_are_refused_with_a_reason() {
 async fn a_review_not_reached_by_phone_gets_cmsl5829_within_two_working_days() {
     let mut env = TestEnv::start_simulated(ALL).await;
     let mut letters = env.observe(&["letter.requested"]).await;
-    let earlier = tier_1("CUST-REVIEW");
-    env.publish(&earlier).await;
-    let resolution = case_opened_by(&env, earlier["id"].as_str().unwrap()).await;
-    close_case_at(&env, resolution.id, Utc::now() - Duration::days(30)).await;
-    let mut review = complaint("CUST-REVIEW");
-    review["data"]["received_at"] = json!(Utc::now());
-    review["data"]["earlier_case"] = json!(resolution.reference);
-    env.publish(&review).await;
-    let case = case_opened_by(&env, review["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 2);
+    let case = review_case(&env, "CUST-REVIEW").await;
     wait_for_clock(&env, case.id, "review_acknowledgement", "pending").await;
     wait_for_clock(&env, case.id, "response_target", "pending").await;
     env.advance("6d");
@@ -444,9 +450,8 @@ async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closin
 ) {
     let mut env = TestEnv::start_simulated(ALL).await;
     let mut tasks = env.observe(&["task.created"]).await;
-    let event = tier_1("CUST-ICE");
-    env.publish(&event).await;
-    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    // ICE takes a case after Review.
+    let case = review_case(&env, "CUST-ICE").await;
     wait_for_clock(&env, case.id, "response_target", "pending").await;
     env.publish(&decision(
         &case.reference,
@@ -469,7 +474,7 @@ async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closin
         json!({ "method": "letter", "successful": true, "by": "staff-9" }),
     ))
     .await;
-    wait_for_clock(&env, case.id, "acknowledgement", "cancelled").await;
+    wait_for_clock(&env, case.id, "review_acknowledgement", "cancelled").await;
     env.advance("29d");
     let escalation = tasks.next().await;
     assert_eq!(escalation.data["clock"], "ice_redress");
@@ -483,16 +488,23 @@ async fn a_holding_reply_meets_the_target_ice_redress_runs_four_weeks_and_closin
     ))
     .await;
     wait_for_clock(&env, case.id, "remedial_action", "pending").await;
-    let closed = json!({
-        "specversion": "1.0",
-        "id": Uuid::now_v7(),
-        "type": "case.closed",
-        "source": "urn:test:process",
-        "time": Utc::now(),
-        "subject": case.reference,
-        "data": { "case_reference": case.reference, "resolution_code": "Actions Complete – Client OK", "reason": "test" },
-    });
-    env.publish(&closed).await;
+    let r = case.reference.as_str();
+    decide(
+        &env,
+        r,
+        "case.allocated",
+        json!({ "to": "rv1", "by": "tl1" }),
+        |_| true,
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "closure.decided",
+        json!({ "resolution_code": "No Action Taken", "customer_reached": true, "by": "rv1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
     wait_for_clock(&env, case.id, "remedial_action", "cancelled").await;
     env.stop().await;
 }

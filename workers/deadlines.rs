@@ -30,9 +30,10 @@ use crate::events::{
     CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent, IceFinalReportRecorded,
     IceRedressPaid, LetterSent, RemedialActionRequested, TimerFired,
 };
+use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{Assignee, ClockKind, ResolutionCode};
+use crate::vocabulary::{Assignee, ClockKind, ExternalBody, ResolutionCode};
 
 crate::event_set! {
     /// What the deadlines worker reads.
@@ -179,7 +180,8 @@ impl Worker for Deadlines {
                     step.start(&[deadline]).await?;
                 }
                 DeadlineEvent::IceFinalReportRecorded(report) => {
-                    if report.redress_pence > 0 {
+                    // A report about a case ICE does not take is refused by casework too.
+                    if report.redress_pence > 0 && takes_cases_at(ExternalBody::Ice, case.tier) {
                         step.start(&[clocks::ice_redress(now)]).await?;
                     }
                 }

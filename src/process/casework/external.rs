@@ -7,6 +7,15 @@
 use super::Transition;
 use crate::vocabulary::{ExternalBody, ExternalStage, Tier};
 
+/// Whether `body` takes a case of `tier`: ICE after Review, the PHSO after Resolution or Review.
+/// The deadlines worker asks the same before ICE's final report starts the redress clock.
+pub fn takes_cases_at(body: ExternalBody, tier: Tier) -> bool {
+    match body {
+        ExternalBody::Ice => tier == Tier::Review,
+        ExternalBody::Phso => tier != Tier::Dissatisfaction,
+    }
+}
+
 /// The stages each body passes through, in order.
 fn stages(body: ExternalBody) -> &'static [ExternalStage] {
     use ExternalStage::*;
@@ -34,11 +43,7 @@ pub(super) fn record(
             "a finding (upheld or not) comes with the final report, and only with it".into(),
         );
     }
-    let allowed = match body {
-        ExternalBody::Ice => t.state.tier == Tier::Review,
-        ExternalBody::Phso => t.state.tier != Tier::Dissatisfaction,
-    };
-    if !allowed {
+    if !takes_cases_at(body, t.state.tier) {
         return Err(format!(
             "{body} does not take a case at tier {} ({})",
             t.state.tier.number(),
