@@ -4,6 +4,7 @@ use clap::Args;
 
 use crate::app::App;
 use crate::db::cases::{self, CaseView};
+use crate::process::casework::plan::pounds;
 
 /// Arguments of `complaints show`.
 #[derive(Debug, Args)]
@@ -52,7 +53,7 @@ fn plan_lines(plan: &serde_json::Value) -> String {
         let id = text(&action["id"]);
         let payment = action["payment"]["amount_pence"]
             .as_i64()
-            .map(|p| format!(" £{}.{:02}", p / 100, p % 100))
+            .map(|p| format!(" {}", pounds(p)))
             .unwrap_or_default();
         out += &format!(
             "    {id} {}{payment}: {} (due {}){}\n",

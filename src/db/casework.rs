@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::schema::{cases, parties};
 use crate::process::casework::{CaseState, Context};
-use crate::vocabulary::{About, ContactRestriction, Tier};
+use crate::vocabulary::{About, ContactRestriction, Status, Tier};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
@@ -201,7 +201,10 @@ pub async fn set_root_cause(
 pub async fn waiting(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, i64)>> {
     use diesel::dsl::count_star;
     let rows: Vec<(String, Option<String>, i64)> = cases::table
-        .filter(cases::status.eq_any(["Pending Approval", "Pending Assignment"]))
+        .filter(cases::status.eq_any([
+            Status::PendingApproval.as_str(),
+            Status::PendingAssignment.as_str(),
+        ]))
         .group_by((cases::status, cases::sub_status))
         .select((cases::status, cases::sub_status, count_star()))
         .order((cases::status, cases::sub_status))

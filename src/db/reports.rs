@@ -60,26 +60,14 @@ pub async fn report(
         to,
     )
     .await?;
-    let outcomes = counts(
-        conn,
-        &format!(
-            "SELECT 'tier ' || c.tier || ' ' || c.outcome AS key, count(*) AS n FROM cases c \
-             WHERE {PERIOD} AND c.outcome IS NOT NULL GROUP BY 1"
-        ),
-        from,
-        to,
-    )
-    .await?;
-    let resolution_codes = counts(
-        conn,
-        &format!(
-            "SELECT 'tier ' || c.tier || ' ' || c.resolution_code AS key, count(*) AS n FROM cases c \
-             WHERE {PERIOD} AND c.resolution_code IS NOT NULL GROUP BY 1"
-        ),
-        from,
-        to,
-    )
-    .await?;
+    let by_tier_and = |column: &str| {
+        format!(
+            "SELECT 'tier ' || c.tier || ' ' || {column} AS key, count(*) AS n FROM cases c \
+             WHERE {PERIOD} AND {column} IS NOT NULL GROUP BY 1"
+        )
+    };
+    let outcomes = counts(conn, &by_tier_and("c.outcome"), from, to).await?;
+    let resolution_codes = counts(conn, &by_tier_and("c.resolution_code"), from, to).await?;
     let agreed_actions = format!(
         "FROM cases c, jsonb_array_elements(c.resolution_plan -> 'actions') a \
          WHERE {PERIOD} AND (c.resolution_plan ->> 'agreed')::boolean"

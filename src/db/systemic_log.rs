@@ -12,6 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{cases, systemic_issues};
+use crate::vocabulary::Tier;
 
 /// How many complaints on one category make a systemic issue.
 pub const COMPLAINTS_IN_A_ROW: usize = 3;
@@ -46,7 +47,7 @@ pub async fn record_if_third(
             .await?;
         let logged: Vec<Uuid> = logged.into_iter().flatten().collect();
         let recent: Vec<(Uuid, String)> = cases::table
-            .filter(cases::tier.eq(1))
+            .filter(cases::tier.eq(Tier::Resolution.number()))
             .filter(cases::categories.contains(vec![category.clone()]))
             .filter(cases::received_at.gt(since))
             .filter(cases::received_at.le(received_at))

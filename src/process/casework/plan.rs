@@ -18,6 +18,11 @@ pub const ACTUAL_LOSS_LIMIT_PENCE: i64 = 25_000;
 /// Delegated authority for a consolatory payment: £100, in pence.
 pub const CONSOLATORY_LIMIT_PENCE: i64 = 10_000;
 
+/// Pence as pounds, for people: `£300.00`.
+pub fn pounds(pence: i64) -> String {
+    format!("£{}.{:02}", pence / 100, pence % 100)
+}
+
 /// A case's resolution plan, as it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResolutionPlan {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use super::plan::{Approval, ResolutionPlan};
+use super::plan::{pounds, Approval, ResolutionPlan};
 use super::{CaseState, Transition};
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{Approver, Assignee, Outcome, Stage, Status, SubStatus};
@@ -248,9 +248,4 @@ pub(super) fn disputed(state: &CaseState) -> bool {
         .plan
         .as_ref()
         .is_some_and(|p| p.approval == Approval::Disputed)
-}
-
-/// Pence as pounds, for people.
-pub(super) fn pounds(pence: i64) -> String {
-    format!("£{}.{:02}", pence / 100, pence % 100)
 }
