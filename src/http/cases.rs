@@ -1,32 +1,30 @@
 //! `GET /v1/cases/{reference}`: a case with its customer and its timeline.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 
+use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::db::cases;
+use crate::process::case_reference::parse_case_reference;
 
-/// The case, or 404.
-pub async fn get(State(app): State<App>, Path(reference): Path<String>) -> Response {
-    let found = async {
-        let mut conn = app.pool.get().await?;
-        anyhow::Ok(cases::find_by_reference(&mut conn, &reference).await?)
+/// The case, or 404 (also for anything that cannot be a case reference).
+pub async fn get(State(app): State<App>, Path(reference): Path<String>) -> ApiResult<Response> {
+    let reference = parse_case_reference(&reference).ok_or_else(no_such_case)?;
+    let mut conn = app
+        .pool
+        .get()
+        .await
+        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
+    match cases::find_by_reference(&mut conn, &reference).await {
+        Ok(Some(case)) => Ok(Json(case).into_response()),
+        Ok(None) => Err(no_such_case()),
+        Err(e) => Err(ApiError::internal(&e.into())),
     }
-    .await;
-    match found {
-        Ok(Some(case)) => Json(case).into_response(),
-        Ok(None) => (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "not_found", "reasons": [format!("no case {reference}")] })),
-        )
-            .into_response(),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "error": "database_unavailable", "reasons": [format!("{e:#}")] })),
-        )
-            .into_response(),
-    }
+}
+
+/// The 404 for a reference with no case; it does not echo what was asked.
+pub(super) fn no_such_case() -> ApiError {
+    ApiError::not_found("no case with that reference")
 }

@@ -10,6 +10,7 @@ use axum::Json;
 use serde_json::json;
 use tracing::warn;
 
+use super::error::ApiError;
 use crate::app::App;
 use crate::broker::publisher::Outgoing;
 use crate::events::incoming::{check_accepted, Refusal};
@@ -32,12 +33,8 @@ pub async fn post(State(app): State<App>, body: Bytes) -> Response {
         )
             .into_response(),
         Err(e) => {
-            warn!(error = %e, event_id = %envelope.id, "could not publish an event received over HTTP");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "error": "broker_unavailable", "reasons": [e.to_string()] })),
-            )
-                .into_response()
+            warn!(event_id = %envelope.id, "could not publish an event received over HTTP");
+            ApiError::unavailable("broker_unavailable", &e.into()).into_response()
         }
     }
 }
@@ -48,9 +45,5 @@ fn refused(refusal: &Refusal) -> Response {
         Refusal::SchemaViolation { problems, .. } => problems.clone(),
         other => vec![other.to_string()],
     };
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": refusal.kind(), "reasons": reasons })),
-    )
-        .into_response()
+    ApiError::bad_request(refusal.kind(), reasons).into_response()
 }

@@ -2,33 +2,35 @@
 //! HTML, template version, channel, recipient, when).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use uuid::Uuid;
 
+use super::cases::no_such_case;
+use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::db::letters;
+use crate::process::case_reference::parse_case_reference;
 
 /// The letter, or 404.
-pub async fn get(State(app): State<App>, Path((reference, id)): Path<(String, Uuid)>) -> Response {
-    let found = async {
-        let mut conn = app.pool.get().await?;
-        anyhow::Ok(letters::of_case(&mut conn, &reference, id).await?)
+pub async fn get(
+    State(app): State<App>,
+    Path((reference, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let reference = parse_case_reference(&reference).ok_or_else(no_such_case)?;
+    let id = Uuid::parse_str(&id).map_err(|_| no_such_letter())?;
+    let mut conn = app
+        .pool
+        .get()
+        .await
+        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
+    match letters::of_case(&mut conn, &reference, id).await {
+        Ok(Some(letter)) => Ok(Json(letter).into_response()),
+        Ok(None) => Err(no_such_letter()),
+        Err(e) => Err(ApiError::internal(&e.into())),
     }
-    .await;
-    match found {
-        Ok(Some(letter)) => Json(letter).into_response(),
-        Ok(None) => (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "not_found", "reasons": [format!("no letter {id} on case {reference}")] })),
-        )
-            .into_response(),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "error": "database_unavailable", "reasons": [format!("{e:#}")] })),
-        )
-            .into_response(),
-    }
+}
+
+fn no_such_letter() -> ApiError {
+    ApiError::not_found("no letter with that id on that case")
 }

@@ -11,6 +11,7 @@
 //! | `GET /metrics` | Prometheus text format |
 
 mod cases;
+pub mod error;
 mod events;
 mod health;
 mod letters;

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use serde_json::json;
 
+use super::error::ApiError;
 use crate::app::App;
 use crate::db::reports;
 use crate::reports::period;
@@ -48,13 +48,7 @@ pub async fn complaints(
     };
     let (from, to) = match bounds {
         Ok(bounds) => bounds,
-        Err(reasons) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                Json(json!({ "error": "bad_query", "reasons": reasons })),
-            )
-                .into_response()
-        }
+        Err(reasons) => return ApiError::bad_request("bad_query", reasons).into_response(),
     };
     let report = async {
         let mut conn = app.pool.get().await?;
@@ -68,10 +62,6 @@ pub async fn complaints(
         )
             .into_response(),
         Ok(report) => Json(report).into_response(),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "error": "database_unavailable", "reasons": [format!("{e:#}")] })),
-        )
-            .into_response(),
+        Err(e) => ApiError::unavailable("database_unavailable", &e).into_response(),
     }
 }

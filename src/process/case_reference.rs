@@ -15,9 +15,38 @@ pub fn case_reference(tier: Tier, opened_at: DateTime<Utc>, number: i64) -> Stri
     )
 }
 
+/// Reads a case reference as a person or a front end typed it: surrounding spaces and the
+/// letters' case do not matter (`res-2026-000042` is `RES-2026-000042`). `None` when it cannot
+/// be a case reference at all (a known prefix, a four-digit year, at least six digits), so a
+/// look-up never sends arbitrary bytes to the database.
+pub fn parse_case_reference(text: &str) -> Option<String> {
+    let reference = text.trim().to_ascii_uppercase();
+    let mut parts = reference.split('-');
+    let (prefix, year, number) = (parts.next()?, parts.next()?, parts.next()?);
+    let known_prefix = Tier::ALL.iter().any(|t| t.reference_prefix() == prefix);
+    let digits = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    (known_prefix && digits(year, 4, 4) && digits(number, 6, 12) && parts.next().is_none())
+        .then_some(reference)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_read_whatever_their_case() {
+        assert_eq!(
+            parse_case_reference(" res-2026-000042 ").as_deref(),
+            Some("RES-2026-000042")
+        );
+        assert_eq!(parse_case_reference("\0"), None);
+        assert_eq!(parse_case_reference("XYZ-2026-000042"), None);
+        assert_eq!(parse_case_reference("RES-2026-42"), None);
+        assert_eq!(parse_case_reference("RES-2026-000042-1"), None);
+        assert_eq!(parse_case_reference("RES-20x6-000042"), None);
+    }
 
     #[test]
     fn references_read_well() {
