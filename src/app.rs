@@ -17,6 +17,7 @@ use crate::broker::topology::Topology;
 use crate::clock::{SharedClock, SimulatedClock, SystemClock};
 use crate::config::Config;
 use crate::db::{self, DbPool};
+use crate::events::checks::Checks;
 use crate::process::working_days::WorkingDays;
 use crate::workers::QUEUES;
 
@@ -72,7 +73,7 @@ impl App {
         let publisher = Arc::new(Publisher::new(
             &config.amqp_url(),
             "complaints-publisher",
-            &topology.events_exchange(),
+            &topology,
         ));
         Ok(Self {
             config: Arc::new(config),
@@ -83,6 +84,12 @@ impl App {
             topology,
             publisher,
         })
+    }
+
+    /// What validation measures events against now: this process's clock and the configured
+    /// bounds (`intake.max_received_age_days`).
+    pub fn checks(&self) -> Checks {
+        Checks::new(self.clock.now(), self.config.intake.max_received_age_days)
     }
 
     /// The task that keeps a simulated clock in step with the database, when the clock is one.

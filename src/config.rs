@@ -17,6 +17,17 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 /// Keys that hold secrets and so may only come from the environment.
 const SECRET_KEYS: [&str; 3] = ["database.password", "amqp.password", "email.password"];
 
+/// URL keys whose user-info may not carry a password in a file, with the key that takes the
+/// password instead.
+const URL_KEYS: [(&str, &str); 2] = [
+    ("database.url", "database.password"),
+    ("amqp.url", "amqp.password"),
+];
+
+/// The one password a file's URL may carry: RabbitMQ's well-known development user, which the
+/// broker accepts from loopback only.
+const DEVELOPMENT_CREDENTIALS: &str = "guest:guest";
+
 /// The whole configuration of one `complaints` process.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +177,9 @@ pub struct IntakeConfig {
     pub batch_size: usize,
     /// Longest wait to fill a batch, in milliseconds.
     pub batch_wait_ms: u64,
+    /// Oldest `received_at` a complaint may carry, in days: an older one is refused at
+    /// validation (it would open a case already past its targets).
+    pub max_received_age_days: u32,
 }
 
 /// Outbox relay settings.
@@ -251,6 +265,18 @@ pub enum ConfigError {
         /// Where it was found.
         source_name: String,
     },
+    /// A password inside a URL in a file.
+    #[error("configuration: `{key}` in {source_name} carries a password; remove it from the URL and set {env} (or give the whole URL in {url_env})")]
+    PasswordInUrl {
+        /// The URL key.
+        key: &'static str,
+        /// The environment variable for the password.
+        env: String,
+        /// The environment variable for the whole URL.
+        url_env: String,
+        /// Where it was found.
+        source_name: String,
+    },
     /// A value that parses but makes no sense.
     #[error("configuration: `{key}` {problem}")]
     Value {
@@ -291,8 +317,26 @@ impl Config {
                     .unwrap_or_else(|| "a file".into());
                 return Err(ConfigError::SecretInFile {
                     key,
-                    env: format!("COMPLAINTS__{}", key.to_uppercase().replace('.', "__")),
+                    env: env_name(key),
                     source_name,
+                });
+            }
+        }
+        for (key, password_key) in URL_KEYS {
+            let Ok(value) = files.find_value(key) else {
+                continue;
+            };
+            if value.as_str().is_some_and(|url| {
+                url_password(url).is_some_and(|user_info| user_info != DEVELOPMENT_CREDENTIALS)
+            }) {
+                return Err(ConfigError::PasswordInUrl {
+                    key,
+                    env: env_name(password_key),
+                    url_env: env_name(key),
+                    source_name: files
+                        .get_metadata(value.tag())
+                        .map(|m| m.name.to_string())
+                        .unwrap_or_else(|| "a file".into()),
                 });
             }
         }
@@ -386,6 +430,19 @@ pub fn env_layer() -> Env {
         .map(|key| key.as_str().to_ascii_lowercase().into())
 }
 
+/// The environment variable that sets `key` (`database.url` → `COMPLAINTS__DATABASE__URL`).
+fn env_name(key: &str) -> String {
+    format!("COMPLAINTS__{}", key.to_uppercase().replace('.', "__"))
+}
+
+/// The user-info of `url` when it carries a password (`user:password`), else `None`.
+fn url_password(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (user_info, _) = authority.rsplit_once('@')?;
+    user_info.contains(':').then_some(user_info)
+}
+
 /// Puts `password` into the user-info part of `url` (`scheme://user@host` → `scheme://user:pw@host`).
 fn with_password(url: &str, password: Option<&str>) -> String {
     let Some(password) = password else {
@@ -404,6 +461,17 @@ fn with_password(url: &str, password: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_are_found_in_urls() {
+        assert_eq!(
+            url_password("postgres://app:s3cret@db/c"),
+            Some("app:s3cret")
+        );
+        assert_eq!(url_password("postgres://app@db/c"), None);
+        assert_eq!(url_password("postgres://db:5432/c"), None);
+        assert_eq!(url_password("amqp://h/a:b@c"), None);
+    }
 
     #[test]
     fn password_goes_into_the_url() {

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod failure;
 pub mod http;
 pub mod letters;
 pub mod process;

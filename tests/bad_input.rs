@@ -93,7 +93,7 @@ async fn each_kind_of_unreadable_message_is_dead_lettered_with_its_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_that_keeps_failing_is_dead_lettered_by_the_delivery_limit() {
+async fn a_message_that_keeps_failing_is_dead_lettered_with_its_last_error() {
     let env = TestEnv::start(&[WorkerKind::Intake]).await;
     // A database that refuses one particular complaint, as a bug or a bad row would.
     let mut conn = env.conn().await;
@@ -118,8 +118,16 @@ async fn a_message_that_keeps_failing_is_dead_lettered_by_the_delivery_limit() {
     env.publish(&good).await;
 
     case_opened_by(&env, good["id"].as_str().unwrap()).await;
+    // Retried up to the delivery limit, then dead-lettered by the worker with the last error,
+    // before the broker would have done it without one.
     let letters = dead_letters(&env, 1).await;
-    assert_eq!(letters[0].death_reason.as_deref(), Some("delivery_limit"));
+    assert_eq!(letters[0].reason_kind.as_deref(), Some("retries_exhausted"));
+    let reason = letters[0].reason.as_deref().unwrap();
+    assert!(
+        reason.starts_with("failed 3 times") && reason.contains("poisoned"),
+        "{reason}"
+    );
+    assert_eq!(letters[0].death_reason, None);
     let body: serde_json::Value = serde_json::from_slice(&letters[0].body).unwrap();
     assert_eq!(body["id"], poison["id"]);
     wait_for("only the good case", || async {

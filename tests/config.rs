@@ -77,6 +77,41 @@ fn a_secret_in_a_file_is_refused() {
 }
 
 #[test]
+fn a_password_inside_a_url_in_a_file_is_refused() {
+    for (section, env) in [
+        ("database", "COMPLAINTS__DATABASE__PASSWORD"),
+        ("amqp", "COMPLAINTS__AMQP__PASSWORD"),
+    ] {
+        Jail::expect_with(|jail| {
+            let scheme = if section == "amqp" {
+                "amqp"
+            } else {
+                "postgres"
+            };
+            jail.create_dir("config")?;
+            jail.create_file(
+                "config/prod.toml",
+                &format!("[{section}]\nurl = \"{scheme}://app:hunter2@db.internal/x\"\n"),
+            )?;
+            jail.set_env("COMPLAINTS_ENV", "prod");
+            let error = Config::load().unwrap_err().to_string();
+            assert!(error.contains(&format!("{section}.url")), "{error}");
+            assert!(error.contains(env), "says where the password goes: {error}");
+            assert!(!error.contains("hunter2"), "never echoes it: {error}");
+            Ok(())
+        });
+    }
+    Jail::expect_with(|jail| {
+        jail.set_env(
+            "COMPLAINTS__DATABASE__URL",
+            "postgres://app:from-env@db.internal/x",
+        );
+        assert!(Config::load().is_ok());
+        Ok(())
+    });
+}
+
+#[test]
 fn the_binary_stops_at_start_naming_the_bad_key() {
     let output = binary()
         .arg("status")

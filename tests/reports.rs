@@ -133,7 +133,9 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     .await;
 
     let http = reqwest::Client::new();
-    let url = env.url("/v1/reports/complaints?from=2026-11-01&to=2026-12-31");
+    // The complaints were received just now: a period of whole days around today holds them.
+    let (from, to) = period_around_today();
+    let url = env.url(&format!("/v1/reports/complaints?from={from}&to={to}"));
     // The deadlines worker meets the closed case's target on its own queue: wait for it.
     let report: Value = wait_for("the closed case's target to be met", || async {
         let report: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
@@ -227,14 +229,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
 
     let config = &env.app.config;
     let printed = Command::new(env!("CARGO_BIN_EXE_complaints"))
-        .args([
-            "report",
-            "--from",
-            "2026-11-01",
-            "--to",
-            "2026-12-31",
-            "--csv",
-        ])
+        .args(["report", "--from", &from, "--to", &to, "--csv"])
         .env_clear()
         .env("COMPLAINTS__DATABASE__URL", &config.database.url)
         .env("COMPLAINTS__AMQP__NAMESPACE", &config.amqp.namespace)
@@ -247,4 +242,14 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     );
     assert_eq!(String::from_utf8(printed.stdout).unwrap(), csv);
     env.stop().await;
+}
+
+/// A period of whole days from a week ago to tomorrow, as `YYYY-MM-DD`.
+fn period_around_today() -> (String, String) {
+    let today = chrono::Utc::now().date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    (
+        day(today - chrono::Days::new(7)),
+        day(today + chrono::Days::new(1)),
+    )
 }

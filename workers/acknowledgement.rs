@@ -20,8 +20,9 @@ use crate::db::cases::CaseFacts;
 use crate::db::timeline;
 use crate::db::timers;
 use crate::events::{
-    CaseOpened, ClientReplied, CloudEvent, ContactAttempted, LetterSent, TimerFired,
+    timer_fired, CaseOpened, ClientReplied, CloudEvent, ContactAttempted, LetterSent, TimerFired,
 };
+use crate::failure::contradicts_database;
 use crate::process::casework::Context;
 use crate::process::clocks::{self, written_contact_only, MET_BY_CONTACT};
 use crate::process::working_days::WorkingDays;
@@ -106,6 +107,10 @@ impl Worker for Acknowledgement {
                     }
                 }
                 AcknowledgementEvent::TimerFired(timer) => {
+                    if !timers::has_fired(conn, case.id, timer.clock, &timer.key).await? {
+                        let why = "that clock has not fired";
+                        return Err(contradicts_database(timer_fired::TYPE, why).into());
+                    }
                     ran_out(case, timer, event.id, &mut effects)
                 }
             }
@@ -123,12 +128,12 @@ impl Acknowledgement {
         case: &CaseFacts,
         cause: uuid::Uuid,
         effects: &mut Effects,
-    ) -> QueryResult<()> {
+    ) -> anyhow::Result<()> {
         let (letter, setting) = match case.tier {
             Tier::Dissatisfaction => return Ok(()),
             Tier::Resolution => (
                 LetterCode::Cmsl5842,
-                clocks::acknowledgement(case.received_at, self.lead),
+                clocks::acknowledgement(case.received_at, self.lead)?,
             ),
             Tier::Review => (
                 LetterCode::Cmsl5829,
@@ -137,7 +142,7 @@ impl Acknowledgement {
                     case.region,
                     case.received_at,
                     self.lead,
-                ),
+                )?,
             ),
         };
         if written_contact_only(case.about, case.contact_restriction) {
@@ -149,7 +154,8 @@ impl Acknowledgement {
             effects.request_letter(case, letter, why, cause);
             return Ok(());
         }
-        start_clocks(conn, case, &[setting], cause, effects).await
+        start_clocks(conn, case, &[setting], cause, effects).await?;
+        Ok(())
     }
 }
 
@@ -214,12 +220,12 @@ async fn letter_sent(
     cause: uuid::Uuid,
     now: DateTime<Utc>,
     effects: &mut Effects,
-) -> QueryResult<()> {
+) -> anyhow::Result<()> {
     match letter.code {
         LetterCode::Cmsl5700 => {
-            let window =
-                clocks::wait_after(letter.code, now).expect("CMSL5700 opens a reply window");
-            start_clocks(conn, case, &[window], cause, effects).await
+            let window = clocks::wait_after(letter.code, now)?;
+            start_clocks(conn, case, window.as_slice(), cause, effects).await?;
+            Ok(())
         }
         LetterCode::Cmsl5842 | LetterCode::Cmsl5829 => {
             timers::cancel(

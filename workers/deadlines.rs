@@ -26,10 +26,11 @@ use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
 use crate::db::timers;
 use crate::events::{
-    case_closed, case_target_breached, ActionCompleted, ActionsScheduled, CaseClosed, CaseOpened,
-    CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent, IceFinalReportRecorded,
-    IceRedressPaid, LetterSent, RemedialActionRequested, TimerFired,
+    case_closed, case_target_breached, timer_fired, ActionCompleted, ActionsScheduled, CaseClosed,
+    CaseOpened, CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent,
+    IceFinalReportRecorded, IceRedressPaid, LetterSent, RemedialActionRequested, TimerFired,
 };
+use crate::failure::contradicts_database;
 use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::working_days::WorkingDays;
@@ -99,6 +100,18 @@ impl Worker for Deadlines {
                 effects: &mut effects,
             };
             match &event.data {
+                DeadlineEvent::CaseClosed(_) if !case.closed => {
+                    return Err(contradicts_database(case_closed::TYPE, "the case is open").into());
+                }
+                DeadlineEvent::TimerFired(timer)
+                    if !timers::has_fired(step.conn, case.id, timer.clock, &timer.key).await? =>
+                {
+                    return Err(contradicts_database(
+                        timer_fired::TYPE,
+                        "that clock has not fired",
+                    )
+                    .into());
+                }
                 DeadlineEvent::CaseClosed(_) => {
                     let stopped =
                         timers::cancel_all(step.conn, case.id, "the case closed", now).await?;
@@ -119,7 +132,7 @@ impl Worker for Deadlines {
                             case.received_at,
                             case.pos,
                         );
-                        step.start(&[target]).await?;
+                        step.start(&[target?]).await?;
                     }
                 }
                 DeadlineEvent::ActionsScheduled(plan) => {
@@ -133,7 +146,7 @@ impl Worker for Deadlines {
                         .actions
                         .iter()
                         .map(|a| clocks::action_due(&a.id, a.due_on))
-                        .collect();
+                        .collect::<Result<_, _>>()?;
                     step.start(&due).await?;
                 }
                 DeadlineEvent::HoldingReplySent(_) => {
@@ -153,7 +166,7 @@ impl Worker for Deadlines {
                         )
                         .await?;
                     }
-                    if let Some(wait) = clocks::wait_after(letter.code, now)
+                    if let Some(wait) = clocks::wait_after(letter.code, now)?
                         .filter(|w| w.clock != ClockKind::DissatisfactionReplyWindow)
                     {
                         step.start(&[wait]).await?;
@@ -177,12 +190,12 @@ impl Worker for Deadlines {
                 }
                 DeadlineEvent::RemedialActionRequested(asked) => {
                     let deadline = clocks::remedial_action(&asked.action_id, asked.complexity, now);
-                    step.start(&[deadline]).await?;
+                    step.start(&[deadline?]).await?;
                 }
                 DeadlineEvent::IceFinalReportRecorded(report) => {
                     // A report about a case ICE does not take is refused by casework too.
                     if report.redress_pence > 0 && takes_cases_at(ExternalBody::Ice, case.tier) {
-                        step.start(&[clocks::ice_redress(now)]).await?;
+                        step.start(&[clocks::ice_redress(now)?]).await?;
                     }
                 }
                 DeadlineEvent::IceRedressPaid(_) => {
@@ -198,7 +211,7 @@ impl Worker for Deadlines {
 
 impl Deadlines {
     /// One of this worker's clocks ran out.
-    async fn ran_out(&self, step: &mut Step<'_>, timer: &TimerFired) -> QueryResult<()> {
+    async fn ran_out(&self, step: &mut Step<'_>, timer: &TimerFired) -> anyhow::Result<()> {
         let key = timer.key.as_str();
         match timer.clock {
             ClockKind::ResponseTarget => {
@@ -250,7 +263,7 @@ impl Deadlines {
                 };
                 step.task(Assignee::Caseworker, what, timer.clock);
                 if let Some(escalation) =
-                    clocks::overdue(&self.calendar, step.case.region, timer.clock, key, step.now)
+                    clocks::overdue(&self.calendar, step.case.region, timer.clock, key, step.now)?
                 {
                     step.start(&[escalation]).await?;
                 }

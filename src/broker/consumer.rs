@@ -9,17 +9,19 @@
 //! waits for it instead of burning delivery attempts. When the broker goes away, the loop
 //! reconnects with capped exponential backoff.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions,
 };
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Confirmation, Consumer};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
@@ -28,8 +30,10 @@ use super::topology::long_string;
 use crate::app::App;
 use crate::backoff::Backoff;
 use crate::db::inbox;
+use crate::events::checks::Checks;
 use crate::events::incoming::{self, Refusal};
 use crate::events::CloudEvent;
+use crate::failure::{classify, Failure, Unprocessable};
 use crate::workers::Worker;
 
 /// The header a dead letter carries its reason in.
@@ -133,6 +137,21 @@ struct Readable<E> {
     received: Instant,
 }
 
+/// Why a message goes to the dead-letter queue: the two headers it carries there.
+struct DeadLetterReason {
+    kind: &'static str,
+    reason: String,
+}
+
+impl From<&Refusal> for DeadLetterReason {
+    fn from(refusal: &Refusal) -> Self {
+        Self {
+            kind: refusal.kind(),
+            reason: refusal.reason(),
+        }
+    }
+}
+
 /// Dead-letters the unreadable, applies the rest, acks.
 async fn handle_batch<W: Worker>(
     worker: &W,
@@ -142,23 +161,28 @@ async fn handle_batch<W: Worker>(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
     let received = Instant::now();
+    let checks = app.checks();
     let last_tag = batch.last().map(|d| d.delivery_tag);
     let mut readable = Vec::with_capacity(batch.len());
-    let mut dead_letters = Vec::new();
+    let mut unreadable = Vec::new();
     for delivery in batch {
-        match read::<W>(&delivery.data) {
+        match read::<W>(&delivery.data, &checks) {
             Ok(event) => readable.push(Readable {
                 delivery,
                 event,
                 received,
             }),
-            Err(refusal) => dead_letters.push((delivery, refusal)),
+            Err(refusal) => {
+                let reason = DeadLetterReason::from(&refusal);
+                unreadable.push((delivery, reason));
+            }
         }
     }
-    dead_letter(app, channel, W::NAME, &dead_letters).await?;
+    let dead: Vec<_> = unreadable.iter().map(|(d, r)| (d, r)).collect();
+    dead_letter(app, channel, W::NAME, &dead).await?;
 
     let events: Vec<&CloudEvent<W::Event>> = readable.iter().map(|r| &r.event).collect();
-    match apply_in_transaction(worker, app, &events, shutdown).await {
+    match apply_held(worker, app, &events, shutdown).await {
         Applied::Yes => {
             if let Some(tag) = last_tag {
                 channel
@@ -169,22 +193,22 @@ async fn handle_batch<W: Worker>(
         }
         Applied::ShuttingDown => return Ok(()),
         Applied::Failed(e) if readable.len() <= 1 => {
-            ack_all(&dead_letters).await?;
+            ack_all(unreadable.iter().map(|(d, _)| d)).await?;
             for r in &readable {
-                fail(W::NAME, r, &e).await?;
+                settle_failure(app, channel, W::NAME, r, &e).await?;
             }
         }
         Applied::Failed(e) => {
             warn!(worker = W::NAME, error = %e, size = readable.len(), "batch failed; trying each message alone");
-            ack_all(&dead_letters).await?;
+            ack_all(unreadable.iter().map(|(d, _)| d)).await?;
             for r in &readable {
-                match apply_in_transaction(worker, app, &[&r.event], shutdown).await {
+                match apply_held(worker, app, &[&r.event], shutdown).await {
                     Applied::Yes => {
                         r.delivery.acker.ack(BasicAckOptions::default()).await?;
                         record_handled(W::NAME, std::slice::from_ref(r));
                     }
                     Applied::ShuttingDown => return Ok(()),
-                    Applied::Failed(e) => fail(W::NAME, r, &e).await?,
+                    Applied::Failed(e) => settle_failure(app, channel, W::NAME, r, &e).await?,
                 }
             }
         }
@@ -193,8 +217,8 @@ async fn handle_batch<W: Worker>(
 }
 
 /// Reads one message as a `W` event, or says why not.
-fn read<W: Worker>(body: &[u8]) -> Result<CloudEvent<W::Event>, Refusal> {
-    incoming::parse_data(incoming::parse_envelope(body)?)
+fn read<W: Worker>(body: &[u8], checks: &Checks) -> Result<CloudEvent<W::Event>, Refusal> {
+    incoming::parse_data(incoming::parse_envelope(body)?, checks)
 }
 
 enum Applied {
@@ -203,8 +227,34 @@ enum Applied {
     Failed(anyhow::Error),
 }
 
+/// Applies `events` as [`apply_in_transaction`] does, but holds them (with backoff) while the
+/// database is down, so an outage never burns a message's delivery attempts.
+async fn apply_held<W: Worker>(
+    worker: &W,
+    app: &App,
+    events: &[&CloudEvent<W::Event>],
+    shutdown: &CancellationToken,
+) -> Applied {
+    let mut backoff = Backoff::default();
+    loop {
+        match apply_in_transaction(worker, app, events, shutdown).await {
+            Applied::Failed(e) if classify(&e) == Failure::Outage => {
+                let wait = backoff.next_wait();
+                warn!(worker = W::NAME, error = %e, ?wait, "database lost mid-batch; holding the batch");
+                tokio::select! {
+                    () = shutdown.cancelled() => return Applied::ShuttingDown,
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Claims the events' ids and applies the new ones in one transaction. Waits (with backoff)
-/// while no database connection can be had: that is an outage, not a bad message.
+/// while no database connection can be had: that is an outage, not a bad message. A panic
+/// while applying is caught inside the transaction, so the transaction rolls back, and the
+/// connection is discarded rather than returned to the pool.
 async fn apply_in_transaction<W: Worker>(
     worker: &W,
     app: &App,
@@ -233,50 +283,123 @@ async fn apply_in_transaction<W: Worker>(
     let conn: &mut AsyncPgConnection = &mut pooled;
     let result = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-            let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
-            if fresh.len() < events.len() {
-                debug!(
-                    worker = W::NAME,
-                    skipped = events.len() - fresh.len(),
-                    "already applied"
-                );
-            }
-            let mut seen = std::collections::HashSet::with_capacity(fresh.len());
-            let new: Vec<&CloudEvent<W::Event>> = events
-                .iter()
-                .copied()
-                .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
-                .collect();
-            worker.apply(conn, &new, now).await
+            let work = async {
+                let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
+                if fresh.len() < events.len() {
+                    debug!(
+                        worker = W::NAME,
+                        skipped = events.len() - fresh.len(),
+                        "already applied"
+                    );
+                }
+                let mut seen = std::collections::HashSet::with_capacity(fresh.len());
+                let new: Vec<&CloudEvent<W::Event>> = events
+                    .iter()
+                    .copied()
+                    .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
+                    .collect();
+                worker.apply(conn, &new, now).await
+            };
+            AssertUnwindSafe(work)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| Err(panicked(W::NAME, panic.as_ref()).into()))
         })
         .await;
     match result {
         Ok(()) => Applied::Yes,
-        Err(e) => Applied::Failed(e),
+        Err(e) => {
+            if matches!(classify(&e), Failure::Permanent { kind: PANIC, .. }) {
+                // Whatever the panic interrupted, the connection is not trusted again.
+                drop(Object::take(pooled));
+            }
+            Applied::Failed(e)
+        }
     }
 }
 
-/// Nacks a message whose transaction failed; the broker redelivers it until the queue's
-/// delivery limit dead-letters it.
-async fn fail<E>(
+/// The reason kind of a message whose handling panicked.
+const PANIC: &str = "panic";
+
+/// Turns a caught panic into a permanent failure. The panic's own message goes to the log
+/// under an error id; the dead letter carries only the id.
+fn panicked(worker: &'static str, panic: &(dyn std::any::Any + Send)) -> Unprocessable {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    let error_id = uuid::Uuid::now_v7();
+    error!(worker, %error_id, panic = %message, "a worker panicked applying a batch; the batch is rolled back");
+    metrics::counter!("complaints_worker_panics_total", "worker" => worker).increment(1);
+    Unprocessable::new(
+        PANIC,
+        format!("the worker failed unexpectedly applying this event (error id {error_id})"),
+    )
+}
+
+/// Settles a message whose transaction failed alone: a permanent failure is dead-lettered at
+/// once; a transient one is returned to the queue, and dead-lettered with the last error when
+/// it has used up its delivery attempts (`amqp.delivery_limit`), so that no message reaches
+/// the dead-letter queue without a reason.
+async fn settle_failure<E>(
+    app: &App,
+    channel: &Channel,
     worker: &'static str,
     r: &Readable<E>,
     error: &anyhow::Error,
-) -> lapin::Result<()> {
-    error!(worker, event_id = %r.event.id, %error, "could not apply event; returning it to the queue");
+) -> anyhow::Result<()> {
     metrics::counter!("complaints_messages_failed_total", "worker" => worker).increment(1);
-    r.delivery
-        .acker
-        .nack(BasicNackOptions {
-            requeue: true,
-            ..Default::default()
-        })
-        .await?;
+    let attempts = delivery_count(&r.delivery) + 1;
+    let reason = match classify(error) {
+        Failure::Permanent { kind, reason } => DeadLetterReason { kind, reason },
+        Failure::Transient { reason } if attempts >= app.config.amqp.delivery_limit => {
+            DeadLetterReason {
+                kind: "retries_exhausted",
+                reason: format!("failed {attempts} times; the last error: {reason}"),
+            }
+        }
+        Failure::Transient { .. } | Failure::Outage => {
+            error!(worker, event_id = %r.event.id, attempts, %error, "could not apply event; returning it to the queue");
+            r.delivery
+                .acker
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..Default::default()
+                })
+                .await?;
+            return Ok(());
+        }
+    };
+    error!(worker, event_id = %r.event.id, kind = reason.kind, reason = %reason.reason, "could not apply event; dead-lettering it");
+    dead_letter(app, channel, worker, &[(&r.delivery, &reason)]).await?;
+    r.delivery.acker.ack(BasicAckOptions::default()).await?;
     Ok(())
 }
 
-async fn ack_all(deliveries: &[(Delivery, Refusal)]) -> lapin::Result<()> {
-    for (delivery, _) in deliveries {
+/// How often the broker has delivered this message before (the quorum queue's
+/// `x-delivery-count`; absent on the first delivery).
+fn delivery_count(delivery: &Delivery) -> u32 {
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get("x-delivery-count").cloned())
+        .and_then(|v| match v {
+            AMQPValue::LongLongInt(n) => u32::try_from(n).ok(),
+            AMQPValue::LongInt(n) => u32::try_from(n).ok(),
+            AMQPValue::LongUInt(n) => Some(n),
+            AMQPValue::ShortInt(n) => u32::try_from(n).ok(),
+            AMQPValue::ShortUInt(n) => Some(u32::from(n)),
+            AMQPValue::ShortShortInt(n) => u32::try_from(n).ok(),
+            AMQPValue::ShortShortUInt(n) => Some(u32::from(n)),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+async fn ack_all(deliveries: impl Iterator<Item = &Delivery>) -> lapin::Result<()> {
+    for delivery in deliveries {
         delivery.acker.ack(BasicAckOptions::default()).await?;
     }
     Ok(())
@@ -298,16 +421,16 @@ async fn dead_letter(
     app: &App,
     channel: &Channel,
     worker: &'static str,
-    dead_letters: &[(Delivery, Refusal)],
+    dead_letters: &[(&Delivery, &DeadLetterReason)],
 ) -> anyhow::Result<()> {
     let mut confirms = Vec::with_capacity(dead_letters.len());
-    for (delivery, refusal) in dead_letters {
-        warn!(worker, reason = %refusal, "dead-lettering an unreadable message");
-        metrics::counter!("complaints_messages_dead_lettered_total", "worker" => worker, "reason" => refusal.kind())
+    for (delivery, why) in dead_letters {
+        warn!(worker, kind = why.kind, reason = %why.reason, "dead-lettering a message");
+        metrics::counter!("complaints_messages_dead_lettered_total", "worker" => worker, "reason" => why.kind)
             .increment(1);
         let mut headers = delivery.properties.headers().clone().unwrap_or_default();
-        headers.insert(REASON_HEADER.into(), long_string(&refusal.to_string()));
-        headers.insert(REASON_KIND_HEADER.into(), long_string(refusal.kind()));
+        headers.insert(REASON_HEADER.into(), long_string(&why.reason));
+        headers.insert(REASON_KIND_HEADER.into(), long_string(why.kind));
         headers.insert("x-complaints-worker".into(), long_string(worker));
         let properties = delivery
             .properties

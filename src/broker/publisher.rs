@@ -7,6 +7,8 @@ use lapin::{BasicProperties, Channel, Confirmation, Connection};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+use super::topology::Topology;
+
 /// The content type of every message: a structured-mode CloudEvent.
 pub const CONTENT_TYPE: &str = "application/cloudevents+json";
 
@@ -33,21 +35,33 @@ pub enum PublishError {
     Nacked(Uuid),
 }
 
-/// A confirming publisher to one exchange.
+/// A confirming publisher; each message goes to the exchange of its type
+/// ([`Topology::exchange_for`]).
 pub struct Publisher {
     url: String,
     connection_name: String,
-    exchange: String,
+    route: Route,
     link: Mutex<Option<(Connection, Channel)>>,
 }
 
 impl Publisher {
-    /// A publisher to `exchange`; it connects on first use.
-    pub fn new(url: &str, connection_name: &str, exchange: &str) -> Self {
+    /// A publisher to the exchanges of `topology`; it connects on first use.
+    pub fn new(url: &str, connection_name: &str, topology: &Topology) -> Self {
         Self {
             url: url.to_owned(),
             connection_name: connection_name.to_owned(),
-            exchange: exchange.to_owned(),
+            route: Route::ByType(topology.clone()),
+            link: Mutex::new(None),
+        }
+    }
+
+    /// A publisher of every message to `exchange` (`""` is the default exchange, where the
+    /// routing key names a queue): for measuring the broker itself.
+    pub fn to_exchange(url: &str, connection_name: &str, exchange: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            connection_name: connection_name.to_owned(),
+            route: Route::Fixed(exchange.to_owned()),
             link: Mutex::new(None),
         }
     }
@@ -96,7 +110,7 @@ impl Publisher {
         for message in messages {
             let confirm = channel
                 .basic_publish(
-                    self.exchange.as_str().into(),
+                    self.route.exchange(message.routing_key).into(),
                     message.routing_key.into(),
                     BasicPublishOptions::default(),
                     message.body,
@@ -114,6 +128,23 @@ impl Publisher {
             }
         }
         Ok(())
+    }
+}
+
+/// Where a publisher sends a message.
+enum Route {
+    /// To the exchange of the message's type.
+    ByType(Topology),
+    /// Always to one exchange.
+    Fixed(String),
+}
+
+impl Route {
+    fn exchange(&self, routing_key: &str) -> String {
+        match self {
+            Route::ByType(topology) => topology.exchange_for(routing_key),
+            Route::Fixed(exchange) => exchange.clone(),
+        }
     }
 }
 

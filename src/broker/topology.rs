@@ -1,6 +1,13 @@
 //! The exchanges and queues, declared by every process on start (declaring is idempotent):
 //!
-//! - `complaints.events`: topic exchange; the routing key is the event type;
+//! - `complaints.events`: topic exchange for the events the system accepts from outside
+//!   (complaints from intake channels, decisions from case-management front ends); the routing
+//!   key is the event type. Intake channels' broker users may write here, for their own
+//!   routing keys only;
+//! - `complaints.internal`: topic exchange for the events the system emits (`case.opened`,
+//!   `case.closed`, `timer.fired`, `letter.requested`, …): only the workers' own broker user
+//!   writes here, so nobody outside can forge them. Anyone following the system's events binds
+//!   a queue of their own here;
 //! - `complaints.<worker>`: a durable quorum queue per worker kind, bound by the event types the
 //!   worker handles, with a delivery limit so a message that keeps failing is dead-lettered
 //!   instead of redelivered forever;
@@ -15,6 +22,8 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{Channel, ExchangeKind};
+
+use crate::events::incoming::{Accepted, EventSet};
 
 /// A worker queue: the worker kind's name and the event types bound to it.
 #[derive(Debug, Clone, Copy)]
@@ -46,9 +55,24 @@ impl Topology {
         }
     }
 
-    /// The exchange every event is published to.
+    /// The exchange events from outside are published to.
     pub fn events_exchange(&self) -> String {
         format!("{}complaints.events", self.prefix)
+    }
+
+    /// The exchange the events the system emits are published to.
+    pub fn internal_exchange(&self) -> String {
+        format!("{}complaints.internal", self.prefix)
+    }
+
+    /// The exchange an event of `event_type` travels on: `complaints.events` for the types
+    /// accepted from outside, `complaints.internal` for every other.
+    pub fn exchange_for(&self, event_type: &str) -> String {
+        if Accepted::TYPES.contains(&event_type) {
+            self.events_exchange()
+        } else {
+            self.internal_exchange()
+        }
     }
 
     /// The exchange dead letters go to.
@@ -72,14 +96,16 @@ impl Topology {
             durable: true,
             ..Default::default()
         };
-        channel
-            .exchange_declare(
-                self.events_exchange().into(),
-                ExchangeKind::Topic,
-                durable,
-                FieldTable::default(),
-            )
-            .await?;
+        for exchange in [self.events_exchange(), self.internal_exchange()] {
+            channel
+                .exchange_declare(
+                    exchange.into(),
+                    ExchangeKind::Topic,
+                    durable,
+                    FieldTable::default(),
+                )
+                .await?;
+        }
         channel
             .exchange_declare(
                 self.dead_letter_exchange().into(),
@@ -116,7 +142,7 @@ impl Topology {
                 channel
                     .queue_bind(
                         queue.as_str().into(),
-                        self.events_exchange().into(),
+                        self.exchange_for(event_type).into(),
                         (*event_type).into(),
                         QueueBindOptions::default(),
                         FieldTable::default(),
@@ -136,7 +162,11 @@ impl Topology {
                     .await?;
             }
         }
-        for exchange in [self.events_exchange(), self.dead_letter_exchange()] {
+        for exchange in [
+            self.events_exchange(),
+            self.internal_exchange(),
+            self.dead_letter_exchange(),
+        ] {
             channel
                 .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
                 .await?;

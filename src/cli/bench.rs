@@ -387,6 +387,8 @@ fn complaints(count: usize) -> Vec<Vec<u8>> {
         .map(|n| {
             let mut event = sample.clone();
             event["id"] = Value::String(Uuid::now_v7().to_string());
+            event["time"] = serde_json::json!(chrono::Utc::now());
+            event["data"]["received_at"] = serde_json::json!(chrono::Utc::now());
             event["data"]["customer"]["reference"] = Value::String(format!("BENCH-{n:08}"));
             serde_json::to_vec(&event).expect("JSON serialises")
         })
@@ -459,7 +461,8 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
         }
         anyhow::Ok(())
     });
-    let publisher = Publisher::new(&app.config.amqp_url(), "complaints-bench-publisher", "");
+    let publisher =
+        Publisher::to_exchange(&app.config.amqp_url(), "complaints-bench-publisher", "");
     publish_all(&publisher, &queue, bodies).await?;
     consuming.await??;
     let elapsed = started.elapsed();

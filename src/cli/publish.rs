@@ -36,8 +36,8 @@ pub async fn publish(app: App, args: PublishArgs) -> anyhow::Result<()> {
     } else {
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?
     };
-    let envelope =
-        check_accepted(&body).map_err(|refusal| anyhow::anyhow!("refused: {refusal}"))?;
+    let envelope = check_accepted(&body, &app.checks())
+        .map_err(|refusal| anyhow::anyhow!("refused: {}", refusal.reason()))?;
     app.declare_topology()
         .await
         .context("declaring the broker topology")?;

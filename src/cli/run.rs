@@ -1,5 +1,9 @@
 //! `complaints run`: migrate, declare the broker topology, and run the chosen workers until
-//! SIGINT or SIGTERM, then stop them gracefully (in-flight batches finish or are redelivered).
+//! SIGINT or SIGTERM, then stop them gracefully (in-flight batches finish or are redelivered),
+//! within a bounded time. A worker that stops by itself stops the process with a non-zero exit,
+//! so that the service manager (ops/systemd) starts it again.
+
+use std::time::Duration;
 
 use clap::Args;
 use tokio::signal::unix::{signal, SignalKind};
@@ -28,25 +32,51 @@ pub struct RunArgs {
     pub workers: Vec<WorkerKind>,
 }
 
-/// Runs until a signal.
+/// How long the workers have to finish their in-flight work once asked to stop; whatever has
+/// not finished by then is abandoned (its messages are redelivered, its transactions rolled
+/// back by the database when the process exits).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Runs until a signal. Fails (a non-zero exit, so a service manager restarts the process)
+/// when a worker stops by itself or the workers do not stop within [`SHUTDOWN_GRACE`].
 pub async fn run(app: App, args: RunArgs) -> anyhow::Result<()> {
     app.prepare_patiently().await;
     let shutdown = CancellationToken::new();
     let mut tasks = supervisor::start(&app, &args.workers, None, &shutdown)?;
     info!(workers = ?args.workers, "running");
     let mut terminate = signal(SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => info!("interrupted; stopping"),
-        _ = terminate.recv() => info!("terminated; stopping"),
+    let failed = tokio::select! {
+        _ = tokio::signal::ctrl_c() => { info!("interrupted; stopping"); None }
+        _ = terminate.recv() => { info!("terminated; stopping"); None }
         Some(ended) = tasks.join_next() => {
-            error!(?ended, "a worker stopped by itself; stopping the others");
+            let why = match ended {
+                Ok(Ok(())) => "it returned".to_owned(),
+                Ok(Err(e)) => format!("{e:#}"),
+                Err(e) if e.is_panic() => "it panicked".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            error!(%why, "a worker stopped by itself; stopping the others");
+            Some(why)
         }
-    }
+    };
     shutdown.cancel();
-    while let Some(ended) = tasks.join_next().await {
-        if let Ok(Err(e)) = ended {
-            error!(error = %e, "worker ended with an error");
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while let Some(ended) = tasks.join_next().await {
+            match ended {
+                Ok(Err(e)) => error!(error = %e, "worker ended with an error"),
+                Err(e) if e.is_panic() => error!("worker panicked while stopping"),
+                _ => {}
+            }
         }
+    })
+    .await;
+    if drained.is_err() {
+        error!(grace = ?SHUTDOWN_GRACE, "workers did not stop in time; abandoning them");
+        tasks.abort_all();
+        anyhow::bail!("the workers did not stop within {SHUTDOWN_GRACE:?}");
     }
-    Ok(())
+    match failed {
+        Some(why) => anyhow::bail!("a worker stopped by itself ({why}); the others were stopped"),
+        None => Ok(()),
+    }
 }

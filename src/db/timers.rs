@@ -131,6 +131,25 @@ pub async fn ever_set(
     .await
 }
 
+/// Whether the clock `kind` (with `key`) of the case has fired: what a worker checks before
+/// acting on a `timer.fired` event, so that one not sent by a scheduler changes nothing.
+pub async fn has_fired(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    kind: ClockKind,
+    key: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        timers::table
+            .filter(timers::case_id.eq(case_id))
+            .filter(timers::clock.eq(kind.as_str()))
+            .filter(timers::key.eq(key))
+            .filter(timers::state.eq(FIRED)),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// A due timer a scheduler holds.
 #[derive(Debug, Clone, Queryable)]
 pub struct Due {

@@ -13,6 +13,7 @@ pub const TYPE: &str = "actions.scheduled";
 
 /// The plan's actions; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "actions.scheduled")]
@@ -25,6 +26,7 @@ pub struct ActionsScheduled {
 
 /// One action of a plan in force.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 pub struct ScheduledAction {

@@ -2,6 +2,7 @@
 //! waiting for assignment goes into progress; a Review case may not go to the person who
 //! handled the Resolution case before it.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -11,13 +12,14 @@ pub const TYPE: &str = "case.allocated";
 
 /// An allocation; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "case.allocated")]
 pub struct CaseAllocated {
     /// The caseworker or case manager (an opaque staff id, never a name).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub to: String,
     /// The team leader who allocated it.
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
 }

@@ -13,6 +13,7 @@ pub const TYPE: &str = "case.closed";
 
 /// A case that is now closed; the envelope's `subject` is its reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "case.closed")]

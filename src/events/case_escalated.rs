@@ -12,6 +12,7 @@ pub const TYPE: &str = "case.escalated";
 
 /// An escalation; the envelope's `subject` is the lower case's reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "case.escalated")]

@@ -14,6 +14,7 @@ pub const NOTIFY: &str = "operations_director_office";
 
 /// The escalation notice.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "case.flagged_high_profile")]

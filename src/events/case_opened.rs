@@ -14,6 +14,7 @@ pub const TYPE: &str = "case.opened";
 
 /// A case that now exists; the envelope's `subject` is its reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "case.opened")]

@@ -1,6 +1,7 @@
 //! `categories.changed`: the caseworker corrected the case's categories, as they should when
 //! the investigation shows others fit better. Allowed until the case closes.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ pub const TYPE: &str = "categories.changed";
 
 /// The new categories; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "categories.changed")]
 pub struct CategoriesChanged {
@@ -17,6 +19,6 @@ pub struct CategoriesChanged {
     #[garde(length(min = 1, max = 20), inner(length(min = 1, max = 100)))]
     pub categories: Vec<String>,
     /// The caseworker (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
 }

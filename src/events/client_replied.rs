@@ -12,6 +12,7 @@ pub const TYPE: &str = "client.replied";
 
 /// A reply; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "client.replied")]
 pub struct ClientReplied {

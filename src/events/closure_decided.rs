@@ -3,6 +3,7 @@
 //! done. A tier 0 closure sends CMSL5701; a tier 2 one CMSL5806 when the customer agreed by
 //! phone, or CMSL5805 and a 14-day wait when they were not reached.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ pub const TYPE: &str = "closure.decided";
 
 /// A closure; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "closure.decided")]
 pub struct ClosureDecided {
@@ -29,7 +31,7 @@ pub struct ClosureDecided {
     #[garde(inner(length(min = 1, max = 200)))]
     pub root_cause: Option<String>,
     /// The caseworker (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
     /// The caseworker's text for the letter this causes (see the letter catalogue).
     #[serde(default, skip_serializing_if = "LetterFields::is_empty")]

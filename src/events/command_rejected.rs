@@ -11,6 +11,7 @@ pub const TYPE: &str = "command.rejected";
 
 /// A refusal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "command.rejected")]

@@ -7,6 +7,7 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::checks::{past_date, plausible_receipt, single_line};
 use crate::vocabulary::{About, Addressee, Channel, ContactRestriction, RaisedBy, Region};
 
 /// The routing key and CloudEvents `type`.
@@ -14,14 +15,16 @@ pub const TYPE: &str = "complaint.received";
 
 /// A complaint as an intake channel hands it over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "complaint.received")]
 pub struct ComplaintReceived {
     /// The customer the complaint is about or from.
     #[garde(dive)]
     pub customer: Customer,
-    /// When the organisation received it: the response-target clocks start here.
-    #[garde(skip)]
+    /// When the organisation received it: the response-target clocks start here. Not in the
+    /// future, and not older than `intake.max_received_age_days`.
+    #[garde(custom(plausible_receipt))]
     pub received_at: DateTime<Utc>,
     /// How it arrived.
     #[garde(skip)]
@@ -37,7 +40,10 @@ pub struct ComplaintReceived {
     #[garde(skip)]
     pub addressee: Addressee,
     /// Complaint categories, at least one; may be changed before closure.
-    #[garde(length(min = 1, max = 20), inner(length(min = 1, max = 100)))]
+    #[garde(
+        length(min = 1, max = 20),
+        inner(length(min = 1, max = 100), custom(single_line))
+    )]
     pub categories: Vec<String>,
     /// The complaint details in the customer's or caseworker's words.
     #[garde(length(min = 1, max = 20000))]
@@ -62,31 +68,32 @@ pub struct ComplaintReceived {
     pub review_requested: bool,
     /// Reference of an earlier case of this system about the same issue (e.g. `RES-2026-000042`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[garde(length(min = 1, max = 40))]
+    #[garde(length(min = 1, max = 40), inner(custom(single_line)))]
     pub earlier_case: Option<String>,
     /// The date the customer's own case (the service case complained about) closed: a
     /// complaint more than 14 months later is out of time, unless raised by an MP, ICE or PHSO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[garde(skip)]
+    #[garde(inner(custom(past_date)))]
     pub customer_case_closed_on: Option<NaiveDate>,
 }
 
 /// The customer as the channel knows them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// The customer's reference in the organisation's systems.
-    #[garde(length(min = 1, max = 40))]
+    #[garde(length(min = 1, max = 40), custom(single_line))]
     pub reference: String,
-    /// Full name, as letters are addressed.
-    #[garde(length(min = 1, max = 200))]
+    /// Full name, as letters are addressed: one printable line.
+    #[garde(length(min = 1, max = 200), custom(single_line))]
     pub name: String,
     /// Postal address.
     #[garde(dive)]
     pub address: PostalAddress,
     /// Email address, if the customer gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[garde(email)]
+    #[garde(email, length(max = 254), inner(custom(single_line)))]
     pub email: Option<String>,
     /// Phone number, if the customer gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,22 +119,27 @@ pub struct Customer {
 /// The member of staff a complaint is about. Only `reference` is kept; `name` is used to redact
 /// the complaint and then dropped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 pub struct StaffMember {
     /// An opaque reference the line manager holds outside the system.
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub reference: String,
     /// The name as the customer gave it (never stored).
-    #[garde(length(min = 2, max = 200))]
+    #[garde(length(min = 2, max = 200), custom(single_line))]
     pub name: String,
 }
 
 /// A UK postal address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 pub struct PostalAddress {
-    /// Address lines above the postcode (1 to 6).
-    #[garde(length(min = 1, max = 6), inner(length(min = 1, max = 100)))]
+    /// Address lines above the postcode (1 to 6), each one printable line.
+    #[garde(
+        length(min = 1, max = 6),
+        inner(length(min = 1, max = 100), custom(single_line))
+    )]
     pub lines: Vec<String>,
     /// The postcode: a UK postcode, with or without its space, in any case (stored upper
     /// case with one space).
@@ -164,6 +176,10 @@ mod tests {
         assert_eq!(address("bt7 1nn").normalised_postcode(), "BT7 1NN");
     }
 
+    fn checks() -> crate::events::checks::Checks {
+        crate::events::checks::Checks::new(chrono::Utc::now(), 31)
+    }
+
     #[test]
     fn only_uk_postcodes_pass() {
         let address = |postcode: &str| PostalAddress {
@@ -171,10 +187,10 @@ mod tests {
             postcode: postcode.into(),
         };
         for ok in ["SW1A 1AA", "m1 1ae", "EH11BB", "BT7 1NN"] {
-            assert!(address(ok).validate().is_ok(), "{ok}");
+            assert!(address(ok).validate_with(&checks()).is_ok(), "{ok}");
         }
         for bad in ["", "12345", "SW1A", "SW1A 1A"] {
-            assert!(address(bad).validate().is_err(), "{bad}");
+            assert!(address(bad).validate_with(&checks()).is_err(), "{bad}");
         }
     }
 }

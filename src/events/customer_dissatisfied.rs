@@ -3,6 +3,7 @@
 //! outcome is given, the case closes `Actions Complete – Client Not OK` with CMSL5807 (and
 //! leaflet CMSB0011), signposting ICE.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ pub const TYPE: &str = "customer.dissatisfied";
 
 /// Dissatisfaction; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "customer.dissatisfied")]
 pub struct CustomerDissatisfied {
@@ -21,7 +23,7 @@ pub struct CustomerDissatisfied {
     #[garde(length(min = 1, max = 5000))]
     pub reason: String,
     /// The caseworker (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
     /// The caseworker's text for the letter this causes (CMSL5807's `paragraph` and `update`).
     #[serde(default, skip_serializing_if = "LetterFields::is_empty")]

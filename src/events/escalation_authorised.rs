@@ -3,6 +3,7 @@
 //! linked Resolution case. A customer not told by phone (or who may not be dealt with by phone
 //! alone) gets CMSL5842.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ pub const TYPE: &str = "escalation.authorised";
 
 /// The authorisation; the envelope's `subject` is the tier 0 case's reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "escalation.authorised")]
 pub struct EscalationAuthorised {
@@ -23,6 +25,6 @@ pub struct EscalationAuthorised {
     #[garde(skip)]
     pub customer_told_by_phone: bool,
     /// The G7 manager (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
 }

@@ -2,6 +2,7 @@
 //! it on to a later stage. The system records it on the case (it does not run their
 //! investigations); stages only move forward.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ pub const TYPE: &str = "external_stage.recorded";
 
 /// A contact or stage; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "external_stage.recorded")]
 pub struct ExternalStageRecorded {
@@ -31,6 +33,6 @@ pub struct ExternalStageRecorded {
     #[garde(length(min = 1, max = 2000))]
     pub note: String,
     /// Who recorded it (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
 }

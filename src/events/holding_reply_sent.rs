@@ -10,6 +10,7 @@ pub const TYPE: &str = "holding_reply.sent";
 
 /// A holding reply; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "holding_reply.sent")]
 pub struct HoldingReplySent {

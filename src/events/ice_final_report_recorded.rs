@@ -10,6 +10,7 @@ pub const TYPE: &str = "ice.final_report_recorded";
 
 /// The final report; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ice.final_report_recorded")]
 pub struct IceFinalReportRecorded {

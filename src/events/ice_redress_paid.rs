@@ -9,6 +9,7 @@ pub const TYPE: &str = "ice.redress_paid";
 
 /// A payment; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ice.redress_paid")]
 pub struct IceRedressPaid {

@@ -2,10 +2,17 @@
 //! names, validated. Each step that fails gives a [`Refusal`] that says why, which goes into the
 //! dead-letter header or the HTTP 400 body.
 
+use std::sync::LazyLock;
+
 use garde::Validate;
+use regex::Regex;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::checks::{
+    bounded, content_problems, Checks, MAX_MESSAGE_BYTES, MAX_PROBLEMS, MAX_PROBLEM_BYTES,
+    MAX_REASON_BYTES,
+};
 use super::envelope::{CloudEvent, SPEC_VERSION};
 use super::{
     ActionCompleted, CaseAllocated, CategoriesChanged, ClientReplied, ClosureDecided,
@@ -22,8 +29,8 @@ pub trait EventSet: Sized + Send + Sync + 'static {
     /// The event types, also the routing keys to bind.
     const TYPES: &'static [&'static str];
 
-    /// Types and validates the payload of an event of `event_type`.
-    fn parse(event_type: &str, data: Value) -> Result<Self, Refusal>;
+    /// Types and validates the payload of an event of `event_type`, its dates against `checks`.
+    fn parse(event_type: &str, data: Value, checks: &Checks) -> Result<Self, Refusal>;
 }
 
 /// Declares an enum of event payloads and its [`EventSet`] implementation:
@@ -59,13 +66,14 @@ macro_rules! event_set {
             fn parse(
                 event_type: &str,
                 data: serde_json::Value,
+                checks: &$crate::events::checks::Checks,
             ) -> Result<Self, $crate::events::incoming::Refusal> {
                 match event_type {
                     $($crate::events::$module::TYPE => {
-                        $crate::events::incoming::parse_payload::<$payload>(event_type, data)
+                        $crate::events::incoming::parse_payload::<$payload>(event_type, data, checks)
                             .map($name::$variant)
                     })+
-                    other => Err($crate::events::incoming::Refusal::UnknownType(other.to_owned())),
+                    other => Err($crate::events::incoming::Refusal::unknown_type(other)),
                 }
             }
         }
@@ -126,12 +134,26 @@ crate::event_set! {
     }
 }
 
-/// Why a message was not accepted.
+/// Why a message was not accepted. Every reason names the field and the problem, never the
+/// value a sender wrote there (it may be a customer's name or address), and is bounded in
+/// length (it travels in a dead-letter header and an HTTP body).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// Larger than any event could be.
+    #[error("too large: {bytes} bytes; at most {max} bytes", max = MAX_MESSAGE_BYTES)]
+    TooLarge {
+        /// The message's size.
+        bytes: usize,
+    },
     /// The body is not JSON at all.
     #[error("not JSON: {0}")]
     NotJson(String),
+    /// JSON, but some value is out of bounds or holds a control character.
+    #[error("refused content: {}", problems.join("; "))]
+    BadContent {
+        /// One line per problem, each starting with the value's path.
+        problems: Vec<String>,
+    },
     /// JSON, but not a CloudEvents 1.0 envelope.
     #[error("not a CloudEvent: {0}")]
     NotCloudEvent(String),
@@ -152,31 +174,156 @@ impl Refusal {
     /// A short label for metrics and headers.
     pub fn kind(&self) -> &'static str {
         match self {
+            Refusal::TooLarge { .. } => "too_large",
             Refusal::NotJson(_) => "not_json",
+            Refusal::BadContent { .. } => "bad_content",
             Refusal::NotCloudEvent(_) => "not_cloudevent",
             Refusal::UnknownType(_) => "unknown_type",
             Refusal::SchemaViolation { .. } => "schema_violation",
         }
     }
+
+    /// The reason as one line of at most 1 KB, for a dead-letter header or a log line.
+    pub fn reason(&self) -> String {
+        bounded(&self.to_string(), MAX_REASON_BYTES)
+    }
+
+    /// The reasons one by one, for an HTTP answer.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            Refusal::SchemaViolation { problems, .. } | Refusal::BadContent { problems } => {
+                problems.clone()
+            }
+            other => vec![other.reason()],
+        }
+    }
+
+    /// An event type no worker reads, named (bounded) in the refusal.
+    pub fn unknown_type(event_type: &str) -> Self {
+        Refusal::UnknownType(bounded(event_type, 128))
+    }
+
+    fn not_cloud_event(problem: impl AsRef<str>) -> Self {
+        Refusal::NotCloudEvent(bounded(
+            &without_values(problem.as_ref()),
+            MAX_PROBLEM_BYTES,
+        ))
+    }
 }
 
-/// Reads the envelope, leaving `data` untyped.
-pub fn parse_envelope(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
-    let json: Value = serde_json::from_slice(body).map_err(|e| Refusal::NotJson(e.to_string()))?;
-    let envelope: CloudEvent<Value> = serde_path_to_error::deserialize(json)
-        .map_err(|e| Refusal::NotCloudEvent(format!("{}: {}", e.path(), e.inner())))?;
-    if envelope.specversion != SPEC_VERSION {
-        return Err(Refusal::NotCloudEvent(format!(
-            "specversion is `{}`, only `{SPEC_VERSION}` is spoken",
-            envelope.specversion
-        )));
+/// Bounds a list of problems: each at most [`MAX_PROBLEM_BYTES`], at most [`MAX_PROBLEMS`]
+/// listed and the rest counted.
+fn bounded_problems(problems: impl IntoIterator<Item = String>) -> Vec<String> {
+    let all: Vec<String> = problems.into_iter().collect();
+    let mut listed: Vec<String> = all
+        .iter()
+        .take(MAX_PROBLEMS)
+        .map(|p| bounded(&without_values(p), MAX_PROBLEM_BYTES))
+        .collect();
+    if all.len() > MAX_PROBLEMS {
+        listed.push(format!("… and {} more", all.len() - MAX_PROBLEMS));
     }
+    listed
+}
+
+/// A parser's message with the values it quotes taken out: serde says `invalid type: string
+/// "Jane Example, 1 High Street", expected …`, which would put a customer's details into a
+/// dead-letter header, a log line and an HTTP answer. Field names and the expected values stay.
+pub fn without_values(message: &str) -> String {
+    static QUOTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?s)(string|character) "(?:[^"\\]|\\.)*""#).expect("valid"));
+    static VARIANT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?s)unknown variant `.*?`(, expected|, there are no variants)").expect("valid")
+    });
+    static UNKNOWN_FIELD: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?s)unknown field `(.*?)`, expected").expect("valid"));
+    let message = QUOTED.replace_all(message, "a $1");
+    let message = VARIANT.replace_all(&message, "unknown value$1");
+    UNKNOWN_FIELD
+        .replace_all(&message, |c: &regex::Captures| {
+            format!("unknown field `{}`, expected", bounded(&c[1], 64))
+        })
+        .into_owned()
+}
+
+/// The `type` of an event: dot-separated lower-case words (`complaint.received`).
+fn is_event_type(text: &str) -> bool {
+    static TYPE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$").expect("a valid pattern")
+    });
+    text.len() <= 128 && TYPE.is_match(text)
+}
+
+/// Reads the envelope, leaving `data` untyped: the message's size, then JSON, then the bounds
+/// every value is held to, then the CloudEvents attributes.
+pub fn parse_envelope(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Err(Refusal::TooLarge { bytes: body.len() });
+    }
+    let json: Value = serde_json::from_slice(body)
+        .map_err(|e| Refusal::NotJson(bounded(&without_values(&e.to_string()), 300)))?;
+    let problems = content_problems(&json);
+    if !problems.is_empty() {
+        return Err(Refusal::BadContent {
+            problems: bounded_problems(problems),
+        });
+    }
+    let envelope: CloudEvent<Value> = serde_path_to_error::deserialize(json)
+        .map_err(|e| Refusal::not_cloud_event(format!("{}: {}", e.path(), e.inner())))?;
+    check_attributes(&envelope)?;
     Ok(envelope)
 }
 
+/// The CloudEvents attributes within their bounds: the version spoken, a well-formed type, a
+/// source and subject of sane length on one line, a JSON content type, a plausible time.
+fn check_attributes(envelope: &CloudEvent<Value>) -> Result<(), Refusal> {
+    let one_line = |text: &str, max: usize| {
+        !text.is_empty() && text.chars().count() <= max && !text.chars().any(char::is_control)
+    };
+    if envelope.specversion != SPEC_VERSION {
+        return Err(Refusal::not_cloud_event(format!(
+            "specversion: only `{SPEC_VERSION}` is spoken"
+        )));
+    }
+    if !is_event_type(&envelope.event_type) {
+        return Err(Refusal::not_cloud_event(
+            "type: dot-separated lower-case words (e.g. `complaint.received`), at most 128 characters",
+        ));
+    }
+    if !one_line(&envelope.source, 1024) {
+        return Err(Refusal::not_cloud_event(
+            "source: one line of 1 to 1024 characters (e.g. `urn:channel:web-form`)",
+        ));
+    }
+    if let Some(subject) = &envelope.subject {
+        if !one_line(subject, 64) {
+            return Err(Refusal::not_cloud_event(
+                "subject: a case reference (one line, at most 64 characters)",
+            ));
+        }
+    }
+    if let Some(content_type) = &envelope.datacontenttype {
+        if !content_type.starts_with("application/json") || content_type.len() > 128 {
+            return Err(Refusal::not_cloud_event(
+                "datacontenttype: only `application/json` is spoken",
+            ));
+        }
+    }
+    let year = chrono::Datelike::year(&envelope.time);
+    if !(2000..2100).contains(&year) {
+        return Err(Refusal::not_cloud_event(
+            "time: must lie between the years 2000 and 2099",
+        ));
+    }
+    Ok(())
+}
+
 /// Types and validates an envelope's payload as the event set `E`.
-pub fn parse_data<E: EventSet>(envelope: CloudEvent<Value>) -> Result<CloudEvent<E>, Refusal> {
-    let data = E::parse(&envelope.event_type, envelope.data)?;
+pub fn parse_data<E: EventSet>(
+    envelope: CloudEvent<Value>,
+    checks: &Checks,
+) -> Result<CloudEvent<E>, Refusal> {
+    let data = E::parse(&envelope.event_type, envelope.data, checks)?;
     Ok(CloudEvent {
         specversion: envelope.specversion,
         id: envelope.id,
@@ -190,13 +337,13 @@ pub fn parse_data<E: EventSet>(envelope: CloudEvent<Value>) -> Result<CloudEvent
 }
 
 /// Types and validates one payload of `event_type`.
-pub fn parse_payload<T>(event_type: &str, data: Value) -> Result<T, Refusal>
+pub fn parse_payload<T>(event_type: &str, data: Value, checks: &Checks) -> Result<T, Refusal>
 where
-    T: DeserializeOwned + Validate<Context = ()>,
+    T: DeserializeOwned + Validate<Context = Checks>,
 {
     let violation = |problems: Vec<String>| Refusal::SchemaViolation {
         event_type: event_type.to_owned(),
-        problems,
+        problems: bounded_problems(problems),
     };
     let payload: T = serde_path_to_error::deserialize(data).map_err(|e| {
         let path = e.path().to_string();
@@ -207,7 +354,7 @@ where
         };
         violation(vec![format!("{at}: {}", e.inner())])
     })?;
-    payload.validate().map_err(|report| {
+    payload.validate_with(checks).map_err(|report| {
         violation(
             report
                 .iter()
@@ -220,8 +367,48 @@ where
 
 /// Checks a message from outside: a CloudEvent of an [`Accepted`] type whose payload meets its
 /// schema. Returns the envelope, untouched, for publishing.
-pub fn check_accepted(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
+pub fn check_accepted(body: &[u8], checks: &Checks) -> Result<CloudEvent<Value>, Refusal> {
     let envelope = parse_envelope(body)?;
-    Accepted::parse(&envelope.event_type, envelope.data.clone())?;
+    Accepted::parse(&envelope.event_type, envelope.data.clone(), checks)?;
     Ok(envelope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_messages_lose_the_values_they_quote() {
+        let said =
+            r#"invalid type: string "Jane Secret, 12 Private Road", expected struct Customer"#;
+        assert_eq!(
+            without_values(said),
+            "invalid type: a string, expected struct Customer"
+        );
+        let said = "unknown variant `Jane Secret`, expected one of `web_form`, `phone`";
+        assert_eq!(
+            without_values(said),
+            "unknown value, expected one of `web_form`, `phone`"
+        );
+        let long = format!("unknown field `{}`, expected one of `a`", "x".repeat(500));
+        assert!(without_values(&long).len() < 120);
+    }
+
+    #[test]
+    fn refusals_are_bounded() {
+        let refusal = Refusal::SchemaViolation {
+            event_type: "complaint.received".into(),
+            problems: bounded_problems(
+                (0..5000).map(|i| format!("data.x[{i}]: {}", "y".repeat(2000))),
+            ),
+        };
+        assert!(refusal.reason().len() <= MAX_REASON_BYTES);
+        assert_eq!(refusal.problems().len(), MAX_PROBLEMS + 1);
+        assert!(refusal
+            .problems()
+            .iter()
+            .all(|p| p.len() <= MAX_PROBLEM_BYTES));
+        let huge = format!("{{\"type\": \"{}\"}}", "a".repeat(200_000));
+        assert!(parse_envelope(huge.as_bytes()).unwrap_err().reason().len() <= MAX_REASON_BYTES);
+    }
 }

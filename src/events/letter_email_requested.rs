@@ -12,6 +12,7 @@ pub const TYPE: &str = "letter.email_requested";
 
 /// A letter to email; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "letter.email_requested")]

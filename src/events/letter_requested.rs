@@ -15,6 +15,7 @@ pub const TYPE: &str = "letter.requested";
 
 /// A request for a letter; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "letter.requested")]

@@ -12,6 +12,7 @@ pub const TYPE: &str = "letter.sent";
 
 /// A dispatched letter; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "letter.sent")]
 pub struct LetterSent {

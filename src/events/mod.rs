@@ -10,6 +10,7 @@ pub mod case_flagged_high_profile;
 pub mod case_opened;
 pub mod case_target_breached;
 pub mod categories_changed;
+pub mod checks;
 pub mod client_replied;
 pub mod closure_decided;
 pub mod command_rejected;

@@ -4,6 +4,7 @@
 //! a resolution plan. A staff-behaviour complaint must be upheld unless assurance was obtained
 //! that the HR guidance was followed.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,7 @@ pub const TYPE: &str = "outcome.decided";
 
 /// A finding; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "outcome.decided")]
 pub struct OutcomeDecided {
@@ -36,7 +38,7 @@ pub struct OutcomeDecided {
     #[garde(skip)]
     pub customer_clearly_dissatisfied: bool,
     /// The case manager or review caseworker (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
     /// The caseworker's text for the letter this causes (CMSL5800's `update`).
     #[serde(default, skip_serializing_if = "LetterFields::is_empty")]

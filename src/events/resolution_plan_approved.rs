@@ -2,6 +2,7 @@
 //! Payment Team) approved a plan with financial redress; or, after the customer disagreed with
 //! a Review plan, the team leader had it go ahead anyway (CMSL5803).
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ pub const TYPE: &str = "resolution_plan.approved";
 
 /// An approval; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "resolution_plan.approved")]
 pub struct ResolutionPlanApproved {
@@ -24,7 +26,7 @@ pub struct ResolutionPlanApproved {
     #[garde(range(min = 0))]
     pub amount_pence: i64,
     /// Who (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
     /// The caseworker's text for the letter this causes (CMSL5803's `update`).
     #[serde(default, skip_serializing_if = "LetterFields::is_empty")]

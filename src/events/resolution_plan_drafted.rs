@@ -2,6 +2,7 @@
 //! with financial redress then needs the team leader's approval (`resolution_plan.submitted`);
 //! one without is approved as drafted.
 
+use super::checks::{planned_date, single_line};
 use chrono::NaiveDate;
 use garde::Validate;
 use schemars::JsonSchema;
@@ -15,6 +16,7 @@ pub const TYPE: &str = "resolution_plan.drafted";
 /// A drafted plan; the envelope's `subject` is the case reference. A new draft replaces the
 /// one before (a rejected or revised plan is drafted again).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "resolution_plan.drafted")]
 pub struct ResolutionPlanDrafted {
@@ -25,16 +27,17 @@ pub struct ResolutionPlanDrafted {
     #[garde(length(min = 1, max = 50), dive)]
     pub actions: Vec<PlanAction>,
     /// The caseworker (an opaque staff id, never a name).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
 }
 
 /// One action of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 pub struct PlanAction {
     /// Identifies the action within the case (e.g. `A1`).
-    #[garde(length(min = 1, max = 40))]
+    #[garde(length(min = 1, max = 40), custom(single_line))]
     pub id: String,
     /// What kind of action.
     #[garde(skip)]
@@ -43,7 +46,7 @@ pub struct PlanAction {
     #[garde(length(min = 1, max = 2000))]
     pub description: String,
     /// When it is due.
-    #[garde(skip)]
+    #[garde(custom(planned_date))]
     pub due_on: NaiveDate,
     /// The payment, for financial redress (and only for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -53,6 +56,7 @@ pub struct PlanAction {
 
 /// A special payment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 pub struct Payment {
     /// How much, in pence.

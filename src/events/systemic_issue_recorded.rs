@@ -10,6 +10,7 @@ pub const TYPE: &str = "systemic_issue.recorded";
 
 /// A Systemic Log entry; the envelope's `subject` is the latest case's reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "systemic_issue.recorded")]

@@ -2,6 +2,7 @@
 //! reached agreement, or refers the case to tier 1 (for a small consolatory payment only, or
 //! because it cannot be resolved). A referral waits for the G7 manager's authorisation.
 
+use super::checks::single_line;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ pub const TYPE: &str = "team_leader.decided";
 
 /// The decision; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "team_leader.decided")]
 pub struct TeamLeaderDecided {
@@ -20,6 +22,6 @@ pub struct TeamLeaderDecided {
     #[garde(skip)]
     pub decision: TeamLeaderDecision,
     /// The team leader (an opaque staff id).
-    #[garde(length(min = 1, max = 64))]
+    #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,
 }

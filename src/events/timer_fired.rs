@@ -13,6 +13,7 @@ pub const TYPE: &str = "timer.fired";
 
 /// A clock that ran out; the envelope's `subject` is the case reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
+#[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "timer.fired")]

@@ -17,7 +17,7 @@ use crate::events::incoming::{check_accepted, Refusal};
 
 /// Validates and publishes one event.
 pub async fn post(State(app): State<App>, body: Bytes) -> Response {
-    let envelope = match check_accepted(&body) {
+    let envelope = match check_accepted(&body, &app.checks()) {
         Ok(envelope) => envelope,
         Err(refusal) => return refused(&refusal),
     };
@@ -39,11 +39,7 @@ pub async fn post(State(app): State<App>, body: Bytes) -> Response {
     }
 }
 
-/// 400 with the refusal's kind and one reason per problem.
+/// 400 with the refusal's kind and one reason per problem (bounded, never echoing a value).
 fn refused(refusal: &Refusal) -> Response {
-    let reasons = match refusal {
-        Refusal::SchemaViolation { problems, .. } => problems.clone(),
-        other => vec![other.to_string()],
-    };
-    ApiError::bad_request(refusal.kind(), reasons).into_response()
+    ApiError::bad_request(refusal.kind(), refusal.problems()).into_response()
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 
-use super::working_days::{end_of_day, WorkingDays};
+use super::working_days::{end_of_day, OutOfCalendar, WorkingDays};
 use crate::vocabulary::{
     About, ClockKind, Complexity, ContactRestriction, LetterCode, Region, Tier,
 };
@@ -43,6 +43,17 @@ pub struct ClockSetting {
     pub detail: Value,
 }
 
+/// `start + length`, or the reason it cannot be computed.
+fn after(
+    start: DateTime<Utc>,
+    length: Duration,
+    what: &'static str,
+) -> Result<DateTime<Utc>, OutOfCalendar> {
+    start
+        .checked_add_signed(length)
+        .ok_or(OutOfCalendar { what })
+}
+
 impl ClockSetting {
     fn at(clock: ClockKind, deadline: DateTime<Utc>) -> Self {
         Self {
@@ -54,9 +65,9 @@ impl ClockSetting {
         }
     }
 
-    fn fired_early(mut self, lead: Duration) -> Self {
-        self.due_at = self.deadline - lead;
-        self
+    fn fired_early(mut self, lead: Duration) -> Result<Self, OutOfCalendar> {
+        self.due_at = after(self.deadline, -lead, "the time to fire a clock")?;
+        Ok(self)
     }
 
     fn keyed(mut self, key: &str) -> Self {
@@ -77,12 +88,16 @@ pub fn written_contact_only(about: About, restriction: ContactRestriction) -> bo
 }
 
 /// Tier 1: 48 hours from receipt, fired `lead` early so the acknowledgement letter is out in time.
-pub fn acknowledgement(received_at: DateTime<Utc>, lead: Duration) -> ClockSetting {
-    ClockSetting::at(
-        ClockKind::Acknowledgement,
-        received_at + Duration::hours(ACKNOWLEDGEMENT_HOURS),
-    )
-    .fired_early(lead)
+pub fn acknowledgement(
+    received_at: DateTime<Utc>,
+    lead: Duration,
+) -> Result<ClockSetting, OutOfCalendar> {
+    let deadline = after(
+        received_at,
+        Duration::hours(ACKNOWLEDGEMENT_HOURS),
+        "the acknowledgement deadline",
+    )?;
+    ClockSetting::at(ClockKind::Acknowledgement, deadline).fired_early(lead)
 }
 
 /// Tier 2: 2 working days from the referral, fired `lead` early so CMSL5829 is out in time.
@@ -91,10 +106,10 @@ pub fn review_acknowledgement(
     region: Region,
     referred_at: DateTime<Utc>,
     lead: Duration,
-) -> ClockSetting {
+) -> Result<ClockSetting, OutOfCalendar> {
     ClockSetting::at(
         ClockKind::ReviewAcknowledgement,
-        calendar.deadline(region, referred_at, REVIEW_ACKNOWLEDGEMENT_WORKING_DAYS),
+        calendar.deadline(region, referred_at, REVIEW_ACKNOWLEDGEMENT_WORKING_DAYS)?,
     )
     .fired_early(lead)
 }
@@ -105,29 +120,33 @@ pub fn response_target(
     region: Region,
     received_at: DateTime<Utc>,
     pos: bool,
-) -> ClockSetting {
+) -> Result<ClockSetting, OutOfCalendar> {
     let days = if pos {
         POS_RESPONSE_TARGET_WORKING_DAYS
     } else {
         RESPONSE_TARGET_WORKING_DAYS
     };
-    ClockSetting::at(
+    Ok(ClockSetting::at(
         ClockKind::ResponseTarget,
-        calendar.deadline(region, received_at, days),
+        calendar.deadline(region, received_at, days)?,
     )
-    .with_detail(json!({ "working_days": days }))
+    .with_detail(json!({ "working_days": days })))
 }
 
 /// The wait a letter starts when it is sent, if it starts one.
-pub fn wait_after(code: LetterCode, sent_at: DateTime<Utc>) -> Option<ClockSetting> {
+pub fn wait_after(
+    code: LetterCode,
+    sent_at: DateTime<Utc>,
+) -> Result<Option<ClockSetting>, OutOfCalendar> {
     let (clock, days) = match code {
         LetterCode::Cmsl5700 => (ClockKind::DissatisfactionReplyWindow, REPLY_WINDOW_DAYS),
         LetterCode::Cmsl5800 => (ClockKind::WaitAfterCmsl5800, 7),
         LetterCode::Cmsl5801 => (ClockKind::WaitAfterCmsl5801, 7),
         LetterCode::Cmsl5805 => (ClockKind::WaitAfterCmsl5805, 14),
-        _ => return None,
+        _ => return Ok(None),
     };
-    Some(ClockSetting::at(clock, sent_at + Duration::days(days)))
+    let deadline = after(sent_at, Duration::days(days), "the end of a wait")?;
+    Ok(Some(ClockSetting::at(clock, deadline)))
 }
 
 /// The clocks a customer's reply meets.
@@ -165,8 +184,8 @@ pub fn answers_the_complaint(code: LetterCode) -> bool {
 }
 
 /// A resolution action's agreed due date: a reminder at the end of that day.
-pub fn action_due(action_id: &str, due_on: NaiveDate) -> ClockSetting {
-    ClockSetting::at(ClockKind::ActionDue, end_of_day(due_on)).keyed(action_id)
+pub fn action_due(action_id: &str, due_on: NaiveDate) -> Result<ClockSetting, OutOfCalendar> {
+    Ok(ClockSetting::at(ClockKind::ActionDue, end_of_day(due_on)?).keyed(action_id))
 }
 
 /// A remedial action asked of another team: 1 week if simple, 2 weeks if complex.
@@ -174,16 +193,17 @@ pub fn remedial_action(
     action_id: &str,
     complexity: Complexity,
     requested_at: DateTime<Utc>,
-) -> ClockSetting {
+) -> Result<ClockSetting, OutOfCalendar> {
     let weeks = match complexity {
         Complexity::Simple => 1,
         Complexity::Complex => 2,
     };
-    ClockSetting::at(
-        ClockKind::RemedialAction,
-        requested_at + Duration::weeks(weeks),
-    )
-    .keyed(action_id)
+    let deadline = after(
+        requested_at,
+        Duration::weeks(weeks),
+        "a remedial action's deadline",
+    )?;
+    Ok(ClockSetting::at(ClockKind::RemedialAction, deadline).keyed(action_id))
 }
 
 /// The escalation that follows a reminder nobody acted on.
@@ -193,22 +213,24 @@ pub fn overdue(
     reminder: ClockKind,
     key: &str,
     reminded_at: DateTime<Utc>,
-) -> Option<ClockSetting> {
+) -> Result<Option<ClockSetting>, OutOfCalendar> {
     let clock = match reminder {
         ClockKind::ActionDue => ClockKind::ActionOverdue,
         ClockKind::RemedialAction => ClockKind::RemedialActionOverdue,
-        _ => return None,
+        _ => return Ok(None),
     };
-    let deadline = calendar.deadline(region, reminded_at, OVERDUE_ESCALATION_WORKING_DAYS);
-    Some(ClockSetting::at(clock, deadline).keyed(key))
+    let deadline = calendar.deadline(region, reminded_at, OVERDUE_ESCALATION_WORKING_DAYS)?;
+    Ok(Some(ClockSetting::at(clock, deadline).keyed(key)))
 }
 
 /// ICE redress: 4 weeks from the final report.
-pub fn ice_redress(reported_at: DateTime<Utc>) -> ClockSetting {
-    ClockSetting::at(
-        ClockKind::IceRedress,
-        reported_at + Duration::days(ICE_REDRESS_DAYS),
-    )
+pub fn ice_redress(reported_at: DateTime<Utc>) -> Result<ClockSetting, OutOfCalendar> {
+    let deadline = after(
+        reported_at,
+        Duration::days(ICE_REDRESS_DAYS),
+        "the ICE redress deadline",
+    )?;
+    Ok(ClockSetting::at(ClockKind::IceRedress, deadline))
 }
 
 /// Whether a tier's cases run the response target (tiers 1 and 2; tier 0 is resolved at the
@@ -227,7 +249,7 @@ mod tests {
 
     #[test]
     fn the_acknowledgement_fires_early_enough_to_send_the_letter() {
-        let c = acknowledgement(at("2026-11-24T10:00:00Z"), Duration::hours(8));
+        let c = acknowledgement(at("2026-11-24T10:00:00Z"), Duration::hours(8)).unwrap();
         assert_eq!(c.deadline, at("2026-11-26T10:00:00Z"));
         assert_eq!(c.due_at, at("2026-11-26T02:00:00Z"));
     }
@@ -236,8 +258,8 @@ mod tests {
     fn pos_cases_have_twenty_working_days() {
         let wd = WorkingDays::official();
         let received = at("2026-11-24T10:00:00Z");
-        let normal = response_target(&wd, Region::EnglandAndWales, received, false);
-        let pos = response_target(&wd, Region::EnglandAndWales, received, true);
+        let normal = response_target(&wd, Region::EnglandAndWales, received, false).unwrap();
+        let pos = response_target(&wd, Region::EnglandAndWales, received, true).unwrap();
         assert_eq!(normal.deadline, at("2026-12-16T00:00:00Z"));
         assert_eq!(pos.deadline, at("2026-12-23T00:00:00Z"));
         assert_eq!(
@@ -253,8 +275,10 @@ mod tests {
         // (1 January is a holiday) but 5 January in Scotland (4 January is its substitute).
         let referred = at("2026-12-30T15:00:00Z");
         let england =
-            review_acknowledgement(&wd, Region::EnglandAndWales, referred, Duration::hours(8));
-        let scotland = review_acknowledgement(&wd, Region::Scotland, referred, Duration::hours(8));
+            review_acknowledgement(&wd, Region::EnglandAndWales, referred, Duration::hours(8))
+                .unwrap();
+        let scotland =
+            review_acknowledgement(&wd, Region::Scotland, referred, Duration::hours(8)).unwrap();
         assert_eq!(england.deadline, at("2027-01-05T00:00:00Z"));
         assert_eq!(scotland.deadline, at("2027-01-06T00:00:00Z"));
     }
@@ -263,7 +287,7 @@ mod tests {
     fn letters_start_their_waits() {
         let sent = at("2026-11-24T10:00:00Z");
         let days = |code| {
-            let c = wait_after(code, sent).unwrap();
+            let c = wait_after(code, sent).unwrap().unwrap();
             (c.clock, (c.deadline - sent).num_days())
         };
         assert_eq!(
@@ -282,20 +306,37 @@ mod tests {
             days(LetterCode::Cmsl5805),
             (ClockKind::WaitAfterCmsl5805, 14)
         );
-        assert!(wait_after(LetterCode::Cmsl5806, sent).is_none());
+        assert!(wait_after(LetterCode::Cmsl5806, sent).unwrap().is_none());
     }
 
     #[test]
     fn remedial_actions_get_one_or_two_weeks() {
         let asked = at("2026-11-24T10:00:00Z");
         assert_eq!(
-            remedial_action("R1", Complexity::Simple, asked).deadline,
+            remedial_action("R1", Complexity::Simple, asked)
+                .unwrap()
+                .deadline,
             at("2026-12-01T10:00:00Z")
         );
         assert_eq!(
-            remedial_action("R1", Complexity::Complex, asked).deadline,
+            remedial_action("R1", Complexity::Complex, asked)
+                .unwrap()
+                .deadline,
             at("2026-12-08T10:00:00Z")
         );
+    }
+
+    #[test]
+    fn dates_beyond_the_calendar_are_refused_not_panicked_on() {
+        let wd = WorkingDays::official();
+        let end = DateTime::<Utc>::MAX_UTC;
+        assert!(acknowledgement(end, Duration::hours(8)).is_err());
+        assert!(response_target(&wd, Region::Scotland, end, false).is_err());
+        assert!(review_acknowledgement(&wd, Region::Scotland, end, Duration::hours(8)).is_err());
+        assert!(wait_after(LetterCode::Cmsl5800, end).is_err());
+        assert!(remedial_action("R1", Complexity::Complex, end).is_err());
+        assert!(ice_redress(end).is_err());
+        assert!(action_due("A1", NaiveDate::MAX).is_err());
     }
 
     #[test]

@@ -86,9 +86,11 @@ pub fn route(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ro
         };
     }
     // Rule 2: out of time, unless an MP, ICE or the PHSO raised it.
+    // (Checked arithmetic: a limit past the end of the calendar is never reached.)
     if let Some(closed_on) = complaint.customer_case_closed_on {
-        let limit = closed_on + Months::new(TIME_LIMIT_MONTHS);
-        if !complaint.raised_by.has_no_time_limit() && complaint.received_at.date_naive() > limit {
+        let limit = closed_on.checked_add_months(Months::new(TIME_LIMIT_MONTHS));
+        let late = limit.filter(|limit| complaint.received_at.date_naive() > *limit);
+        if let (false, Some(limit)) = (complaint.raised_by.has_no_time_limit(), late) {
             return Routing::Reject {
                 reason: RejectionReason::OutOfTime,
                 detail: format!(
@@ -115,7 +117,11 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
         closed_at_once: None,
         rule,
     };
-    let eligibility_start = complaint.received_at - Months::new(ELIGIBILITY_MONTHS);
+    // (Checked arithmetic: a start before the calendar begins is the calendar's beginning.)
+    let eligibility_start = complaint
+        .received_at
+        .checked_sub_months(Months::new(ELIGIBILITY_MONTHS))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
 
     // Rule 4: MP correspondence goes to the CRT's specialist MP officers.
     if complaint.raised_by == RaisedBy::Mp {

@@ -53,6 +53,15 @@ pub enum CalendarError {
     },
 }
 
+/// A date computation that left the calendar. Only a date far outside any plausible range can
+/// cause it (validation refuses those), so it is a reason to refuse the event, never a panic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{what} falls outside the calendar")]
+pub struct OutOfCalendar {
+    /// What was being computed.
+    pub what: &'static str,
+}
+
 /// A GOV.UK-format list already read into memory.
 struct InMemory(Vec<u8>);
 
@@ -109,37 +118,50 @@ impl WorkingDays {
     }
 
     /// The `n`-th working day after `date` in `region` (`date` itself does not count).
-    pub fn add(&self, region: Region, date: NaiveDate, n: u32) -> NaiveDate {
+    pub fn add(&self, region: Region, date: NaiveDate, n: u32) -> Result<NaiveDate, OutOfCalendar> {
         let mut day = date;
         let mut counted = 0;
         while counted < n {
-            day = day + Days::new(1);
+            day = day.checked_add_days(Days::new(1)).ok_or(OutOfCalendar {
+                what: "a working day",
+            })?;
             if self.is_working_day(region, day) {
                 counted += 1;
             }
         }
-        day
+        Ok(day)
     }
 
     /// The instant a clock of `n` working days from `start` runs out: midnight, UK time, at
     /// the end of the `n`-th working day after the day (UK time) of `start`.
-    pub fn deadline(&self, region: Region, start: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+    pub fn deadline(
+        &self,
+        region: Region,
+        start: DateTime<Utc>,
+        n: u32,
+    ) -> Result<DateTime<Utc>, OutOfCalendar> {
         let start_day = start.with_timezone(&London).date_naive();
-        let last_day = self.add(region, start_day, n);
+        let last_day = self.add(region, start_day, n)?;
         end_of_day(last_day)
     }
 }
 
 /// Midnight (Europe/London) at the end of `day`, in UTC.
-pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
-    let next = (day + Days::new(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists");
-    London
+pub fn end_of_day(day: NaiveDate) -> Result<DateTime<Utc>, OutOfCalendar> {
+    let out = OutOfCalendar {
+        what: "the end of a day",
+    };
+    let next = day
+        .checked_add_days(Days::new(1))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or(out)?;
+    // UK clocks change at 01:00 or 02:00, so midnight is never skipped; `earliest` would only be
+    // empty outside the time zone's range.
+    Ok(London
         .from_local_datetime(&next)
         .earliest()
-        .expect("UK midnight is never skipped")
-        .with_timezone(&Utc)
+        .ok_or(out)?
+        .with_timezone(&Utc))
 }
 
 fn division(region: Region) -> Division {
@@ -222,15 +244,17 @@ mod tests {
         // Received Monday 14 December 2026. England and Wales lose 25 and 28 December and
         // 1 January; Scotland also loses Monday 4 January, the substitute for 2 January.
         assert_eq!(
-            wd.add(Region::EnglandAndWales, d("2026-12-14"), 15),
+            wd.add(Region::EnglandAndWales, d("2026-12-14"), 15)
+                .unwrap(),
             d("2027-01-07")
         );
         assert_eq!(
-            wd.add(Region::Scotland, d("2026-12-14"), 15),
+            wd.add(Region::Scotland, d("2026-12-14"), 15).unwrap(),
             d("2027-01-08")
         );
         assert_eq!(
-            wd.add(Region::EnglandAndWales, d("2026-11-24"), 15),
+            wd.add(Region::EnglandAndWales, d("2026-11-24"), 15)
+                .unwrap(),
             d("2026-12-15")
         );
     }
@@ -240,13 +264,13 @@ mod tests {
         let wd = WorkingDays::official();
         let received: DateTime<Utc> = "2026-11-24T10:00:00Z".parse().unwrap();
         assert_eq!(
-            wd.deadline(Region::EnglandAndWales, received, 15),
+            wd.deadline(Region::EnglandAndWales, received, 15).unwrap(),
             "2026-12-16T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
         // In summer time, UK midnight is 23:00 UTC.
         let summer: DateTime<Utc> = "2026-07-01T10:00:00Z".parse().unwrap();
         assert_eq!(
-            wd.deadline(Region::EnglandAndWales, summer, 2),
+            wd.deadline(Region::EnglandAndWales, summer, 2).unwrap(),
             "2026-07-03T23:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
     }

@@ -166,9 +166,16 @@ impl TestEnv {
         format!("http://{}{path}", self.http.expect("the HTTP server runs"))
     }
 
-    /// Publishes raw bytes to `complaints.events` with `routing_key`, waiting for the confirm,
-    /// as an intake channel would (no validation on this side).
+    /// Publishes raw bytes with `routing_key`, waiting for the confirm, to the exchange of that
+    /// type: `complaints.events` as an intake channel would (no validation on this side), or
+    /// `complaints.internal` for a type the system emits, as the system would.
     pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
+        let exchange = self.app.topology.exchange_for(routing_key);
+        self.publish_to(&exchange, routing_key, body).await;
+    }
+
+    /// Publishes `body` to `exchange` under `routing_key`, whatever the type.
+    pub async fn publish_to(&self, exchange: &str, routing_key: &str, body: &[u8]) {
         let connection = amqp(&self.app).await;
         let channel = connection.create_channel().await.expect("channel");
         channel
@@ -177,7 +184,7 @@ impl TestEnv {
             .expect("confirms");
         channel
             .basic_publish(
-                self.app.topology.events_exchange().into(),
+                exchange.into(),
                 routing_key.into(),
                 BasicPublishOptions::default(),
                 body,
@@ -197,7 +204,7 @@ impl TestEnv {
             .await;
     }
 
-    /// An observer of the events the system emits on `complaints.events`; its queue is
+    /// An observer of the events the system emits (on the exchange of each type); its queue is
     /// deleted with the environment.
     pub async fn observe(&mut self, event_types: &[&str]) -> Observer {
         let observer = Observer::bind(&self.app, event_types).await;
@@ -294,16 +301,27 @@ impl Observer {
             .await
             .expect("observer queue");
         for event_type in event_types {
-            channel
-                .queue_bind(
-                    queue.as_str().into(),
-                    app.topology.events_exchange().into(),
-                    (*event_type).into(),
-                    QueueBindOptions::default(),
-                    FieldTable::default(),
-                )
-                .await
-                .expect("bind");
+            // A pattern (`#`, `letter.*`) may match types of both exchanges.
+            let exchanges = if event_type.contains(['#', '*']) {
+                vec![
+                    app.topology.events_exchange(),
+                    app.topology.internal_exchange(),
+                ]
+            } else {
+                vec![app.topology.exchange_for(event_type)]
+            };
+            for exchange in exchanges {
+                channel
+                    .queue_bind(
+                        queue.as_str().into(),
+                        exchange.into(),
+                        (*event_type).into(),
+                        QueueBindOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await
+                    .expect("bind");
+            }
         }
         let consumer = consume(&channel, &queue).await;
         Self {
@@ -411,10 +429,13 @@ where
     }
 }
 
-/// The sample complaint with a fresh event id and `customer` as the customer's reference.
+/// The sample complaint with a fresh event id, received and sent just now, and `customer` as
+/// the customer's reference.
 pub fn complaint(customer: &str) -> Value {
     let mut event: Value = serde_json::from_str(SAMPLE).expect("the sample is JSON");
     event["id"] = Value::String(Uuid::now_v7().to_string());
+    event["time"] = serde_json::json!(chrono::Utc::now());
+    event["data"]["received_at"] = serde_json::json!(chrono::Utc::now());
     event["data"]["customer"]["reference"] = Value::String(customer.to_owned());
     event
 }
@@ -520,6 +541,34 @@ pub async fn close_case_at(env: &TestEnv, case_id: Uuid, closed_at: chrono::Date
         .execute(&mut conn)
         .await
         .expect("close the case");
+}
+
+/// Whether a message published to `exchange` under `routing_key` reaches any queue: published
+/// as mandatory, so the broker returns it when no queue takes it.
+pub async fn routed(env: &TestEnv, exchange: &str, routing_key: &str, body: &[u8]) -> bool {
+    let connection = amqp(&env.app).await;
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .expect("confirms");
+    let confirmation = channel
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body,
+            BasicProperties::default(),
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("confirm");
+    connection.close(200, "done".into()).await.expect("close");
+    matches!(confirmation, lapin::Confirmation::Ack(None))
 }
 
 /// A loopback port nothing listens on now.
