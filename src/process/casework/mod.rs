@@ -307,6 +307,14 @@ impl Transition {
         });
     }
 
+    /// A letter with the standard paragraph the procedure chose.
+    fn letter_with(&mut self, code: LetterCode, paragraph: &'static str) {
+        self.effects.push(Effect::Letter {
+            code,
+            paragraph: Some(paragraph),
+        });
+    }
+
     fn task(&mut self, assignee: Assignee, task: impl Into<String>) {
         self.effects.push(Effect::Task {
             assignee,
