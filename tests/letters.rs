@@ -98,6 +98,20 @@ fn written_only_and_staff_acknowledgements_promise_no_call() {
 }
 
 #[test]
+fn a_customer_never_phoned_is_never_told_we_tried_to_call() {
+    let letters = letters();
+    for code in LetterCode::ALL {
+        let mut ctx = context(*code);
+        ctx.contact_by_letter = true;
+        if *code == LetterCode::Cmsl5801 {
+            ctx.fields.insert("paragraph".into(), json!("LM_00009"));
+        }
+        let text = letters.render(*code, &ctx).unwrap().text;
+        assert!(!text.contains("tried to call"), "{code}:\n{text}");
+    }
+}
+
+#[test]
 fn northern_ireland_letters_name_nicms_and_the_ni_ombudsman() {
     let letters = letters();
     let mut ctx = context(LetterCode::Cmsl5800);
