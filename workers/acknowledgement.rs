@@ -163,12 +163,7 @@ impl Acknowledgement {
         let (letter, setting) = match case.tier {
             // Tier 0 writes only when a call fails, or at once when no call may be made.
             Tier::Dissatisfaction if written_only => {
-                let why = if case.about == crate::vocabulary::About::Staff {
-                    "a staff complaint is acknowledged by letter, never by phone"
-                } else {
-                    "the customer is written to only"
-                };
-                effects.request_letter(case, LetterCode::Cmsl5700, why, cause);
+                effects.request_letter(case, LetterCode::Cmsl5700, written_why(case), cause);
                 return Ok(());
             }
             Tier::Dissatisfaction => return Ok(()),
@@ -199,15 +194,19 @@ impl Acknowledgement {
             ),
         };
         if written_only {
-            let why = if case.about == crate::vocabulary::About::Staff {
-                "a staff complaint is acknowledged by letter, never by phone"
-            } else {
-                "the customer is written to only"
-            };
-            effects.request_letter(case, letter, why, cause);
+            effects.request_letter(case, letter, written_why(case), cause);
             return Ok(());
         }
         start_clocks(conn, case, &[setting], cause, effects).await
+    }
+}
+
+/// Why a case is acknowledged by letter at once.
+fn written_why(case: &CaseFacts) -> &'static str {
+    if case.about == crate::vocabulary::About::Staff {
+        "a staff complaint is acknowledged by letter, never by phone"
+    } else {
+        "the customer is written to only"
     }
 }
 
