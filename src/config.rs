@@ -66,10 +66,17 @@ pub struct LettersConfig {
     pub dispatch_dir: String,
     /// The organisation's name on letters.
     pub organisation_name: String,
+    /// Its name on letters to customers in Northern Ireland.
+    #[serde(default = "default_organisation_name_northern_ireland")]
+    pub organisation_name_northern_ireland: String,
     /// The phone number letters give.
     pub organisation_phone: String,
     /// Who signs.
     pub signatory: String,
+}
+
+fn default_organisation_name_northern_ireland() -> String {
+    "Northern Ireland Child Maintenance Service".into()
 }
 
 /// SMTP settings.

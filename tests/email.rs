@@ -255,12 +255,15 @@ async fn a_letter_missing_its_caseworker_text_is_refused_not_sent_blank() {
     let mut refusals = env.observe(&["command.rejected"]).await;
     let case = case_for(&env, "CUST-BLANK", |_| {}).await;
     let mut incomplete = example_fields(LetterCode::Cmsl5701);
-    incomplete.remove("apology");
+    incomplete.remove("corrective_action");
     let asked = request(&case.reference, LetterCode::Cmsl5701, incomplete);
     env.publish(&asked).await;
     let refused = refusals.next().await;
     assert_eq!(refused.data["event_id"], asked["id"]);
-    assert!(refused.data["reason"].as_str().unwrap().contains("apology"));
+    assert!(refused.data["reason"]
+        .as_str()
+        .unwrap()
+        .contains("corrective_action"));
     assert!(letter_statuses(&env, case.id).await.is_empty());
     env.stop().await;
 }

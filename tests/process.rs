@@ -110,6 +110,13 @@ async fn tier_0_resolved_at_source() {
         sent.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
         ["CMSL5701", "CMSL5701"]
     );
+    // Seed 004: the first sets out the proposed actions, the second confirms the complaint closed.
+    assert!(sent[0].1.contains("What we propose to do") && !sent[0].1.contains("closed"));
+    assert!(
+        sent[1].1.contains("your complaint is now closed"),
+        "{}",
+        sent[1].1
+    );
     assert!(sent[1]
         .1
         .contains("The fault is fixed and the payment released."));
@@ -156,9 +163,12 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     .await;
     assert_eq!(closed.resolution_code.as_deref(), Some("Unresolved"));
     assert_eq!(closed.stage, "Escalate to Resolution");
-    assert_eq!(letters_of(&env, dis.id, 1).await[0].0, "CMSL5842");
 
     let res = escalated_from(&env, &dis).await;
+    // One CMSL5842, from the new Resolution case and quoting its reference (issue 11).
+    let told = letters_of(&env, res.id, 1).await;
+    assert_eq!(told[0].0, "CMSL5842");
+    assert!(told[0].1.contains(&res.reference), "{}", told[0].1);
     assert_eq!((res.tier, res.status.as_str()), (1, "Pending Assignment"));
     assert_eq!(res.handling_team, "complaint_resolution_team");
     assert_eq!(res.summary, dis.summary);

@@ -1,26 +1,34 @@
-//! The acknowledgement worker: every complaint is acknowledged in time (process.md §4, §5).
+//! The acknowledgement worker: every complaint is acknowledged in time, once (process.md §4,
+//! §5).
 //!
 //! - Tier 1: initial contact within 48 hours of receipt. The clock starts when the case opens
 //!   and is met by a successful contact; if it runs out, the worker requests the
 //!   acknowledgement letter itself (CMSL5842), early enough to be out by the deadline. Staff
-//!   complaints and written-only customers get the letter at once: never a phone call.
+//!   complaints and written-only customers get the letter at once: never a phone call. A case
+//!   escalated from tier 0 whose customer was not told by phone already has its CMSL5842 (the
+//!   escalation worker requested it): no clock, no second letter.
 //! - Tier 2: CMSL5829 within 2 working days of the referral when no phone contact is made.
 //! - Tier 0: a failed phone contact sends CMSL5700; once it is sent the customer has 14 days to
-//!   reply, after which the caseworker decides on escalation.
+//!   reply, after which the caseworker decides on escalation. Staff complaints and written-only
+//!   customers are never phoned, so they get CMSL5700 as the case opens.
+//! - Whatever meets or overtakes the acknowledgement stops its clock: a successful contact,
+//!   any letter sent on the case (an outcome letter says more than an acknowledgement), an
+//!   outcome decided or a substantive holding reply. A clock that fires after it was overtaken
+//!   sends nothing.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
 use super::effects::{start_clocks, with_cases, Effects};
 use super::Worker;
 use crate::app::App;
-use crate::db::cases::CaseFacts;
+use crate::db::cases::{self, CaseFacts};
 use crate::db::timeline;
 use crate::db::timers;
 use crate::events::{
-    timer_fired, CaseOpened, ClientReplied, CloudEvent, ContactAttempted, LetterSent, TimerFired,
+    timer_fired, CaseOpened, ClientReplied, CloudEvent, ContactAttempted, HoldingReplySent,
+    LetterSent, OutcomeDecided, TimerFired,
 };
 use crate::failure::contradicts_database;
 use crate::process::casework::Context;
@@ -39,6 +47,10 @@ crate::event_set! {
         LetterSent(LetterSent) = letter_sent,
         /// The customer replied (meets the reply window).
         ClientReplied(ClientReplied) = client_replied,
+        /// An outcome was decided: the acknowledgement is overtaken.
+        OutcomeDecided(OutcomeDecided) = outcome_decided,
+        /// A substantive holding reply went out: the acknowledgement is overtaken.
+        HoldingReplySent(HoldingReplySent) = holding_reply_sent,
         /// A clock ran out.
         TimerFired(TimerFired) = timer_fired,
     }
@@ -106,12 +118,34 @@ impl Worker for Acknowledgement {
                         );
                     }
                 }
+                AcknowledgementEvent::OutcomeDecided(_) => {
+                    overtaken(
+                        conn,
+                        case,
+                        "an outcome was decided",
+                        event.id,
+                        now,
+                        &mut effects,
+                    )
+                    .await?
+                }
+                AcknowledgementEvent::HoldingReplySent(_) => {
+                    overtaken(
+                        conn,
+                        case,
+                        "a substantive holding reply was sent",
+                        event.id,
+                        now,
+                        &mut effects,
+                    )
+                    .await?
+                }
                 AcknowledgementEvent::TimerFired(timer) => {
                     if !timers::has_fired(conn, case.id, timer.clock, &timer.key).await? {
                         let why = "that clock has not fired";
                         return Err(contradicts_database(timer_fired::TYPE, why).into());
                     }
-                    ran_out(case, timer, event.id, &mut effects)
+                    ran_out(conn, case, timer, event.id, &mut effects).await?
                 }
             }
         }
@@ -129,8 +163,26 @@ impl Acknowledgement {
         cause: uuid::Uuid,
         effects: &mut Effects,
     ) -> anyhow::Result<()> {
+        let written_only = written_contact_only(case.about, case.contact_restriction);
         let (letter, setting) = match case.tier {
+            // Tier 0 writes only when a call fails, or at once when no call may be made.
+            Tier::Dissatisfaction if written_only => {
+                effects.request_letter(case, LetterCode::Cmsl5700, written_why(case), cause);
+                return Ok(());
+            }
             Tier::Dissatisfaction => return Ok(()),
+            Tier::Resolution
+                if timeline::letter_requested(conn, case.id, LetterCode::Cmsl5842.as_str())
+                    .await? =>
+            {
+                effects.note(
+                    case,
+                    "Acknowledged by CMSL5842, requested as the case opened on escalation".into(),
+                    json!({}),
+                    cause,
+                );
+                return Ok(());
+            }
             Tier::Resolution => (
                 LetterCode::Cmsl5842,
                 clocks::acknowledgement(case.received_at, self.lead)?,
@@ -145,17 +197,21 @@ impl Acknowledgement {
                 )?,
             ),
         };
-        if written_contact_only(case.about, case.contact_restriction) {
-            let why = if case.about == crate::vocabulary::About::Staff {
-                "a staff complaint is acknowledged by letter, never by phone"
-            } else {
-                "the customer is written to only"
-            };
-            effects.request_letter(case, letter, why, cause);
+        if written_only {
+            effects.request_letter(case, letter, written_why(case), cause);
             return Ok(());
         }
         start_clocks(conn, case, &[setting], cause, effects).await?;
         Ok(())
+    }
+}
+
+/// Why a case is acknowledged by letter at once.
+fn written_why(case: &CaseFacts) -> &'static str {
+    if case.about == crate::vocabulary::About::Staff {
+        "a staff complaint is acknowledged by letter, never by phone"
+    } else {
+        "the customer is written to only"
     }
 }
 
@@ -168,9 +224,10 @@ async fn contacted(
     cause: uuid::Uuid,
     now: DateTime<Utc>,
     effects: &mut Effects,
-) -> QueryResult<()> {
+) -> anyhow::Result<()> {
     let context = Context {
         written_only: case.contact_restriction == ContactRestriction::WrittenOnly,
+        staff_complaint: case.about == crate::vocabulary::About::Staff,
         ..Context::default()
     };
     if !context.may_contact_by(contact.method) {
@@ -211,8 +268,8 @@ async fn contacted(
     Ok(())
 }
 
-/// A letter went out: CMSL5700 opens the reply window; an acknowledgement letter sent by a
-/// caseworker meets the acknowledgement clock.
+/// A letter went out: CMSL5700 opens the reply window; any letter to the customer meets or
+/// overtakes the acknowledgement, so it stops the acknowledgement clocks.
 async fn letter_sent(
     conn: &mut AsyncPgConnection,
     case: &CaseFacts,
@@ -221,50 +278,87 @@ async fn letter_sent(
     now: DateTime<Utc>,
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
-    match letter.code {
-        LetterCode::Cmsl5700 => {
-            let window = clocks::wait_after(letter.code, now)?;
-            start_clocks(conn, case, window.as_slice(), cause, effects).await?;
-            Ok(())
-        }
-        LetterCode::Cmsl5842 | LetterCode::Cmsl5829 => {
-            timers::cancel(
-                conn,
-                case.id,
-                MET_BY_CONTACT,
-                None,
-                "acknowledgement letter sent",
-                now,
-            )
-            .await?;
-            Ok(())
-        }
-        _ => Ok(()),
+    overtaken(
+        conn,
+        case,
+        &format!("letter {} was sent", letter.code),
+        cause,
+        now,
+        effects,
+    )
+    .await?;
+    if letter.code == LetterCode::Cmsl5700 {
+        let window = clocks::wait_after(letter.code, now)?;
+        start_clocks(conn, case, window.as_slice(), cause, effects).await?;
     }
+    Ok(())
 }
 
-/// One of this worker's clocks ran out.
-fn ran_out(case: &CaseFacts, timer: &TimerFired, cause: uuid::Uuid, effects: &mut Effects) {
-    match timer.clock {
-        ClockKind::Acknowledgement => effects.request_letter(
+/// Stops the acknowledgement clocks, noting it when one was running.
+async fn overtaken(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    because: &str,
+    cause: uuid::Uuid,
+    now: DateTime<Utc>,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let met = timers::cancel(conn, case.id, MET_BY_CONTACT, None, because, now).await?;
+    for clock in met {
+        effects.note(
             case,
+            format!("Clock {} met: {because}", clock.clock),
+            json!({}),
+            cause,
+        );
+    }
+    Ok(())
+}
+
+/// One of this worker's clocks ran out. An acknowledgement clock that fires after a letter was
+/// requested or an outcome decided (the event that stopped it was still on its way) sends
+/// nothing: the customer already has more than an acknowledgement.
+async fn ran_out(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    timer: &TimerFired,
+    cause: uuid::Uuid,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let acknowledgement = match timer.clock {
+        ClockKind::Acknowledgement => Some((
             LetterCode::Cmsl5842,
             "no successful contact within 48 hours of receipt",
-            cause,
-        ),
-        ClockKind::ReviewAcknowledgement => effects.request_letter(
-            case,
+        )),
+        ClockKind::ReviewAcknowledgement => Some((
             LetterCode::Cmsl5829,
             "no phone contact within 2 working days of the referral",
-            cause,
-        ),
-        ClockKind::DissatisfactionReplyWindow => effects.task(
+        )),
+        _ => None,
+    };
+    if let Some((letter, why)) = acknowledgement {
+        if timeline::any_letter_requested(conn, case.id).await?
+            || cases::has_outcome(conn, case.id).await?
+        {
+            effects.note(
+                case,
+                format!("{letter} not sent: the customer has already been written to or given the outcome"),
+                json!({ "clock": timer.clock }),
+                cause,
+            );
+        } else {
+            effects.request_letter(case, letter, why, cause);
+        }
+        return Ok(());
+    }
+    if timer.clock == ClockKind::DissatisfactionReplyWindow {
+        effects.task(
             case,
             Assignee::Caseworker,
             "14 days have passed since CMSL5700 with no reply: decide whether to escalate".into(),
             Some(timer.clock),
             cause,
-        ),
-        _ => {}
+        );
     }
+    Ok(())
 }

@@ -170,7 +170,19 @@ fn announce(
     letters: Vec<(LetterCode, LetterFields)>,
     cause: uuid::Uuid,
 ) {
+    // Escalating to Resolution, CMSL5842 tells the customer that the Resolution team will be
+    // in touch: it goes out once, from the new case and under its reference (the escalation
+    // worker requests it as the case opens), never from the closed Dissatisfaction case.
+    let escalating = transition
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Escalate { .. }));
+    let mut acknowledge_by_letter = false;
     for (code, fields) in letters {
+        if escalating && code == LetterCode::Cmsl5842 {
+            acknowledge_by_letter = true;
+            continue;
+        }
         effects.letter(case, code, &transition.summary, fields, cause);
     }
     for effect in &transition.effects {
@@ -190,6 +202,7 @@ fn announce(
                         .resolution_code
                         .expect("an escalated case is closed"),
                     reason: transition.summary.clone(),
+                    acknowledge_by_letter,
                 },
             ),
             Effect::Letter { .. } => {}

@@ -6,7 +6,9 @@
 //!   the complaint; otherwise the breach is recorded on the case and the TL told.
 //! - Waits: 7 days after CMSL5800 (no reply closes the case `No Action Taken`), 7 days after
 //!   CMSL5801 (the caseworker chases or proceeds), 14 days after CMSL5805 (the review closes).
-//!   A reply meets them.
+//!   A reply meets them. The wait after CMSL5801 runs only when the customer was not reached
+//!   by phone (LM_00009: the case waits at sub-status `Wait`, seed 002 step 16), and the
+//!   customer agreeing the plan (`actions.scheduled`) or disagreeing with it meets it too.
 //! - Resolution actions and remedial actions (1 week simple, 2 weeks complex): a reminder when
 //!   due, escalation to the manager two working days later, until the action is completed.
 //! - ICE redress: 4 weeks from the final report, then escalation.
@@ -28,13 +30,14 @@ use crate::db::timers;
 use crate::events::{
     case_closed, case_target_breached, timer_fired, ActionCompleted, ActionsScheduled, CaseClosed,
     CaseOpened, CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent,
-    IceFinalReportRecorded, IceRedressPaid, LetterSent, RemedialActionRequested, TimerFired,
+    IceFinalReportRecorded, IceRedressPaid, LetterSent, RemedialActionRequested,
+    ResolutionPlanDisagreed, TimerFired,
 };
 use crate::failure::contradicts_database;
 use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{Assignee, ClockKind, ExternalBody, ResolutionCode};
+use crate::vocabulary::{Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus};
 
 crate::event_set! {
     /// What the deadlines worker reads.
@@ -49,6 +52,8 @@ crate::event_set! {
         LetterSent(LetterSent) = letter_sent,
         /// Meets the waits.
         ClientReplied(ClientReplied) = client_replied,
+        /// The customer answered CMSL5801 by disagreeing: meets the wait after it.
+        ResolutionPlanDisagreed(ResolutionPlanDisagreed) = resolution_plan_disagreed,
         /// Stops an action's clocks.
         ActionCompleted(ActionCompleted) = action_completed,
         /// Starts a remedial action's deadline.
@@ -137,7 +142,7 @@ impl Worker for Deadlines {
                 }
                 DeadlineEvent::ActionsScheduled(plan) => {
                     step.meet(
-                        &[ClockKind::ResponseTarget],
+                        &[ClockKind::ResponseTarget, ClockKind::WaitAfterCmsl5801],
                         None,
                         "a resolution plan was agreed",
                     )
@@ -169,8 +174,22 @@ impl Worker for Deadlines {
                     if let Some(wait) = clocks::wait_after(letter.code, now)?
                         .filter(|w| w.clock != ClockKind::DissatisfactionReplyWindow)
                     {
-                        step.start(&[wait]).await?;
+                        // CMSL5801 with LM_00008 confirms a plan agreed by phone: no wait.
+                        let waiting = letter.code != LetterCode::Cmsl5801
+                            || cases::sub_status(step.conn, case.id).await?.as_deref()
+                                == Some(SubStatus::Wait.as_str());
+                        if waiting {
+                            step.start(&[wait]).await?;
+                        }
                     }
+                }
+                DeadlineEvent::ResolutionPlanDisagreed(_) => {
+                    step.meet(
+                        &[ClockKind::WaitAfterCmsl5801],
+                        None,
+                        "the customer disagreed with the plan",
+                    )
+                    .await?;
                 }
                 DeadlineEvent::ClientReplied(_) => {
                     let waits = [

@@ -3,7 +3,9 @@
 //! Complaint Resolution Team (its MP specialists when an MP is involved), tier 1 to the Review
 //! team. The new case opens with the lower case's customer, details and categories, received
 //! now, and the receiving team is told; the lower case's timeline names the new one. The
-//! `case.escalated` event's id opens at most one case, however often it is delivered.
+//! `case.escalated` event's id opens at most one case, however often it is delivered. When the
+//! customer was not told of an escalation to Resolution by phone, the new case's CMSL5842 is
+//! requested here, with the case, so the letter quotes the new reference and goes out once.
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -15,7 +17,7 @@ use super::Worker;
 use crate::db::{cases, outbox, timeline};
 use crate::events::{CaseEscalated, CloudEvent};
 use crate::process::routing;
-use crate::vocabulary::{About, Addressee, Assignee, Channel, RaisedBy, Team};
+use crate::vocabulary::{About, Addressee, Assignee, Channel, LetterCode, RaisedBy, Team, Tier};
 
 crate::event_set! {
     /// What the escalation worker reads.
@@ -139,6 +141,19 @@ impl Worker for Escalation {
                 ..lower.clone()
             };
             effects.task(&announced, team, task, None, event.id);
+            if escalated.acknowledge_by_letter && opening.tier == Tier::Resolution {
+                // The customer was not told by phone: CMSL5842, once, under the new reference.
+                // The acknowledgement worker finds it requested and starts no 48-hour clock.
+                effects.request_letter(
+                    &announced,
+                    LetterCode::Cmsl5842,
+                    &format!(
+                        "escalated from {}: the customer was not told by phone",
+                        record.reference
+                    ),
+                    event.id,
+                );
+            }
             new_cases.push(opened.case);
             entries.extend(opened.timeline);
             rows.extend(opened.events);

@@ -30,7 +30,8 @@ use crate::events::{
 use crate::letters::catalogue::spec;
 use crate::letters::dispatch::{channel, Recipient};
 use crate::letters::pdf;
-use crate::letters::render::{Addressee, LetterContext, Letters, Organisation};
+use crate::letters::render::{Addressee, LetterContext, Letters, Organisation, Regional};
+use crate::process::clocks::written_contact_only;
 use crate::vocabulary::{DispatchChannel, LetterCode};
 
 crate::event_set! {
@@ -75,7 +76,8 @@ impl PostRoom {
         effects: &mut Effects,
     ) -> std::io::Result<String> {
         let file = pdf_file(letter_id);
-        let header = [self.organisation.name.clone(), letter_date(now)];
+        let organisation = self.organisation.in_region(case.region);
+        let header = [organisation.name, letter_date(now)];
         let bytes = pdf::render(&header, &addressee(customer), printed_text);
         std::fs::create_dir_all(&self.dispatch_dir)?;
         std::fs::write(self.dispatch_dir.join(&file), bytes)?;
@@ -176,7 +178,7 @@ impl LettersWorker {
         let letter_spec = spec(code);
         let context = letter_context(
             code,
-            &case.reference,
+            case,
             customer,
             &self.post_room.organisation,
             request.fields.clone(),
@@ -270,10 +272,12 @@ impl LettersWorker {
     }
 }
 
-/// Everything letter `code` to `customer` on case `reference` may show.
+/// Everything letter `code` to `customer` on `case` may show: the regional wording of the
+/// customer's region, and whether they may only be written to (a staff complaint or a
+/// written-only customer).
 pub fn letter_context(
     code: LetterCode,
-    reference: &str,
+    case: &CaseFacts,
     customer: &Party,
     organisation: &Organisation,
     fields: std::collections::BTreeMap<String, serde_json::Value>,
@@ -282,9 +286,11 @@ pub fn letter_context(
     let letter_spec = spec(code);
     LetterContext {
         date: letter_date(now),
-        reference: reference.to_owned(),
+        reference: case.reference.clone(),
         customer: addressee(customer),
-        organisation: organisation.clone(),
+        organisation: organisation.in_region(case.region),
+        contact_by_letter: written_contact_only(case.about, case.contact_restriction),
+        region: Regional::of(case.region),
         fields,
         days: letter_spec.days,
         enclosures: letter_spec
@@ -305,6 +311,11 @@ fn pdf_file(letter_id: Uuid) -> String {
 pub fn organisation(app: &App) -> Organisation {
     Organisation {
         name: app.config.letters.organisation_name.clone(),
+        name_northern_ireland: app
+            .config
+            .letters
+            .organisation_name_northern_ireland
+            .clone(),
         phone: app.config.letters.organisation_phone.clone(),
         signatory: app.config.letters.signatory.clone(),
     }
@@ -315,19 +326,12 @@ pub fn letter_date(now: DateTime<Utc>) -> String {
     now.with_timezone(&London).format("%-d %B %Y").to_string()
 }
 
-/// The customer as letters address them.
+/// The customer as letters address them (an address too long for the envelope window folded).
 fn addressee(customer: &Party) -> Addressee {
-    Addressee {
-        name: customer.name.clone(),
-        address_lines: customer.address_lines.clone(),
-        postcode: customer.postcode.clone(),
-    }
+    Addressee::new(&customer.name, &customer.address_lines, &customer.postcode)
 }
 
-/// The postal address on one line.
+/// The postal address on one line, as printed.
 pub fn postal_address(customer: &Party) -> String {
-    let mut parts = vec![customer.name.clone()];
-    parts.extend(customer.address_lines.iter().cloned());
-    parts.push(customer.postcode.clone());
-    parts.join(", ")
+    addressee(customer).lines().join(", ")
 }

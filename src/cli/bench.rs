@@ -643,6 +643,7 @@ async fn run_letters_bench(
     let letters = Letters::load(std::path::Path::new(&config.letters.templates_dir))?;
     let organisation = Organisation {
         name: config.letters.organisation_name.clone(),
+        name_northern_ireland: config.letters.organisation_name_northern_ireland.clone(),
         phone: config.letters.organisation_phone.clone(),
         signatory: config.letters.signatory.clone(),
     };

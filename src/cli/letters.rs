@@ -76,7 +76,7 @@ pub async fn letters(app: App, args: LettersArgs) -> anyhow::Result<()> {
         .collect();
     let context = letter_context(
         code,
-        &case.reference,
+        case,
         &customer,
         &organisation(&app),
         fields,

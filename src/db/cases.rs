@@ -399,6 +399,29 @@ pub async fn close(
     Ok(closed == 1)
 }
 
+/// The case's sub-status, if it has one.
+pub async fn sub_status(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> QueryResult<Option<String>> {
+    cases::table
+        .find(case_id)
+        .select(cases::sub_status)
+        .first(conn)
+        .await
+}
+
+/// Whether the case has an outcome decided.
+pub async fn has_outcome(conn: &mut AsyncPgConnection, case_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        cases::table
+            .find(case_id)
+            .filter(cases::outcome.is_not_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Records that a case's response target ran out unmet.
 pub async fn record_breach(
     conn: &mut AsyncPgConnection,

@@ -62,6 +62,20 @@ pub async fn letter_requested(
     .await
 }
 
+/// Whether a case's timeline records a request for any letter at all.
+pub async fn any_letter_requested(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        case_timeline::table
+            .filter(case_timeline::case_id.eq(case_id))
+            .filter(case_timeline::detail.has_key("letter_requested")),
+    ))
+    .get_result(conn)
+    .await
+}
+
 /// Appends entries.
 pub async fn append(conn: &mut AsyncPgConnection, entries: &[NewEntry]) -> QueryResult<()> {
     if !entries.is_empty() {

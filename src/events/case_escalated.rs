@@ -27,4 +27,9 @@ pub struct CaseEscalated {
     pub resolution_code: ResolutionCode,
     /// Why, in words for the receiving team.
     pub reason: String,
+    /// The customer was not told of the escalation by phone (or may only be written to): the
+    /// new case sends the acknowledgement letter (CMSL5842, quoting the new case's reference)
+    /// as it opens, instead of waiting for its 48-hour clock. One letter per escalation.
+    #[serde(default)]
+    pub acknowledge_by_letter: bool,
 }

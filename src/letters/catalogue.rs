@@ -15,6 +15,9 @@ pub struct Field {
     pub name: &'static str,
     /// The values it may take, when it chooses a standard paragraph.
     pub one_of: Option<&'static [&'static str]>,
+    /// Whether the letter needs it; an optional field ("if needed" in the seed) may be left out,
+    /// and its part of the letter is then left out too.
+    pub required: bool,
 }
 
 /// A letter's needs.
@@ -22,7 +25,7 @@ pub struct Field {
 pub struct LetterSpec {
     /// The code.
     pub code: LetterCode,
-    /// The caseworker's fields, all required.
+    /// The caseworker's fields.
     pub fields: &'static [Field],
     /// Documents enclosed with it; a letter with an enclosure always goes by post.
     pub enclosures: &'static [&'static str],
@@ -31,15 +34,35 @@ pub struct LetterSpec {
 }
 
 const fn text(name: &'static str) -> Field {
-    Field { name, one_of: None }
+    Field {
+        name,
+        one_of: None,
+        required: true,
+    }
+}
+
+const fn optional(name: &'static str) -> Field {
+    Field {
+        name,
+        one_of: None,
+        required: false,
+    }
 }
 
 const fn choice(name: &'static str, one_of: &'static [&'static str]) -> Field {
     Field {
         name,
         one_of: Some(one_of),
+        required: true,
     }
 }
+
+/// CMSL5701's two uses (seed 004): setting out the proposed actions to a customer not reached
+/// by phone (steps 9 and TL step 3), or confirming the actions taken and that the complaint is
+/// closed (steps 12 and TL step 6). The casework worker chooses.
+pub const CMSL5701_PROPOSED: &str = "proposed";
+/// See [`CMSL5701_PROPOSED`].
+pub const CMSL5701_CLOSED: &str = "closed";
 
 /// The complaints information leaflet enclosed with CMSL5807.
 pub const LEAFLET: &str = "CMSB0011 Complaints information leaflet";
@@ -55,8 +78,9 @@ pub const LETTERS: &[LetterSpec] = &[
     LetterSpec {
         code: LetterCode::Cmsl5701,
         fields: &[
-            text("explanation"),
-            text("apology"),
+            choice("paragraph", &[CMSL5701_PROPOSED, CMSL5701_CLOSED]),
+            optional("explanation"),
+            optional("apology"),
             text("corrective_action"),
         ],
         enclosures: &[],
@@ -124,7 +148,12 @@ pub const LETTERS: &[LetterSpec] = &[
     },
     LetterSpec {
         code: LetterCode::Cmsl5811,
-        fields: &[text("dispute"), text("apology"), text("corrective_action")],
+        fields: &[
+            text("dispute"),
+            text("apology"),
+            optional("why_mistake"),
+            text("corrective_action"),
+        ],
         enclosures: &[],
         days: None,
     },
@@ -160,12 +189,14 @@ pub fn spec(code: LetterCode) -> &'static LetterSpec {
         .expect("every letter code has a spec (a test checks)")
 }
 
-/// Every field the letter needs is there and not blank, choices are valid, nothing extra. The
+/// Every field the letter needs is there, no field given is blank, choices are valid, nothing
+/// extra. The
 /// letters worker checks before rendering, and the casework worker before it accepts a decision
 /// that causes the letter, so a decision is never half applied for want of a field.
 pub fn check_fields(spec: &LetterSpec, fields: &BTreeMap<String, Value>) -> Result<(), String> {
     for field in spec.fields {
         let value = match fields.get(field.name) {
+            None | Some(Value::Null) if !field.required => continue,
             None | Some(Value::Null) => return Err(format!("field `{}` is missing", field.name)),
             Some(Value::String(s)) if s.trim().is_empty() => {
                 return Err(format!("field `{}` is blank", field.name))

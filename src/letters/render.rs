@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::catalogue::{check_fields, spec};
-use crate::vocabulary::LetterCode;
+use crate::vocabulary::{LetterCode, Region};
 
 /// Why letters cannot be loaded or a letter cannot be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -56,21 +56,137 @@ pub enum LetterError {
 pub struct Organisation {
     /// Its name.
     pub name: String,
+    /// Its name on letters to customers in Northern Ireland (seed 002: "CMG to be NICMS in
+    /// NI").
+    pub name_northern_ireland: String,
     /// The phone number customers call.
     pub phone: String,
     /// Who signs letters.
     pub signatory: String,
 }
 
-/// The addressee.
+impl Organisation {
+    /// The organisation as letters to a customer in `region` name it.
+    pub fn in_region(&self, region: Region) -> Self {
+        let mut organisation = self.clone();
+        if region == Region::NorthernIreland {
+            organisation.name.clone_from(&self.name_northern_ireland);
+        }
+        organisation
+    }
+}
+
+/// The addressee, as the envelope window shows them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Addressee {
-    /// Full name.
+    /// Full name, with the title when one is known (`Ms Jane Example`).
     pub name: String,
-    /// Address lines above the postcode.
+    /// Address lines above the postcode, at most [`MAX_ADDRESS_LINES`].
     pub address_lines: Vec<String>,
     /// Postcode.
     pub postcode: String,
+    /// How the letter greets them: title and surname (`Ms Example`), or the full name when no
+    /// title is known (`Jane Example`).
+    pub salutation: String,
+}
+
+/// The most lines an address may take between the name and the postcode: GOV.UK Notify prints
+/// seven lines in the envelope window (address lines 1 to 7), the name first and the postcode
+/// last.
+pub const MAX_ADDRESS_LINES: usize = 5;
+
+/// Titles a name may begin with; a name that begins with one is greeted by title and surname.
+const TITLES: &[&str] = &[
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Miss",
+    "Mx",
+    "Dr",
+    "Prof",
+    "Professor",
+    "Sir",
+    "Dame",
+    "Lady",
+    "Lord",
+    "Rev",
+    "Revd",
+    "Reverend",
+];
+
+impl Addressee {
+    /// The addressee `name` at `lines` and `postcode`. Lines beyond [`MAX_ADDRESS_LINES`] are
+    /// folded into the last one, separated by commas, so the address never runs out of the
+    /// envelope window.
+    pub fn new(name: &str, lines: &[String], postcode: &str) -> Self {
+        let mut address_lines: Vec<String> = lines
+            .iter()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if address_lines.len() > MAX_ADDRESS_LINES {
+            let rest = address_lines.split_off(MAX_ADDRESS_LINES - 1);
+            address_lines.push(rest.join(", "));
+        }
+        Self {
+            name: name.trim().to_owned(),
+            address_lines,
+            postcode: postcode.trim().to_owned(),
+            salutation: salutation(name),
+        }
+    }
+
+    /// Every line of the address as printed: the name, the address lines, the postcode.
+    pub fn lines(&self) -> Vec<&str> {
+        std::iter::once(self.name.as_str())
+            .chain(self.address_lines.iter().map(String::as_str))
+            .chain(std::iter::once(self.postcode.as_str()))
+            .collect()
+    }
+}
+
+/// "Ms Example" for "Ms Jane Example" (a known title, then the surname); the name as given
+/// when it starts with no known title ("Jane Example").
+pub fn salutation(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.as_slice() {
+        [title, .., surname]
+            if TITLES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(title.trim_end_matches('.'))) =>
+        {
+            format!("{title} {surname}")
+        }
+        _ => words.join(" "),
+    }
+}
+
+/// What differs between the regions' letters beyond the organisation's name (seed 004: "PHSO –
+/// NI Ombudsman in Northern Ireland"; seed 002's "CMG to be NICMS in NI" is
+/// [`Organisation::in_region`]). One template set uses these.
+#[derive(Debug, Clone, Serialize)]
+pub struct Regional {
+    /// The customer lives in Northern Ireland.
+    pub northern_ireland: bool,
+    /// The ombudsman after ICE: the Parliamentary and Health Service Ombudsman, or in Northern
+    /// Ireland the Northern Ireland Public Services Ombudsman.
+    pub ombudsman: &'static str,
+}
+
+impl Regional {
+    /// The wording for a customer in `region`.
+    pub fn of(region: Region) -> Self {
+        match region {
+            Region::NorthernIreland => Self {
+                northern_ireland: true,
+                ombudsman: "the Northern Ireland Public Services Ombudsman",
+            },
+            Region::EnglandAndWales | Region::Scotland => Self {
+                northern_ireland: false,
+                ombudsman: "the Parliamentary and Health Service Ombudsman (PHSO)",
+            },
+        }
+    }
 }
 
 /// Everything a letter template may use.
@@ -90,6 +206,11 @@ pub struct LetterContext {
     pub days: Option<u32>,
     /// Documents enclosed.
     pub enclosures: Vec<String>,
+    /// The customer may only be written to (a staff-behaviour complaint, or a written-only
+    /// customer): letters promise a letter, never a call.
+    pub contact_by_letter: bool,
+    /// The regional wording.
+    pub region: Regional,
     /// Rendering for print: the header and address are laid out by the PDF, not the text.
     pub print: bool,
 }
@@ -102,19 +223,21 @@ impl LetterContext {
         Self {
             date: "24 November 2026".into(),
             reference: "RES-2026-000042".into(),
-            customer: Addressee {
-                name: "Ms Jane Example".into(),
-                address_lines: vec![
+            customer: Addressee::new(
+                "Ms Jane Example",
+                &[
                     "14 Station Road".into(),
                     "Little Hadham".into(),
                     "Ware".into(),
                 ],
-                postcode: "SG11 2AA".into(),
-            },
+                "SG11 2AA",
+            ),
             organisation,
             fields: super::catalogue::example_fields(code),
             days: spec.days,
             enclosures: spec.enclosures.iter().map(|e| (*e).to_owned()).collect(),
+            contact_by_letter: false,
+            region: Regional::of(Region::EnglandAndWales),
             print: false,
         }
     }

@@ -3,6 +3,7 @@
 //! manager's authority, then closes this case and opens the linked Resolution case.
 
 use super::{not_a_closing_code, planning, Decision, Transition};
+use crate::letters::catalogue::{CMSL5701_CLOSED, CMSL5701_PROPOSED};
 use crate::vocabulary::{
     Assignee, LetterCode, ResolutionCode, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
 };
@@ -14,7 +15,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
             planning::propose(t)?;
             // Step 3: a customer not reached by phone gets the proposed actions in CMSL5701.
             if !customer_reached || !t.state.context.phone_alone_will_do() {
-                t.letter(LetterCode::Cmsl5701);
+                t.letter_with(LetterCode::Cmsl5701, CMSL5701_PROPOSED);
             }
             t.summary = "Proposed actions put to the customer".into();
             Ok(())
@@ -116,7 +117,8 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
             }
             planning::actions_done(t)?;
             t.state.stage = Stage::ResolutionAction;
-            t.letter(LetterCode::Cmsl5701);
+            // Step 12: CMSL5701 confirms the actions taken and that the complaint is closed.
+            t.letter_with(LetterCode::Cmsl5701, CMSL5701_CLOSED);
         }
         ResolutionCode::AnsweredEnquiry => {}
         other => {

@@ -48,16 +48,19 @@ pub struct Context {
 }
 
 impl Context {
-    /// Whether the customer may be contacted by `method`: a written-only customer is never
-    /// phoned. The acknowledgement worker asks the same before a call meets its clocks.
+    /// Whether the customer may be contacted by `method`: a written-only customer, or one
+    /// complaining about a member of staff (acknowledged "by letter, never by phone", seeds 001
+    /// and 004), is never phoned. The acknowledgement worker asks the same before a call meets
+    /// its clocks.
     pub fn may_contact_by(&self, method: ContactMethod) -> bool {
-        !(self.written_only && method == ContactMethod::Phone)
+        !((self.written_only || self.staff_complaint) && method == ContactMethod::Phone)
     }
 
-    /// Whether a step may rest on a phone call alone. Written-only and vulnerable customers
-    /// always get the letter as well (process.md §3, contact restrictions).
+    /// Whether a step may rest on a phone call alone. Written-only, staff-complaint and
+    /// vulnerable customers always get the letter as well (process.md §3, contact
+    /// restrictions).
     pub fn phone_alone_will_do(&self) -> bool {
-        !self.written_only && !self.vulnerable
+        !self.written_only && !self.staff_complaint && !self.vulnerable
     }
 }
 
@@ -307,6 +310,14 @@ impl Transition {
         });
     }
 
+    /// A letter with the standard paragraph the procedure chose.
+    fn letter_with(&mut self, code: LetterCode, paragraph: &'static str) {
+        self.effects.push(Effect::Letter {
+            code,
+            paragraph: Some(paragraph),
+        });
+    }
+
     fn task(&mut self, assignee: Assignee, task: impl Into<String>) {
         self.effects.push(Effect::Task {
             assignee,
@@ -354,7 +365,12 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
     match decision {
         Decision::ContactAttempted { method, successful } => {
             if !state.context.may_contact_by(*method) {
-                return Err("the customer may be contacted in writing only".into());
+                return Err(if state.context.staff_complaint {
+                    "a complaint about a member of staff is handled in writing, never by phone"
+                        .into()
+                } else {
+                    "the customer may be contacted in writing only".into()
+                });
             }
             let result = if *successful {
                 "reached"
