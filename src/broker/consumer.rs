@@ -282,11 +282,26 @@ async fn ack_all(deliveries: &[(Delivery, Refusal)]) -> lapin::Result<()> {
     Ok(())
 }
 
+/// Counts and times the handled messages, with one info line each: the event's id, type and
+/// subject (a case reference, never personal data).
 fn record_handled<E>(worker: &'static str, handled: &[Readable<E>]) {
     metrics::counter!("complaints_messages_handled_total", "worker" => worker)
         .increment(handled.len() as u64);
     let histogram = metrics::histogram!("complaints_handling_seconds", "worker" => worker);
     for r in handled {
+        info!(
+            worker,
+            event_id = %r.event.id,
+            event_type = %r.event.event_type,
+            case = r
+                .event
+                .subject
+                .as_deref()
+                .and_then(crate::process::case_reference::parse_case_reference)
+                .as_deref()
+                .unwrap_or("-"),
+            "handled"
+        );
         histogram.record(r.received.elapsed().as_secs_f64());
     }
 }

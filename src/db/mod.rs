@@ -29,6 +29,9 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Every process's pool of connections.
 pub type DbPool = Pool<AsyncPgConnection>;
 
+/// A connection taken from the [`DbPool`].
+pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
 /// Any key will do, as long as every `complaints` process uses the same one: it keeps two
 /// processes starting at once from applying the same migration twice.
 const MIGRATION_LOCK: i64 = 0x636f_6d70_6c61_696e;
