@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod clock;
+pub mod dead_letters;
 pub mod letters;
 pub mod migrate;
 pub mod publish;
@@ -49,6 +50,8 @@ pub enum Command {
     Letters(letters::LettersArgs),
     /// Show or move the simulated clock (clock.simulated = true only).
     Clock(clock::ClockArgs),
+    /// List, show, replay or discard dead letters.
+    DeadLetters(dead_letters::DeadLettersArgs),
     /// Measure throughput against the real broker and database.
     Bench(bench::BenchArgs),
 }

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod casework;
+pub mod dead_letter_actions;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
