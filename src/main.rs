@@ -42,6 +42,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Report(args) => cli::report::report(app()?, args).await,
         Command::Clock(args) => cli::clock::clock(app()?, args).await,
         Command::Letters(args) => cli::letters::letters(app()?, args).await,
+        Command::Events(args) => cli::events::events(app()?, args).await,
         Command::DeadLetters(args) => cli::dead_letters::dead_letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
     }

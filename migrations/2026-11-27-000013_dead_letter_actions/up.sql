@@ -20,3 +20,9 @@ $$;
 CREATE TRIGGER dead_letter_actions_append_only
     BEFORE UPDATE OR DELETE ON dead_letter_actions
     FOR EACH ROW EXECUTE FUNCTION refuse_dead_letter_action_rewrite();
+
+-- `GET /v1/events/{id}` finds the refusal of an event without reading the whole outbox.
+CREATE INDEX outbox_command_rejected_event ON outbox ((payload->'data'->>'event_id'))
+    WHERE event_type = 'command.rejected';
+CREATE INDEX inbox_event_id ON inbox (event_id);
+CREATE INDEX case_timeline_event_id ON case_timeline (event_id) WHERE event_id IS NOT NULL;

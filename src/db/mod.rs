@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod casework;
 pub mod dead_letter_actions;
+pub mod event_status;
 pub mod inbox;
 pub mod letters;
 pub mod listener;

@@ -3,6 +3,7 @@
 //! | route | what |
 //! | --- | --- |
 //! | `POST /v1/events` | validate a CloudEvent, publish it with a confirm: 202 + id, or 400 + reasons |
+//! | `GET /v1/events/{id}` | what happened to an event: pending, applied, refused or dead-lettered |
 //! | `GET /v1/cases/{reference}` | a case with its customer, clocks, letters and timeline |
 //! | `GET /v1/cases/{reference}/letters/{id}` | a letter exactly as sent |
 //! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | the figures of process.md §7 for a period |
@@ -12,6 +13,7 @@
 
 mod cases;
 pub mod error;
+mod event_status;
 mod events;
 mod health;
 mod letters;
@@ -30,6 +32,7 @@ use crate::app::App;
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/v1/events", post(events::post))
+        .route("/v1/events/{id}", get(event_status::get))
         .route("/v1/cases/{reference}", get(cases::get))
         .route("/v1/cases/{reference}/letters/{id}", get(letters::get))
         .route("/v1/reports/complaints", get(reports::complaints))
