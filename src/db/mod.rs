@@ -8,6 +8,7 @@ pub mod event_status;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
+pub mod ops;
 pub mod outbox;
 pub mod parties;
 pub mod rejected_complaints;

@@ -10,6 +10,7 @@
 //! | `GET /healthz` | the process is up |
 //! | `GET /readyz` | PostgreSQL and RabbitMQ are reachable |
 //! | `GET /metrics` | Prometheus text format |
+//! | `GET /ops` | the live operations page (see [`ops`]), with dead-letter replay and discard |
 
 mod cases;
 pub mod error;
@@ -18,6 +19,7 @@ mod events;
 mod health;
 mod letters;
 mod metrics;
+pub mod ops;
 mod reports;
 
 use axum::routing::{get, post};
@@ -39,6 +41,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
+        .merge(ops::routes())
         .with_state(app)
 }
 
