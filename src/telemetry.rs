@@ -13,8 +13,10 @@ use crate::config::{LogConfig, LogFormat};
 /// so that command output on stdout stays clean for pipes; colours only when stderr is a
 /// terminal, so a log file or a journal gets plain text.
 pub fn init_logging(config: &LogConfig) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.level));
+    // lapin logs every channel the broker closes as an ERROR of its own; the operation that
+    // failed returns the same error to our code, which reports it once, in its words.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("lapin::channel=off,{}", config.level)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
