@@ -101,12 +101,19 @@ impl App {
         Some(simulated.follow(self.config.database_url(), shutdown))
     }
 
-    /// Applies pending migrations and declares the broker topology, once each.
+    /// Applies pending migrations and declares the broker topology, once each. An error names
+    /// the service and the address that failed.
     pub async fn prepare(&self) -> anyhow::Result<()> {
-        if db::ensure_database(&self.config.database_url()).await? {
+        let database = || format!("PostgreSQL at {}", address(&self.config.database.url));
+        if db::ensure_database(&self.config.database_url())
+            .await
+            .with_context(database)?
+        {
             info!("created the database");
         }
-        let applied = db::migrate(&self.config.database_url()).await?;
+        let applied = db::migrate(&self.config.database_url())
+            .await
+            .with_context(database)?;
         if !applied.is_empty() {
             info!(?applied, "migrations applied");
         }
@@ -123,7 +130,7 @@ impl App {
                 Ok(()) => return,
                 Err(e) => {
                     let wait = backoff.next_wait();
-                    warn!(error = %format!("{e:#}"), ?wait, "waiting for PostgreSQL and RabbitMQ");
+                    warn!(error = %format!("{e:#}"), ?wait, "waiting for a service to come up");
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -132,11 +139,70 @@ impl App {
 
     /// Declares the exchanges and every worker queue (idempotent).
     pub async fn declare_topology(&self) -> anyhow::Result<()> {
-        let connection =
-            crate::broker::connect(&self.config.amqp_url(), "complaints-topology").await?;
-        let channel = connection.create_channel().await?;
-        self.topology.declare(&channel, QUEUES).await?;
-        connection.close(200, "topology declared".into()).await?;
-        Ok(())
+        let declare = async {
+            let connection =
+                crate::broker::connect(&self.config.amqp_url(), "complaints-topology").await?;
+            let channel = connection.create_channel().await?;
+            self.topology.declare(&channel, QUEUES).await?;
+            connection.close(200, "topology declared".into()).await?;
+            anyhow::Ok(())
+        };
+        declare.await.with_context(|| self.broker_name())
+    }
+
+    /// "RabbitMQ at host:port/vhost", for errors: which service, where, never a password.
+    pub fn broker_name(&self) -> String {
+        format!("RabbitMQ at {}", address(&self.config.amqp.url))
+    }
+
+    /// A database connection from the pool, or an error naming PostgreSQL and its address,
+    /// with the fix when the database does not exist yet.
+    pub async fn db(&self) -> anyhow::Result<db::PooledConnection> {
+        self.pool.get().await.map_err(|e| {
+            let text = format!("{e}");
+            let hint = if text.contains("does not exist") {
+                " (create it and its tables with `complaints migrate`)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!(
+                "PostgreSQL at {}: {text}{hint}",
+                address(&self.config.database.url)
+            )
+        })
+    }
+}
+
+/// The host, port and path of a connection URL, without the user, password or query: safe to
+/// show in an error.
+pub fn address(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if path.is_empty() {
+        host.to_owned()
+    } else {
+        format!("{host}/{path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address;
+
+    #[test]
+    fn an_address_never_shows_the_user_or_password() {
+        assert_eq!(
+            address("amqp://guest:secret@10.0.0.5:5672/%2f"),
+            "10.0.0.5:5672/%2f"
+        );
+        assert_eq!(
+            address("postgres://postgres@db:5432/complaints?sslmode=require"),
+            "db:5432/complaints"
+        );
+        assert_eq!(address("postgres://db"), "db");
     }
 }

@@ -15,7 +15,12 @@ use serde::Deserialize;
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
 /// Keys that hold secrets and so may only come from the environment.
-const SECRET_KEYS: [&str; 3] = ["database.password", "amqp.password", "email.password"];
+const SECRET_KEYS: [&str; 4] = [
+    "database.password",
+    "amqp.password",
+    "email.password",
+    "http.ops_token",
+];
 
 /// URL keys whose user-info may not carry a password in a file, with the key that takes the
 /// password instead.
@@ -171,6 +176,10 @@ pub struct AmqpConfig {
 pub struct HttpConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// The token that opens the /ops page and its dead-letter actions, from
+    /// `COMPLAINTS__HTTP__OPS_TOKEN` only; without one the page is closed.
+    #[serde(default)]
+    pub ops_token: Option<String>,
 }
 
 /// Intake worker settings.

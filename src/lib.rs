@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod event_status;
 pub mod events;
 pub mod failure;
 pub mod http;

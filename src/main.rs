@@ -11,6 +11,7 @@ use complaints::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let config = match Config::load() {
         Ok(config) => config,
@@ -41,6 +42,27 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Report(args) => cli::report::report(app()?, args).await,
         Command::Clock(args) => cli::clock::clock(app()?, args).await,
         Command::Letters(args) => cli::letters::letters(app()?, args).await,
+        Command::Events(args) => cli::events::events(app()?, args).await,
+        Command::DeadLetters(args) => cli::dead_letters::dead_letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
     }
+}
+
+/// `complaints status | head -5` closes stdout early: end quietly, as the Unix tools do
+/// (status 141, "killed by SIGPIPE"), instead of a panic and a backtrace. Every other panic
+/// keeps the default report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }

@@ -280,11 +280,12 @@ impl Report {
         out
     }
 
-    /// Plain text for a terminal: one block per section.
+    /// Plain text for a terminal: one block per section, for people: the period as the UK
+    /// days asked for, money in pounds, tiers named (CSV and JSON keep the machine forms).
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let mut last = String::new();
-        for (section, item, value) in self.rows() {
+        for (section, item, value) in self.rows().into_iter().map(|row| self.for_people(row)) {
             if section != last {
                 let _ = writeln!(out, "{}{section}", if last.is_empty() { "" } else { "\n" });
                 last = section;
@@ -293,6 +294,52 @@ impl Report {
             let _ = writeln!(out, "  {item:<48} {value}");
         }
         out
+    }
+}
+
+impl Report {
+    /// One row of [`rows`](Self::rows) as [`to_text`](Self::to_text) shows it.
+    fn for_people(
+        &self,
+        (section, item, value): (String, String, String),
+    ) -> (String, String, String) {
+        let uk_day = |t: DateTime<Utc>| t.with_timezone(&London).date_naive().to_string();
+        match (section.as_str(), item.as_str()) {
+            ("period", "from") => (section, item, uk_day(self.from)),
+            ("period", "to") => (
+                section,
+                item,
+                uk_day(self.to - chrono::Duration::nanoseconds(1)),
+            ),
+            ("special payments (pence)", _) => (
+                "special payments".into(),
+                item,
+                value
+                    .parse::<i64>()
+                    .map_or(value, crate::process::casework::plan::pounds),
+            ),
+            ("received by tier", _) => (section, tier_named(&format!("tier {item}")), value),
+            _ => (section, tier_named(&item), value),
+        }
+    }
+}
+
+/// `tier 1 upheld` as `tier 1 (resolution) upheld`; anything else unchanged.
+fn tier_named(item: &str) -> String {
+    let Some(rest) = item.strip_prefix("tier ") else {
+        return item.to_owned();
+    };
+    let (number, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+    match number
+        .parse::<i16>()
+        .ok()
+        .and_then(crate::vocabulary::Tier::from_number)
+    {
+        Some(tier) if tail.is_empty() => format!("tier {number} ({})", tier.as_str()),
+        Some(tier) if !tail.starts_with("to ") => {
+            format!("tier {number} ({}) {tail}", tier.as_str())
+        }
+        _ => item.to_owned(),
     }
 }
 
@@ -315,6 +362,14 @@ mod tests {
         assert_eq!(from.to_rfc3339(), "2026-06-30T23:00:00+00:00");
         assert_eq!(to.to_rfc3339(), "2026-07-31T23:00:00+00:00");
         assert!(period(day("2026-07-02"), day("2026-07-01")).is_err());
+    }
+
+    #[test]
+    fn tiers_are_named_for_people() {
+        assert_eq!(tier_named("tier 1 upheld"), "tier 1 (resolution) upheld");
+        assert_eq!(tier_named("tier 0"), "tier 0 (dissatisfaction)");
+        assert_eq!(tier_named("tier 0 to 1 closed"), "tier 0 to 1 closed");
+        assert_eq!(tier_named("web"), "web");
     }
 
     #[test]

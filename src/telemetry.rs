@@ -1,6 +1,7 @@
 //! Logs (tracing, as text or JSON lines) and metrics (a Prometheus recorder for the `metrics`
 //! facade, installed once per process and rendered by `/metrics`).
 
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -9,12 +10,16 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{LogConfig, LogFormat};
 
 /// Installs the log subscriber; `RUST_LOG` wins over the configured level. Logs go to stderr
-/// so that command output on stdout stays clean for pipes.
+/// so that command output on stdout stays clean for pipes; colours only when stderr is a
+/// terminal, so a log file or a journal gets plain text.
 pub fn init_logging(config: &LogConfig) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.level));
+    // lapin logs every channel the broker closes as an ERROR of its own; the operation that
+    // failed returns the same error to our code, which reports it once, in its words.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("lapin::channel=off,{}", config.level)));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match config.format {
         LogFormat::Text => builder.try_init(),

@@ -40,6 +40,11 @@ use crate::workers::Worker;
 pub const REASON_HEADER: &str = "x-complaints-reason";
 /// The header naming the kind of refusal (`not_json`, `schema_violation`, …).
 pub const REASON_KIND_HEADER: &str = "x-complaints-reason-kind";
+/// The header a dead letter carries the time it was dead-lettered in (RFC 3339).
+pub const DEAD_LETTERED_AT_HEADER: &str = "x-complaints-dead-lettered-at";
+/// The header a dead letter carries its original routing key (the event type) in, so that a
+/// replay can publish it under the same key even when its body cannot be read.
+pub const ROUTING_KEY_HEADER: &str = "x-complaints-routing-key";
 
 /// Consumes `W`'s queue until `shutdown`, reconnecting whenever the broker goes away.
 pub async fn run<W: Worker>(worker: Arc<W>, app: App, shutdown: CancellationToken) {
@@ -405,11 +410,26 @@ async fn ack_all(deliveries: impl Iterator<Item = &Delivery>) -> lapin::Result<(
     Ok(())
 }
 
+/// Counts and times the handled messages, with one info line each: the event's id, type and
+/// subject (a case reference, never personal data).
 fn record_handled<E>(worker: &'static str, handled: &[Readable<E>]) {
     metrics::counter!("complaints_messages_handled_total", "worker" => worker)
         .increment(handled.len() as u64);
     let histogram = metrics::histogram!("complaints_handling_seconds", "worker" => worker);
     for r in handled {
+        info!(
+            worker,
+            event_id = %r.event.id,
+            event_type = %r.event.event_type,
+            case = r
+                .event
+                .subject
+                .as_deref()
+                .and_then(crate::process::case_reference::parse_case_reference)
+                .as_deref()
+                .unwrap_or("-"),
+            "handled"
+        );
         histogram.record(r.received.elapsed().as_secs_f64());
     }
 }
@@ -432,6 +452,14 @@ async fn dead_letter(
         headers.insert(REASON_HEADER.into(), long_string(&why.reason));
         headers.insert(REASON_KIND_HEADER.into(), long_string(why.kind));
         headers.insert("x-complaints-worker".into(), long_string(worker));
+        headers.insert(
+            DEAD_LETTERED_AT_HEADER.into(),
+            long_string(&app.clock.now().to_rfc3339()),
+        );
+        headers.insert(
+            ROUTING_KEY_HEADER.into(),
+            long_string(delivery.routing_key.as_str()),
+        );
         let properties = delivery
             .properties
             .clone()

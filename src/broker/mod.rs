@@ -2,6 +2,7 @@
 //! reconnects by itself, and the consumer loop every worker runs in.
 
 pub mod consumer;
+pub mod dead_letters;
 pub mod publisher;
 pub mod stats;
 pub mod topology;

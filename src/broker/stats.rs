@@ -20,13 +20,21 @@ pub struct QueueStats {
     pub dead_letter: bool,
 }
 
-/// Reads every worker queue and its dead-letter queue.
+/// Whether the broker answered NOT_FOUND (404): the queue or exchange was never declared.
+pub fn is_not_found(error: &lapin::Error) -> bool {
+    matches!(error.kind(), lapin::ErrorKind::ProtocolError(e) if e.get_id() == 404)
+}
+
+/// Reads every worker queue and its dead-letter queue. A queue not declared yet (no
+/// `complaints run` or `migrate` has started against this broker) is an error saying so.
 pub async fn queue_stats(
     url: &str,
     topology: &Topology,
     specs: &[QueueSpec],
-) -> lapin::Result<Vec<QueueStats>> {
-    let connection = super::connect(url, "complaints-stats").await?;
+) -> anyhow::Result<Vec<QueueStats>> {
+    let connection = super::connect(url, "complaints-stats")
+        .await
+        .map_err(|e| anyhow::anyhow!("RabbitMQ at {}: {e}", crate::app::address(url)))?;
     let channel = connection.create_channel().await?;
     let mut stats = Vec::with_capacity(specs.len() * 2);
     for spec in specs {
@@ -43,7 +51,16 @@ pub async fn queue_stats(
                     },
                     FieldTable::default(),
                 )
-                .await?;
+                .await
+                .map_err(|e| {
+                    if is_not_found(&e) {
+                        anyhow::anyhow!(
+                            "queue `{queue}` is not declared yet: start `complaints run` first"
+                        )
+                    } else {
+                        e.into()
+                    }
+                })?;
             stats.push(QueueStats {
                 queue,
                 messages: declared.message_count(),

@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod clock;
+pub mod dead_letters;
+pub mod events;
 pub mod letters;
 pub mod migrate;
 pub mod publish;
@@ -49,6 +51,10 @@ pub enum Command {
     Letters(letters::LettersArgs),
     /// Show or move the simulated clock (clock.simulated = true only).
     Clock(clock::ClockArgs),
+    /// What happened to an event: pending, applied, refused or dead-lettered.
+    Events(events::EventsArgs),
+    /// List, show, replay or discard dead letters.
+    DeadLetters(dead_letters::DeadLettersArgs),
     /// Measure throughput against the real broker and database.
     Bench(bench::BenchArgs),
 }

@@ -18,10 +18,10 @@ those recorded in it. Days are UK days.\n\nExample: complaints report --from 202
 )]
 pub struct ReportArgs {
     /// The first day of the period (YYYY-MM-DD).
-    #[arg(long)]
+    #[arg(long, value_parser = day)]
     pub from: NaiveDate,
     /// The last day of the period, included (YYYY-MM-DD).
-    #[arg(long)]
+    #[arg(long, value_parser = day)]
     pub to: NaiveDate,
     /// Print JSON.
     #[arg(long, conflicts_with = "csv")]
@@ -31,10 +31,16 @@ pub struct ReportArgs {
     pub csv: bool,
 }
 
+/// A day as YYYY-MM-DD, with the expected format in the error.
+fn day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("`{text}` is not a day as YYYY-MM-DD, e.g. 2026-11-27 ({e})"))
+}
+
 /// Prints the report.
 pub async fn report(app: App, args: ReportArgs) -> anyhow::Result<()> {
     let (from, to) = period(args.from, args.to).map_err(anyhow::Error::msg)?;
-    let mut conn = app.pool.get().await?;
+    let mut conn = app.db().await?;
     let report = reports::report(&mut conn, from, to).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

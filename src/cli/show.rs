@@ -21,9 +21,16 @@ pub struct ShowArgs {
 
 /// Prints the case, or fails when there is none.
 pub async fn show(app: App, args: ShowArgs) -> anyhow::Result<()> {
-    let mut conn = app.pool.get().await?;
-    let Some(case) = cases::find_by_reference(&mut conn, &args.reference).await? else {
-        anyhow::bail!("no case {}", args.reference);
+    let Some(reference) = crate::process::case_reference::parse_case_reference(&args.reference)
+    else {
+        anyhow::bail!(
+            "`{}` is not a case reference (they read like RES-2026-000042)",
+            args.reference
+        );
+    };
+    let mut conn = app.db().await?;
+    let Some(case) = cases::find_by_reference(&mut conn, &reference).await? else {
+        anyhow::bail!("no case {reference}");
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&case)?);

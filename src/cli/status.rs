@@ -29,7 +29,7 @@ pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
         };
         println!("{:<45} {:>9} {:>9}{flag}", s.queue, s.messages, s.consumers);
     }
-    let mut conn = app.pool.get().await?;
+    let mut conn = app.db().await?;
     println!(
         "\noutbox events not yet published: {}",
         outbox::count_unsent(&mut conn).await?

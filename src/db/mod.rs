@@ -3,9 +3,12 @@
 
 pub mod cases;
 pub mod casework;
+pub mod dead_letter_actions;
+pub mod event_status;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
+pub mod ops;
 pub mod outbox;
 pub mod parties;
 pub mod rejected_complaints;
@@ -28,6 +31,9 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// Every process's pool of connections.
 pub type DbPool = Pool<AsyncPgConnection>;
+
+/// A connection taken from the [`DbPool`].
+pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
 
 /// Any key will do, as long as every `complaints` process uses the same one: it keeps two
 /// processes starting at once from applying the same migration twice.

@@ -159,6 +159,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dead_letter_actions (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        worker -> Text,
+        dead_letter_id -> Text,
+        event_type -> Nullable<Text>,
+        reason_kind -> Text,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
@@ -175,4 +188,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     simulated_clock,
     letters,
     systemic_issues,
+    dead_letter_actions,
 );

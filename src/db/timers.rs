@@ -318,3 +318,64 @@ pub async fn nearest_targets(conn: &mut AsyncPgConnection, limit: i64) -> QueryR
         .load(conn)
         .await
 }
+
+/// Open cases per tier and team whose response target runs out before `horizon` (pending
+/// targets, not yet breached) and those whose target is already breached: the
+/// `complaints_cases_near_breach` and `complaints_cases_breached` gauges and the ops page.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreachCounts {
+    /// The tier's number.
+    pub tier: i16,
+    /// The handling team.
+    pub team: String,
+    /// Targets running out before the horizon.
+    pub near: i64,
+    /// Targets already breached.
+    pub breached: i64,
+}
+
+/// Counts near and breached response targets by tier and team.
+pub async fn breach_counts(
+    conn: &mut AsyncPgConnection,
+    horizon: DateTime<Utc>,
+) -> QueryResult<Vec<BreachCounts>> {
+    let near: Vec<(i16, String, i64)> = timers::table
+        .inner_join(cases::table)
+        .filter(timers::state.eq(PENDING))
+        .filter(timers::clock.eq(ClockKind::ResponseTarget.as_str()))
+        .filter(timers::deadline.lt(horizon))
+        .filter(cases::closed_at.is_null())
+        .group_by((cases::tier, cases::handling_team))
+        .select((cases::tier, cases::handling_team, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    let breached: Vec<(i16, String, i64)> = cases::table
+        .filter(cases::closed_at.is_null())
+        .filter(cases::target_breached_at.is_not_null())
+        .group_by((cases::tier, cases::handling_team))
+        .select((cases::tier, cases::handling_team, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    let mut counts: Vec<BreachCounts> = Vec::new();
+    for (tier, team, n) in near {
+        counts.push(BreachCounts {
+            tier,
+            team,
+            near: n,
+            breached: 0,
+        });
+    }
+    for (tier, team, n) in breached {
+        match counts.iter_mut().find(|c| c.tier == tier && c.team == team) {
+            Some(c) => c.breached = n,
+            None => counts.push(BreachCounts {
+                tier,
+                team,
+                near: 0,
+                breached: n,
+            }),
+        }
+    }
+    counts.sort_by(|a, b| (a.tier, &a.team).cmp(&(b.tier, &b.team)));
+    Ok(counts)
+}

@@ -158,7 +158,7 @@ pub enum Refusal {
     #[error("not a CloudEvent: {0}")]
     NotCloudEvent(String),
     /// A CloudEvent of a type no worker here handles.
-    #[error("unknown event type `{0}`")]
+    #[error("unknown event type `{0}`{suggestion}", suggestion = did_you_mean(.0))]
     UnknownType(String),
     /// The payload does not meet its type's schema; each entry names the field.
     #[error("fails the schema of `{event_type}`: {}", problems.join("; "))]
@@ -168,6 +168,19 @@ pub enum Refusal {
         /// One line per problem, each starting with the field's path.
         problems: Vec<String>,
     },
+}
+
+/// `; did you mean `case.allocated`?` when an accepted event type is a likely misspelling of
+/// `event_type` (at most a quarter of its letters differ), else nothing.
+fn did_you_mean(event_type: &str) -> String {
+    Accepted::TYPES
+        .iter()
+        .map(|known| (strsim::damerau_levenshtein(event_type, known), known))
+        .filter(|(distance, known)| *distance > 0 && *distance * 4 <= known.len().max(4))
+        .min()
+        .map_or_else(String::new, |(_, known)| {
+            format!("; did you mean `{known}`?")
+        })
 }
 
 impl Refusal {
@@ -410,5 +423,22 @@ mod tests {
             .all(|p| p.len() <= MAX_PROBLEM_BYTES));
         let huge = format!("{{\"type\": \"{}\"}}", "a".repeat(200_000));
         assert!(parse_envelope(huge.as_bytes()).unwrap_err().reason().len() <= MAX_REASON_BYTES);
+    }
+}
+
+#[cfg(test)]
+mod did_you_mean_tests {
+    use super::Refusal;
+
+    #[test]
+    fn a_misspelt_type_gets_a_suggestion_and_a_strange_one_does_not() {
+        assert_eq!(
+            Refusal::UnknownType("case.alocated".into()).to_string(),
+            "unknown event type `case.alocated`; did you mean `case.allocated`?"
+        );
+        assert_eq!(
+            Refusal::UnknownType("complaint.misfiled".into()).to_string(),
+            "unknown event type `complaint.misfiled`"
+        );
     }
 }

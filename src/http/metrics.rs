@@ -1,6 +1,10 @@
 //! `/metrics`: the process's counters and histograms, plus gauges read at scrape time: depth
 //! and consumers of every worker queue and dead-letter queue, the outbox backlog, and timers
-//! pending, due and overdue (due for longer than `scheduler.overdue_grace_ms` and not fired).
+//! pending, due and overdue (due for longer than `scheduler.overdue_grace_ms` and not fired),
+//! open cases by tier and team whose response target runs out within a day or has run out.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use axum::extract::State;
 use tracing::warn;
@@ -8,6 +12,7 @@ use tracing::warn;
 use crate::app::App;
 use crate::broker::stats::queue_stats;
 use crate::db::{outbox, timers};
+use crate::vocabulary::Tier;
 use crate::workers::QUEUES;
 
 /// Prometheus text format.
@@ -39,8 +44,37 @@ pub async fn render(State(app): State<App>) -> String {
                 }
                 Err(e) => warn!(error = %e, "could not count timers for /metrics"),
             }
+            match timers::breach_counts(&mut conn, now + chrono::Duration::days(1)).await {
+                Ok(counts) => set_breach_gauges(&counts),
+                Err(e) => warn!(error = %e, "could not count targets near breach for /metrics"),
+            }
         }
         Err(e) => warn!(error = %e, "no database connection for /metrics"),
     }
     crate::telemetry::metrics().render()
+}
+
+/// Sets the near-breach and breached gauges; a tier and team seen before but absent now is
+/// set to 0 rather than left at its last value.
+fn set_breach_gauges(counts: &[timers::BreachCounts]) {
+    static SEEN: Mutex<BTreeSet<(&'static str, String)>> = Mutex::new(BTreeSet::new());
+    let mut seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut now = BTreeSet::new();
+    for c in counts {
+        let tier = Tier::from_number(c.tier).map_or("unknown", Tier::as_str);
+        metrics::gauge!("complaints_cases_near_breach", "tier" => tier, "team" => c.team.clone())
+            .set(c.near as f64);
+        metrics::gauge!("complaints_cases_breached", "tier" => tier, "team" => c.team.clone())
+            .set(c.breached as f64);
+        now.insert((tier, c.team.clone()));
+    }
+    for (tier, team) in seen.difference(&now) {
+        metrics::gauge!("complaints_cases_near_breach", "tier" => *tier, "team" => team.clone())
+            .set(0.0);
+        metrics::gauge!("complaints_cases_breached", "tier" => *tier, "team" => team.clone())
+            .set(0.0);
+    }
+    seen.extend(now);
 }

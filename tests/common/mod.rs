@@ -145,6 +145,21 @@ impl TestEnv {
         );
     }
 
+    /// Runs the `complaints` binary with `args` against this test's database and namespace, as
+    /// an operator would, and returns its output.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+            .args(args)
+            .env("COMPLAINTS__DATABASE__URL", &self.app.config.database.url)
+            .env(
+                "COMPLAINTS__AMQP__NAMESPACE",
+                &self.app.config.amqp.namespace,
+            )
+            .env("COMPLAINTS__LOG__LEVEL", "warn")
+            .output()
+            .expect("the binary runs")
+    }
+
     /// Waits until this process's clock shows at least `at` (it follows the database's offset
     /// through a notification).
     pub async fn clock_reaches(&self, at: chrono::DateTime<chrono::Utc>) {

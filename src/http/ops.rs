@@ -1,0 +1,472 @@
+//! `/ops`: the live operations page. Per queue its depth, consumers, dead letters and work
+//! handled over the last hour; the outbox backlog; timers overdue; the cases nearest their
+//! response target and those past it, by tier and team; the refusals of the last day; the dead
+//! letters with replay and discard (each through a confirmation page) and the record of those
+//! actions. Server-rendered with handlebars from `templates/ops/` (compiled in); the live part
+//! is fetched again every few seconds by a dozen lines of inline script, no build step.
+//!
+//! Access goes through one hook, [`authorise`]: today the token `http.ops_token` (from
+//! `COMPLAINTS__HTTP__OPS_TOKEN` only) as a bearer token, or a session cookie set by signing in
+//! with it at `/ops/login`; without a token configured the page is closed. Access control by
+//! scope replaces the hook's body, and nothing else.
+
+use std::sync::OnceLock;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use chrono::{DateTime, Duration, Utc};
+use handlebars::Handlebars;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::error::{ApiError, ApiResult};
+use crate::app::App;
+use crate::broker::dead_letters::{self, Action, DeadLetter, Selection};
+use crate::broker::stats::queue_stats;
+use crate::db::{dead_letter_actions, ops, outbox, timers};
+use crate::vocabulary::Tier;
+use crate::workers::QUEUES;
+
+/// The session cookie's name.
+const COOKIE: &str = "complaints_ops";
+/// How often the page's live part refreshes.
+const REFRESH_SECS: u64 = 5;
+/// The chart's bucket, in seconds, over the last hour.
+const BUCKET_SECS: i32 = 300;
+
+/// The routes of the page.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/ops", get(page))
+        .route("/ops/live", get(live))
+        .route("/ops/login", get(login_form).post(login))
+        .route(
+            "/ops/dead-letters/{worker}/{id}/{action}",
+            get(confirm).post(act),
+        )
+}
+
+/// Who is using the page, as [`authorise`] established.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    /// The name recorded with each dead-letter action.
+    pub name: String,
+}
+
+/// Why [`authorise`] let nobody in.
+#[derive(Debug)]
+pub enum Refused {
+    /// No token is configured: the page does not exist (404).
+    Closed,
+    /// Not signed in: to the sign-in page.
+    SignIn,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Closed => ApiError::not_found("no such page").into_response(),
+            Refused::SignIn => Redirect::to("/ops/login").into_response(),
+        }
+    }
+}
+
+/// The one authorisation hook of `/ops`: the configured token as `Authorization: Bearer`, or
+/// the session cookie `/ops/login` set.
+pub fn authorise(app: &App, headers: &HeaderMap) -> Result<Operator, Refused> {
+    let Some(token) = app
+        .config
+        .http
+        .ops_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        return Err(Refused::Closed);
+    };
+    let expected = session_value(token);
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| session_value(given) == expected);
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| name == COOKIE && value == expected);
+    if bearer || cookie {
+        Ok(Operator {
+            name: "ops-token".into(),
+        })
+    } else {
+        Err(Refused::SignIn)
+    }
+}
+
+/// The cookie's value for a token: its SHA-256, so the token itself is never stored in the
+/// browser, and comparing digests takes the same time whatever the guess.
+fn session_value(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn templates() -> &'static Handlebars<'static> {
+    static TEMPLATES: OnceLock<Handlebars<'static>> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut h = Handlebars::new();
+        h.set_strict_mode(false);
+        for (name, source) in [
+            ("layout", include_str!("../../templates/ops/layout.hbs")),
+            ("page", include_str!("../../templates/ops/page.hbs")),
+            ("live", include_str!("../../templates/ops/live.hbs")),
+            ("login", include_str!("../../templates/ops/login.hbs")),
+            ("confirm", include_str!("../../templates/ops/confirm.hbs")),
+        ] {
+            h.register_template_string(name, source)
+                .expect("the ops templates compile");
+        }
+        h
+    })
+}
+
+fn render(name: &str, data: &Value) -> ApiResult<String> {
+    templates()
+        .render(name, data)
+        .map_err(|e| ApiError::internal(&e.into()))
+}
+
+/// A whole page: `body` (already rendered) in the layout.
+fn in_layout(title: &str, body: String, live: bool) -> ApiResult<Response> {
+    let html = render(
+        "layout",
+        &json!({ "title": title, "body": body, "live": live, "refresh_ms": REFRESH_SECS * 1000 }),
+    )?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+/// What an action left to say, from the redirect after it.
+#[derive(Debug, Deserialize)]
+struct Done {
+    done: Option<String>,
+    n: Option<usize>,
+}
+
+async fn page(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(done): Query<Done>,
+) -> Result<Response, Response> {
+    authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    let live = live_html(&app).await.map_err(IntoResponse::into_response)?;
+    let done = match (done.done.as_deref(), done.n) {
+        (Some("replayed"), Some(n)) => Some(format!(
+            "Replayed {n} dead letter(s): back on complaints.events."
+        )),
+        (Some("discarded"), Some(n)) => Some(format!("Discarded {n} dead letter(s).")),
+        _ => None,
+    };
+    let body = render("page", &json!({ "live": live, "done": done }))
+        .map_err(IntoResponse::into_response)?;
+    in_layout("Operations", body, true).map_err(IntoResponse::into_response)
+}
+
+async fn live(State(app): State<App>, headers: HeaderMap) -> Result<Response, Response> {
+    authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    let html = live_html(&app).await.map_err(IntoResponse::into_response)?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+/// A bar of a queue's chart.
+#[derive(Serialize)]
+struct Bar {
+    x: usize,
+    y: i64,
+    h: i64,
+    label: String,
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The live part of the page.
+async fn live_html(app: &App) -> ApiResult<String> {
+    let unavailable = |code| move |e: anyhow::Error| ApiError::unavailable(code, &e);
+    let now = app.clock.now();
+    let hour_ago = now - Duration::hours(1);
+    let stats = queue_stats(&app.config.amqp_url(), &app.topology, QUEUES)
+        .await
+        .map_err(unavailable("broker_unavailable"))?;
+    let letters = dead_letters::list(
+        &app.config.amqp_url(),
+        &app.topology,
+        QUEUES,
+        &Selection::default(),
+    )
+    .await
+    .map_err(unavailable("broker_unavailable"))?;
+    let mut conn = app
+        .db()
+        .await
+        .map_err(unavailable("database_unavailable"))?;
+    let db = |e: diesel::result::Error| ApiError::internal(&e.into());
+    let handled = ops::handled_per_bucket(&mut conn, hour_ago, BUCKET_SECS)
+        .await
+        .map_err(db)?;
+    let last = ops::last_handled(&mut conn, now - Duration::days(1))
+        .await
+        .map_err(db)?;
+    let outbox_pending = outbox::count_unsent(&mut conn).await.map_err(db)?;
+    let grace = Duration::milliseconds(app.config.scheduler.overdue_grace_ms as i64);
+    let timer_counts = timers::counts(&mut conn, now, now - grace)
+        .await
+        .map_err(db)?;
+    let teams = timers::breach_counts(&mut conn, now + Duration::days(1))
+        .await
+        .map_err(db)?;
+    let nearest = timers::nearest_targets(&mut conn, 10).await.map_err(db)?;
+    let refused = ops::refused_since(&mut conn, now - Duration::days(1), 50)
+        .await
+        .map_err(db)?;
+    let actions = dead_letter_actions::latest(&mut conn, 10)
+        .await
+        .map_err(db)?;
+    drop(conn);
+
+    let buckets = (3600 / BUCKET_SECS) as usize;
+    let queues: Vec<Value> = QUEUES
+        .iter()
+        .map(|spec| {
+            let queue = app.topology.queue(spec.worker);
+            let dead = app.topology.dead_letter_queue(spec.worker);
+            let main = stats.iter().find(|s| s.queue == queue);
+            let dead_letters = stats
+                .iter()
+                .find(|s| s.queue == dead)
+                .map_or(0, |s| s.messages);
+            let mut counts = vec![0i64; buckets];
+            for b in handled.iter().filter(|b| b.consumer == spec.worker) {
+                if let Some(slot) = usize::try_from(b.bucket)
+                    .ok()
+                    .and_then(|i| counts.get_mut(i))
+                {
+                    *slot += b.handled;
+                }
+            }
+            let max = counts.iter().copied().max().unwrap_or(0).max(1);
+            let bars: Vec<Bar> = counts
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| {
+                    let h = if n == 0 { 1 } else { (n * 30 / max).max(2) };
+                    let minutes_ago = (buckets - i) * (BUCKET_SECS as usize / 60);
+                    Bar {
+                        x: i * 10,
+                        y: 31 - h,
+                        h,
+                        label: format!("{n} in the 5 minutes from {minutes_ago} minutes ago"),
+                    }
+                })
+                .collect();
+            json!({
+                "worker": spec.worker,
+                "queue": queue,
+                "messages": main.map_or(0, |s| s.messages),
+                "consumers": main.map_or(0, |s| s.consumers),
+                "dead_letters": dead_letters,
+                "handled": counts.iter().sum::<i64>(),
+                "bars": bars,
+                "chart_width": buckets * 10,
+                "last_handled": last.iter().find(|l| l.consumer == spec.worker)
+                    .and_then(|l| l.at).map_or_else(|| "not in the last day".to_owned(), time),
+            })
+        })
+        .collect();
+    let letters: Vec<Value> = letters.iter().take(200).map(letter_json).collect();
+    let teams_json: Vec<Value> = teams
+        .iter()
+        .map(|c| {
+            json!({
+                "tier": Tier::from_number(c.tier).map_or("unknown", Tier::as_str),
+                "team": c.team, "near": c.near, "breached": c.breached,
+            })
+        })
+        .collect();
+    let nearest_json: Vec<Value> = nearest
+        .iter()
+        .map(|t| {
+            let left = t.deadline - now;
+            let left = if left.num_seconds() < 0 {
+                format!("past by {}d {}h", -left.num_days(), (-left.num_hours()) % 24)
+            } else {
+                format!("{}d {}h", left.num_days(), left.num_hours() % 24)
+            };
+            json!({ "reference": t.reference, "team": t.handling_team, "deadline": time(t.deadline), "left": left })
+        })
+        .collect();
+    let refused_json: Vec<Value> = refused
+        .iter()
+        .map(|r| json!({ "at": time(r.at), "refusal": r.refusal, "event_type": r.event_type, "case": r.case, "reason": r.reason }))
+        .collect();
+    let actions_json: Vec<Value> = actions
+        .iter()
+        .map(|a| json!({ "at": time(a.at), "actor": a.actor, "action": a.action, "worker": a.worker, "dead_letter_id": a.dead_letter_id }))
+        .collect();
+    render(
+        "live",
+        &json!({
+            "now": time(now),
+            "simulated": app.config.clock.simulated,
+            "refresh_secs": REFRESH_SECS,
+            "dead_letter_total": stats.iter().filter(|s| s.dead_letter).map(|s| s.messages).sum::<u32>(),
+            "outbox_pending": outbox_pending,
+            "outbox_bad": outbox_pending > 1000,
+            "timers_overdue": timer_counts.overdue,
+            "breached_total": teams.iter().map(|c| c.breached).sum::<i64>(),
+            "near_total": teams.iter().map(|c| c.near).sum::<i64>(),
+            "queues": queues,
+            "dead_letters": letters,
+            "teams": teams_json,
+            "nearest": nearest_json,
+            "refused_count": refused.len(),
+            "refused": refused_json,
+            "actions": actions_json,
+        }),
+    )
+}
+
+fn letter_json(letter: &DeadLetter) -> Value {
+    json!({
+        "id": letter.id,
+        "worker": letter.worker,
+        "event_type": letter.event_type.as_deref().unwrap_or("unknown"),
+        "reason": letter.reason,
+        "reason_kind": letter.reason_kind,
+        "when": letter.dead_lettered_at.map_or_else(|| "unknown".to_owned(), time),
+        "attempts": letter.attempts,
+    })
+}
+
+async fn login_form() -> ApiResult<Response> {
+    in_layout("Sign in", render("login", &json!({}))?, false)
+}
+
+/// The sign-in form's field.
+#[derive(Deserialize)]
+struct Login {
+    token: String,
+}
+
+async fn login(State(app): State<App>, Form(form): Form<Login>) -> ApiResult<Response> {
+    let Some(token) = app
+        .config
+        .http
+        .ops_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        return Err(ApiError::not_found("no such page"));
+    };
+    if session_value(&form.token) != session_value(token) {
+        let body = render("login", &json!({ "failed": true }))?;
+        let mut response = in_layout("Sign in", body, false)?;
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(response);
+    }
+    let cookie = format!(
+        "{COOKIE}={}; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=43200",
+        session_value(token)
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/ops")).into_response())
+}
+
+/// The dead letter of a confirmation or action path, and the action.
+async fn find(app: &App, worker: &str, id: &str, action: &str) -> ApiResult<(DeadLetter, Action)> {
+    let action = match action {
+        "replay" => Action::Replay,
+        "discard" => Action::Discard,
+        _ => return Err(ApiError::not_found("no such action")),
+    };
+    if !QUEUES.iter().any(|q| q.worker == worker) {
+        return Err(ApiError::not_found("no such queue"));
+    }
+    let selection = Selection {
+        worker: Some(worker.to_owned()),
+        id: Some(id.to_owned()),
+        reason_kind: None,
+    };
+    let letter = dead_letters::list(&app.config.amqp_url(), &app.topology, QUEUES, &selection)
+        .await
+        .map_err(|e| ApiError::unavailable("broker_unavailable", &e))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ApiError::not_found("no such dead letter (already replayed or discarded?)")
+        })?;
+    Ok((letter, action))
+}
+
+async fn confirm(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((worker, id, action)): Path<(String, String, String)>,
+) -> Result<Response, Response> {
+    authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    let (letter, action) = find(&app, &worker, &id, &action)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let (verb, explanation) = match action {
+        Action::Replay => ("Replay", "It goes back to complaints.events under its event type; if it fails again it returns to the dead letters with the new reason."),
+        Action::Discard => ("Discard", "It is removed for good: the event it carries will never be applied."),
+    };
+    let verb_lower = if action == Action::Replay {
+        "replay"
+    } else {
+        "discard"
+    };
+    let body = render(
+        "confirm",
+        &json!({
+            "letter": letter_json(&letter),
+            "verb": verb,
+            "action": verb_lower,
+            "discard": action == Action::Discard,
+            "explanation": explanation,
+        }),
+    )
+    .map_err(IntoResponse::into_response)?;
+    in_layout(&format!("{verb} a dead letter"), body, false).map_err(IntoResponse::into_response)
+}
+
+async fn act(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((worker, id, action)): Path<(String, String, String)>,
+) -> Result<Response, Response> {
+    let operator = authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    let (_, action) = find(&app, &worker, &id, &action)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let selection = Selection {
+        worker: Some(worker),
+        id: Some(id),
+        reason_kind: None,
+    };
+    let done = dead_letters::act_and_record(&app, &selection, action, &operator.name, |_, _, _| {})
+        .await
+        .map_err(|e| ApiError::unavailable("broker_unavailable", &e).into_response())?;
+    Ok(Redirect::to(&format!(
+        "/ops?done={}&n={}",
+        action.past_tense(),
+        done.len()
+    ))
+    .into_response())
+}
