@@ -67,6 +67,8 @@ pub struct Selection {
     pub id: Option<String>,
     /// Only this kind of reason.
     pub reason_kind: Option<String>,
+    /// At most this many messages read from each queue (the ops page's view); all when `None`.
+    pub limit: Option<u32>,
 }
 
 impl Selection {
@@ -115,7 +117,7 @@ pub async fn list(
     let channel = connection.create_channel().await?;
     for spec in specs.iter().filter(|s| selection.includes_worker(s.worker)) {
         let queue = topology.dead_letter_queue(spec.worker);
-        for message in get_all(&channel, &queue).await? {
+        for message in get_all(&channel, &queue, selection.limit).await? {
             let letter = read(spec.worker, &message);
             if selection.matches(&letter) {
                 found.push(letter);
@@ -153,7 +155,7 @@ where
     let mut selected = Vec::new();
     for spec in specs.iter().filter(|s| selection.includes_worker(s.worker)) {
         let queue = topology.dead_letter_queue(spec.worker);
-        for message in get_all(&channel, &queue).await? {
+        for message in get_all(&channel, &queue, selection.limit).await? {
             let letter = read(spec.worker, &message);
             if selection.matches(&letter) {
                 selected.push((message, letter));
@@ -299,8 +301,12 @@ async fn connect(url: &str) -> anyhow::Result<Connection> {
         .map_err(|e| anyhow::anyhow!("RabbitMQ at {}: {e}", crate::app::address(url)))
 }
 
-/// Takes every message in `queue` when called (unacknowledged).
-async fn get_all(channel: &Channel, queue: &str) -> anyhow::Result<Vec<BasicGetMessage>> {
+/// Takes every message in `queue` when called, or the first `limit` (unacknowledged).
+async fn get_all(
+    channel: &Channel,
+    queue: &str,
+    limit: Option<u32>,
+) -> anyhow::Result<Vec<BasicGetMessage>> {
     let declared = channel
         .queue_declare(
             queue.into(),
@@ -319,7 +325,10 @@ async fn get_all(channel: &Channel, queue: &str) -> anyhow::Result<Vec<BasicGetM
             }
         })?;
     let mut messages = Vec::new();
-    for _ in 0..declared.message_count() {
+    let count = limit.map_or(declared.message_count(), |l| {
+        l.min(declared.message_count())
+    });
+    for _ in 0..count {
         match channel
             .basic_get(queue.into(), BasicGetOptions { no_ack: false })
             .await?

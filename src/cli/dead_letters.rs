@@ -99,7 +99,7 @@ pub async fn dead_letters(app: App, args: DeadLettersArgs) -> anyhow::Result<()>
             let selection = Selection {
                 worker: queue,
                 reason_kind,
-                id: None,
+                ..Selection::default()
             };
             let letters = dead_letters::list(&url, &app.topology, QUEUES, &selection).await?;
             if json {
@@ -156,6 +156,7 @@ async fn run_action(app: &App, args: ActArgs, action: Action) -> anyhow::Result<
         worker: args.queue,
         id: args.id,
         reason_kind: args.reason_kind,
+        limit: None,
     };
     let terminal = std::io::stderr().is_terminal();
     let bar = ProgressBar::hidden();

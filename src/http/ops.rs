@@ -35,6 +35,8 @@ use crate::workers::QUEUES;
 const COOKIE: &str = "complaints_ops";
 /// How often the page's live part refreshes.
 const REFRESH_SECS: u64 = 5;
+/// Dead letters shown per queue (the counts above the list are the queues' whole depth).
+const LISTED_PER_QUEUE: u32 = 50;
 /// The chart's bucket, in seconds, over the last hour.
 const BUCKET_SECS: i32 = 300;
 
@@ -209,7 +211,10 @@ async fn live_html(app: &App) -> ApiResult<String> {
         &app.config.amqp_url(),
         &app.topology,
         QUEUES,
-        &Selection::default(),
+        &Selection {
+            limit: Some(LISTED_PER_QUEUE),
+            ..Selection::default()
+        },
     )
     .await
     .map_err(unavailable("broker_unavailable"))?;
@@ -290,7 +295,7 @@ async fn live_html(app: &App) -> ApiResult<String> {
             })
         })
         .collect();
-    let letters: Vec<Value> = letters.iter().take(200).map(letter_json).collect();
+    let letters: Vec<Value> = letters.iter().map(letter_json).collect();
     let teams_json: Vec<Value> = teams
         .iter()
         .map(|c| {
@@ -401,7 +406,7 @@ async fn find(app: &App, worker: &str, id: &str, action: &str) -> ApiResult<(Dea
     let selection = Selection {
         worker: Some(worker.to_owned()),
         id: Some(id.to_owned()),
-        reason_kind: None,
+        ..Selection::default()
     };
     let letter = dead_letters::list(&app.config.amqp_url(), &app.topology, QUEUES, &selection)
         .await
@@ -458,7 +463,7 @@ async fn act(
     let selection = Selection {
         worker: Some(worker),
         id: Some(id),
-        reason_kind: None,
+        ..Selection::default()
     };
     let done = dead_letters::act_and_record(&app, &selection, action, &operator.name, |_, _, _| {})
         .await
