@@ -145,6 +145,9 @@ pub struct AmqpConfig {
     pub prefetch: u16,
     /// Deliveries of one message before the broker dead-letters it.
     pub delivery_limit: u32,
+    /// Days a message stays on a dead-letter queue before the broker discards it (dead
+    /// letters hold personal data).
+    pub dead_letter_ttl_days: u32,
 }
 
 /// HTTP settings.
@@ -153,6 +156,17 @@ pub struct AmqpConfig {
 pub struct HttpConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes; a larger one is answered 413.
+    pub body_limit_bytes: usize,
+    /// Longest a request may take, in milliseconds; a slower one is answered 503 `timeout`.
+    pub request_timeout_ms: u64,
+    /// Requests per second each API client may make on average; more are answered 429 with
+    /// `Retry-After`.
+    pub rate_limit_per_second: u32,
+    /// Requests a client may make at once above its rate.
+    pub rate_limit_burst: u32,
+    /// Whether `/metrics` is open without a token (a scraper on a private network only).
+    pub metrics_public: bool,
 }
 
 /// Intake worker settings.
@@ -360,6 +374,21 @@ impl Config {
                 "email.from",
                 "is not an email address (e.g. \"Name <user@example.org>\")",
             );
+        }
+        if self.http.body_limit_bytes == 0 {
+            return bad("http.body_limit_bytes", "must be at least 1");
+        }
+        if self.http.request_timeout_ms == 0 {
+            return bad("http.request_timeout_ms", "must be at least 1");
+        }
+        if self.http.rate_limit_per_second == 0 || self.http.rate_limit_burst == 0 {
+            return bad(
+                "http.rate_limit_per_second",
+                "and http.rate_limit_burst must be at least 1",
+            );
+        }
+        if self.amqp.dead_letter_ttl_days == 0 {
+            return bad("amqp.dead_letter_ttl_days", "must be at least 1");
         }
         if self.relay.batch_size < 1 {
             return bad("relay.batch_size", "must be at least 1");

@@ -7,6 +7,7 @@
 //! publisher confirms. See README.md for the shape of the whole.
 
 pub mod app;
+pub mod auth;
 pub mod backoff;
 pub mod broker;
 pub mod cli;

@@ -42,5 +42,6 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Clock(args) => cli::clock::clock(app()?, args).await,
         Command::Letters(args) => cli::letters::letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
+        Command::Clients(args) => cli::clients::clients(app()?, args).await,
     }
 }

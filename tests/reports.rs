@@ -132,7 +132,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     )
     .await;
 
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     let url = env.url("/v1/reports/complaints?from=2026-11-01&to=2026-12-31");
     // The deadlines worker meets the closed case's target on its own queue: wait for it.
     let report: Value = wait_for("the closed case's target to be met", || async {

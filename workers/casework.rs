@@ -137,7 +137,11 @@ impl Worker for Casework {
             effects.note(
                 case,
                 transition.summary.clone(),
-                json!({ "by": by, "decision": event.event_type }),
+                json!({
+                    "by": by,
+                    "decision": event.event_type,
+                    "authclient": event.authclient,
+                }),
                 event.id,
             );
             match &event.data {

@@ -1,6 +1,7 @@
 //! The `complaints` command line: one subcommand per file.
 
 pub mod bench;
+pub mod clients;
 pub mod clock;
 pub mod letters;
 pub mod migrate;
@@ -51,4 +52,6 @@ pub enum Command {
     Clock(clock::ClockArgs),
     /// Measure throughput against the real broker and database.
     Bench(bench::BenchArgs),
+    /// Add, list or revoke the API clients that may call the HTTP API.
+    Clients(clients::ClientsArgs),
 }

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod casework;
+pub mod clients;
 pub mod inbox;
 pub mod letters;
 pub mod listener;

@@ -185,6 +185,7 @@ pub fn parse_data<E: EventSet>(envelope: CloudEvent<Value>) -> Result<CloudEvent
         time: envelope.time,
         subject: envelope.subject,
         datacontenttype: envelope.datacontenttype,
+        authclient: envelope.authclient,
         data,
     })
 }

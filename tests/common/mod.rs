@@ -6,6 +6,7 @@
 //! so tests run in parallel and leave nothing behind.
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
+pub mod auth;
 pub mod casework;
 
 use std::future::Future;
