@@ -19,6 +19,7 @@ pub mod http;
 pub mod letters;
 pub mod process;
 pub mod reports;
+pub mod staff;
 pub mod supervisor;
 pub mod telemetry;
 pub mod vocabulary;

@@ -43,5 +43,6 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Letters(args) => cli::letters::letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
         Command::Clients(args) => cli::clients::clients(app()?, args).await,
+        Command::Staff(args) => cli::staff::staff(app()?, args).await,
     }
 }

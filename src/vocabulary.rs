@@ -557,3 +557,23 @@ domain_enum! {
         MpSpecialist = "mp_specialist",
     }
 }
+
+domain_enum! {
+    /// A civil service grade, as the staff directory records it, lowest first.
+    Grade {
+        /// Administrative Officer.
+        Ao = "AO",
+        /// Executive Officer.
+        Eo = "EO",
+        /// Higher Executive Officer.
+        Heo = "HEO",
+        /// Senior Executive Officer.
+        Seo = "SEO",
+        /// Grade 7.
+        G7 = "G7",
+        /// Grade 6.
+        G6 = "G6",
+        /// Senior Civil Service.
+        Scs = "SCS",
+    }
+}

@@ -10,6 +10,7 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod show;
+pub mod staff;
 pub mod status;
 
 use clap::{Parser, Subcommand};
@@ -54,4 +55,6 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Add, list or revoke the API clients that may call the HTTP API.
     Clients(clients::ClientsArgs),
+    /// Import or list the staff directory every decision is checked against.
+    Staff(staff::StaffArgs),
 }

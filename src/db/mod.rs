@@ -14,6 +14,7 @@ pub mod reports;
 pub mod schema;
 pub mod scratch;
 pub mod simulated_clock;
+pub mod staff;
 pub mod systemic_log;
 pub mod timeline;
 pub mod timers;
