@@ -69,7 +69,8 @@ impl App {
                 .context("configuration: `calendar.bank_holidays_file`")?
         };
         let pool = db::pool(&config.database_url(), config.database.pool_size)?;
-        let topology = Topology::new(&config.amqp.namespace, config.amqp.delivery_limit);
+        let topology = Topology::new(&config.amqp.namespace, config.amqp.delivery_limit)
+            .with_dead_letter_ttl_days(config.amqp.dead_letter_ttl_days);
         let publisher = Arc::new(Publisher::new(
             &config.amqp_url(),
             "complaints-publisher",

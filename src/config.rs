@@ -15,12 +15,7 @@ use serde::Deserialize;
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
 /// Keys that hold secrets and so may only come from the environment.
-const SECRET_KEYS: [&str; 4] = [
-    "database.password",
-    "amqp.password",
-    "email.password",
-    "http.ops_token",
-];
+const SECRET_KEYS: [&str; 3] = ["database.password", "amqp.password", "email.password"];
 
 /// URL keys whose user-info may not carry a password in a file, with the key that takes the
 /// password instead.
@@ -168,6 +163,9 @@ pub struct AmqpConfig {
     pub prefetch: u16,
     /// Deliveries of one message before the broker dead-letters it.
     pub delivery_limit: u32,
+    /// Days a message stays on a dead-letter queue before the broker discards it (dead
+    /// letters hold personal data).
+    pub dead_letter_ttl_days: u32,
 }
 
 /// HTTP settings.
@@ -176,10 +174,17 @@ pub struct AmqpConfig {
 pub struct HttpConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// The token that opens the /ops page and its dead-letter actions, from
-    /// `COMPLAINTS__HTTP__OPS_TOKEN` only; without one the page is closed.
-    #[serde(default)]
-    pub ops_token: Option<String>,
+    /// Largest request body accepted, in bytes; a larger one is answered 413.
+    pub body_limit_bytes: usize,
+    /// Longest a request may take, in milliseconds; a slower one is answered 503 `timeout`.
+    pub request_timeout_ms: u64,
+    /// Requests per second each API client may make on average; more are answered 429 with
+    /// `Retry-After`.
+    pub rate_limit_per_second: u32,
+    /// Requests a client may make at once above its rate.
+    pub rate_limit_burst: u32,
+    /// Whether `/metrics` is open without a token (a scraper on a private network only).
+    pub metrics_public: bool,
 }
 
 /// Intake worker settings.
@@ -420,6 +425,21 @@ impl Config {
                 "email.from",
                 "is not an email address (e.g. \"Name <user@example.org>\")",
             );
+        }
+        if self.http.body_limit_bytes == 0 {
+            return bad("http.body_limit_bytes", "must be at least 1");
+        }
+        if self.http.request_timeout_ms == 0 {
+            return bad("http.request_timeout_ms", "must be at least 1");
+        }
+        if self.http.rate_limit_per_second == 0 || self.http.rate_limit_burst == 0 {
+            return bad(
+                "http.rate_limit_per_second",
+                "and http.rate_limit_burst must be at least 1",
+            );
+        }
+        if self.amqp.dead_letter_ttl_days == 0 {
+            return bad("amqp.dead_letter_ttl_days", "must be at least 1");
         }
         if self.relay.batch_size < 1 {
             return bad("relay.batch_size", "must be at least 1");

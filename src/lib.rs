@@ -7,6 +7,7 @@
 //! publisher confirms. See README.md for the shape of the whole.
 
 pub mod app;
+pub mod auth;
 pub mod backoff;
 pub mod broker;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod http;
 pub mod letters;
 pub mod process;
 pub mod reports;
+pub mod staff;
 pub mod supervisor;
 pub mod telemetry;
 pub mod vocabulary;

@@ -45,6 +45,8 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Events(args) => cli::events::events(app()?, args).await,
         Command::DeadLetters(args) => cli::dead_letters::dead_letters(app()?, args).await,
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
+        Command::Clients(args) => cli::clients::clients(app()?, args).await,
+        Command::Staff(args) => cli::staff::staff(app()?, args).await,
     }
 }
 

@@ -517,3 +517,63 @@ domain_enum! {
         FinalReport = "final_report",
     }
 }
+
+domain_enum! {
+    /// What an API client may do over HTTP (README "Security"). A client holds one or more.
+    Scope {
+        /// Post `complaint.received`: what an intake channel may do.
+        ComplaintsWrite = "complaints:write",
+        /// Post the decision events of case management.
+        DecisionsWrite = "decisions:write",
+        /// Read cases and their letters (`GET /v1/cases/…`).
+        CasesRead = "cases:read",
+        /// Read reports (`GET /v1/reports/…`).
+        ReportsRead = "reports:read",
+        /// The operations endpoints (dead letters, replay).
+        Ops = "ops",
+        /// Scrape `/metrics` (unless `http.metrics_public = true`).
+        MetricsRead = "metrics:read",
+    }
+}
+
+domain_enum! {
+    /// A role a member of staff holds in the staff directory (`complaints staff import`); each
+    /// decision may be made only by holders of the roles the process allows for it.
+    StaffRole {
+        /// Handles tier 0 cases and carries out plans.
+        Caseworker = "caseworker",
+        /// Allocates, approves plans, decides at tier 0.
+        TeamLeader = "team_leader",
+        /// The G7 manager: authorises escalation from tier 0, approves beyond a team leader's
+        /// grade.
+        G7Manager = "g7_manager",
+        /// Handles Resolution (tier 1) cases.
+        CaseManager = "case_manager",
+        /// Handles Review (tier 2) cases.
+        Reviewer = "reviewer",
+        /// Approves payments beyond delegated authority.
+        SpecialPaymentTeam = "special_payment_team",
+        /// Handles MPs' complaints at tier 1.
+        MpSpecialist = "mp_specialist",
+    }
+}
+
+domain_enum! {
+    /// A civil service grade, as the staff directory records it, lowest first.
+    Grade {
+        /// Administrative Officer.
+        Ao = "AO",
+        /// Executive Officer.
+        Eo = "EO",
+        /// Higher Executive Officer.
+        Heo = "HEO",
+        /// Senior Executive Officer.
+        Seo = "SEO",
+        /// Grade 7.
+        G7 = "G7",
+        /// Grade 6.
+        G6 = "G6",
+        /// Senior Civil Service.
+        Scs = "SCS",
+    }
+}

@@ -122,13 +122,16 @@ async fn every_emailable_letter_reaches_the_smtp_server_once() {
     assert!(email.contains(&case.reference));
 
     // As sent, over HTTP.
-    let letter: Value =
-        reqwest::get(env.url(&format!("/v1/cases/{}/letters/{id}", case.reference)))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let letter: Value = env
+        .http_client()
+        .await
+        .get(env.url(&format!("/v1/cases/{}/letters/{id}", case.reference)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(letter["code"], "CMSL5842");
     assert_eq!(letter["status"], "sent");
     assert!(letter["body_text"]

@@ -10,7 +10,11 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 async fn status(env: &TestEnv, id: &str) -> (u16, Value) {
-    let response = reqwest::get(env.url(&format!("/v1/events/{id}")))
+    let response = env
+        .http_client()
+        .await
+        .get(env.url(&format!("/v1/events/{id}")))
+        .send()
         .await
         .unwrap();
     (
@@ -30,7 +34,7 @@ async fn wait_for_status(env: &TestEnv, id: &str, wanted: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_is_pending_applied_refused_or_dead_lettered() {
     let env = TestEnv::start(&[WorkerKind::Intake, WorkerKind::Casework, WorkerKind::Http]).await;
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
 
     let unknown = Uuid::new_v4().to_string();
     let (code, body) = status(&env, &unknown).await;

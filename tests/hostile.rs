@@ -105,7 +105,7 @@ fn assert_no_personal_data(what: &str, text: &str) {
 async fn every_hostile_payload_is_refused_with_a_bounded_reason_over_http_and_amqp() {
     let env = TestEnv::start(&[]).await;
     let mut process = Process::start(&env, &[], free_port());
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     wait_for("the process to answer", || async {
         let ok = http.get(format!("{}/readyz", process.http)).send().await;
         ok.is_ok_and(|r| r.status().is_success()).then_some(())
@@ -410,7 +410,9 @@ async fn internal_events_cannot_be_forged() {
     );
     // Over HTTP the type is refused; over AMQP a channel can only reach `complaints.events`,
     // where no queue takes `case.closed`: the broker returns it, unrouted.
-    let answer = reqwest::Client::new()
+    let answer = env
+        .http_client()
+        .await
         .post(env.url("/v1/events"))
         .body(closed.clone())
         .send()
@@ -452,7 +454,7 @@ async fn internal_events_cannot_be_forged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_on_every_route_is_a_client_error() {
     let env = TestEnv::start(&[WorkerKind::Http]).await;
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     for path in [
         "/v1/cases/%00",
         "/v1/cases/RES-2026-000001%00",

@@ -6,13 +6,14 @@ mod common;
 use common::{complaint, TestEnv};
 use complaints::app::App;
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::Scope;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_and_metrics() {
     let env = TestEnv::start(&[WorkerKind::Intake, WorkerKind::Http]).await;
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     let health = http.get(env.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     let ready = http.get(env.url("/readyz")).send().await.unwrap();
@@ -57,7 +58,7 @@ async fn health_readiness_and_metrics() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_events_are_refused_with_their_reasons_and_nothing_is_published() {
     let env = TestEnv::start(&[WorkerKind::Intake, WorkerKind::Http]).await;
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     let post = |body: Vec<u8>| {
         let request = http.post(env.url("/v1/events")).body(body);
         async move {
@@ -114,7 +115,11 @@ async fn bad_events_are_refused_with_their_reasons_and_nothing_is_published() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_ready_while_the_broker_is_unreachable() {
-    let mut config = common::test_config("postgres://postgres@127.0.0.1:5432/postgres");
+    let env = TestEnv::start(&[]).await;
+    let token = env
+        .client_token("web-form", &[Scope::ComplaintsWrite])
+        .await;
+    let mut config = (*env.app.config).clone();
     config.amqp.url = "amqp://guest:guest@127.0.0.1:1/%2f".into();
     let app = App::new(config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -127,7 +132,7 @@ async fn not_ready_while_the_broker_is_unreachable() {
         ready.json::<Value>().await.unwrap(),
         json!({ "database": "ok", "broker": "unreachable" })
     );
-    let accepted = reqwest::Client::new()
+    let accepted = common::auth::authorised(&token)
         .post(format!("http://{addr}/v1/events"))
         .json(&complaint("C"))
         .send()
@@ -138,6 +143,11 @@ async fn not_ready_while_the_broker_is_unreachable() {
         503,
         "never 202 without the broker's confirm"
     );
+    assert_eq!(
+        accepted.json::<Value>().await.unwrap()["error"],
+        "broker_unavailable"
+    );
     shutdown.cancel();
     server.await.unwrap().unwrap();
+    env.stop().await;
 }

@@ -62,7 +62,7 @@ async fn a_complaint_posted_over_http_opens_a_case_readable_over_http() {
     ])
     .await;
     let mut observer = env.observe(&["case.opened"]).await;
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     let event = complaint("CUST-HTTP-1");
     let accepted = http
         .post(env.url("/v1/events"))

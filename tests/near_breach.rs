@@ -14,7 +14,10 @@ use serde_json::json;
 
 /// The `complaints_cases_near_breach` lines of /metrics.
 async fn near_breach(env: &TestEnv) -> Vec<String> {
-    reqwest::get(env.url("/metrics"))
+    env.http_client()
+        .await
+        .get(env.url("/metrics"))
+        .send()
         .await
         .unwrap()
         .text()

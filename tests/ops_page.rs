@@ -12,14 +12,13 @@ use common::{case_opened_by, complaint, free_port, wait_for, TestEnv};
 use complaints::broker::consumer::{REASON_HEADER, REASON_KIND_HEADER};
 use complaints::broker::topology::long_string;
 use complaints::supervisor::{self, WorkerKind};
+use complaints::vocabulary::Scope;
 use fantoccini::{Client, ClientBuilder, Locator};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
 use lapin::BasicProperties;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
-
-const TOKEN: &str = "test-ops-token-0123456789";
 
 /// chromedriver on a port of its own, killed when dropped.
 struct Driver(Child, u16);
@@ -98,10 +97,9 @@ async fn dead_letter_directly(env: &TestEnv, body: &[u8]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_watches_a_queue_and_replays_a_dead_letter_in_a_browser() {
     // HTTP only at first: published complaints wait in the intake queue.
-    let env = TestEnv::start_with(&[WorkerKind::Http], |config| {
-        config.http.ops_token = Some(TOKEN.into());
-    })
-    .await;
+    let env = TestEnv::start(&[WorkerKind::Http]).await;
+    // An operator: an API client with the `ops` scope, signing in once with its token.
+    let token = env.client_token("night-operator", &[Scope::Ops]).await;
     let driver = start_driver();
     let client = browser(&driver).await;
 
@@ -110,7 +108,7 @@ async fn an_operator_watches_a_queue_and_replays_a_dead_letter_in_a_browser() {
         client.find(Locator::Id("token")).await.ok()
     })
     .await
-    .send_keys(TOKEN)
+    .send_keys(&token)
     .await
     .unwrap();
     client

@@ -132,7 +132,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
     )
     .await;
 
-    let http = reqwest::Client::new();
+    let http = env.http_client().await;
     // The complaints were received just now: a period of whole days around today holds them.
     let (from, to) = period_around_today();
     let url = env.url(&format!("/v1/reports/complaints?from={from}&to={to}"));

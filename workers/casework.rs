@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use super::effects::{with_cases, Effects};
 use super::Worker;
 use crate::db::cases::CaseFacts;
-use crate::db::{casework, systemic_log};
+use crate::db::{casework, staff, systemic_log};
 use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::{
     actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
@@ -29,6 +29,7 @@ use crate::events::{
     ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
+use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::vocabulary::{Assignee, ExternalBody, ExternalStage, LetterCode, Tier};
 
@@ -107,6 +108,7 @@ impl Worker for Casework {
         let found = with_cases(conn, events, &mut effects).await?;
         let ids: Vec<_> = found.iter().map(|(_, case)| case.id).collect();
         let mut states = casework::load(conn, &ids).await?;
+        let directory = staff_of(conn, &found).await?;
         for (event, case) in &found {
             if let CaseworkEvent::CaseOpened(_) = &event.data {
                 if case.tier == Tier::Resolution {
@@ -118,6 +120,10 @@ impl Worker for Casework {
                 continue;
             };
             let (decision, by, fields) = decision_of(&event.data);
+            if let Err(reason) = entitled(case.tier, &event.data, &decision, by, &directory) {
+                effects.reject(event, reason);
+                continue;
+            }
             let transition = match decide(state, &decision, by) {
                 Ok(t) => t,
                 Err(reason) => {
@@ -137,7 +143,11 @@ impl Worker for Casework {
             effects.note(
                 case,
                 transition.summary.clone(),
-                json!({ "by": by, "decision": event.event_type }),
+                json!({
+                    "by": by,
+                    "decision": event.event_type,
+                    "authclient": event.authclient,
+                }),
                 event.id,
             );
             match &event.data {
@@ -158,6 +168,56 @@ impl Worker for Casework {
         }
         Ok(effects.write(conn).await?)
     }
+}
+
+/// The staff directory entries of everyone the events name as deciding or as assignee.
+async fn staff_of(
+    conn: &mut AsyncPgConnection,
+    found: &[(&CloudEvent<CaseworkEvent>, CaseFacts)],
+) -> anyhow::Result<HashMap<String, Member>> {
+    let mut ids: Vec<&str> = Vec::new();
+    for (event, _) in found {
+        if let CaseworkEvent::CaseOpened(_) = &event.data {
+            continue;
+        }
+        let (_, by, _) = decision_of(&event.data);
+        ids.push(by);
+        if let CaseworkEvent::CaseAllocated(allocated) = &event.data {
+            ids.push(&allocated.to);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(staff::find(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, record)| {
+            let member = Member {
+                active: record.active,
+                roles: record.roles(),
+            };
+            (id, member)
+        })
+        .collect())
+}
+
+/// Whether the person who made a decision may make it (and an allocation's assignee may
+/// handle the case), by the staff directory; ICE's own report is not a member of staff's.
+fn entitled(
+    tier: Tier,
+    event: &CaseworkEvent,
+    decision: &Decision,
+    by: &str,
+    directory: &HashMap<String, Member>,
+) -> Result<(), String> {
+    if let CaseworkEvent::IceFinalReportRecorded(_) = event {
+        return Ok(());
+    }
+    let assignee = match decision {
+        Decision::Allocated { to } => Some((to.as_str(), directory.get(to))),
+        _ => None,
+    };
+    authority::check(tier, decision, (by, directory.get(by)), assignee)
 }
 
 /// Emits what an accepted decision causes: its letters and tasks, `case.escalated` for the

@@ -108,6 +108,11 @@ impl Worker for Intake {
             let numbers = cases::next_numbers(conn, openings.len()).await?;
             let mut new_cases = Vec::with_capacity(openings.len());
             let mut entries = Vec::with_capacity(openings.len() * 2);
+            // The API client that posted each complaint over HTTP, for its first timeline entry.
+            let authclients: std::collections::HashMap<uuid::Uuid, &str> = events
+                .iter()
+                .filter_map(|e| Some((e.id, e.authclient.as_deref()?)))
+                .collect();
             for ((event, opening, linked_id), number) in openings.into_iter().zip(numbers) {
                 let party_id = party_ids[&event.complaint.customer.reference];
                 let complaint = event.complaint;
@@ -130,7 +135,12 @@ impl Worker for Intake {
                         "Complaint received by {} from {}",
                         complaint.channel, complaint.raised_by
                     ),
-                    json!({ "about": complaint.about, "categories": complaint.categories, "addressee": complaint.addressee }),
+                    json!({
+                        "about": complaint.about,
+                        "categories": complaint.categories,
+                        "addressee": complaint.addressee,
+                        "authclient": authclients.get(&event.event_id),
+                    }),
                 );
                 let opened = open_case(
                     ACTOR, &draft, received, &opening, linked_id, party_id, number, now,

@@ -12,7 +12,8 @@
 //!   worker handles, with a delivery limit so a message that keeps failing is dead-lettered
 //!   instead of redelivered forever;
 //! - `complaints.dead-letter`: direct exchange, routing key = the worker queue's name;
-//! - `complaints.<worker>.dead-letter`: the dead letters of each worker queue.
+//! - `complaints.<worker>.dead-letter`: the dead letters of each worker queue, kept for
+//!   `amqp.dead_letter_ttl_days` (they hold personal data) and then discarded by the broker.
 //!
 //! A namespace (config `amqp.namespace`) prefixes every name, so tests share one broker.
 
@@ -39,6 +40,7 @@ pub struct QueueSpec {
 pub struct Topology {
     prefix: String,
     delivery_limit: u32,
+    dead_letter_ttl_ms: Option<u64>,
 }
 
 impl Topology {
@@ -52,7 +54,14 @@ impl Topology {
         Self {
             prefix,
             delivery_limit,
+            dead_letter_ttl_ms: None,
         }
+    }
+
+    /// Dead letters are discarded by the broker after `days` (the queues' `x-message-ttl`).
+    pub fn with_dead_letter_ttl_days(mut self, days: u32) -> Self {
+        self.dead_letter_ttl_ms = Some(u64::from(days) * 24 * 60 * 60 * 1000);
+        self
     }
 
     /// The exchange events from outside are published to.
@@ -117,7 +126,11 @@ impl Topology {
         for spec in specs {
             let queue = self.queue(spec.worker);
             let dead = self.dead_letter_queue(spec.worker);
-            declare_quorum(channel, &dead, FieldTable::default()).await?;
+            let mut dead_args = FieldTable::default();
+            if let Some(ttl) = self.dead_letter_ttl_ms {
+                dead_args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl as i64));
+            }
+            declare_quorum(channel, &dead, dead_args).await?;
             channel
                 .queue_bind(
                     dead.as_str().into(),

@@ -38,7 +38,9 @@ use crate::broker::topology::long_string;
 use crate::config::Config;
 use crate::db::schema::cases;
 use crate::db::scratch::ScratchDatabase;
+use crate::staff::StaffMember;
 use crate::supervisor::{self, WorkerKind};
+use crate::vocabulary::{Grade, StaffRole};
 use crate::workers::QUEUES;
 
 /// The sample complaint every benchmark message is made from.
@@ -274,6 +276,15 @@ async fn run_casework_bench(app: &App, count: usize) -> anyhow::Result<()> {
     };
     shutdown.cancel();
     while workers.join_next().await.is_some() {}
+    // The caseworker the decisions name, so the staff directory allows them.
+    let bench_caseworker = StaffMember {
+        staff_id: "bench".into(),
+        team: "Bench".into(),
+        roles: vec![StaffRole::Caseworker],
+        grade: Grade::Eo,
+        active: true,
+    };
+    crate::db::staff::import(&mut conn, &[bench_caseworker], app.clock.now()).await?;
 
     let rounds = decision_rounds(&references);
     let decisions: usize = rounds.iter().map(|(_, bodies)| bodies.len()).sum();

@@ -1,6 +1,7 @@
 //! The `complaints` command line: one subcommand per file.
 
 pub mod bench;
+pub mod clients;
 pub mod clock;
 pub mod dead_letters;
 pub mod events;
@@ -11,6 +12,7 @@ pub mod report;
 pub mod run;
 pub mod schema;
 pub mod show;
+pub mod staff;
 pub mod status;
 
 use clap::{Parser, Subcommand};
@@ -57,4 +59,8 @@ pub enum Command {
     DeadLetters(dead_letters::DeadLettersArgs),
     /// Measure throughput against the real broker and database.
     Bench(bench::BenchArgs),
+    /// Add, list or revoke the API clients that may call the HTTP API.
+    Clients(clients::ClientsArgs),
+    /// Import or list the staff directory every decision is checked against.
+    Staff(staff::StaffArgs),
 }

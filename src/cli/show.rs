@@ -204,8 +204,12 @@ fn render(view: &CaseView) -> String {
     }
     out += "\ntimeline:\n";
     for entry in &view.timeline {
+        // The API client that posted the event, when it came over HTTP.
+        let via = entry.detail["authclient"]
+            .as_str()
+            .map_or(String::new(), |client| format!(" (via {client})"));
         out += &format!(
-            "  {}  {:<15} {}\n",
+            "  {}  {:<15} {}{via}\n",
             entry.at.format("%Y-%m-%d %H:%M:%S"),
             entry.actor,
             entry.entry

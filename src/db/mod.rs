@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod casework;
+pub mod clients;
 pub mod dead_letter_actions;
 pub mod event_status;
 pub mod inbox;
@@ -16,6 +17,7 @@ pub mod reports;
 pub mod schema;
 pub mod scratch;
 pub mod simulated_clock;
+pub mod staff;
 pub mod systemic_log;
 pub mod timeline;
 pub mod timers;

@@ -172,6 +172,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> Uuid,
+        name -> Text,
+        scopes -> Array<Text>,
+        secret_sha256 -> Bytea,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    staff (staff_id) {
+        staff_id -> Text,
+        team -> Text,
+        roles -> Array<Text>,
+        grade -> Text,
+        active -> Bool,
+        imported_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
@@ -189,4 +212,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     letters,
     systemic_issues,
     dead_letter_actions,
+    api_clients,
+    staff,
 );

@@ -42,6 +42,11 @@ pub struct CloudEvent<T> {
     /// Always `application/json` when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datacontenttype: Option<String>,
+    /// CloudEvents extension attribute: the API client that posted the event over HTTP
+    /// (`POST /v1/events` sets it from the bearer token, replacing whatever the sender wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 200))]
+    pub authclient: Option<String>,
     /// The payload, whose shape the `type` names.
     pub data: T,
 }
@@ -57,6 +62,7 @@ impl<T> CloudEvent<T> {
             time,
             subject,
             datacontenttype: Some("application/json".into()),
+            authclient: None,
             data,
         }
     }

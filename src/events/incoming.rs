@@ -345,6 +345,7 @@ pub fn parse_data<E: EventSet>(
         time: envelope.time,
         subject: envelope.subject,
         datacontenttype: envelope.datacontenttype,
+        authclient: envelope.authclient,
         data,
     })
 }

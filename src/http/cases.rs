@@ -1,16 +1,23 @@
-//! `GET /v1/cases/{reference}`: a case with its customer and its timeline.
+//! `GET /v1/cases/{reference}`: a case with its customer and its timeline (scope `cases:read`).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::db::cases;
 use crate::process::case_reference::parse_case_reference;
+use crate::vocabulary::Scope;
 
 /// The case, or 404 (also for anything that cannot be a case reference).
-pub async fn get(State(app): State<App>, Path(reference): Path<String>) -> ApiResult<Response> {
+pub async fn get(
+    State(app): State<App>,
+    caller: Caller,
+    Path(reference): Path<String>,
+) -> ApiResult<Response> {
+    caller.require(Scope::CasesRead)?;
     let reference = parse_case_reference(&reference).ok_or_else(no_such_case)?;
     let mut conn = app
         .pool

@@ -7,16 +7,24 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use tracing::warn;
 
+use super::auth::authorise;
 use crate::app::App;
 use crate::broker::stats::queue_stats;
 use crate::db::{outbox, timers};
-use crate::vocabulary::Tier;
+use crate::vocabulary::{Scope, Tier};
 use crate::workers::QUEUES;
 
-/// Prometheus text format.
-pub async fn render(State(app): State<App>) -> String {
+/// Prometheus text format; scope `metrics:read` unless `http.metrics_public = true`.
+pub async fn render(State(app): State<App>, headers: HeaderMap) -> Response {
+    if !app.config.http.metrics_public {
+        if let Err(refused) = authorise(&app, &headers, Scope::MetricsRead).await {
+            return refused.into_response();
+        }
+    }
     match queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await {
         Ok(stats) => {
             for s in stats {
@@ -51,7 +59,7 @@ pub async fn render(State(app): State<App>) -> String {
         }
         Err(e) => warn!(error = %e, "no database connection for /metrics"),
     }
-    crate::telemetry::metrics().render()
+    crate::telemetry::metrics().render().into_response()
 }
 
 /// Sets the near-breach and breached gauges; a tier and team seen before but absent now is

@@ -1,17 +1,23 @@
 //! The HTTP server: intake over HTTP, case look-up, health and metrics.
 //!
-//! | route | what |
-//! | --- | --- |
-//! | `POST /v1/events` | validate a CloudEvent, publish it with a confirm: 202 + id, or 400 + reasons |
-//! | `GET /v1/events/{id}` | what happened to an event: pending, applied, refused or dead-lettered |
-//! | `GET /v1/cases/{reference}` | a case with its customer, clocks, letters and timeline |
-//! | `GET /v1/cases/{reference}/letters/{id}` | a letter exactly as sent |
-//! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | the figures of process.md §7 for a period |
-//! | `GET /healthz` | the process is up |
-//! | `GET /readyz` | PostgreSQL and RabbitMQ are reachable |
-//! | `GET /metrics` | Prometheus text format |
-//! | `GET /ops` | the live operations page (see [`ops`]), with dead-letter replay and discard |
+//! | route | scope | what |
+//! | --- | --- | --- |
+//! | `POST /v1/events` | `complaints:write` or `decisions:write` (by type) | validate a CloudEvent, publish it with a confirm: 202 + id, or 400 + reasons |
+//! | `GET /v1/events/{id}` | `complaints:write` or `decisions:write` | what happened to an event: pending, applied, refused or dead-lettered |
+//! | `GET /v1/cases/{reference}` | `cases:read` | a case with its customer, clocks, letters and timeline |
+//! | `GET /v1/cases/{reference}/letters/{id}` | `cases:read` | a letter exactly as sent |
+//! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | `reports:read` | the figures of process.md §7 for a period |
+//! | `GET /healthz` | none | the process is up |
+//! | `GET /readyz` | none | PostgreSQL and RabbitMQ are reachable |
+//! | `GET /metrics` | `metrics:read` (none with `http.metrics_public`) | Prometheus text format |
+//! | `GET /ops` | `ops` (see [`ops`]) | the live operations page, with dead-letter replay and discard |
+//!
+//! Every answer that is not a success is the JSON error of [`error`], including unknown routes
+//! (404), wrong methods (405), bodies over `http.body_limit_bytes` (413), requests slower than
+//! `http.request_timeout_ms` (503 `timeout`) and clients over their rate (429). Who may call
+//! what is [`auth`]'s.
 
+pub mod auth;
 mod cases;
 pub mod error;
 mod event_status;
@@ -22,16 +28,26 @@ mod metrics;
 pub mod ops;
 mod reports;
 
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+use self::auth::RateLimits;
+use self::error::ApiError;
 use crate::app::App;
 
-/// The routes, over the shared dependencies.
+/// The routes, over the shared dependencies, with the limits of `[http]`.
 pub fn router(app: App) -> Router {
+    let limits = RateLimits::new(&app.config.http);
+    let body_limit = app.config.http.body_limit_bytes;
     Router::new()
         .route("/v1/events", post(events::post))
         .route("/v1/events/{id}", get(event_status::get))
@@ -42,7 +58,33 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .merge(ops::routes())
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                vec!["this route does not take that method".into()],
+            )
+        })
+        .layer(Extension(limits))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(app.clone(), deadline))
         .with_state(app)
+}
+
+/// Answers 503 `timeout` for a request not answered within `http.request_timeout_ms` (the
+/// handler is dropped, so its work stops with it).
+async fn deadline(State(app): State<App>, request: Request, next: Next) -> Response {
+    let limit = Duration::from_millis(app.config.http.request_timeout_ms);
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            vec!["the request took too long; try again later".into()],
+        )
+        .into_response(),
+    }
 }
 
 /// Serves on `listener` until `shutdown`.

@@ -5,15 +5,14 @@
 //! actions. Server-rendered with handlebars from `templates/ops/` (compiled in); the live part
 //! is fetched again every few seconds by a dozen lines of inline script, no build step.
 //!
-//! Access goes through one hook, [`authorise`]: today the token `http.ops_token` (from
-//! `COMPLAINTS__HTTP__OPS_TOKEN` only) as a bearer token, or a session cookie set by signing in
-//! with it at `/ops/login`; without a token configured the page is closed. Access control by
-//! scope replaces the hook's body, and nothing else.
+//! Access goes through one hook, [`authorise`]: an API client with the `ops` scope
+//! (`complaints clients add NAME --scope ops`), by its token as a bearer token, or by a session
+//! cookie set by signing in with it once at `/ops/login`.
 
 use std::sync::OnceLock;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -21,14 +20,14 @@ use chrono::{DateTime, Duration, Utc};
 use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+use super::auth::{self, Denied};
 use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::broker::dead_letters::{self, Action, DeadLetter, Selection};
 use crate::broker::stats::queue_stats;
 use crate::db::{dead_letter_actions, ops, outbox, timers};
-use crate::vocabulary::Tier;
+use crate::vocabulary::{Scope, Tier};
 use crate::workers::QUEUES;
 
 /// The session cookie's name.
@@ -55,69 +54,55 @@ pub fn routes() -> Router<App> {
 /// Who is using the page, as [`authorise`] established.
 #[derive(Debug, Clone)]
 pub struct Operator {
-    /// The name recorded with each dead-letter action.
+    /// The name recorded with each dead-letter action: the API client's.
     pub name: String,
 }
 
 /// Why [`authorise`] let nobody in.
 #[derive(Debug)]
 pub enum Refused {
-    /// No token is configured: the page does not exist (404).
-    Closed,
-    /// Not signed in: to the sign-in page.
+    /// Not signed in, or the token is no longer valid: to the sign-in page.
     SignIn,
+    /// Signed in, but not allowed (403 without the `ops` scope), or the check itself failed.
+    Denied(Denied),
 }
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         match self {
-            Refused::Closed => ApiError::not_found("no such page").into_response(),
             Refused::SignIn => Redirect::to("/ops/login").into_response(),
+            Refused::Denied(denied) => denied.into_response(),
         }
     }
 }
 
-/// The one authorisation hook of `/ops`: the configured token as `Authorization: Bearer`, or
-/// the session cookie `/ops/login` set.
-pub fn authorise(app: &App, headers: &HeaderMap) -> Result<Operator, Refused> {
-    let Some(token) = app
-        .config
-        .http
-        .ops_token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-    else {
-        return Err(Refused::Closed);
-    };
-    let expected = session_value(token);
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|given| session_value(given) == expected);
-    let cookie = headers
+/// The one authorisation hook of `/ops`: an API client holding the `ops` scope, by its token
+/// as `Authorization: Bearer`, or by the session cookie `/ops/login` set with it. Every
+/// request checks the client again, so a revoked client is shut out at once.
+pub async fn authorise(app: &App, headers: &HeaderMap) -> Result<Operator, Refused> {
+    let from_cookie = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(name, value)| name == COOKIE && value == expected);
-    if bearer || cookie {
-        Ok(Operator {
-            name: "ops-token".into(),
-        })
-    } else {
-        Err(Refused::SignIn)
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned());
+    let checked = match from_cookie {
+        Some(token) if !headers.contains_key(header::AUTHORIZATION) => {
+            let mut bearer = HeaderMap::new();
+            let value =
+                HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| Refused::SignIn)?;
+            bearer.insert(header::AUTHORIZATION, value);
+            auth::authorise(app, &bearer, Scope::Ops).await
+        }
+        _ => auth::authorise(app, headers, Scope::Ops).await,
+    };
+    match checked {
+        Ok(caller) => Ok(Operator { name: caller.name }),
+        Err(Denied::Unauthorised(_)) => Err(Refused::SignIn),
+        Err(other) => Err(Refused::Denied(other)),
     }
-}
-
-/// The cookie's value for a token: its SHA-256, so the token itself is never stored in the
-/// browser, and comparing digests takes the same time whatever the guess.
-fn session_value(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn templates() -> &'static Handlebars<'static> {
@@ -166,7 +151,9 @@ async fn page(
     headers: HeaderMap,
     Query(done): Query<Done>,
 ) -> Result<Response, Response> {
-    authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    authorise(&app, &headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let live = live_html(&app).await.map_err(IntoResponse::into_response)?;
     let done = match (done.done.as_deref(), done.n) {
         (Some("replayed"), Some(n)) => Some(format!(
@@ -181,7 +168,9 @@ async fn page(
 }
 
 async fn live(State(app): State<App>, headers: HeaderMap) -> Result<Response, Response> {
-    authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    authorise(&app, &headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let html = live_html(&app).await.map_err(IntoResponse::into_response)?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
@@ -371,25 +360,24 @@ struct Login {
 }
 
 async fn login(State(app): State<App>, Form(form): Form<Login>) -> ApiResult<Response> {
-    let Some(token) = app
-        .config
-        .http
-        .ops_token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-    else {
-        return Err(ApiError::not_found("no such page"));
+    let token = form.token.trim();
+    let mut bearer = HeaderMap::new();
+    let signed_in = match HeaderValue::from_str(&format!("Bearer {token}")) {
+        Ok(value) => {
+            bearer.insert(header::AUTHORIZATION, value);
+            authorise(&app, &bearer).await.is_ok()
+        }
+        Err(_) => false,
     };
-    if session_value(&form.token) != session_value(token) {
+    if !signed_in {
         let body = render("login", &json!({ "failed": true }))?;
         let mut response = in_layout("Sign in", body, false)?;
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return Ok(response);
     }
-    let cookie = format!(
-        "{COOKIE}={}; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=43200",
-        session_value(token)
-    );
+    // The cookie carries the client's token to /ops only, never to script (HttpOnly) or to
+    // another site (SameSite=Strict); each request checks it again.
+    let cookie = format!("{COOKIE}={token}; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=43200");
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/ops")).into_response())
 }
 
@@ -424,7 +412,9 @@ async fn confirm(
     headers: HeaderMap,
     Path((worker, id, action)): Path<(String, String, String)>,
 ) -> Result<Response, Response> {
-    authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    authorise(&app, &headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let (letter, action) = find(&app, &worker, &id, &action)
         .await
         .map_err(IntoResponse::into_response)?;
@@ -456,7 +446,9 @@ async fn act(
     headers: HeaderMap,
     Path((worker, id, action)): Path<(String, String, String)>,
 ) -> Result<Response, Response> {
-    let operator = authorise(&app, &headers).map_err(IntoResponse::into_response)?;
+    let operator = authorise(&app, &headers)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let (_, action) = find(&app, &worker, &id, &action)
         .await
         .map_err(IntoResponse::into_response)?;

@@ -1,5 +1,5 @@
 //! `GET /v1/reports/complaints?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=json|csv]`: the report of
-//! process.md §7 (see `src/reports.rs`), JSON by default.
+//! process.md §7 (see `src/reports.rs`), JSON by default; scope `reports:read`.
 
 use std::collections::HashMap;
 
@@ -9,16 +9,22 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 
+use super::auth::Caller;
 use super::error::ApiError;
 use crate::app::App;
 use crate::db::reports;
 use crate::reports::period;
+use crate::vocabulary::Scope;
 
 /// The report, 400 with the reasons for a bad query, or 503 without the database.
 pub async fn complaints(
     State(app): State<App>,
+    caller: Caller,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    if let Err(forbidden) = caller.require(Scope::ReportsRead) {
+        return forbidden.into_response();
+    }
     let mut reasons = Vec::new();
     let mut day = |name: &str| match query.get(name).map(|v| v.parse::<NaiveDate>()) {
         Some(Ok(day)) => Some(day),

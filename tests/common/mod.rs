@@ -6,7 +6,9 @@
 //! so tests run in parallel and leave nothing behind.
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
+pub mod auth;
 pub mod casework;
+pub mod staff;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -105,6 +107,7 @@ impl TestEnv {
         app.prepare()
             .await
             .expect("RabbitMQ is running (scripts/services starts it)");
+        staff::import_fixture(&app).await;
         let shutdown = CancellationToken::new();
         let (listener, http) = if kinds.contains(&WorkerKind::Http) {
             let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");

@@ -13,6 +13,7 @@
 //! - [`plan`]: resolution plans and their approvals (the team leader, the Special Payment Team).
 //! - [`external`]: ICE and the PHSO, recorded on the case they are about.
 
+pub mod authority;
 pub mod dissatisfaction;
 pub mod external;
 pub mod plan;
@@ -405,13 +406,15 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
             t.summary = format!("Remedial action {action_id} done");
         }
         Decision::ActionCompleted { action_id } => planning::complete(&mut t, action_id)?,
-        Decision::PlanDrafted { grounds, actions } => planning::draft(&mut t, grounds, actions)?,
+        Decision::PlanDrafted { grounds, actions } => {
+            planning::draft(&mut t, grounds, actions, by)?
+        }
         Decision::PlanSubmitted => planning::submit(&mut t)?,
         // A disputed Review plan is the team leader's call: see `review`.
         Decision::PlanApproved {
             approver,
             amount_pence,
-        } if !planning::disputed(state) => planning::approve(&mut t, *approver, *amount_pence)?,
+        } if !planning::disputed(state) => planning::approve(&mut t, *approver, *amount_pence, by)?,
         Decision::PlanRejected { approver } if !planning::disputed(state) => {
             planning::reject(&mut t, *approver)?
         }

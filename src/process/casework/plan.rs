@@ -38,6 +38,9 @@ pub struct ResolutionPlan {
     pub agreed: bool,
     /// The ids of the actions done.
     pub completed: BTreeSet<String>,
+    /// Who drafted it (a staff id): never the one who approves it (separation of duties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
 }
 
 /// Where a plan's approval stands.
@@ -67,6 +70,7 @@ impl ResolutionPlan {
             proposed: false,
             agreed: false,
             completed: BTreeSet::new(),
+            drafted_by: None,
         };
         if !plan.needs_approval() {
             plan.approval = Approval::Approved;

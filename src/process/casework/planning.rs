@@ -15,6 +15,7 @@ pub(super) fn draft(
     t: &mut Transition,
     grounds: &[String],
     actions: &[PlanAction],
+    by: &str,
 ) -> Result<(), String> {
     let state = &mut t.state;
     state.require_in_progress()?;
@@ -35,7 +36,8 @@ pub(super) fn draft(
             clash.id
         ));
     }
-    let plan = ResolutionPlan::drafted(grounds.to_vec(), actions.to_vec())?;
+    let mut plan = ResolutionPlan::drafted(grounds.to_vec(), actions.to_vec())?;
+    plan.drafted_by = Some(by.to_owned());
     let approved = plan.approval == Approval::Approved;
     state.plan = Some(plan);
     state.sub_status = Some(if approved {
@@ -54,6 +56,16 @@ pub(super) fn draft(
             actions.len()
         )
     };
+    Ok(())
+}
+
+/// Separation of duties: the person who drafted a plan cannot approve it (or have it go ahead).
+pub(super) fn not_the_drafter(plan: &ResolutionPlan, by: &str) -> Result<(), String> {
+    if plan.drafted_by.as_deref() == Some(by) {
+        return Err(
+            "separation of duties: the person who drafted the plan cannot approve it".into(),
+        );
+    }
     Ok(())
 }
 
@@ -82,9 +94,11 @@ pub(super) fn approve(
     t: &mut Transition,
     approver: Approver,
     amount_pence: i64,
+    by: &str,
 ) -> Result<(), String> {
     let plan = plan_mut(t)?;
     waits_for(plan, approver)?;
+    not_the_drafter(plan, by)?;
     let total = check_amount(plan, amount_pence)?;
     if approver == Approver::TeamLeader && !plan.within_delegated_authority() {
         plan.approval = Approval::AwaitingSpecialPaymentTeam;

@@ -161,12 +161,17 @@ fn closure(code: ResolutionCode, customer_reached: bool) -> Decision {
     }
 }
 
-/// Applies decisions in order, each made by `cw1`, failing on the first refusal; checks the
-/// state after each and returns the last state and every effect.
+/// Applies decisions in order, approvals made by `tl1` and the rest by `cw1` (who drafts the
+/// plans, and so may not approve them), failing on the first refusal; checks the state after
+/// each and returns the last state and every effect.
 fn run(mut state: CaseState, decisions: &[Decision]) -> (CaseState, Vec<Effect>) {
     let mut effects = Vec::new();
     for decision in decisions {
-        let t = decide(&state, decision, "cw1")
+        let by = match decision {
+            Decision::PlanApproved { .. } | Decision::PlanRejected { .. } => "tl1",
+            _ => "cw1",
+        };
+        let t = decide(&state, decision, by)
             .unwrap_or_else(|why| panic!("{decision:?} refused in {state:?}: {why}"));
         check(&t.state).unwrap();
         effects.extend(t.effects);

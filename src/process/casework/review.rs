@@ -38,7 +38,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
         Decision::PlanApproved {
             approver,
             amount_pence,
-        } => go_ahead(t, *approver, *amount_pence),
+        } => go_ahead(t, *approver, *amount_pence, by),
         Decision::PlanRejected { approver } => revise(t, *approver),
         Decision::PlanProposed { customer_reached } => {
             planning::propose(t)?;
@@ -109,11 +109,17 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
 
 /// Step 10: the team leader has the disputed plan go ahead (CMSL5803). (Approving a plan that
 /// is not disputed is the same on every tier: see `planning::approve`.)
-fn go_ahead(t: &mut Transition, approver: Approver, amount_pence: i64) -> Result<(), String> {
+fn go_ahead(
+    t: &mut Transition,
+    approver: Approver,
+    amount_pence: i64,
+    by: &str,
+) -> Result<(), String> {
     if approver != Approver::TeamLeader {
         return Err("a disputed plan is decided by the team leader".into());
     }
     let plan = t.state.plan.as_mut().expect("a disputed plan exists");
+    planning::not_the_drafter(plan, by)?;
     planning::check_amount(plan, amount_pence)?;
     plan.approval = Approval::Approved;
     plan.agreed = true;

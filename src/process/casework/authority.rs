@@ -1,0 +1,228 @@
+//! Who may make each decision (process.md §4, README "Security"): the person in a decision's
+//! `by` must be an active member of the staff directory holding a role the process allows for
+//! that decision at the case's tier, and a case is allocated only to someone who may handle it.
+//! The customer's own acts (agreeing a plan, replying) and the reports of ICE carry no staff
+//! id and are not checked here. Separation of duties between drafting and approving a plan is
+//! the state machine's (`planning::not_the_drafter`), as is the reviewer never being the tier 1
+//! handler.
+
+use super::Decision;
+use crate::vocabulary::{Approver, StaffRole, Tier};
+
+/// A member of staff as the rules need them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Whether they may make decisions now.
+    pub active: bool,
+    /// Their roles.
+    pub roles: Vec<StaffRole>,
+}
+
+/// Who handles cases of a tier: tier 0 its caseworkers and team leaders, tier 1 the case
+/// managers and MP specialists of the Complaint Resolution Team, tier 2 the reviewers.
+pub fn handlers(tier: Tier) -> &'static [StaffRole] {
+    match tier {
+        Tier::Dissatisfaction => &[StaffRole::Caseworker, StaffRole::TeamLeader],
+        Tier::Resolution => &[StaffRole::CaseManager, StaffRole::MpSpecialist],
+        Tier::Review => &[StaffRole::Reviewer],
+    }
+}
+
+/// The roles that may make `decision` on a case of `tier`, with the rule's name; `None` for the
+/// customer's own acts, which no member of staff makes.
+pub fn allowed(tier: Tier, decision: &Decision) -> Option<(&'static [StaffRole], &'static str)> {
+    use StaffRole::*;
+    Some(match decision {
+        Decision::PlanAgreed { .. }
+        | Decision::RemedialActionRequested { .. }
+        | Decision::ActionCompleted { .. }
+        | Decision::ClientReplied => return None,
+        Decision::Allocated { .. } => (&[TeamLeader], "a case is allocated by a team leader"),
+        Decision::TeamLeaderDecided(_) => (
+            &[TeamLeader],
+            "a team leader's decision is made by a team leader",
+        ),
+        Decision::EscalationAuthorised { .. } => (
+            &[G7Manager],
+            "escalation to tier 1 is authorised by a G7 manager",
+        ),
+        Decision::PlanApproved { approver, .. } | Decision::PlanRejected { approver } => {
+            match approver {
+                Approver::TeamLeader => (
+                    &[TeamLeader, G7Manager],
+                    "a plan is approved as team leader by a team leader (or a G7 manager above them)",
+                ),
+                Approver::SpecialPaymentTeam => (
+                    &[SpecialPaymentTeam],
+                    "a payment beyond delegated authority is approved by the Special Payment Team",
+                ),
+            }
+        }
+        Decision::ContactAttempted { .. } => (
+            &[Caseworker, TeamLeader, CaseManager, MpSpecialist, Reviewer],
+            "a contact attempt is made by a member of staff who handles cases",
+        ),
+        Decision::ExternalStageRecorded { .. } => (
+            &[
+                Caseworker,
+                TeamLeader,
+                G7Manager,
+                CaseManager,
+                Reviewer,
+                SpecialPaymentTeam,
+                MpSpecialist,
+            ],
+            "an ICE or PHSO stage is recorded by a member of staff",
+        ),
+        _ => (
+            handlers(tier),
+            match tier {
+                Tier::Dissatisfaction => "a tier 0 case is handled by a caseworker or team leader",
+                Tier::Resolution => {
+                    "a Resolution case is handled by a case manager or an MP specialist"
+                }
+                Tier::Review => "a Review is decided by a reviewer",
+            },
+        ),
+    })
+}
+
+/// `Ok` when `by` (found in the directory as `member`, or not) may make `decision` on a case
+/// of `tier`, and an allocation's assignee (`assignee`) may handle it; otherwise the reason,
+/// naming the rule.
+pub fn check(
+    tier: Tier,
+    decision: &Decision,
+    by: (&str, Option<&Member>),
+    assignee: Option<(&str, Option<&Member>)>,
+) -> Result<(), String> {
+    let Some((roles, rule)) = allowed(tier, decision) else {
+        return Ok(());
+    };
+    holds(by, roles).map_err(|problem| format!("{rule}: {problem}"))?;
+    if let Some(assignee) = assignee {
+        holds(assignee, handlers(tier)).map_err(|problem| {
+            format!(
+                "a case of tier {} is allocated to one who handles that tier ({}): {problem}",
+                tier.number(),
+                names(handlers(tier))
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn holds((id, member): (&str, Option<&Member>), roles: &[StaffRole]) -> Result<(), String> {
+    match member {
+        None => Err(format!("{id} is not in the staff directory")),
+        Some(m) if !m.active => Err(format!("{id} is not active in the staff directory")),
+        Some(m) if !m.roles.iter().any(|r| roles.contains(r)) => {
+            Err(format!("{id} does not hold the role {}", names(roles)))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn names(roles: &[StaffRole]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocabulary::TeamLeaderDecision;
+
+    fn member(roles: &[StaffRole]) -> Member {
+        Member {
+            active: true,
+            roles: roles.to_vec(),
+        }
+    }
+
+    #[test]
+    fn each_decision_needs_its_role() {
+        let tl = member(&[StaffRole::TeamLeader]);
+        let cw = member(&[StaffRole::Caseworker]);
+        let decided = Decision::TeamLeaderDecided(TeamLeaderDecision::CannotResolve);
+        assert!(check(Tier::Dissatisfaction, &decided, ("tl1", Some(&tl)), None).is_ok());
+        let refused = check(Tier::Dissatisfaction, &decided, ("cw1", Some(&cw)), None);
+        assert_eq!(
+            refused.unwrap_err(),
+            "a team leader's decision is made by a team leader: cw1 does not hold the role team_leader"
+        );
+        let authorised = Decision::EscalationAuthorised {
+            customer_told_by_phone: true,
+        };
+        assert!(
+            check(Tier::Dissatisfaction, &authorised, ("tl1", Some(&tl)), None)
+                .unwrap_err()
+                .starts_with("escalation to tier 1 is authorised by a G7 manager")
+        );
+        let spt = Decision::PlanApproved {
+            approver: Approver::SpecialPaymentTeam,
+            amount_pence: 30_000,
+        };
+        assert!(check(Tier::Resolution, &spt, ("tl1", Some(&tl)), None).is_err());
+        let outcome = Decision::OutcomeDecided {
+            outcome: crate::vocabulary::Outcome::Upheld,
+            hr_guidance_followed: None,
+            customer_clearly_dissatisfied: false,
+        };
+        assert_eq!(
+            check(
+                Tier::Review,
+                &outcome,
+                ("cm1", Some(&member(&[StaffRole::CaseManager]))),
+                None
+            )
+            .unwrap_err(),
+            "a Review is decided by a reviewer: cm1 does not hold the role reviewer"
+        );
+    }
+
+    #[test]
+    fn unknown_and_inactive_people_decide_nothing() {
+        let allocated = Decision::Allocated { to: "cm1".into() };
+        let cm = member(&[StaffRole::CaseManager]);
+        assert!(check(
+            Tier::Resolution,
+            &allocated,
+            ("x9", None),
+            Some(("cm1", Some(&cm)))
+        )
+        .unwrap_err()
+        .ends_with("x9 is not in the staff directory"));
+        let gone = Member {
+            active: false,
+            roles: vec![StaffRole::TeamLeader],
+        };
+        assert!(check(
+            Tier::Resolution,
+            &allocated,
+            ("tl9", Some(&gone)),
+            Some(("cm1", Some(&cm)))
+        )
+        .unwrap_err()
+        .ends_with("tl9 is not active in the staff directory"));
+        let tl = member(&[StaffRole::TeamLeader]);
+        assert!(check(
+            Tier::Resolution,
+            &allocated,
+            ("tl1", Some(&tl)),
+            Some(("cw1", None))
+        )
+        .unwrap_err()
+        .starts_with("a case of tier 1 is allocated to one who handles that tier"));
+        assert!(check(
+            Tier::Resolution,
+            &Decision::ClientReplied,
+            ("customer", None),
+            None
+        )
+        .is_ok());
+    }
+}

@@ -1,0 +1,279 @@
+//! Decisions checked against the staff directory (README "Security", docs/process.md): made by
+//! an active member holding a role the process allows for them, never a plan approved by the
+//! one who drafted it; and the directory loaded from a CSV file, all or nothing.
+
+mod common;
+
+use common::casework::{case, decide, decision, mp, open};
+use common::{Observer, TestEnv};
+use complaints::supervisor::WorkerKind;
+use serde_json::{json, Value};
+
+const WORKERS: &[WorkerKind] = &[
+    WorkerKind::Intake,
+    WorkerKind::Casework,
+    WorkerKind::OutboxRelay,
+];
+
+/// Publishes a decision and returns the reason it was refused for.
+async fn refused(env: &TestEnv, refusals: &mut Observer, r: &str, t: &str, data: Value) -> String {
+    let event = decision(r, t, data);
+    env.publish(&event).await;
+    let rejection = refusals.next().await;
+    assert_eq!(rejection.data["event_id"], event["id"], "{t}");
+    rejection.data["reason"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    let res = open(&env, "CUST-AUTHORITY", mp).await;
+    let r = res.reference.as_str();
+
+    for (by, to, why) in [
+        ("nobody", "mp1", "a case is allocated by a team leader: nobody is not in the staff directory"),
+        ("cw1", "mp1", "a case is allocated by a team leader: cw1 does not hold the role team_leader"),
+        ("left1", "mp1", "a case is allocated by a team leader: left1 is not active in the staff directory"),
+        ("tl1", "cw1", "a case of tier 1 is allocated to one who handles that tier (case_manager or mp_specialist): cw1 does not hold the role case_manager or mp_specialist"),
+    ] {
+        let reason = refused(&env, &mut refusals, r, "case.allocated", json!({ "to": to, "by": by })).await;
+        assert_eq!(reason, why);
+    }
+    assert_eq!(
+        case(&env, r).await.status,
+        "Pending Assignment",
+        "nothing changed"
+    );
+    decide(
+        &env,
+        r,
+        "case.allocated",
+        json!({ "to": "cmtl1", "by": "tl1" }),
+        |c| c.status == "In Progress",
+    )
+    .await;
+
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "Late", "by": "rv1" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "a Resolution case is handled by a case manager or an MP specialist: rv1 does not hold the role case_manager or mp_specialist"
+    );
+    decide(
+        &env,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "cmtl1" }),
+        |c| c.outcome.as_deref() == Some("upheld"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.drafted",
+        json!({
+            "grounds": ["Three late payments"],
+            "actions": [{ "id": "A1", "kind": "financial_redress", "description": "Bank charges",
+                "due_on": "2026-12-15", "payment": { "amount_pence": 30000, "kind": "actual_financial_loss" } }],
+            "by": "cmtl1"
+        }),
+        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.submitted",
+        json!({ "by": "cmtl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+    )
+    .await;
+
+    // The drafter is a team leader too, and still may not approve their own plan.
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "cmtl1" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "separation of duties: the person who drafted the plan cannot approve it"
+    );
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "mp1" }),
+    )
+    .await;
+    assert!(
+        reason.ends_with("mp1 does not hold the role team_leader or g7_manager"),
+        "{reason}"
+    );
+    decide(
+        &env,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+    )
+    .await;
+    // Beyond delegated authority: the Special Payment Team, not a team leader calling
+    // themselves one.
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "tl2" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "a payment beyond delegated authority is approved by the Special Payment Team: tl2 does not hold the role special_payment_team"
+    );
+    decide(
+        &env,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "spt1" }),
+        |c| c.sub_status.as_deref() == Some("Approved"),
+    )
+    .await;
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tier_0_escalation_needs_a_team_leader_then_a_g7() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    let dis = open(&env, "CUST-AUTHORITY-0", |_| {}).await;
+    let r = dis.reference.as_str();
+    decide(
+        &env,
+        r,
+        "customer.dissatisfied",
+        json!({ "reason": "Still no payment", "by": "cw1" }),
+        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+    )
+    .await;
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "team_leader.decided",
+        json!({ "decision": "cannot_resolve", "by": "cw1" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "a team leader's decision is made by a team leader: cw1 does not hold the role team_leader"
+    );
+    decide(
+        &env,
+        r,
+        "team_leader.decided",
+        json!({ "decision": "cannot_resolve", "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+    )
+    .await;
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "escalation.authorised",
+        json!({ "case_conference_held": true, "customer_told_by_phone": true, "by": "tl1" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "escalation to tier 1 is authorised by a G7 manager: tl1 does not hold the role g7_manager"
+    );
+    env.stop().await;
+}
+
+/// Runs `complaints staff …` against the test's database.
+fn staff_cli(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
+        .arg("staff")
+        .args(args)
+        .env("COMPLAINTS__DATABASE__URL", &env.app.config.database.url)
+        .env(
+            "COMPLAINTS__AMQP__NAMESPACE",
+            &env.app.config.amqp.namespace,
+        )
+        .env("COMPLAINTS__LOG__LEVEL", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_is_imported_whole_or_not_at_all() {
+    let env = TestEnv::start(&[]).await;
+    let dir = std::env::temp_dir().join(format!("staff-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "staff_id,team,roles,grade,active\nnew1,CRT,case_manager,HEO,true\nnew2,CRT,wizard,HEO,true\n",
+    )
+    .unwrap();
+    let refused = staff_cli(&env, &["import", bad.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("line 3: roles: unknown StaffRole `wizard`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    let listed = String::from_utf8(staff_cli(&env, &["list"]).stdout).unwrap();
+    assert!(
+        !listed.contains("new1"),
+        "the good row before it was not imported either"
+    );
+
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "staff_id,team,roles,grade,active\nnew1,CRT,case_manager;mp_specialist,HEO,true\ncw1,Dissatisfaction North,caseworker,EO,false\n",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let imported = staff_cli(&env, &["import", good.to_str().unwrap()]);
+        assert!(
+            imported.status.success(),
+            "{}",
+            String::from_utf8_lossy(&imported.stderr)
+        );
+    }
+    let listed = String::from_utf8(staff_cli(&env, &["list"]).stdout).unwrap();
+    let line = |id: &str| {
+        listed
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} listed: {listed}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("new1"), "new1 CRT HEO yes case_manager;mp_specialist");
+    assert_eq!(
+        line("cw1"),
+        "cw1 Dissatisfaction North EO no caseworker",
+        "updated, not doubled"
+    );
+    assert_eq!(listed.lines().filter(|l| l.starts_with("cw1 ")).count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+    env.stop().await;
+}
