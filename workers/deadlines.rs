@@ -285,7 +285,9 @@ impl Deadlines {
             ),
             ClockKind::Acknowledgement
             | ClockKind::ReviewAcknowledgement
-            | ClockKind::DissatisfactionReplyWindow => {}
+            | ClockKind::DissatisfactionReplyWindow
+            | ClockKind::DisputeReply
+            | ClockKind::DisputeActionDue => {}
         }
         Ok(())
     }

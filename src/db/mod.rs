@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod casework;
+pub mod disputes;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
