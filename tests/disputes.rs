@@ -263,3 +263,79 @@ async fn a_plan_proposed_in_writing_goes_by_cmsl5811_with_seven_days_to_object()
     );
     env.stop().await;
 }
+
+/// A customer who may only be written to cannot agree a plan by phone: the agreement is refused
+/// and no CMSL5812 ("thank you for talking to us") goes out; CMSL5811 is their letter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_written_only_customer_gets_cmsl5811_never_a_phone_agreement() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let _smtp = SmtpServer::start(env.app.config.email.port);
+    let mut refused = env.observe(&["command.rejected"]).await;
+    let mut event = complaint("CUST-DISPUTE-WRITTEN");
+    event["data"]["about"] = json!("decision");
+    event["data"]["customer"]["contact_restriction"] = json!("written_only");
+    env.publish(&event).await;
+    let opened = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+
+    env.publish(&common::casework::decision(
+        &opened.reference,
+        "dispute_plan.agreed",
+        json!({ "by": "cw1", "days_to_act": 5, "letter_fields": { "steps": "We will recalculate." } }),
+    ))
+    .await;
+    let rejection = refused.next().await;
+    assert_eq!(
+        rejection.subject.as_deref(),
+        Some(opened.reference.as_str())
+    );
+    assert!(
+        rejection.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("may only be written to"),
+        "{rejection:?}"
+    );
+
+    decide(
+        &env,
+        &opened.reference,
+        "dispute_plan.proposed",
+        json!({
+            "by": "cw1",
+            "letter_fields": {
+                "dispute": "You told us the calculation was wrong.",
+                "apology": "We are sorry.",
+                "why_mistake": "An old payslip was used.",
+                "corrective_action": "We will recalculate."
+            }
+        }),
+        |c| c.stage == "Plan Proposed",
+    )
+    .await;
+    // A written-only customer's letters go by post: the PDF in the dispatch directory.
+    let (code, channel, text, pdf) = wait_for("CMSL5811 posted", || async {
+        let mut conn = env.conn().await;
+        letters::table
+            .filter(letters::case_id.eq(opened.id))
+            .select((
+                letters::code,
+                letters::channel,
+                letters::body_print,
+                letters::pdf_path,
+            ))
+            .first::<(String, String, String, Option<String>)>(&mut conn)
+            .await
+            .optional()
+            .unwrap()
+    })
+    .await;
+    assert_eq!((code.as_str(), channel.as_str()), ("CMSL5811", "post"));
+    assert!(std::path::Path::new(&pdf.unwrap()).exists());
+    assert!(
+        !text.contains("tried to call"),
+        "never told we tried to call: {text}"
+    );
+    assert!(text.contains("An old payslip was used."), "{text}");
+    assert_eq!(letter_codes(&env, opened.id).await, ["CMSL5811"]);
+    env.stop().await;
+}

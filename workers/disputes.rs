@@ -4,7 +4,8 @@
 //! - `dispute_plan.proposed` (the customer was not reached by phone): CMSL5811 with the
 //!   caseworker's text, and a 7-day clock for the customer to object.
 //! - `dispute_plan.agreed` (agreed by phone): CMSL5812, quoting the date the dispute was
-//!   received and the days to act, and a clock for those days; it meets the 7-day clock.
+//!   received and the days to act, and a clock for those days; it meets the 7-day clock. A
+//!   customer who may only be written to cannot agree by phone: refused.
 //! - `client.replied` within the 7 days: the clock is met and the caseworker gets a task to
 //!   talk the plan through.
 //! - `timer.fired`: a task for the caseworker when the 7 days pass with no reply (the plan
@@ -26,6 +27,7 @@ use crate::events::{
     ClientReplied, CloudEvent, DisputePlanAgreed, DisputePlanProposed, LetterFields, TimerFired,
 };
 use crate::letters::catalogue::{check_fields, spec};
+use crate::process::clocks::written_contact_only;
 use crate::process::disputes::{action_due, decide, reply_window, PlanDecision, REPLY_DAYS};
 use crate::vocabulary::{Assignee, ClockKind, DisputeStage, LetterCode};
 
@@ -83,6 +85,14 @@ impl Worker for Disputes {
                     let fields = plan.letter_fields.clone();
                     plan_letter(stage, PlanDecision::Proposed, LetterCode::Cmsl5811, &fields)
                         .map(|next| (next, LetterCode::Cmsl5811, fields, None))
+                }
+                DisputeEvent::DisputePlanAgreed(_)
+                    if written_contact_only(case.about, case.contact_restriction) =>
+                {
+                    Err(format!(
+                        "{} may only be written to, so cannot agree a plan by phone: propose it with dispute_plan.proposed (CMSL5811)",
+                        case.reference
+                    ))
                 }
                 DisputeEvent::DisputePlanAgreed(plan) => {
                     let mut fields = plan.letter_fields.clone();
