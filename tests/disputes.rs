@@ -339,3 +339,62 @@ async fn a_written_only_customer_gets_cmsl5811_never_a_phone_agreement() {
     assert_eq!(letter_codes(&env, opened.id).await, ["CMSL5811"]);
     env.stop().await;
 }
+
+/// The customer answers CMSL5811: the 7 days are met and the caseworker is asked to talk the
+/// plan through. A complaint decision about a dispute is refused, saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_cmsl5811_meets_its_clock_and_complaint_decisions_are_refused() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let smtp = SmtpServer::start(env.app.config.email.port);
+    let mut refused = env.observe(&["command.rejected"]).await;
+    let opened = dispute(&env, "CUST-DISPUTE-REPLY").await;
+    decide(
+        &env,
+        &opened.reference,
+        "dispute_plan.proposed",
+        json!({
+            "by": "cw1",
+            "letter_fields": {
+                "dispute": "You told us the calculation was wrong.",
+                "apology": "We are sorry.",
+                "corrective_action": "We will recalculate."
+            }
+        }),
+        |c| c.stage == "Plan Proposed",
+    )
+    .await;
+    emailed(&env, &smtp, opened.id, 1).await;
+    wait_for_clock(&env, opened.id, "dispute_reply", "pending").await;
+
+    env.publish(&common::casework::decision(
+        &opened.reference,
+        "client.replied",
+        json!({ "channel": "letter" }),
+    ))
+    .await;
+    wait_for_clock(&env, opened.id, "dispute_reply", "cancelled").await;
+    wait_for_entry(
+        &env,
+        opened.id,
+        "Task for the caseworker: The customer replied to CMSL5811",
+    )
+    .await;
+
+    env.publish(&common::casework::decision(
+        &opened.reference,
+        "case.allocated",
+        json!({ "to": "cm-1", "by": "tl-1" }),
+    ))
+    .await;
+    let rejection = refused.next().await;
+    assert_eq!(rejection.data["event_type"], "case.allocated");
+    assert!(
+        rejection.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is a dispute, not a complaint"),
+        "{rejection:?}"
+    );
+    assert_eq!(letter_codes(&env, opened.id).await, ["CMSL5811"]);
+    env.stop().await;
+}
