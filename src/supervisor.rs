@@ -15,6 +15,7 @@ use crate::letters::render::Letters;
 use crate::workers::acknowledgement::Acknowledgement;
 use crate::workers::casework::Casework;
 use crate::workers::deadlines::Deadlines;
+use crate::workers::disputes::Disputes;
 use crate::workers::email::EmailWorker;
 use crate::workers::escalation::Escalation;
 use crate::workers::intake::Intake;
@@ -34,6 +35,8 @@ pub enum WorkerKind {
     Escalation,
     /// Response targets, waits, action due dates, ICE redress.
     Deadlines,
+    /// A dispute's action plan letters and their follow-up clocks.
+    Disputes,
     /// Fires due timers.
     Scheduler,
     /// Renders requested letters and sends them to email or post.
@@ -111,6 +114,12 @@ pub fn start(
                 let worker = Arc::new(Deadlines::new(&app));
                 tasks.spawn(async move {
                     consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+            }
+            WorkerKind::Disputes => {
+                tasks.spawn(async move {
+                    consumer::run(Arc::new(Disputes), app, shutdown).await;
                     Ok(())
                 });
             }

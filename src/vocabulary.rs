@@ -84,6 +84,30 @@ impl Tier {
 }
 
 domain_enum! {
+    /// What a record in `cases` is: a complaint at one of the tiers, or a dispute about an
+    /// appealable decision (not a complaint: process.md §1, rule 1), kept as a case is so that
+    /// its letters, timeline and clocks work the same way.
+    CaseKind {
+        /// A complaint case at tier 0, 1 or 2.
+        Complaint = "complaint",
+        /// A dispute opened from a complaint refused as an appealable decision.
+        Dispute = "dispute",
+    }
+}
+
+domain_enum! {
+    /// Where a dispute stands (process.md §6, seed 004 CMSL5811 / CMSL5812).
+    DisputeStage {
+        /// Opened from the refused complaint; no plan yet.
+        Received = "Dispute Received",
+        /// A plan was proposed by CMSL5811 to a customer not reached by phone.
+        PlanProposed = "Plan Proposed",
+        /// The customer agreed the plan by phone; CMSL5812 confirmed it.
+        PlanAgreed = "Plan Agreed",
+    }
+}
+
+domain_enum! {
     /// How the complaint reached the organisation.
     Channel {
         /// A phone call.
@@ -252,6 +276,10 @@ domain_enum! {
         RemedialActionOverdue = "remedial_action_overdue",
         /// ICE redress to be paid within 4 weeks of the final report.
         IceRedress = "ice_redress",
+        /// A dispute: the 7 days CMSL5811 gives the customer to object to the proposed plan.
+        DisputeReply = "dispute_reply",
+        /// A dispute: the days CMSL5812 promised to take the agreed steps in.
+        DisputeActionDue = "dispute_action_due",
     }
 }
 

@@ -34,7 +34,9 @@ use crate::failure::contradicts_database;
 use crate::process::casework::Context;
 use crate::process::clocks::{self, written_contact_only, MET_BY_CONTACT};
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{Assignee, ClockKind, ContactMethod, ContactRestriction, LetterCode, Tier};
+use crate::vocabulary::{
+    Assignee, CaseKind, ClockKind, ContactMethod, ContactRestriction, LetterCode, Tier,
+};
 
 crate::event_set! {
     /// What the acknowledgement worker reads.
@@ -86,7 +88,8 @@ impl Worker for Acknowledgement {
     ) -> anyhow::Result<()> {
         let mut effects = Effects::new(NAME, now);
         for (event, case) in &with_cases(conn, events, &mut effects).await? {
-            if case.closed {
+            // A dispute is acknowledged by its own plan letters (the disputes worker).
+            if case.closed || case.kind == CaseKind::Dispute {
                 continue;
             }
             match &event.data {

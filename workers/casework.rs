@@ -117,6 +117,17 @@ impl Worker for Casework {
                 continue;
             }
             let Some(state) = states.get(&case.id) else {
+                // Only a dispute has no complaint state; its own worker takes its decisions and
+                // any reply from its customer.
+                if !matches!(event.data, CaseworkEvent::ClientReplied(_)) {
+                    effects.reject(
+                        event,
+                        format!(
+                            "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
+                            case.reference
+                        ),
+                    );
+                }
                 continue;
             };
             let (decision, by, fields) = decision_of(&event.data);

@@ -299,7 +299,9 @@ impl Deadlines {
             ),
             ClockKind::Acknowledgement
             | ClockKind::ReviewAcknowledgement
-            | ClockKind::DissatisfactionReplyWindow => {}
+            | ClockKind::DissatisfactionReplyWindow
+            | ClockKind::DisputeReply
+            | ClockKind::DisputeActionDue => {}
         }
         Ok(())
     }

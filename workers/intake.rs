@@ -11,14 +11,19 @@ use uuid::Uuid;
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
 use crate::db::cases;
+use crate::db::disputes::{self, NewDispute};
 use crate::db::outbox;
 use crate::db::parties::{self, NewParty};
 use crate::db::rejected_complaints::{self, NewRejection};
 use crate::db::timeline;
-use crate::events::{complaint_rejected, CloudEvent, ComplaintReceived, ComplaintRejected};
+use crate::events::{
+    complaint_rejected, dispute_opened, CloudEvent, ComplaintReceived, ComplaintRejected,
+    DisputeOpened,
+};
+use crate::process::case_reference::dispute_reference;
 use crate::process::routing::{self, Routing};
 use crate::process::staff_complaints::redact;
-use crate::vocabulary::RejectionReason;
+use crate::vocabulary::{CaseKind, DisputeStage, RaisedBy, RejectionReason, Status};
 
 /// The timeline's name for this worker.
 const ACTOR: &str = "intake";
@@ -73,6 +78,7 @@ impl Worker for Intake {
         let mut outbox_rows = Vec::new();
         let mut rejections = Vec::new();
         let mut openings = Vec::new();
+        let mut disputes = Vec::new();
         for &event in &complaints {
             let named = event
                 .complaint
@@ -81,6 +87,9 @@ impl Worker for Intake {
                 .and_then(|r| earlier.get(r));
             match routing::route(event.complaint, named.map(|(_, case)| case)) {
                 Routing::Reject { reason, detail } => {
+                    if reason == RejectionReason::AppealableDecision {
+                        disputes.push(event);
+                    }
                     outbox_rows.push(outbox::row(
                         &rejected_event(event, reason, &detail, now),
                         now,
@@ -98,6 +107,7 @@ impl Worker for Intake {
             }
         }
         rejected_complaints::insert_all(conn, &rejections).await?;
+        open_disputes(conn, &disputes, now, &mut outbox_rows).await?;
 
         if !openings.is_empty() {
             let customers = openings
@@ -154,6 +164,84 @@ impl Worker for Intake {
         }
         Ok(outbox::append(conn, &outbox_rows).await?)
     }
+}
+
+/// Opens a dispute for each complaint refused as a disagreement with an appealable decision
+/// (process.md §3, rule 1): the refusal is not the end of it, the dispute process takes it on
+/// (process.md §6, CMSL5811 / CMSL5812). Each gets its own `DSP-` reference, a timeline entry
+/// and `dispute.opened`.
+async fn open_disputes(
+    conn: &mut AsyncPgConnection,
+    refused: &[Received<'_>],
+    now: DateTime<Utc>,
+    outbox_rows: &mut Vec<outbox::OutboxRow>,
+) -> anyhow::Result<()> {
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let customers = refused
+        .iter()
+        .map(|r| NewParty::from_customer(&r.complaint.customer, now))
+        .collect();
+    let party_ids = parties::upsert(conn, customers).await?;
+    let numbers = cases::next_numbers(conn, refused.len()).await?;
+    let mut rows = Vec::with_capacity(refused.len());
+    let mut entries = Vec::with_capacity(refused.len());
+    for (event, number) in refused.iter().zip(numbers) {
+        let complaint = event.complaint;
+        let reference = dispute_reference(now, number);
+        let id = Uuid::now_v7();
+        rows.push(NewDispute {
+            id,
+            reference: reference.clone(),
+            kind: CaseKind::Dispute.as_str().into(),
+            tier: 0,
+            stage: DisputeStage::Received.as_str().into(),
+            status: Status::InProgress.as_str().into(),
+            party_id: party_ids[&complaint.customer.reference],
+            handling_team: disputes::HANDLING_TEAM.into(),
+            received_at: complaint.received_at,
+            channel: complaint.channel.as_str().into(),
+            raised_by: complaint.raised_by.as_str().into(),
+            about: complaint.about.as_str().into(),
+            addressee: complaint.addressee.as_str().into(),
+            categories: complaint.categories.clone(),
+            summary: complaint.summary.clone(),
+            high_profile: false,
+            parliamentary_contact: complaint.raised_by == RaisedBy::Mp,
+            pos: complaint.pos,
+            source_event_id: event.event_id,
+            opened_at: now,
+        });
+        entries.push(timeline::NewEntry {
+            case_id: id,
+            at: now,
+            actor: ACTOR.into(),
+            entry: format!(
+                "Refused as a complaint (appealable decision) and opened as a dispute; received by {} from {}",
+                complaint.channel, complaint.raised_by
+            ),
+            detail: json!({ "complaint_event_id": event.event_id }),
+            event_id: Some(event.event_id),
+        });
+        outbox_rows.push(outbox::row(
+            &CloudEvent::new(
+                dispute_opened::TYPE,
+                now,
+                Some(reference.clone()),
+                DisputeOpened {
+                    dispute_reference: reference,
+                    complaint_event_id: event.event_id,
+                    customer_reference: complaint.customer.reference.clone(),
+                    received_at: complaint.received_at,
+                },
+            ),
+            now,
+        ));
+    }
+    disputes::insert_all(conn, &rows).await?;
+    timeline::append(conn, &entries).await?;
+    Ok(())
 }
 
 /// A complaint with the id of the event that brought it.

@@ -9,6 +9,7 @@
 //!   (process.md §4); the Systemic Log.
 //! - [`escalation`]: opens the linked case at the next tier when one escalates.
 //! - [`deadlines`]: response targets, waits after letters, action due dates, ICE redress.
+//! - [`disputes`]: a dispute's action plan (CMSL5811 / CMSL5812) and the clocks after it.
 //! - [`letters`]: renders each requested letter, keeps it, sends it to email or to post.
 //! - [`email`]: sends letters over SMTP; a bounced one goes by post.
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
@@ -20,6 +21,7 @@
 pub mod acknowledgement;
 pub mod casework;
 pub mod deadlines;
+pub mod disputes;
 pub mod effects;
 pub mod email;
 pub mod escalation;
@@ -71,6 +73,7 @@ pub const QUEUES: &[QueueSpec] = &[
     queue_spec::<casework::Casework>(),
     queue_spec::<escalation::Escalation>(),
     queue_spec::<deadlines::Deadlines>(),
+    queue_spec::<disputes::Disputes>(),
     queue_spec::<letters::LettersWorker>(),
     queue_spec::<email::EmailWorker>(),
 ];

@@ -27,7 +27,7 @@ pub struct RunArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "intake,acknowledgement,casework,escalation,deadlines,scheduler,letters,email,outbox-relay,http"
+        default_value = "intake,acknowledgement,casework,escalation,deadlines,disputes,scheduler,letters,email,outbox-relay,http"
     )]
     pub workers: Vec<WorkerKind>,
 }

@@ -16,7 +16,7 @@ use super::schema::{cases, parties};
 use super::timeline::{self, Entry};
 use super::timers::{self, ClockView};
 use crate::process::routing::EarlierCase;
-use crate::vocabulary::{About, ContactRestriction, Region, ResolutionCode, Tier};
+use crate::vocabulary::{About, CaseKind, ContactRestriction, Region, ResolutionCode, Tier};
 
 /// A case to open.
 #[derive(Insertable)]
@@ -110,6 +110,7 @@ pub async fn find_earlier(
     }
     let rows: Vec<EarlierRow> = cases::table
         .filter(cases::reference.eq_any(references))
+        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
         .select(EarlierRow::as_select())
         .load(conn)
         .await?;
@@ -325,6 +326,8 @@ pub struct CaseFacts {
     pub received_at: DateTime<Utc>,
     /// Whether the case is closed.
     pub closed: bool,
+    /// A complaint case, or a dispute kept as one.
+    pub kind: CaseKind,
 }
 
 #[derive(Queryable, Selectable)]
@@ -337,6 +340,7 @@ struct FactsRow {
     about: String,
     received_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
+    kind: String,
 }
 
 /// The facts of the cases with these references, by reference; unknown references are absent.
@@ -370,6 +374,7 @@ pub async fn facts(
                 contact_restriction: restriction.parse().ok()?,
                 received_at: row.received_at,
                 closed: row.closed_at.is_some(),
+                kind: row.kind.parse().ok()?,
             };
             Some((row.reference, facts))
         })

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::schema::{cases, parties};
 use crate::process::casework::{CaseState, Context};
-use crate::vocabulary::{About, ContactRestriction, Status, Tier};
+use crate::vocabulary::{About, CaseKind, ContactRestriction, Status, Tier};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
@@ -47,6 +47,7 @@ pub async fn load(
     let rows: Vec<(StateRow, String, bool)> = cases::table
         .inner_join(parties::table)
         .filter(cases::id.eq_any(ids))
+        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
         .select((
             StateRow::as_select(),
             parties::contact_restriction,

@@ -5,7 +5,9 @@ pub mod cases;
 pub mod casework;
 pub mod clients;
 pub mod dead_letter_actions;
+pub mod disputes;
 pub mod event_status;
+
 pub mod inbox;
 pub mod letters;
 pub mod listener;

@@ -33,7 +33,8 @@ async fn counts(
     Ok(rows.into_iter().map(|c| (c.key, c.n)).collect())
 }
 
-const PERIOD: &str = "c.received_at >= $1 AND c.received_at < $2";
+/// The cases received in the period; disputes are not complaints and are not reported.
+const PERIOD: &str = "c.kind = 'complaint' AND c.received_at >= $1 AND c.received_at < $2";
 
 /// The report for the cases received in [from, to).
 pub async fn report(

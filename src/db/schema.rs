@@ -60,6 +60,7 @@ diesel::table! {
         remedial_actions -> Jsonb,
         root_cause -> Nullable<Text>,
         updated_at -> Nullable<Timestamptz>,
+        kind -> Text,
     }
 }
 

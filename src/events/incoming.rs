@@ -16,11 +16,11 @@ use super::checks::{
 use super::envelope::{CloudEvent, SPEC_VERSION};
 use super::{
     ActionCompleted, CaseAllocated, CategoriesChanged, ClientReplied, ClosureDecided,
-    ComplaintReceived, ContactAttempted, CustomerDissatisfied, EscalationAuthorised,
-    ExternalStageRecorded, HoldingReplySent, IceFinalReportRecorded, IceRedressPaid,
-    OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved,
-    ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected,
-    ResolutionPlanSubmitted, TeamLeaderDecided,
+    ComplaintReceived, ContactAttempted, CustomerDissatisfied, DisputePlanAgreed,
+    DisputePlanProposed, EscalationAuthorised, ExternalStageRecorded, HoldingReplySent,
+    IceFinalReportRecorded, IceRedressPaid, OutcomeDecided, RemedialActionRequested,
+    ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted,
+    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted, TeamLeaderDecided,
 };
 
 /// The events one worker reads (or one endpoint accepts): an enum with a variant per event
@@ -131,6 +131,10 @@ crate::event_set! {
         ClosureDecided(ClosureDecided) = closure_decided,
         /// ICE or the PHSO made contact or moved a stage on.
         ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
+        /// A dispute's plan proposed in writing (CMSL5811).
+        DisputePlanProposed(DisputePlanProposed) = dispute_plan_proposed,
+        /// A dispute's plan agreed by phone (CMSL5812).
+        DisputePlanAgreed(DisputePlanAgreed) = dispute_plan_agreed,
     }
 }
 

@@ -18,6 +18,9 @@ pub mod complaint_received;
 pub mod complaint_rejected;
 pub mod contact_attempted;
 pub mod customer_dissatisfied;
+pub mod dispute_opened;
+pub mod dispute_plan_agreed;
+pub mod dispute_plan_proposed;
 pub mod envelope;
 pub mod escalation_authorised;
 pub mod external_stage_recorded;
@@ -64,6 +67,9 @@ pub use complaint_received::ComplaintReceived;
 pub use complaint_rejected::ComplaintRejected;
 pub use contact_attempted::ContactAttempted;
 pub use customer_dissatisfied::CustomerDissatisfied;
+pub use dispute_opened::DisputeOpened;
+pub use dispute_plan_agreed::DisputePlanAgreed;
+pub use dispute_plan_proposed::DisputePlanProposed;
 pub use envelope::CloudEvent;
 pub use escalation_authorised::EscalationAuthorised;
 pub use external_stage_recorded::ExternalStageRecorded;
@@ -116,6 +122,9 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
     files.push(typed::<ContactAttempted>(contact_attempted::TYPE));
     files.push(typed::<CustomerDissatisfied>(customer_dissatisfied::TYPE));
+    files.push(typed::<DisputeOpened>(dispute_opened::TYPE));
+    files.push(typed::<DisputePlanAgreed>(dispute_plan_agreed::TYPE));
+    files.push(typed::<DisputePlanProposed>(dispute_plan_proposed::TYPE));
     files.push(typed::<EscalationAuthorised>(escalation_authorised::TYPE));
     files.push(typed::<ExternalStageRecorded>(
         external_stage_recorded::TYPE,

@@ -15,7 +15,17 @@ pub fn case_reference(tier: Tier, opened_at: DateTime<Utc>, number: i64) -> Stri
     )
 }
 
-/// Reads a case reference as a person or a front end typed it: surrounding spaces and the
+/// The reference of dispute number `number`, opened at `opened_at` (`DSP-2026-000042`): the
+/// same shape and sequence as a case's.
+pub fn dispute_reference(opened_at: DateTime<Utc>, number: i64) -> String {
+    format!(
+        "{}-{}-{number:06}",
+        super::disputes::REFERENCE_PREFIX,
+        opened_at.year()
+    )
+}
+
+/// Reads a case (or dispute) reference as a person or a front end typed it: surrounding spaces and the
 /// letters' case do not matter (`res-2026-000042` is `RES-2026-000042`). `None` when it cannot
 /// be a case reference at all (a known prefix, a four-digit year, at least six digits), so a
 /// look-up never sends arbitrary bytes to the database.
@@ -23,7 +33,8 @@ pub fn parse_case_reference(text: &str) -> Option<String> {
     let reference = text.trim().to_ascii_uppercase();
     let mut parts = reference.split('-');
     let (prefix, year, number) = (parts.next()?, parts.next()?, parts.next()?);
-    let known_prefix = Tier::ALL.iter().any(|t| t.reference_prefix() == prefix);
+    let known_prefix = Tier::ALL.iter().any(|t| t.reference_prefix() == prefix)
+        || prefix == super::disputes::REFERENCE_PREFIX;
     let digits = |s: &str, min: usize, max: usize| {
         (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
@@ -40,6 +51,10 @@ mod tests {
         assert_eq!(
             parse_case_reference(" res-2026-000042 ").as_deref(),
             Some("RES-2026-000042")
+        );
+        assert_eq!(
+            parse_case_reference("dsp-2026-000042").as_deref(),
+            Some("DSP-2026-000042")
         );
         assert_eq!(parse_case_reference("\0"), None);
         assert_eq!(parse_case_reference("XYZ-2026-000042"), None);
