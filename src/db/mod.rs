@@ -6,6 +6,7 @@ pub mod casework;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
+pub mod notifications;
 pub mod outbox;
 pub mod parties;
 pub mod rejected_complaints;

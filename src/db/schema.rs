@@ -156,11 +156,30 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        claimed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(letters -> cases (case_id));
+diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
 
@@ -174,5 +193,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     timers,
     simulated_clock,
     letters,
+    notifications,
     systemic_issues,
 );
