@@ -18,6 +18,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 const CASES: usize = 100;
+/// What the test compares: allocated to, status, stage, categories.
+type CaseState = (Option<String>, String, String, Vec<String>);
+
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// `complaints run` processes of this test, killed with it.
@@ -143,20 +146,22 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
 
     // One at a time, either order gives: allocated to its caseworker, In Progress at
     // Investigation, categories corrected; neither decision refused.
-    let rows: Vec<(String, Option<String>, String, String, Vec<String>)> = cases::table
+    let rows: Vec<(String, CaseState)> = cases::table
         .filter(cases::reference.eq_any(&references))
         .select((
             cases::reference,
-            cases::allocated_to,
-            cases::status,
-            cases::stage,
-            cases::categories,
+            (
+                cases::allocated_to,
+                cases::status,
+                cases::stage,
+                cases::categories,
+            ),
         ))
         .load(&mut conn)
         .await
         .unwrap();
     let mut lost = Vec::new();
-    for (reference, allocated_to, status, stage, categories) in rows {
+    for (reference, state) in rows {
         let i = references.iter().position(|r| *r == reference).unwrap();
         let expected = (
             Some(format!("cm-{i:03}")),
@@ -164,14 +169,8 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
             "Investigation".to_owned(),
             vec!["delay".to_owned()],
         );
-        if (
-            allocated_to.clone(),
-            status.clone(),
-            stage.clone(),
-            categories.clone(),
-        ) != expected
-        {
-            lost.push((reference, allocated_to, status, stage, categories));
+        if state != expected {
+            lost.push((reference, state));
         }
     }
     assert!(lost.is_empty(), "updates lost: {lost:?}");
