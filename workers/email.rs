@@ -156,9 +156,11 @@ pub async fn run_sender(worker: Arc<EmailWorker>, app: App, shutdown: Cancellati
 }
 
 impl EmailWorker {
-    /// One round of the sender: claims letters awaiting email and pending notifications
-    /// (committed), sends each, records each (committed). Returns how many it claimed; fails,
-    /// having given back what it did not send, when the server cannot be reached.
+    /// One round of the sender: up to [`BATCH`] times, claims one letter awaiting email or
+    /// one pending notification (committed; letters and notifications in turn), sends it,
+    /// records it (committed). One at a time, so a sender that dies leaves at most the one send
+    /// in flight claimed. Returns how many it sent or recorded refused; fails, having given
+    /// the claim back, when the server cannot be reached.
     pub async fn send_round(
         &self,
         app: &App,
@@ -167,88 +169,92 @@ impl EmailWorker {
         let lease = sender::lease(app);
         let mut pooled = app.pool.get().await?;
         let conn: &mut AsyncPgConnection = &mut pooled;
-        let (claimed_letters, claimed_notices, cases) = conn
-            .transaction::<_, diesel::result::Error, _>(async |conn| {
-                let claimed_letters =
-                    letters::claim(conn, letters::AWAITING_EMAIL, BATCH, lease).await?;
-                let claimed_notices = notifications::claim(conn, BATCH, lease).await?;
-                let mut ids: Vec<Uuid> = claimed_letters.iter().map(|c| c.row.case_id).collect();
-                ids.extend(claimed_notices.iter().map(|c| c.row.case_id));
-                let cases = cases::facts_by_id(conn, &ids).await?;
-                Ok((claimed_letters, claimed_notices, cases))
-            })
-            .await?;
-        let claimed = claimed_letters.len() + claimed_notices.len();
-        let mut unsent_letters = Vec::new();
-        let mut unsent_notices = Vec::new();
-        let mut failure: Option<anyhow::Error> = None;
-        for Claimed {
-            row: letter,
-            taken_over,
-        } in claimed_letters
-        {
-            let Some(case) = cases
-                .get(&letter.case_id)
-                .filter(|_| failure.is_none() && !shutdown.is_cancelled())
-            else {
-                unsent_letters.push(letter.id);
-                continue;
-            };
-            if taken_over {
-                count_repeat("email");
-                warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: sending it again");
-            }
-            match self.send(self.letter(&letter)).await {
-                Ok(Outcome::Sent) => self.sent(conn, case, &letter, app.clock.now()).await?,
-                Ok(Outcome::Refused(reason)) => {
-                    self.refused(conn, case, &letter, &reason, app.clock.now())
-                        .await?
+        let mut done = 0;
+        while done < BATCH as usize && !shutdown.is_cancelled() {
+            let letters_first = done % 2 == 0;
+            let (letter, notice, cases) = conn
+                .transaction::<_, diesel::result::Error, _>(async |conn| {
+                    let mut letter = None;
+                    let mut notice = None;
+                    if letters_first {
+                        letter = letters::claim(conn, letters::AWAITING_EMAIL, 1, lease)
+                            .await?
+                            .pop();
+                    }
+                    if letter.is_none() {
+                        notice = notifications::claim(conn, 1, lease).await?.pop();
+                    }
+                    if letter.is_none() && notice.is_none() && !letters_first {
+                        letter = letters::claim(conn, letters::AWAITING_EMAIL, 1, lease)
+                            .await?
+                            .pop();
+                    }
+                    let ids: Vec<Uuid> = letter
+                        .iter()
+                        .map(|c: &Claimed<LetterRecord>| c.row.case_id)
+                        .chain(notice.iter().map(|c: &Claimed<Notification>| c.row.case_id))
+                        .collect();
+                    let cases = cases::facts_by_id(conn, &ids).await?;
+                    Ok((letter, notice, cases))
+                })
+                .await?;
+            if let Some(Claimed {
+                row: letter,
+                taken_over,
+            }) = letter
+            {
+                let case = cases
+                    .get(&letter.case_id)
+                    .ok_or_else(|| anyhow::anyhow!("letter {} has no case", letter.id))?;
+                if taken_over {
+                    count_repeat("email");
+                    warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: sending it again");
                 }
-                Err(e) => {
-                    letters::release(conn, &[letter.id], Some(&e.to_string())).await?;
-                    failure = Some(e);
+                match self.send(self.letter(&letter)).await {
+                    Ok(Outcome::Sent) => self.sent(conn, case, &letter, app.clock.now()).await?,
+                    Ok(Outcome::Refused(reason)) => {
+                        self.refused(conn, case, &letter, &reason, app.clock.now())
+                            .await?
+                    }
+                    Err(e) => {
+                        letters::release(conn, &[letter.id], Some(&e.to_string())).await?;
+                        return Err(e);
+                    }
                 }
+            } else if let Some(Claimed {
+                row: notice,
+                taken_over,
+            }) = notice
+            {
+                let case = cases
+                    .get(&notice.case_id)
+                    .ok_or_else(|| anyhow::anyhow!("notification {} has no case", notice.id))?;
+                if taken_over {
+                    count_repeat("email");
+                    warn!(notification_id = %notice.id, "an earlier claim on this notification lapsed: sending it again");
+                }
+                let message = self.plain(
+                    &notice.recipient,
+                    &notice.subject,
+                    &notice.body,
+                    message_id(notice.id, &self.message_id_domain),
+                );
+                match self.send(message).await {
+                    Ok(outcome) => {
+                        self.notified(conn, case, &notice, outcome, app.clock.now())
+                            .await?
+                    }
+                    Err(e) => {
+                        notifications::release(conn, &[notice.id], Some(&e.to_string())).await?;
+                        return Err(e);
+                    }
+                }
+            } else {
+                break;
             }
+            done += 1;
         }
-        for Claimed {
-            row: notice,
-            taken_over,
-        } in claimed_notices
-        {
-            let Some(case) = cases
-                .get(&notice.case_id)
-                .filter(|_| failure.is_none() && !shutdown.is_cancelled())
-            else {
-                unsent_notices.push(notice.id);
-                continue;
-            };
-            if taken_over {
-                count_repeat("email");
-                warn!(notification_id = %notice.id, "an earlier claim on this notification lapsed: sending it again");
-            }
-            let message = self.plain(
-                &notice.recipient,
-                &notice.subject,
-                &notice.body,
-                message_id(notice.id, &self.message_id_domain),
-            );
-            match self.send(message).await {
-                Ok(outcome) => {
-                    self.notified(conn, case, &notice, outcome, app.clock.now())
-                        .await?
-                }
-                Err(e) => {
-                    notifications::release(conn, &[notice.id], Some(&e.to_string())).await?;
-                    failure = Some(e);
-                }
-            }
-        }
-        letters::release(conn, &unsent_letters, None).await?;
-        notifications::release(conn, &unsent_notices, None).await?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(claimed),
-        }
+        Ok(done)
     }
 
     /// Records a letter emailed: its status, a timeline entry and `letter.sent`, together.

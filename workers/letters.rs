@@ -91,9 +91,10 @@ impl PostRoom {
         self.dispatch_dir.join(file).display().to_string()
     }
 
-    /// One round of the printer: claims letters awaiting print (committed), writes each PDF,
-    /// marks each posted with its events (committed). Returns how many it claimed; fails,
-    /// having given back what it did not print, when a file cannot be written.
+    /// One round of the printer: up to [`BATCH`] times, claims one letter awaiting print
+    /// (committed), writes its PDF, marks it posted with its events (committed). One at a
+    /// time, so a printer that dies leaves at most the one file in hand claimed. Returns how
+    /// many it printed; fails, having given the claim back, when a file cannot be written.
     pub async fn print_round(
         &self,
         app: &App,
@@ -102,31 +103,30 @@ impl PostRoom {
         let mut pooled = app.pool.get().await?;
         let conn: &mut AsyncPgConnection = &mut pooled;
         let lease = sender::lease(app);
-        let (claimed, cases, customers) = conn
-            .transaction::<_, diesel::result::Error, _>(async |conn| {
-                let claimed = letters::claim(conn, letters::AWAITING_PRINT, BATCH, lease).await?;
-                let ids: Vec<Uuid> = claimed.iter().map(|c| c.row.case_id).collect();
-                let cases = cases::facts_by_id(conn, &ids).await?;
-                let customers = letters::addressees(conn, &ids).await?;
-                Ok((claimed, cases, customers))
-            })
-            .await?;
-        let count = claimed.len();
-        let mut unprinted = Vec::new();
-        let mut failure: Option<anyhow::Error> = None;
-        for Claimed {
-            row: letter,
-            taken_over,
-        } in claimed
-        {
-            let found = cases
-                .get(&letter.case_id)
-                .zip(customers.get(&letter.case_id));
-            let Some((case, customer)) =
-                found.filter(|_| failure.is_none() && !shutdown.is_cancelled())
+        let mut done = 0;
+        while done < BATCH as usize && !shutdown.is_cancelled() {
+            let (claimed, cases, customers) = conn
+                .transaction::<_, diesel::result::Error, _>(async |conn| {
+                    let claimed = letters::claim(conn, letters::AWAITING_PRINT, 1, lease)
+                        .await?
+                        .pop();
+                    let ids: Vec<Uuid> = claimed.iter().map(|c| c.row.case_id).collect();
+                    let cases = cases::facts_by_id(conn, &ids).await?;
+                    let customers = letters::addressees(conn, &ids).await?;
+                    Ok((claimed, cases, customers))
+                })
+                .await?;
+            let Some(Claimed {
+                row: letter,
+                taken_over,
+            }) = claimed
             else {
-                unprinted.push(letter.id);
-                continue;
+                break;
+            };
+            let (Some(case), Some(customer)) =
+                (cases.get(&letter.case_id), customers.get(&letter.case_id))
+            else {
+                anyhow::bail!("letter {} has no case or customer", letter.id);
             };
             if taken_over {
                 count_repeat("print");
@@ -139,15 +139,12 @@ impl PostRoom {
                 }
                 Err(e) => {
                     letters::release(conn, &[letter.id], Some(&e.to_string())).await?;
-                    failure = Some(e.into());
+                    return Err(e.into());
                 }
             }
+            done += 1;
         }
-        letters::release(conn, &unprinted, None).await?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(count),
-        }
+        Ok(done)
     }
 
     /// Records a letter's PDF handed to the print vendor, once: its status, a timeline entry,

@@ -1,11 +1,11 @@
 //! The loop of the senders, which do what cannot be undone: the email worker's SMTP sends and
 //! the letters worker's PDF writes for the print vendor. Neither happens inside a transaction
 //! that may roll back. A sender works in rounds, in the steps the outbox relay's publishing
-//! follows: **claim** the rows (attempt + 1 and a claim stamp, committed), **act**, **mark**
-//! each done together with what it causes (timeline, events; committed). So a failed batch
-//! repeats nothing, and a crash between the act and the mark repeats at most the acts then in
-//! flight, once the claim's lease (`letters.claim_lease_secs`) runs out; each such repeat is
-//! counted in `complaints_effects_repeated_total{effect}`.
+//! follows, one row at a time: **claim** it (attempt + 1 and a claim stamp, committed),
+//! **act**, **mark** it done together with what it causes (timeline, events; committed). So a
+//! failed batch repeats nothing, and a crash between the act and the mark repeats only the one
+//! act then in flight, once its claim's lease (`letters.claim_lease_secs`) runs out; each such
+//! repeat is counted in `complaints_effects_repeated_total{effect}`.
 //!
 //! A round that cannot act (SMTP server unreachable, dispatch directory unwritable, database
 //! gone) gives its claims back and the loop retries with capped backoff; nothing is lost and
@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::backoff::Backoff;
 use crate::db::{letters, listener};
 
-/// Most rows one round claims.
+/// Most rows one round handles before it looks again for a wake-up or shutdown.
 pub const BATCH: i64 = 64;
 
 /// How long a claim stays its sender's.
@@ -38,7 +38,7 @@ pub fn count_repeat(effect: &'static str) {
 }
 
 /// Runs `round` (which checks `shutdown` between acts) until `shutdown`: again at once after a full round, after a wake-up or the poll
-/// otherwise, after a backoff when it fails. `round` returns how many rows it claimed.
+/// otherwise, after a backoff when it fails. `round` returns how many rows it handled.
 pub async fn run<F, Fut>(app: App, name: &'static str, shutdown: CancellationToken, mut round: F)
 where
     F: FnMut() -> Fut,
@@ -58,9 +58,8 @@ where
         if shutdown.is_cancelled() {
             return;
         }
-        // Not cancelled mid-round: a round stops between acts when shut down (see
-        // `stop_between_acts`) and gives back what it had not started, so no claim is left
-        // standing over an act that never happened.
+        // Not cancelled mid-round: a round checks `shutdown` between acts, so no claim is
+        // left standing over an act cut off half-way.
         match round().await {
             Ok(claimed) if claimed as i64 >= BATCH => {
                 backoff = Backoff::default();
