@@ -217,7 +217,7 @@ impl EmailWorker {
                             .await?
                     }
                     Err(e) => {
-                        letters::release(conn, &[letter.id], Some(&e.to_string())).await?;
+                        letters::release(conn, letter.id, &e.to_string()).await?;
                         return Err(e);
                     }
                 }
@@ -245,7 +245,7 @@ impl EmailWorker {
                             .await?
                     }
                     Err(e) => {
-                        notifications::release(conn, &[notice.id], Some(&e.to_string())).await?;
+                        notifications::release(conn, notice.id, &e.to_string()).await?;
                         return Err(e);
                     }
                 }

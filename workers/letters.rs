@@ -138,7 +138,7 @@ impl PostRoom {
                         .await?
                 }
                 Err(e) => {
-                    letters::release(conn, &[letter.id], Some(&e.to_string())).await?;
+                    letters::release(conn, letter.id, &e.to_string()).await?;
                     return Err(e.into());
                 }
             }

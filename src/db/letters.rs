@@ -151,24 +151,16 @@ pub(crate) fn interval(lease: std::time::Duration) -> diesel::pg::data_types::Pg
     diesel::pg::data_types::PgInterval::from_microseconds(micros)
 }
 
-/// Gives claimed letters back without their effect having happened (the attempt failed with
-/// `error`, or was never made), so the next claim is not counted as a repeat.
-pub async fn release(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-    error: Option<&str>,
-) -> QueryResult<()> {
-    let rows = letters::table.filter(letters::id.eq_any(ids));
-    let unclaimed = letters::claimed_at.eq(None::<DateTime<Utc>>);
-    match error {
-        Some(error) => {
-            diesel::update(rows)
-                .set((unclaimed, letters::last_error.eq(error)))
-                .execute(conn)
-                .await?
-        }
-        None => diesel::update(rows).set(unclaimed).execute(conn).await?,
-    };
+/// Gives a claimed letter back after an attempt that failed with `error` (nothing was sent or
+/// written), so the next claim is not counted as a repeat.
+pub async fn release(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> QueryResult<()> {
+    diesel::update(letters::table.find(id))
+        .set((
+            letters::claimed_at.eq(None::<DateTime<Utc>>),
+            letters::last_error.eq(error),
+        ))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -111,24 +111,16 @@ pub async fn finish(
     Ok(done == 1)
 }
 
-/// Gives claimed notifications back unsent (the attempt failed with `error`, or was never
-/// made), as [`super::letters::release`] does letters.
-pub async fn release(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-    error: Option<&str>,
-) -> QueryResult<()> {
-    let rows = notifications::table.filter(notifications::id.eq_any(ids));
-    let unclaimed = notifications::claimed_at.eq(None::<DateTime<Utc>>);
-    match error {
-        Some(error) => {
-            diesel::update(rows)
-                .set((unclaimed, notifications::last_error.eq(error)))
-                .execute(conn)
-                .await?
-        }
-        None => diesel::update(rows).set(unclaimed).execute(conn).await?,
-    };
+/// Gives a claimed notification back after an attempt that failed with `error`, as
+/// [`super::letters::release`] does a letter.
+pub async fn release(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> QueryResult<()> {
+    diesel::update(notifications::table.find(id))
+        .set((
+            notifications::claimed_at.eq(None::<DateTime<Utc>>),
+            notifications::last_error.eq(error),
+        ))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
