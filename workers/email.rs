@@ -275,7 +275,7 @@ impl EmailWorker {
                 case,
                 format!("Letter {code} sent by email to {}", mask(&letter.recipient)),
                 json!({ "letter_id": letter.id, "channel": "email" }),
-                letter.id,
+                letter.requested_by_event,
             );
             effects.emit(
                 case,
@@ -321,7 +321,7 @@ impl EmailWorker {
                     mask(&letter.recipient)
                 ),
                 json!({ "letter_id": letter.id, "error": reason }),
-                letter.id,
+                letter.requested_by_event,
             );
             Ok(effects.write(conn).await?)
         })

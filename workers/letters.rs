@@ -169,7 +169,7 @@ impl PostRoom {
                     case,
                     format!("Letter {code} ready for post ({file})"),
                     json!({ "letter_id": letter.id, "channel": "post" }),
-                    letter.id,
+                    letter.requested_by_event,
                 );
                 effects.emit(
                     case,

@@ -202,6 +202,9 @@ pub struct LetterRecord {
     pub sent_at: Option<DateTime<Utc>>,
     /// How many times it was claimed for sending or printing.
     pub attempts: i32,
+    /// The `letter.requested` event it answers (the cause its dispatch is noted under).
+    #[serde(skip)]
+    pub requested_by_event: Uuid,
 }
 
 /// Whether a letter exists.
