@@ -354,6 +354,7 @@ struct Figures {
     unsent: i64,
     poison: usize,
     poison_with_reason: usize,
+    http_refused: usize,
     recovery: Option<Duration>,
 }
 
@@ -380,6 +381,9 @@ impl Figures {
         }
         if self.poison_with_reason < self.poison {
             broken.push("poison without its reason in a dead-letter queue");
+        }
+        if self.http_refused > 0 {
+            broken.push("a duplicate over HTTP was not accepted");
         }
         broken
     }
@@ -476,6 +480,7 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
     let mut bodies = Vec::new();
     let mut poisons = 0;
     let mut over_http = Vec::new();
+    let mut http_refused = 0;
     for i in 0..n {
         let event = complaint(i);
         let id: Uuid = event["id"].as_str().unwrap().parse().unwrap();
@@ -512,12 +517,14 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
         .await;
         for body in &over_http {
             for _ in 0..2 {
-                let _ = client
+                let accepted = client
                     .post(&url)
                     .header("content-type", "application/cloudevents+json")
                     .body(body.clone())
                     .send()
-                    .await;
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                http_refused += usize::from(!accepted);
             }
         }
     }
@@ -738,6 +745,7 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
         unsent,
         poison: poisons,
         poison_with_reason,
+        http_refused,
         recovery,
     };
     let scratch = system.scratch.take().unwrap();
