@@ -81,9 +81,13 @@ impl PostRoom {
         let bytes = pdf::render(&header, &addressee(customer), &letter.body_print);
         std::fs::create_dir_all(&self.dispatch_dir)?;
         let partial = self.dispatch_dir.join(format!(".{file}.partial"));
-        std::fs::write(&partial, bytes)?;
-        std::fs::rename(&partial, self.dispatch_dir.join(&file))?;
-        Ok(self.path(&file))
+        let written = std::fs::write(&partial, bytes)
+            .and_then(|()| std::fs::rename(&partial, self.dispatch_dir.join(&file)));
+        if written.is_err() {
+            // Best effort: the vendor ignores partial files, the next attempt rewrites it.
+            let _ = std::fs::remove_file(&partial);
+        }
+        written.map(|()| self.path(&file))
     }
 
     /// The path of a posted letter's PDF.
