@@ -73,6 +73,10 @@ pub struct LettersConfig {
     pub organisation_phone: String,
     /// Who signs.
     pub signatory: String,
+    /// How long, in seconds, a letter or notification claimed for sending (or printing) stays
+    /// its claimant's before another sender takes it over, assuming the claimant died between
+    /// the send and recording it. Longer than one SMTP attempt (10 s timeout).
+    pub claim_lease_secs: u64,
 }
 
 fn default_organisation_name_northern_ireland() -> String {
@@ -97,8 +101,6 @@ pub struct EmailConfig {
     pub from: String,
     /// Domain of the Message-IDs.
     pub message_id_domain: String,
-    /// How long to keep retrying an unreachable server, in seconds.
-    pub retry_for_secs: u64,
     /// Team addresses for notifications.
     pub teams: TeamAddresses,
 }

@@ -16,10 +16,10 @@ use crate::workers::acknowledgement::Acknowledgement;
 use crate::workers::casework::Casework;
 use crate::workers::deadlines::Deadlines;
 use crate::workers::disputes::Disputes;
-use crate::workers::email::EmailWorker;
+use crate::workers::email::{run_sender, EmailWorker};
 use crate::workers::escalation::Escalation;
 use crate::workers::intake::Intake;
-use crate::workers::letters::LettersWorker;
+use crate::workers::letters::{run_printer, LettersWorker, PostRoom};
 use crate::workers::{outbox_relay, scheduler};
 
 /// A kind of worker a process can run.
@@ -39,9 +39,9 @@ pub enum WorkerKind {
     Disputes,
     /// Fires due timers.
     Scheduler,
-    /// Renders requested letters and sends them to email or post.
+    /// Renders requested letters and sends them to email or post; prints postal letters.
     Letters,
-    /// Sends letters by SMTP.
+    /// Sends letters and team notifications by SMTP.
     Email,
     /// Publishes the outbox.
     OutboxRelay,
@@ -132,15 +132,27 @@ pub fn start(
             WorkerKind::Letters => {
                 let templates = letters.clone().expect("loaded above");
                 let worker = Arc::new(LettersWorker::new(&app, templates));
+                let printer = (PostRoom::new(&app), app.clone(), shutdown.clone());
                 tasks.spawn(async move {
                     consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+                tasks.spawn(async move {
+                    let (post_room, app, shutdown) = printer;
+                    run_printer(post_room, app, shutdown).await;
                     Ok(())
                 });
             }
             WorkerKind::Email => {
                 let worker = email.clone().expect("built above");
+                let sender = (worker.clone(), app.clone(), shutdown.clone());
                 tasks.spawn(async move {
                     consumer::run(worker, app, shutdown).await;
+                    Ok(())
+                });
+                tasks.spawn(async move {
+                    let (worker, app, shutdown) = sender;
+                    run_sender(worker, app, shutdown).await;
                     Ok(())
                 });
             }

@@ -3,9 +3,10 @@
 //! channels do) opens exactly one case, and every `case.opened` is published once the broker is
 //! back.
 //!
-//! This test restarts the machine's RabbitMQ (`rabbitmqctl stop_app` / `start_app`), so it is a
-//! test binary of its own: `cargo test` runs binaries one after another, and no other test
-//! shares the broker while it runs.
+//! This test restarts its broker (`stop_app` / `start_app`), so it never runs against the
+//! machine's RabbitMQ: it is ignored by `cargo test` and run by `scripts/chaos`, which starts a
+//! RabbitMQ node of its own, points `COMPLAINTS__AMQP__URL` at it and gives the commands that
+//! stop and start that node's application in `CHAOS_RABBIT_STOP_APP` / `CHAOS_RABBIT_START_APP`.
 
 mod common;
 
@@ -31,21 +32,29 @@ struct BrokerComesBack;
 
 impl Drop for BrokerComesBack {
     fn drop(&mut self) {
-        rabbitmqctl(&["start_app"]);
+        chaos_command("CHAOS_RABBIT_START_APP");
     }
 }
 
-fn rabbitmqctl(args: &[&str]) {
-    let status = Command::new("rabbitmqctl")
-        .args(args)
+/// Runs the command that `scripts/chaos` put in the environment variable `name`.
+fn chaos_command(name: &str) {
+    let command = std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is set by scripts/chaos, which runs this test"));
+    let status = Command::new("bash")
+        .args(["-c", &command])
         .stdout(std::process::Stdio::null())
         .status()
-        .expect("rabbitmqctl runs");
-    assert!(status.success(), "rabbitmqctl {args:?} failed");
+        .expect("bash runs");
+    assert!(status.success(), "{command} failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "restarts its broker: run by scripts/chaos on a RabbitMQ node of its own"]
 async fn a_broker_restart_during_intake_loses_nothing() {
+    assert!(
+        std::env::var("CHAOS_RABBIT_STOP_APP").is_ok(),
+        "run by scripts/chaos, never against the machine's broker"
+    );
     let mut env = TestEnv::start(&[WorkerKind::Intake, WorkerKind::OutboxRelay]).await;
     let mut observer = env.observe(&["case.opened"]).await;
     let events: Vec<(Uuid, Vec<u8>)> = (0..COMPLAINTS)
@@ -81,12 +90,11 @@ async fn a_broker_restart_during_intake_loses_nothing() {
     })
     .await;
     let comes_back = BrokerComesBack;
-    tokio::task::spawn_blocking(|| rabbitmqctl(&["stop_app"]))
+    tokio::task::spawn_blocking(|| chaos_command("CHAOS_RABBIT_STOP_APP"))
         .await
         .unwrap();
     let cases_while_down = case_count(&env).await;
-    drop(comes_back);
-    tokio::task::spawn_blocking(|| rabbitmqctl(&["await_startup"]))
+    tokio::task::spawn_blocking(move || drop(comes_back))
         .await
         .unwrap();
 

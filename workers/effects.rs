@@ -195,7 +195,8 @@ pub async fn start_clocks(
 
 /// Each event with the case its subject names, in order; an event that names no known case is
 /// refused with `command.rejected` (through `effects`) and left out. Every case worker starts
-/// here.
+/// here, and so holds its cases' row locks ([`cases::lock`]) for the rest of its transaction:
+/// what it reads of a case cannot change under it before it writes.
 pub async fn with_cases<'e, E>(
     conn: &mut AsyncPgConnection,
     events: &[&'e CloudEvent<E>],
@@ -204,6 +205,7 @@ pub async fn with_cases<'e, E>(
     let mut references: Vec<String> = events.iter().filter_map(|e| e.subject.clone()).collect();
     references.sort();
     references.dedup();
+    cases::lock(conn, &references).await?;
     let cases = cases::facts(conn, &references).await?;
     let mut found = Vec::with_capacity(events.len());
     for &event in events {

@@ -1,34 +1,44 @@
-//! The email worker: sends letters by SMTP (lettre), HTML with a text alternative.
+//! The email worker: sends letters by SMTP (lettre), HTML with a text alternative, and tells
+//! teams what needs them.
 //!
-//! Each letter has a stable Message-ID (`<letter-id@domain>`) and is sent only while it is
-//! still awaiting email, under a row lock, so a redelivered request never sends it twice. An
-//! unreachable server or a temporary refusal (4xx) is retried with backoff for
-//! `email.retry_for_secs`; after that the request goes back to the queue. A permanent refusal
-//! (5xx, e.g. no such mailbox) is recorded on the case and the letter goes by post instead.
+//! The consumer part reads `letter.email_requested` (the letter, kept by the letters worker,
+//! is itself the request: an unknown letter id is refused) and the events teams must hear of
+//! (tasks, breached response targets, high-profile cases), for which it writes one
+//! notification row per event in the event's transaction. No email goes out from inside a
+//! transaction: the sender part ([`EmailWorker::send_round`], run by [`run_sender`]) claims
+//! letters awaiting email and pending notifications, sends each over SMTP, then records it
+//! sent with its timeline entry and `letter.sent` (see [`super::sender`]). A batch that rolls
+//! back therefore sends nothing twice, and a crash between a send and its record repeats only
+//! that send, with the same Message-ID (`<letter-id@domain>`, `<event-id@domain>`), so mail
+//! systems can fold it.
 //!
-//! It also tells teams what needs them: tasks, breached response targets and high-profile cases
-//! go as plain emails to the addresses of `[email.teams]`, each with a Message-ID made from the
-//! event's id.
+//! An unreachable server or a temporary refusal (4xx) gives the claims back and the sender
+//! retries with backoff until the server is back. A permanent refusal (5xx, e.g. no such
+//! mailbox) is recorded on the case and the letter goes by post instead (the letters worker's
+//! printer writes its PDF).
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 use tracing::warn;
 use uuid::Uuid;
 
 use super::effects::{with_cases, Effects};
-use super::letters::{postal_address, PostRoom};
+use super::letters::postal_address;
+use super::sender::{self, count_repeat, BATCH};
 use super::Worker;
 use crate::app::App;
-use crate::backoff::Backoff;
 use crate::config::{EmailConfig, SmtpTls, TeamAddresses};
-use crate::db::cases::CaseFacts;
-use crate::db::letters::{self, LetterRecord};
+use crate::db::cases::{self, CaseFacts};
+use crate::db::letters::{self, Claimed, LetterRecord};
+use crate::db::notifications::{self, Notification};
 use crate::events::{
     letter_sent, CaseFlaggedHighProfile, CaseTargetBreached, CloudEvent, LetterEmailRequested,
     LetterSent, TaskCreated,
@@ -57,8 +67,6 @@ pub struct EmailWorker {
     server: String,
     from: Mailbox,
     message_id_domain: String,
-    retry_for: Duration,
-    post_room: PostRoom,
     teams: TeamAddresses,
 }
 
@@ -71,8 +79,6 @@ impl EmailWorker {
             server: format!("{}:{}", config.host, config.port),
             from: config.from.parse()?,
             message_id_domain: config.message_id_domain.clone(),
-            retry_for: Duration::from_secs(config.retry_for_secs),
-            post_room: PostRoom::new(app),
             teams: config.teams.clone(),
         })
     }
@@ -114,137 +120,266 @@ impl Worker for EmailWorker {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let mut effects = Effects::new(NAME, now);
+        let mut notices = Vec::new();
         for (event, case) in &with_cases(conn, events, &mut effects).await? {
-            let request = match &event.data {
-                EmailEvent::LetterEmailRequested(request) => request,
-                EmailEvent::TaskCreated(_)
-                | EmailEvent::CaseTargetBreached(_)
-                | EmailEvent::CaseFlaggedHighProfile(_) => {
-                    let Some((to, subject, body)) = self.notification(case, &event.data) else {
-                        continue;
-                    };
-                    let message_id = message_id(event.id, &self.message_id_domain);
-                    match self
-                        .send(self.plain(&to, &subject, &body, message_id))
-                        .await?
-                    {
-                        Outcome::Sent => effects.note(
-                            case,
-                            format!("{subject}: emailed to {to}"),
-                            json!({}),
-                            event.id,
-                        ),
-                        Outcome::Refused(reason) => {
-                            warn!(%to, %reason, "a team notification was refused");
-                            effects.note(
-                                case,
-                                format!("{subject}: email to {to} refused: {reason}"),
-                                json!({}),
-                                event.id,
-                            )
-                        }
-                    }
-                    continue;
+            if let EmailEvent::LetterEmailRequested(request) = &event.data {
+                if !letters::exists(conn, request.letter_id).await? {
+                    effects.reject(event, format!("no letter {}", request.letter_id));
                 }
-            };
-            let Some(letter) = letters::lock(conn, request.letter_id).await? else {
-                effects.reject(event, format!("no letter {}", request.letter_id));
-                continue;
-            };
-            if letter.status != letters::AWAITING_EMAIL {
                 continue;
             }
-            let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
-            match self.send(self.letter(&letter)).await? {
-                Outcome::Sent => {
-                    letters::mark_sent(conn, letter.id, now).await?;
-                    effects.note(
-                        case,
-                        format!("Letter {code} sent by email to {}", mask(&letter.recipient)),
-                        json!({ "letter_id": letter.id, "channel": "email" }),
-                        event.id,
-                    );
-                    effects.emit(
-                        case,
-                        letter_sent::TYPE,
-                        LetterSent {
-                            code,
-                            channel: DispatchChannel::Email,
-                        },
-                    );
-                    metrics::counter!("complaints_letters_sent_total", "code" => code.as_str(), "channel" => "email")
-                        .increment(1);
-                }
-                Outcome::Refused(reason) => {
-                    metrics::counter!("complaints_letters_failed_total", "code" => code.as_str())
-                        .increment(1);
-                    let customer = letters::addressees(conn, &[case.id])
-                        .await?
-                        .remove(&case.id);
-                    let customer = customer.ok_or_else(|| {
-                        anyhow::anyhow!("case {} has no customer", case.reference)
-                    })?;
-                    effects.note(
-                        case,
-                        format!(
-                            "Email of letter {code} to {} refused: {reason}; sending by post",
-                            mask(&letter.recipient)
-                        ),
-                        json!({ "letter_id": letter.id, "error": reason }),
-                        event.id,
-                    );
-                    let file = self.post_room.post(
-                        case,
-                        &customer,
-                        letter.id,
-                        code,
-                        &letter.body_print,
-                        now,
-                        event.id,
-                        &mut effects,
-                    )?;
-                    letters::switch_to_post(
-                        conn,
-                        letter.id,
-                        &self.post_room.path(&file),
-                        &postal_address(&customer),
-                        &reason,
-                        now,
-                    )
-                    .await?;
-                }
+            if let Some((recipient, subject, body)) = self.notification(case, &event.data) {
+                notices.push(Notification {
+                    id: event.id,
+                    case_id: case.id,
+                    recipient,
+                    subject,
+                    body,
+                    created_at: now,
+                });
             }
         }
+        notifications::insert(conn, &notices).await?;
         Ok(effects.write(conn).await?)
     }
 }
 
+/// Runs the email sender until `shutdown`.
+pub async fn run_sender(worker: Arc<EmailWorker>, app: App, shutdown: CancellationToken) {
+    let round_app = app.clone();
+    let stop = shutdown.clone();
+    sender::run(app, "email", shutdown, move || {
+        let (worker, app, stop) = (worker.clone(), round_app.clone(), stop.clone());
+        async move { worker.send_round(&app, &stop).await }
+    })
+    .await;
+}
+
 impl EmailWorker {
-    /// Sends, retrying what may pass; `Err` when the server stayed unreachable.
+    /// One round of the sender: up to [`BATCH`] times, claims one letter awaiting email or
+    /// one pending notification (committed; letters and notifications in turn), sends it,
+    /// records it (committed). One at a time, so a sender that dies leaves at most the one send
+    /// in flight claimed. Returns how many it sent or recorded refused; fails, having given
+    /// the claim back, when the server cannot be reached.
+    pub async fn send_round(
+        &self,
+        app: &App,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<usize> {
+        let lease = sender::lease(app);
+        let mut pooled = app.pool.get().await?;
+        let conn: &mut AsyncPgConnection = &mut pooled;
+        let mut done = 0;
+        while done < BATCH as usize && !shutdown.is_cancelled() {
+            let letters_first = done % 2 == 0;
+            let (letter, notice, cases) = conn
+                .transaction::<_, diesel::result::Error, _>(async |conn| {
+                    let mut letter = None;
+                    let mut notice = None;
+                    if letters_first {
+                        letter = letters::claim(conn, letters::AWAITING_EMAIL, 1, lease)
+                            .await?
+                            .pop();
+                    }
+                    if letter.is_none() {
+                        notice = notifications::claim(conn, 1, lease).await?.pop();
+                    }
+                    if letter.is_none() && notice.is_none() && !letters_first {
+                        letter = letters::claim(conn, letters::AWAITING_EMAIL, 1, lease)
+                            .await?
+                            .pop();
+                    }
+                    let ids: Vec<Uuid> = letter
+                        .iter()
+                        .map(|c: &Claimed<LetterRecord>| c.row.case_id)
+                        .chain(notice.iter().map(|c: &Claimed<Notification>| c.row.case_id))
+                        .collect();
+                    let cases = cases::facts_by_id(conn, &ids).await?;
+                    Ok((letter, notice, cases))
+                })
+                .await?;
+            if let Some(Claimed {
+                row: letter,
+                taken_over,
+            }) = letter
+            {
+                let case = cases
+                    .get(&letter.case_id)
+                    .ok_or_else(|| anyhow::anyhow!("letter {} has no case", letter.id))?;
+                if taken_over {
+                    count_repeat("email");
+                    warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: sending it again");
+                }
+                match self.send(self.letter(&letter)).await {
+                    Ok(Outcome::Sent) => self.sent(conn, case, &letter, app.clock.now()).await?,
+                    Ok(Outcome::Refused(reason)) => {
+                        self.refused(conn, case, &letter, &reason, app.clock.now())
+                            .await?
+                    }
+                    Err(e) => {
+                        letters::release(conn, letter.id, &e.to_string()).await?;
+                        return Err(e);
+                    }
+                }
+            } else if let Some(Claimed {
+                row: notice,
+                taken_over,
+            }) = notice
+            {
+                let case = cases
+                    .get(&notice.case_id)
+                    .ok_or_else(|| anyhow::anyhow!("notification {} has no case", notice.id))?;
+                if taken_over {
+                    count_repeat("email");
+                    warn!(notification_id = %notice.id, "an earlier claim on this notification lapsed: sending it again");
+                }
+                let message = self.plain(
+                    &notice.recipient,
+                    &notice.subject,
+                    &notice.body,
+                    message_id(notice.id, &self.message_id_domain),
+                );
+                match self.send(message).await {
+                    Ok(outcome) => {
+                        self.notified(conn, case, &notice, outcome, app.clock.now())
+                            .await?
+                    }
+                    Err(e) => {
+                        notifications::release(conn, notice.id, &e.to_string()).await?;
+                        return Err(e);
+                    }
+                }
+            } else {
+                break;
+            }
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    /// Records a letter emailed: its status, a timeline entry and `letter.sent`, together.
+    async fn sent(
+        &self,
+        conn: &mut AsyncPgConnection,
+        case: &CaseFacts,
+        letter: &LetterRecord,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
+        conn.transaction::<_, anyhow::Error, _>(async |conn| {
+            if !letters::mark_sent(conn, letter.id, now).await? {
+                return Ok(());
+            }
+            let mut effects = Effects::new(NAME, now);
+            effects.note(
+                case,
+                format!("Letter {code} sent by email to {}", mask(&letter.recipient)),
+                json!({ "letter_id": letter.id, "channel": "email" }),
+                letter.requested_by_event,
+            );
+            effects.emit(
+                case,
+                letter_sent::TYPE,
+                LetterSent {
+                    code,
+                    channel: DispatchChannel::Email,
+                },
+            );
+            Ok(effects.write(conn).await?)
+        })
+        .await?;
+        metrics::counter!("complaints_letters_sent_total", "code" => code.as_str(), "channel" => "email")
+            .increment(1);
+        Ok(())
+    }
+
+    /// Records a letter's email refused for good: noted on the case, the letter to go by post.
+    async fn refused(
+        &self,
+        conn: &mut AsyncPgConnection,
+        case: &CaseFacts,
+        letter: &LetterRecord,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
+        metrics::counter!("complaints_letters_failed_total", "code" => code.as_str()).increment(1);
+        conn.transaction::<_, anyhow::Error, _>(async |conn| {
+            let customer = letters::addressees(conn, &[case.id])
+                .await?
+                .remove(&case.id)
+                .ok_or_else(|| anyhow::anyhow!("case {} has no customer", case.reference))?;
+            if !letters::switch_to_post(conn, letter.id, &postal_address(&customer), reason).await?
+            {
+                return Ok(());
+            }
+            let mut effects = Effects::new(NAME, now);
+            effects.note(
+                case,
+                format!(
+                    "Email of letter {code} to {} refused: {reason}; sending by post",
+                    mask(&letter.recipient)
+                ),
+                json!({ "letter_id": letter.id, "error": reason }),
+                letter.requested_by_event,
+            );
+            Ok(effects.write(conn).await?)
+        })
+        .await
+    }
+
+    /// Records how a team notification's send ended, with a timeline entry.
+    async fn notified(
+        &self,
+        conn: &mut AsyncPgConnection,
+        case: &CaseFacts,
+        notice: &Notification,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let (status, error, entry) = match &outcome {
+            Outcome::Sent => (
+                notifications::SENT,
+                None,
+                format!("{}: emailed to {}", notice.subject, notice.recipient),
+            ),
+            Outcome::Refused(reason) => {
+                warn!(notification_id = %notice.id, %reason, "a team notification was refused");
+                (
+                    notifications::REFUSED,
+                    Some(reason.as_str()),
+                    format!(
+                        "{}: email to {} refused: {reason}",
+                        notice.subject, notice.recipient
+                    ),
+                )
+            }
+        };
+        conn.transaction::<_, anyhow::Error, _>(async |conn| {
+            if notifications::finish(conn, notice.id, status, error, now).await? {
+                let mut effects = Effects::new(NAME, now);
+                effects.note(case, entry, json!({}), notice.id);
+                effects.write(conn).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Sends once: `Err` when the server could not be reached or refused for now (4xx), so the
+    /// sender backs off and tries again later.
     async fn send(&self, message: anyhow::Result<Message>) -> anyhow::Result<Outcome> {
         let message = match message {
             Ok(message) => message,
             Err(e) => return Ok(Outcome::Refused(format!("not a usable message: {e}"))),
         };
-        let started = Instant::now();
-        let mut backoff = Backoff::default();
-        loop {
-            match self.transport.send(message.clone()).await {
-                Ok(_) => return Ok(Outcome::Sent),
-                Err(e) if e.is_permanent() => return Ok(Outcome::Refused(e.to_string())),
-                Err(e) => {
-                    metrics::counter!("complaints_email_retries_total", "server" => self.server.clone()).increment(1);
-                    if started.elapsed() > self.retry_for {
-                        anyhow::bail!(
-                            "SMTP server {} unavailable for {:?}: {e}",
-                            self.server,
-                            self.retry_for
-                        );
-                    }
-                    let wait = backoff.next_wait();
-                    warn!(server = %self.server, error = %e, ?wait, "sending email failed; retrying");
-                    tokio::time::sleep(wait).await;
-                }
+        match self.transport.send(message).await {
+            Ok(_) => Ok(Outcome::Sent),
+            Err(e) if e.is_permanent() => Ok(Outcome::Refused(e.to_string())),
+            Err(e) => {
+                metrics::counter!("complaints_email_retries_total", "server" => self.server.clone())
+                    .increment(1);
+                anyhow::bail!("SMTP server {} unavailable: {e}", self.server)
             }
         }
     }

@@ -4,9 +4,14 @@
 //! It renders the letter (strict: a missing field refuses the request with `command.rejected`,
 //! noted on the case, rather than sending a letter with a blank), keeps the text, HTML and
 //! print forms with the template version, chooses email or post, and then either asks the email
-//! worker to send it (`letter.email_requested`) or writes the print-ready PDF to the dispatch
-//! directory (`letter.ready_for_post`, and `letter.sent` by post). A redelivered request finds
-//! its letter already made and changes nothing.
+//! worker to send it (`letter.email_requested`) or leaves it for its printer. A redelivered
+//! request finds its letter already made and changes nothing.
+//!
+//! The printer ([`run_printer`], a sender of [`super::sender`]) writes no file inside a
+//! transaction: it claims letters awaiting print (committed), writes each one's print-ready PDF
+//! to the dispatch directory under the letter's id (written aside and renamed into place, so the
+//! print vendor never sees half a file and a retry overwrites rather than adds), then marks it
+//! posted with `letter.ready_for_post` and `letter.sent` by post, once per letter.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,11 +22,16 @@ use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
 
+use diesel_async::AsyncConnection;
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
 use super::effects::{with_cases, Effects};
+use super::sender::{self, count_repeat, BATCH};
 use super::Worker;
 use crate::app::App;
-use crate::db::cases::CaseFacts;
-use crate::db::letters::{self, NewLetter};
+use crate::db::cases::{self, CaseFacts};
+use crate::db::letters::{self, Claimed, LetterRecord, NewLetter};
 use crate::db::parties::Party;
 use crate::events::{
     letter_email_requested, letter_ready_for_post, letter_sent, CloudEvent, LetterEmailRequested,
@@ -32,7 +42,7 @@ use crate::letters::dispatch::{channel, Recipient};
 use crate::letters::pdf;
 use crate::letters::render::{Addressee, LetterContext, Letters, Organisation, Regional};
 use crate::process::clocks::written_contact_only;
-use crate::vocabulary::{DispatchChannel, LetterCode};
+use crate::vocabulary::{DispatchChannel, LetterCode, Region};
 
 crate::event_set! {
     /// What the letters worker reads.
@@ -60,78 +70,171 @@ impl PostRoom {
         }
     }
 
-    /// Writes the PDF of a letter (named by its id, so writing it again is harmless) and
-    /// records its posting: `letter.ready_for_post`, `letter.sent` by post, a timeline entry.
-    /// Returns the file name.
-    #[allow(clippy::too_many_arguments)]
-    pub fn post(
-        &self,
-        case: &CaseFacts,
-        customer: &Party,
-        letter_id: Uuid,
-        code: LetterCode,
-        printed_text: &str,
-        now: DateTime<Utc>,
-        cause: Uuid,
-        effects: &mut Effects,
-    ) -> std::io::Result<String> {
-        let file = pdf_file(letter_id);
-        let organisation = self.organisation.in_region(case.region);
-        let header = [organisation.name, letter_date(now)];
-        let bytes = pdf::render(&header, &addressee(customer), printed_text);
+    /// Writes the PDF of a letter under its stable name (its id): aside first, then renamed
+    /// into place, so the file the print vendor sees is whole and writing it again replaces it.
+    /// Returns its path.
+    pub fn print(&self, letter: &LetterRecord, customer: &Party) -> std::io::Result<String> {
+        let file = pdf_file(letter.id);
+        // Northern Ireland's customers hear from NICMS; a region that does not parse keeps
+        // the default name (the letter's text was rendered for the right region already).
+        let organisation = match customer.region.parse::<Region>() {
+            Ok(region) => self.organisation.in_region(region),
+            Err(_) => self.organisation.clone(),
+        };
+        let header = [organisation.name, letter_date(letter.created_at)];
+        let bytes = pdf::render(&header, &addressee(customer), &letter.body_print);
         std::fs::create_dir_all(&self.dispatch_dir)?;
-        std::fs::write(self.dispatch_dir.join(&file), bytes)?;
-        let enclosures: Vec<String> = spec(code)
-            .enclosures
-            .iter()
-            .map(|e| (*e).to_owned())
-            .collect();
-        effects.note(
-            case,
-            format!("Letter {code} ready for post ({file})"),
-            json!({ "letter_id": letter_id, "channel": "post" }),
-            cause,
-        );
-        effects.emit(
-            case,
-            letter_ready_for_post::TYPE,
-            LetterReadyForPost {
-                letter_id,
-                code,
-                file: file.clone(),
-                enclosures,
-            },
-        );
-        effects.emit(
-            case,
-            letter_sent::TYPE,
-            LetterSent {
-                code,
-                channel: DispatchChannel::Post,
-            },
-        );
-        metrics::counter!("complaints_letters_sent_total", "code" => code.as_str(), "channel" => "post").increment(1);
-        Ok(file)
+        let partial = self.dispatch_dir.join(format!(".{file}.partial"));
+        let written = std::fs::write(&partial, bytes)
+            .and_then(|()| std::fs::rename(&partial, self.dispatch_dir.join(&file)));
+        if written.is_err() {
+            // Best effort: the vendor ignores partial files, the next attempt rewrites it.
+            let _ = std::fs::remove_file(&partial);
+        }
+        written.map(|()| self.path(&file))
     }
 
     /// The path of a posted letter's PDF.
     pub fn path(&self, file: &str) -> String {
         self.dispatch_dir.join(file).display().to_string()
     }
+
+    /// One round of the printer: up to [`BATCH`] times, claims one letter awaiting print
+    /// (committed), writes its PDF, marks it posted with its events (committed). One at a
+    /// time, so a printer that dies leaves at most the one file in hand claimed. Returns how
+    /// many it printed; fails, having given the claim back, when a file cannot be written.
+    pub async fn print_round(
+        &self,
+        app: &App,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<usize> {
+        let mut pooled = app.pool.get().await?;
+        let conn: &mut AsyncPgConnection = &mut pooled;
+        let lease = sender::lease(app);
+        let mut done = 0;
+        while done < BATCH as usize && !shutdown.is_cancelled() {
+            let (claimed, cases, customers) = conn
+                .transaction::<_, diesel::result::Error, _>(async |conn| {
+                    let claimed = letters::claim(conn, letters::AWAITING_PRINT, 1, lease)
+                        .await?
+                        .pop();
+                    let ids: Vec<Uuid> = claimed.iter().map(|c| c.row.case_id).collect();
+                    let cases = cases::facts_by_id(conn, &ids).await?;
+                    let customers = letters::addressees(conn, &ids).await?;
+                    Ok((claimed, cases, customers))
+                })
+                .await?;
+            let Some(Claimed {
+                row: letter,
+                taken_over,
+            }) = claimed
+            else {
+                break;
+            };
+            let (Some(case), Some(customer)) =
+                (cases.get(&letter.case_id), customers.get(&letter.case_id))
+            else {
+                anyhow::bail!("letter {} has no case or customer", letter.id);
+            };
+            if taken_over {
+                count_repeat("print");
+                warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: printing it again");
+            }
+            match self.print(&letter, customer) {
+                Ok(path) => {
+                    self.posted(conn, case, &letter, &path, app.clock.now())
+                        .await?
+                }
+                Err(e) => {
+                    letters::release(conn, letter.id, &e.to_string()).await?;
+                    return Err(e.into());
+                }
+            }
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    /// Records a letter's PDF handed to the print vendor, once: its status, a timeline entry,
+    /// `letter.ready_for_post` and `letter.sent` by post, together.
+    async fn posted(
+        &self,
+        conn: &mut AsyncPgConnection,
+        case: &CaseFacts,
+        letter: &LetterRecord,
+        path: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
+        let file = pdf_file(letter.id);
+        let marked = conn
+            .transaction::<_, anyhow::Error, _>(async |conn| {
+                if !letters::mark_posted(conn, letter.id, path, now).await? {
+                    return Ok(false);
+                }
+                let mut effects = Effects::new(NAME, now);
+                effects.note(
+                    case,
+                    format!("Letter {code} ready for post ({file})"),
+                    json!({ "letter_id": letter.id, "channel": "post" }),
+                    letter.requested_by_event,
+                );
+                effects.emit(
+                    case,
+                    letter_ready_for_post::TYPE,
+                    LetterReadyForPost {
+                        letter_id: letter.id,
+                        code,
+                        file: file.clone(),
+                        enclosures: spec(code)
+                            .enclosures
+                            .iter()
+                            .map(|e| (*e).to_owned())
+                            .collect(),
+                    },
+                );
+                effects.emit(
+                    case,
+                    letter_sent::TYPE,
+                    LetterSent {
+                        code,
+                        channel: DispatchChannel::Post,
+                    },
+                );
+                effects.write(conn).await?;
+                Ok(true)
+            })
+            .await?;
+        if marked {
+            metrics::counter!("complaints_letters_sent_total", "code" => code.as_str(), "channel" => "post").increment(1);
+        }
+        Ok(())
+    }
+}
+
+/// Runs the printer until `shutdown`.
+pub async fn run_printer(post_room: PostRoom, app: App, shutdown: CancellationToken) {
+    let round_app = app.clone();
+    let stop = shutdown.clone();
+    sender::run(app, "print", shutdown, move || {
+        let (post_room, app, stop) = (post_room.clone(), round_app.clone(), stop.clone());
+        async move { post_room.print_round(&app, &stop).await }
+    })
+    .await;
 }
 
 /// The letters worker.
 pub struct LettersWorker {
     letters: Arc<Letters>,
-    post_room: PostRoom,
+    organisation: Organisation,
 }
 
 impl LettersWorker {
-    /// The worker, with the app's templates and post room.
+    /// The worker, with the app's templates.
     pub fn new(app: &App, letters: Arc<Letters>) -> Self {
         Self {
             letters,
-            post_room: PostRoom::new(app),
+            organisation: organisation(app),
         }
     }
 }
@@ -180,7 +283,7 @@ impl LettersWorker {
             code,
             case,
             customer,
-            &self.post_room.organisation,
+            &self.organisation,
             request.fields.clone(),
             now,
         );
@@ -251,20 +354,14 @@ impl LettersWorker {
             }
             DispatchChannel::Post => {
                 letter.recipient = postal_address(customer);
-                letter.status = letters::READY_FOR_POST.into();
-                letter.sent_at = Some(now);
-                letter.pdf_path = Some(self.post_room.path(&pdf_file(letter_id)));
+                letter.status = letters::AWAITING_PRINT.into();
                 if letters::insert(conn, &letter).await? {
-                    self.post_room.post(
+                    effects.note(
                         case,
-                        customer,
-                        letter_id,
-                        code,
-                        &print.text,
-                        now,
+                        format!("Letter {code} “{}” produced, to go by post", email.subject),
+                        json!({ "letter_id": letter_id, "template_version": email.template_version }),
                         cause,
-                        effects,
-                    )?;
+                    );
                 }
             }
         }

@@ -30,6 +30,7 @@ pub mod letters;
 pub mod opening;
 pub mod outbox_relay;
 pub mod scheduler;
+pub mod sender;
 
 use std::future::Future;
 

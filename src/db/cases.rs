@@ -343,6 +343,41 @@ struct FactsRow {
     kind: String,
 }
 
+/// Locks the cases with these references for the caller's transaction (`FOR NO KEY UPDATE`,
+/// in id order so that two transactions never wait on each other crosswise). Every worker that
+/// reads a case's state and writes it back takes this lock first, so two processes (or two
+/// workers of one) applying events to the same case take turns and never lose an update.
+pub async fn lock(conn: &mut AsyncPgConnection, references: &[String]) -> QueryResult<()> {
+    if references.is_empty() {
+        return Ok(());
+    }
+    cases::table
+        .filter(cases::reference.eq_any(references))
+        .order(cases::id)
+        .for_no_key_update()
+        .select(cases::id)
+        .load::<Uuid>(conn)
+        .await?;
+    Ok(())
+}
+
+/// The facts of the cases with these ids, by id.
+pub async fn facts_by_id(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, CaseFacts>> {
+    let references: Vec<String> = cases::table
+        .filter(cases::id.eq_any(ids))
+        .select(cases::reference)
+        .load(conn)
+        .await?;
+    Ok(facts(conn, &references)
+        .await?
+        .into_values()
+        .map(|f| (f.id, f))
+        .collect())
+}
+
 /// The facts of the cases with these references, by reference; unknown references are absent.
 pub async fn facts(
     conn: &mut AsyncPgConnection,

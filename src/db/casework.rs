@@ -127,7 +127,9 @@ fn state_of(
 }
 
 /// Writes a case's new state; `newly_closed` when the decision closed it, which stamps its
-/// closing time in the same statement (a case is closed exactly when it has a code).
+/// closing time in the same statement (a case is closed exactly when it has a code). The
+/// caller holds the case's row lock ([`super::cases::lock`], taken before [`load`]), so the
+/// state written is the one read plus this decision, never a lost update.
 pub async fn save(
     conn: &mut AsyncPgConnection,
     id: Uuid,

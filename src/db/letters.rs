@@ -16,8 +16,14 @@ use super::schema::{cases, letters, parties};
 pub const AWAITING_EMAIL: &str = "awaiting_email";
 /// Emailed.
 pub const SENT: &str = "sent";
+/// Kept, its PDF still to be written for the print vendor.
+pub const AWAITING_PRINT: &str = "awaiting_print";
 /// A PDF is in the dispatch directory.
 pub const READY_FOR_POST: &str = "ready_for_post";
+
+/// The channel senders LISTEN on: notified when a letter or notification awaits sending or
+/// printing.
+pub const CHANNEL: &str = "dispatch";
 
 /// A letter to keep.
 #[derive(Debug, Insertable)]
@@ -55,7 +61,8 @@ pub struct NewLetter {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// Keeps a letter unless its request already made one; returns whether it was new.
+/// Keeps a letter unless its request already made one; returns whether it was new. Senders
+/// are woken when the transaction commits.
 pub async fn insert(conn: &mut AsyncPgConnection, letter: &NewLetter) -> QueryResult<bool> {
     let inserted = diesel::insert_into(letters::table)
         .values(letter)
@@ -63,7 +70,98 @@ pub async fn insert(conn: &mut AsyncPgConnection, letter: &NewLetter) -> QueryRe
         .do_nothing()
         .execute(conn)
         .await?;
+    if inserted == 1 {
+        wake_senders(conn).await?;
+    }
     Ok(inserted == 1)
+}
+
+/// Tells listening senders (at commit) that something awaits sending or printing.
+pub async fn wake_senders(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A row claimed for an irreversible effect.
+#[derive(Debug)]
+pub struct Claimed<T> {
+    /// The row as claimed.
+    pub row: T,
+    /// Whether an earlier claim was still standing: its sender died after acting, perhaps, and
+    /// before recording it, so acting now may repeat the effect.
+    pub taken_over: bool,
+}
+
+/// Claims up to `limit` letters in `status` (oldest first) for sending or printing: each gets
+/// one more attempt and a claim stamped with the database's time. Letters another sender holds
+/// (locked, or claimed less than `lease` ago) are skipped. Commit before acting.
+///
+/// The lease is measured on the database's clock, not the [`crate::clock::Clock`]: it bounds
+/// how long a dead sender's claim blocks the others (an infrastructure timeout, like the SMTP
+/// timeout), and the simulated clock jumps by days.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    status: &str,
+    limit: i64,
+    lease: std::time::Duration,
+) -> QueryResult<Vec<Claimed<LetterRecord>>> {
+    let lapsed = (letters::claimed_at + interval(lease)).lt(db_now());
+    let rows: Vec<(LetterRecord, Option<DateTime<Utc>>)> = letters::table
+        .filter(letters::status.eq(status))
+        .filter(letters::claimed_at.is_null().or(lapsed))
+        .order(letters::created_at)
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select((LetterRecord::as_select(), letters::claimed_at))
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|(l, _)| l.id).collect();
+    diesel::update(letters::table.filter(letters::id.eq_any(&ids)))
+        .set((
+            letters::attempts.eq(letters::attempts + 1),
+            letters::claimed_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, claimed_at)| Claimed {
+            row,
+            taken_over: claimed_at.is_some(),
+        })
+        .collect())
+}
+
+/// The database's `now()` as a nullable timestamp, to compare with claim stamps.
+pub(crate) fn db_now(
+) -> diesel::dsl::Nullable<diesel::dsl::AsExprOf<diesel::dsl::now, diesel::sql_types::Timestamptz>>
+{
+    use diesel::IntoSql;
+    diesel::dsl::now
+        .into_sql::<diesel::sql_types::Timestamptz>()
+        .nullable()
+}
+
+/// A lease as an SQL interval, to compare claims with `now() - lease`.
+pub(crate) fn interval(lease: std::time::Duration) -> diesel::pg::data_types::PgInterval {
+    let micros = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
+    diesel::pg::data_types::PgInterval::from_microseconds(micros)
+}
+
+/// Gives a claimed letter back after an attempt that failed with `error` (nothing was sent or
+/// written), so the next claim is not counted as a repeat.
+pub async fn release(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> QueryResult<()> {
+    diesel::update(letters::table.find(id))
+        .set((
+            letters::claimed_at.eq(None::<DateTime<Utc>>),
+            letters::last_error.eq(error),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A letter as kept.
@@ -102,17 +200,18 @@ pub struct LetterRecord {
     pub created_at: DateTime<Utc>,
     /// When sent.
     pub sent_at: Option<DateTime<Utc>>,
+    /// How many times it was claimed for sending or printing.
+    pub attempts: i32,
+    /// The `letter.requested` event it answers (the cause its dispatch is noted under).
+    #[serde(skip)]
+    pub requested_by_event: Uuid,
 }
 
-/// A letter by id, locked for the caller's transaction (one sender at a time).
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<LetterRecord>> {
-    letters::table
-        .find(id)
-        .for_update()
-        .select(LetterRecord::as_select())
-        .first(conn)
+/// Whether a letter exists.
+pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(letters::table.find(id)))
+        .get_result(conn)
         .await
-        .optional()
 }
 
 /// A case's letter by id, for `GET /v1/cases/{ref}/letters/{id}`.
@@ -144,40 +243,87 @@ pub async fn for_case(
         .await
 }
 
-/// Marks a letter emailed.
+/// Marks a letter emailed, unless it no longer awaits email; returns whether this call did
+/// (so what follows the send is recorded once per letter).
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(letters::table.find(id))
-        .set((letters::status.eq(SENT), letters::sent_at.eq(now)))
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> QueryResult<bool> {
+    let marked = diesel::update(
+        letters::table
+            .find(id)
+            .filter(letters::status.eq(AWAITING_EMAIL)),
+    )
+    .set((
+        letters::status.eq(SENT),
+        letters::sent_at.eq(now),
+        letters::claimed_at.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(marked == 1)
 }
 
-/// Records that a letter's email failed for good and it goes by post instead.
+/// Records that a letter's email was refused for good and it goes by post instead (its PDF
+/// still to be written); returns whether this call did.
 pub async fn switch_to_post(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    pdf_path: &str,
     recipient: &str,
     error: &str,
+) -> QueryResult<bool> {
+    let switched = diesel::update(
+        letters::table
+            .find(id)
+            .filter(letters::status.eq(AWAITING_EMAIL)),
+    )
+    .set((
+        letters::channel.eq("post"),
+        letters::status.eq(AWAITING_PRINT),
+        letters::recipient.eq(recipient),
+        letters::last_error.eq(error),
+        letters::claimed_at.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
+    .await?;
+    if switched == 1 {
+        wake_senders(conn).await?;
+    }
+    Ok(switched == 1)
+}
+
+/// Marks a letter's PDF written and handed to the print vendor, unless it already was;
+/// returns whether this call did (so `letter.ready_for_post` is published once per letter).
+pub async fn mark_posted(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    pdf_path: &str,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::update(letters::table.find(id))
-        .set((
-            letters::channel.eq("post"),
-            letters::status.eq(READY_FOR_POST),
-            letters::pdf_path.eq(pdf_path),
-            letters::recipient.eq(recipient),
-            letters::last_error.eq(error),
-            letters::sent_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> QueryResult<bool> {
+    let marked = diesel::update(
+        letters::table
+            .find(id)
+            .filter(letters::status.eq(AWAITING_PRINT)),
+    )
+    .set((
+        letters::status.eq(READY_FOR_POST),
+        letters::pdf_path.eq(pdf_path),
+        letters::sent_at.eq(now),
+        letters::claimed_at.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(marked == 1)
+}
+
+/// How many letters still wait to be emailed or printed.
+pub async fn count_unsent(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    letters::table
+        .filter(letters::status.eq_any([AWAITING_EMAIL, AWAITING_PRINT]))
+        .count()
+        .get_result(conn)
+        .await
 }
 
 /// The customers of these cases, by case id.

@@ -11,6 +11,7 @@ pub mod event_status;
 pub mod inbox;
 pub mod letters;
 pub mod listener;
+pub mod notifications;
 pub mod ops;
 pub mod outbox;
 pub mod parties;

@@ -157,6 +157,24 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        claimed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        claimed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -198,6 +216,7 @@ diesel::table! {
 
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(letters -> cases (case_id));
+diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
 
@@ -211,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     timers,
     simulated_clock,
     letters,
+    notifications,
     systemic_issues,
     dead_letter_actions,
     api_clients,

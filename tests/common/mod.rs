@@ -79,7 +79,6 @@ pub fn test_config(database_url: &str) -> Config {
         .display()
         .to_string();
     config.email.port = free_port();
-    config.email.retry_for_secs = 60;
     config
 }
 

@@ -1,0 +1,187 @@
+//! No lost update across processes: two `complaints run` processes (competing consumers, two
+//! schedulers) apply decisions and timer expiries to the same cases at once, and every case
+//! ends as one-at-a-time application would leave it. Each decision reads the case's state and
+//! writes it back whole, so without the case's row lock one process's write would undo the
+//! other's (an allocation lost under a categories change made from the state before it).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::casework::{decision, mp};
+use common::{complaint, wait_for_within, TestEnv};
+use complaints::db::schema::{cases, inbox, outbox};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use uuid::Uuid;
+
+const CASES: usize = 100;
+/// What the test compares: allocated to, status, stage, categories.
+type CaseState = (Option<String>, String, String, Vec<String>);
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+/// `complaints run` processes of this test, killed with it.
+struct Processes(Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn run(env: &TestEnv) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_complaints"))
+        .args([
+            "run",
+            "--workers",
+            "intake,acknowledgement,casework,deadlines,escalation,scheduler,outbox-relay",
+        ])
+        .env("COMPLAINTS__DATABASE__URL", &env.app.config.database.url)
+        .env(
+            "COMPLAINTS__AMQP__NAMESPACE",
+            &env.app.config.amqp.namespace,
+        )
+        .env(
+            "COMPLAINTS__AMQP__DELIVERY_LIMIT",
+            env.app.config.amqp.delivery_limit.to_string(),
+        )
+        .env("COMPLAINTS__CLOCK__SIMULATED", "true")
+        // One event per transaction, so two processes interleave on the same case.
+        .env("COMPLAINTS__INTAKE__BATCH_SIZE", "1")
+        .env("COMPLAINTS__LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_the_same_cases_lose_no_update() {
+    let env = TestEnv::start_simulated(&[]).await;
+    let _processes = Processes(vec![run(&env), run(&env)]);
+
+    let mut references = Vec::with_capacity(CASES);
+    let mut opening = Vec::with_capacity(CASES);
+    for i in 0..CASES {
+        let mut event = complaint(&format!("CUST-RACE-{i:03}"));
+        mp(&mut event["data"]);
+        opening.push(event["id"].as_str().unwrap().parse::<Uuid>().unwrap());
+        env.publish(&event).await;
+    }
+    let mut conn = env.conn().await;
+    wait_for_within("every case opened", LIMIT, || async {
+        let found: Vec<String> = cases::table
+            .filter(cases::source_event_id.eq_any(&opening))
+            .select(cases::reference)
+            .load(&mut env.conn().await)
+            .await
+            .unwrap();
+        (found.len() == CASES).then_some(())
+    })
+    .await;
+    for id in &opening {
+        references.push(
+            cases::table
+                .filter(cases::source_event_id.eq(id))
+                .select(cases::reference)
+                .first::<String>(&mut conn)
+                .await
+                .unwrap(),
+        );
+    }
+
+    // Each case: an allocation and a categories change back to back (in either order), while
+    // the clock jumps past every response target so the deadlines worker records breaches.
+    let mut decisions = Vec::new();
+    for (i, reference) in references.iter().enumerate() {
+        let allocated = decision(
+            reference,
+            "case.allocated",
+            json!({ "to": format!("cm-{i:03}"), "by": "tl-1" }),
+        );
+        let recategorised = decision(
+            reference,
+            "categories.changed",
+            json!({ "categories": ["delay"], "by": "cw-1" }),
+        );
+        let pair = if i % 2 == 0 {
+            [allocated, recategorised]
+        } else {
+            [recategorised, allocated]
+        };
+        for event in pair {
+            decisions.push(event["id"].as_str().unwrap().parse::<Uuid>().unwrap());
+            env.publish(&event).await;
+        }
+    }
+    env.advance("40d");
+
+    wait_for_within("every decision applied", LIMIT, || async {
+        let applied: i64 = inbox::table
+            .filter(inbox::consumer.eq("casework"))
+            .filter(inbox::event_id.eq_any(&decisions))
+            .count()
+            .get_result(&mut env.conn().await)
+            .await
+            .unwrap();
+        (applied == decisions.len() as i64).then_some(())
+    })
+    .await;
+    wait_for_within("every breach recorded", LIMIT, || async {
+        let breached: i64 = cases::table
+            .filter(cases::reference.eq_any(&references))
+            .filter(cases::target_breached_at.is_not_null())
+            .count()
+            .get_result(&mut env.conn().await)
+            .await
+            .unwrap();
+        (breached == CASES as i64).then_some(())
+    })
+    .await;
+
+    // One at a time, either order gives: allocated to its caseworker, In Progress at
+    // Investigation, categories corrected; neither decision refused.
+    let rows: Vec<(String, CaseState)> = cases::table
+        .filter(cases::reference.eq_any(&references))
+        .select((
+            cases::reference,
+            (
+                cases::allocated_to,
+                cases::status,
+                cases::stage,
+                cases::categories,
+            ),
+        ))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let mut lost = Vec::new();
+    for (reference, state) in rows {
+        let i = references.iter().position(|r| *r == reference).unwrap();
+        let expected = (
+            Some(format!("cm-{i:03}")),
+            "In Progress".to_owned(),
+            "Investigation".to_owned(),
+            vec!["delay".to_owned()],
+        );
+        if state != expected {
+            lost.push((reference, state));
+        }
+    }
+    assert!(lost.is_empty(), "updates lost: {lost:?}");
+    let refused: i64 = outbox::table
+        .filter(outbox::event_type.eq("command.rejected"))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(refused, 0, "no decision refused");
+    drop(conn);
+    drop(_processes);
+    env.stop().await;
+}
