@@ -586,6 +586,14 @@ domain_enum! {
     }
 }
 
+impl Grade {
+    /// Whether this grade is `other` or above it.
+    pub fn at_least(self, other: Grade) -> bool {
+        let rank = |g: Grade| Grade::ALL.iter().position(|x| *x == g);
+        rank(self) >= rank(other)
+    }
+}
+
 domain_enum! {
     /// A civil service grade, as the staff directory records it, lowest first.
     Grade {

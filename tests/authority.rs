@@ -81,7 +81,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         json!({
             "grounds": ["Three late payments"],
             "actions": [{ "id": "A1", "kind": "financial_redress", "description": "Bank charges",
-                "due_on": "2026-12-15", "payment": { "amount_pence": 30000, "kind": "actual_financial_loss" } }],
+                "due_on": "2026-12-15", "payment": { "amount_pence": 60000, "kind": "actual_financial_loss" } }],
             "by": "cmtl1"
         }),
         |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
@@ -102,7 +102,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         &mut refusals,
         r,
         "resolution_plan.approved",
-        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "cmtl1" }),
+        json!({ "approver": "team_leader", "amount_pence": 60000, "by": "cmtl1" }),
     )
     .await;
     assert_eq!(
@@ -114,18 +114,32 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         &mut refusals,
         r,
         "resolution_plan.approved",
-        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "mp1" }),
+        json!({ "approver": "team_leader", "amount_pence": 60000, "by": "mp1" }),
     )
     .await;
     assert!(
         reason.ends_with("mp1 does not hold the role team_leader or g7_manager"),
         "{reason}"
     );
+    // £600 is beyond what a team leader of tl1's grade (HEO) approves: the plan goes up with
+    // CMSF5551 to a manager of the grade the directory shows is needed.
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "team_leader", "amount_pence": 60000, "by": "tl1" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "payments of £600.00 are approved by grade SEO or above: tl1 is HEO; pass the plan up with form CMSF5551 to a manager of that grade"
+    );
     decide(
         &env,
         r,
         "resolution_plan.approved",
-        json!({ "approver": "team_leader", "amount_pence": 30000, "by": "tl1" }),
+        json!({ "approver": "team_leader", "amount_pence": 60000, "by": "g7" }),
         |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
     )
     .await;
@@ -136,7 +150,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         &mut refusals,
         r,
         "resolution_plan.approved",
-        json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "tl2" }),
+        json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "tl2" }),
     )
     .await;
     assert_eq!(
@@ -147,7 +161,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         &env,
         r,
         "resolution_plan.approved",
-        json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "spt1" }),
+        json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "spt1" }),
         |c| c.sub_status.as_deref() == Some("Approved"),
     )
     .await;

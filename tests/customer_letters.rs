@@ -507,6 +507,8 @@ async fn a_posted_letter_embeds_its_font_and_keeps_the_address_in_the_window() {
             letters::table
                 .filter(letters::case_id.eq(res.id))
                 .filter(letters::channel.eq("post"))
+                // Printed once the printer has written its PDF (claimed, written, marked).
+                .filter(letters::pdf_path.is_not_null())
                 .select((
                     letters::body_text,
                     letters::pdf_path.assume_not_null(),

@@ -317,6 +317,8 @@ async fn a_written_only_customer_gets_cmsl5811_never_a_phone_agreement() {
         let mut conn = env.conn().await;
         letters::table
             .filter(letters::case_id.eq(opened.id))
+            // Printed once the printer has written its PDF (claimed, written, marked).
+            .filter(letters::pdf_path.is_not_null())
             .select((
                 letters::code,
                 letters::channel,

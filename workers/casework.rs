@@ -206,6 +206,7 @@ async fn staff_of(
             let member = Member {
                 active: record.active,
                 roles: record.roles(),
+                grade: record.grade.parse().ok(),
             };
             (id, member)
         })

@@ -7,7 +7,7 @@
 //! handler.
 
 use super::Decision;
-use crate::vocabulary::{Approver, StaffRole, Tier};
+use crate::vocabulary::{Approver, Grade, StaffRole, Tier};
 
 /// A member of staff as the rules need them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,23 @@ pub struct Member {
     pub active: bool,
     /// Their roles.
     pub roles: Vec<StaffRole>,
+    /// Their grade (`None` when the directory's value is not a known grade).
+    pub grade: Option<Grade>,
+}
+
+/// The grade a team leader needs to approve a plan's payments of `amount_pence` themselves
+/// (design: the seeds send the team leader to the department's special-payments table, which
+/// they do not reproduce): up to £500 a Higher Executive Officer, up to £5,000 a Senior
+/// Executive Officer, up to £50,000 a Grade 7, beyond that a Grade 6. Below the grade needed,
+/// the team leader passes the plan up with form CMSF5551 to a manager of that grade, who
+/// records the approval.
+pub fn grade_to_approve(amount_pence: i64) -> Grade {
+    match amount_pence {
+        ..=50_000 => Grade::Heo,
+        50_001..=500_000 => Grade::Seo,
+        500_001..=5_000_000 => Grade::G7,
+        _ => Grade::G6,
+    }
 }
 
 /// Who handles cases of a tier: tier 0 its caseworkers and team leaders, tier 1 the case
@@ -100,6 +117,13 @@ pub fn check(
         return Ok(());
     };
     holds(by, roles).map_err(|problem| format!("{rule}: {problem}"))?;
+    if let Decision::PlanApproved {
+        approver: Approver::TeamLeader,
+        amount_pence,
+    } = decision
+    {
+        graded_enough(by, *amount_pence)?;
+    }
     if let Some(assignee) = assignee {
         holds(assignee, handlers(tier)).map_err(|problem| {
             format!(
@@ -110,6 +134,21 @@ pub fn check(
         })?;
     }
     Ok(())
+}
+
+/// A team leader's approval of `amount_pence` needs [`grade_to_approve`]; below it, the reason
+/// says to pass the plan up with CMSF5551.
+fn graded_enough((id, member): (&str, Option<&Member>), amount_pence: i64) -> Result<(), String> {
+    let needed = grade_to_approve(amount_pence);
+    match member.and_then(|m| m.grade) {
+        Some(grade) if grade.at_least(needed) => Ok(()),
+        grade => Err(format!(
+            "payments of £{:.2} are approved by grade {} or above: {id} is {}; pass the plan up with form CMSF5551 to a manager of that grade",
+            amount_pence as f64 / 100.0,
+            needed.as_str(),
+            grade.map_or("of no known grade", Grade::as_str),
+        )),
+    }
 }
 
 fn holds((id, member): (&str, Option<&Member>), roles: &[StaffRole]) -> Result<(), String> {
@@ -140,7 +179,29 @@ mod tests {
         Member {
             active: true,
             roles: roles.to_vec(),
+            grade: Some(Grade::Heo),
         }
+    }
+
+    #[test]
+    fn a_team_leader_below_the_grade_passes_the_plan_up_with_cmsf5551() {
+        let approve = |pence| Decision::PlanApproved {
+            approver: Approver::TeamLeader,
+            amount_pence: pence,
+        };
+        let heo = member(&[StaffRole::TeamLeader]);
+        let seo = Member {
+            grade: Some(Grade::Seo),
+            ..member(&[StaffRole::TeamLeader])
+        };
+        assert!(check(Tier::Review, &approve(50_000), ("tl1", Some(&heo)), None).is_ok());
+        let refused = check(Tier::Review, &approve(60_000), ("tl1", Some(&heo)), None).unwrap_err();
+        assert!(
+            refused.contains("CMSF5551") && refused.contains("grade SEO"),
+            "{refused}"
+        );
+        assert!(check(Tier::Review, &approve(60_000), ("tl2", Some(&seo)), None).is_ok());
+        assert_eq!(grade_to_approve(5_000_001), Grade::G6);
     }
 
     #[test]
@@ -199,6 +260,7 @@ mod tests {
         let gone = Member {
             active: false,
             roles: vec![StaffRole::TeamLeader],
+            grade: Some(Grade::Heo),
         };
         assert!(check(
             Tier::Resolution,
