@@ -279,6 +279,17 @@ struct Count {
     n: i64,
 }
 
+/// How many events the panicking worker has applied (their ids claimed in its inbox).
+async fn applied_by_panicky(env: &TestEnv) -> i64 {
+    let mut conn = env.conn().await;
+    let claimed: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM inbox WHERE consumer = 'panicky'")
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+    claimed.n
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     let env = TestEnv::start(&[]).await;
@@ -321,13 +332,7 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     // Every good message was applied (its id claimed), and no connection was left holding a
     // transaction open.
     wait_for("the good replies applied", || async {
-        let mut conn = env.conn().await;
-        let claimed: Count =
-            diesel::sql_query("SELECT count(*) AS n FROM inbox WHERE consumer = 'panicky'")
-                .get_result(&mut conn)
-                .await
-                .unwrap();
-        (claimed.n == 5).then_some(())
+        (applied_by_panicky(&env).await == 5).then_some(())
     })
     .await;
     let mut conn = env.conn().await;
@@ -345,13 +350,7 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     let after = reply("and again");
     env.publish(&after).await;
     wait_for("the next reply applied", || async {
-        let mut conn = env.conn().await;
-        let claimed: Count =
-            diesel::sql_query("SELECT count(*) AS n FROM inbox WHERE consumer = 'panicky'")
-                .get_result(&mut conn)
-                .await
-                .unwrap();
-        (claimed.n == 6).then_some(())
+        (applied_by_panicky(&env).await == 6).then_some(())
     })
     .await;
     shutdown.cancel();

@@ -63,6 +63,19 @@ fn run(env: &TestEnv) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_the_same_cases_lose_no_update() {
     let env = TestEnv::start_simulated(&[]).await;
+    // The directory of the tests, with the hundred case managers the cases are allocated to.
+    let mut directory = common::staff::FIXTURE.to_owned();
+    for i in 0..CASES {
+        directory.push_str(&format!(
+            "cm-{i:03},Complaint Resolution Team,case_manager,HEO,true\n"
+        ));
+    }
+    let members = complaints::staff::parse_csv(&directory).expect("a valid directory");
+    let mut conn = env.conn().await;
+    complaints::db::staff::import(&mut conn, &members, env.app.clock.now())
+        .await
+        .expect("import the directory");
+    drop(conn);
     let _processes = Processes(vec![run(&env), run(&env)]);
 
     let mut references = Vec::with_capacity(CASES);
@@ -107,7 +120,7 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
         let recategorised = decision(
             reference,
             "categories.changed",
-            json!({ "categories": ["delay"], "by": "cw-1" }),
+            json!({ "categories": ["delay"], "by": "cm1" }),
         );
         let pair = if i % 2 == 0 {
             [allocated, recategorised]
