@@ -163,6 +163,13 @@ pub fn start(
                 });
             }
             WorkerKind::Http => {
+                // The ops page's chart of what arrives on each queue needs their depths over
+                // time: whichever processes serve HTTP sample them.
+                let (sampling, stop) = (app.clone(), shutdown.clone());
+                tasks.spawn(async move {
+                    crate::http::ops::sample_queue_depths(sampling, stop).await;
+                    Ok(())
+                });
                 let listener = http.take();
                 tasks.spawn(async move {
                     let listener = match listener {

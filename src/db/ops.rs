@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 
-use super::schema::{outbox, rejected_complaints};
+use super::schema::{outbox, queue_depths, rejected_complaints, timers};
 use crate::events::command_rejected;
 
 /// Events a worker applied in one bucket of time.
@@ -38,6 +38,74 @@ pub async fn handled_per_bucket(
     .bind::<Integer, _>(bucket_secs)
     .load(conn)
     .await
+}
+
+/// Records each queue's depth at `at` (a sample another process took at the same instant is
+/// kept as it is).
+pub async fn record_depths(
+    conn: &mut AsyncPgConnection,
+    at: DateTime<Utc>,
+    depths: &[(String, i64)],
+) -> QueryResult<()> {
+    let rows: Vec<_> = depths
+        .iter()
+        .map(|(queue, messages)| {
+            (
+                queue_depths::queue.eq(queue),
+                queue_depths::sampled_at.eq(at),
+                queue_depths::messages.eq(messages),
+            )
+        })
+        .collect();
+    diesel::insert_into(queue_depths::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets depth samples taken before `before`.
+pub async fn prune_depths(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::delete(queue_depths::table.filter(queue_depths::sampled_at.lt(before)))
+        .execute(conn)
+        .await
+}
+
+/// Every depth sample since `since`, by queue, oldest first: `(queue, when, messages)`.
+pub async fn depths_since(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<(String, DateTime<Utc>, i64)>> {
+    queue_depths::table
+        .filter(queue_depths::sampled_at.ge(since))
+        .order((queue_depths::queue, queue_depths::sampled_at))
+        .select((
+            queue_depths::queue,
+            queue_depths::sampled_at,
+            queue_depths::messages,
+        ))
+        .load(conn)
+        .await
+}
+
+/// When the scheduler last fired a timer and the outbox relay last published an event: the
+/// signs of life of the two workers that consume no queue.
+pub async fn last_fired_and_published(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let fired = timers::table
+        .select(diesel::dsl::max(timers::fired_at))
+        .first(conn)
+        .await?;
+    let published = outbox::table
+        .select(diesel::dsl::max(outbox::sent_at))
+        .first(conn)
+        .await?;
+    Ok((fired, published))
 }
 
 /// A worker's latest applied event.

@@ -214,6 +214,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    queue_depths (queue, sampled_at) {
+        queue -> Text,
+        sampled_at -> Timestamptz,
+        messages -> Int8,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(notifications -> cases (case_id));
@@ -233,6 +241,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     systemic_issues,
     dead_letter_actions,
+    queue_depths,
     api_clients,
     staff,
 );

@@ -21,6 +21,9 @@ use handlebars::Handlebars;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
 use super::auth::{self, Denied};
 use super::error::{ApiError, ApiResult};
 use crate::app::App;
@@ -38,6 +41,93 @@ const REFRESH_SECS: u64 = 5;
 const LISTED_PER_QUEUE: u32 = 50;
 /// The chart's bucket, in seconds, over the last hour.
 const BUCKET_SECS: i32 = 300;
+/// How often a process serving HTTP samples every queue's depth for the chart.
+pub const DEPTH_SAMPLE_SECS: u64 = 30;
+/// How long depth samples are kept.
+const DEPTH_KEPT_HOURS: i64 = 2;
+
+/// Samples every worker queue's depth into `queue_depths` every [`DEPTH_SAMPLE_SECS`] until
+/// `shutdown`, so the page can show what arrived on each queue (handled plus the change in
+/// depth) beside what was handled; forgets samples older than two hours. A sample that cannot
+/// be taken (broker or database away) is skipped, never fatal.
+pub async fn sample_queue_depths(app: App, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = sample_once(&app).await {
+            debug!(error = %e, "queue depths not sampled this time");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(DEPTH_SAMPLE_SECS)) => {}
+        }
+    }
+}
+
+/// Takes one sample of every worker queue's depth.
+pub async fn sample_once(app: &App) -> anyhow::Result<()> {
+    let stats = queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await?;
+    let depths: Vec<(String, i64)> = stats
+        .into_iter()
+        .map(|s| (s.queue, i64::from(s.messages)))
+        .collect();
+    let now = app.clock.now();
+    let mut conn = app.db().await?;
+    ops::record_depths(&mut conn, now, &depths).await?;
+    ops::prune_depths(&mut conn, now - Duration::hours(DEPTH_KEPT_HOURS)).await?;
+    Ok(())
+}
+
+/// What arrived on a queue per bucket: what was handled plus how much the queue grew over the
+/// bucket (its last depth sample in the bucket against the last one before it; the first sample
+/// of the hour is the baseline), never below zero.
+fn arrived_per_bucket(
+    handled: &[i64],
+    samples: &[(DateTime<Utc>, i64)],
+    since: DateTime<Utc>,
+) -> Vec<i64> {
+    let mut last_in = vec![None; handled.len()];
+    for (at, messages) in samples {
+        let secs = (*at - since).num_seconds();
+        if let Some(slot) = usize::try_from(secs / i64::from(BUCKET_SECS))
+            .ok()
+            .and_then(|i| last_in.get_mut(i))
+        {
+            *slot = Some(*messages);
+        }
+    }
+    let mut before = samples.first().map(|(_, messages)| *messages);
+    handled
+        .iter()
+        .zip(last_in)
+        .map(|(h, last)| {
+            let growth = match (before, last) {
+                (Some(before), Some(last)) => last - before,
+                _ => 0,
+            };
+            before = last.or(before);
+            (h + growth).max(0)
+        })
+        .collect()
+}
+
+/// The bars of a chart of `counts` per bucket, `what` naming them in each bar's label.
+fn bars(counts: &[i64], what: &str) -> Vec<Bar> {
+    let buckets = counts.len();
+    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let h = if n == 0 { 1 } else { (n * 30 / max).max(2) };
+            let minutes_ago = (buckets - i) * (BUCKET_SECS as usize / 60);
+            Bar {
+                x: i * 10,
+                y: 31 - h,
+                h,
+                label: format!("{n} {what} in the 5 minutes from {minutes_ago} minutes ago"),
+            }
+        })
+        .collect()
+}
 
 /// The routes of the page.
 pub fn routes() -> Router<App> {
@@ -233,6 +323,9 @@ async fn live_html(app: &App) -> ApiResult<String> {
     let actions = dead_letter_actions::latest(&mut conn, 10)
         .await
         .map_err(db)?;
+    let depths = ops::depths_since(&mut conn, hour_ago).await.map_err(db)?;
+    let (last_fired, last_published) =
+        ops::last_fired_and_published(&mut conn).await.map_err(db)?;
     drop(conn);
 
     let buckets = (3600 / BUCKET_SECS) as usize;
@@ -255,21 +348,12 @@ async fn live_html(app: &App) -> ApiResult<String> {
                     *slot += b.handled;
                 }
             }
-            let max = counts.iter().copied().max().unwrap_or(0).max(1);
-            let bars: Vec<Bar> = counts
+            let samples: Vec<(DateTime<Utc>, i64)> = depths
                 .iter()
-                .enumerate()
-                .map(|(i, &n)| {
-                    let h = if n == 0 { 1 } else { (n * 30 / max).max(2) };
-                    let minutes_ago = (buckets - i) * (BUCKET_SECS as usize / 60);
-                    Bar {
-                        x: i * 10,
-                        y: 31 - h,
-                        h,
-                        label: format!("{n} in the 5 minutes from {minutes_ago} minutes ago"),
-                    }
-                })
+                .filter(|(q, _, _)| *q == queue)
+                .map(|(_, at, messages)| (*at, *messages))
                 .collect();
+            let arrived = arrived_per_bucket(&counts, &samples, hour_ago);
             json!({
                 "worker": spec.worker,
                 "queue": queue,
@@ -277,7 +361,9 @@ async fn live_html(app: &App) -> ApiResult<String> {
                 "consumers": main.map_or(0, |s| s.consumers),
                 "dead_letters": dead_letters,
                 "handled": counts.iter().sum::<i64>(),
-                "bars": bars,
+                "bars": bars(&counts, "handled"),
+                "arrived": arrived.iter().sum::<i64>(),
+                "arrived_bars": bars(&arrived, "arrived"),
                 "chart_width": buckets * 10,
                 "last_handled": last.iter().find(|l| l.consumer == spec.worker)
                     .and_then(|l| l.at).map_or_else(|| "not in the last day".to_owned(), time),
@@ -320,6 +406,8 @@ async fn live_html(app: &App) -> ApiResult<String> {
             "now": time(now),
             "simulated": app.config.clock.simulated,
             "refresh_secs": REFRESH_SECS,
+            "last_fired": last_fired.map_or_else(|| "never".to_owned(), time),
+            "last_published": last_published.map_or_else(|| "never".to_owned(), time),
             "dead_letter_total": stats.iter().filter(|s| s.dead_letter).map(|s| s.messages).sum::<u32>(),
             "outbox_pending": outbox_pending,
             "outbox_bad": outbox_pending > 1000,
@@ -466,4 +554,20 @@ async fn act(
         done.len()
     ))
     .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_arrived_is_what_was_handled_plus_the_growth() {
+        let since: DateTime<Utc> = "2026-11-27T10:00:00Z".parse().unwrap();
+        let at = |min: i64, n: i64| (since + Duration::minutes(min), n);
+        // 0 waiting, then 3 (across a bucket boundary), then 1 after 4 were handled.
+        let samples = [at(4, 0), at(6, 3), at(12, 1)];
+        let handled = [0, 0, 4, 0];
+        assert_eq!(arrived_per_bucket(&handled, &samples, since), [0, 3, 2, 0]);
+        assert_eq!(arrived_per_bucket(&handled, &[], since), handled);
+    }
 }
