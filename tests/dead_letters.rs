@@ -5,13 +5,8 @@
 mod common;
 
 use common::{case_opened_by, complaint, wait_for, TestEnv};
-use complaints::broker::consumer::{REASON_HEADER, REASON_KIND_HEADER};
-use complaints::broker::topology::long_string;
 use complaints::db::dead_letter_actions;
 use complaints::supervisor::WorkerKind;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::types::FieldTable;
-use lapin::BasicProperties;
 use serde_json::{json, Value};
 
 /// `dead-letters list --json`, parsed.
@@ -27,35 +22,6 @@ fn list(env: &TestEnv) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).expect("a JSON line"))
         .collect()
-}
-
-/// Puts `body` straight into the intake dead-letter queue, as the broker does when a message
-/// reaches its delivery limit.
-async fn dead_letter_directly(env: &TestEnv, body: &[u8]) {
-    let connection = common::amqp(&env.app).await;
-    let channel = connection.create_channel().await.unwrap();
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
-    let mut headers = FieldTable::default();
-    headers.insert(REASON_HEADER.into(), long_string("database unavailable"));
-    headers.insert(REASON_KIND_HEADER.into(), long_string("delivery_limit"));
-    channel
-        .basic_publish(
-            env.app.topology.dead_letter_exchange().into(),
-            env.app.topology.queue("intake").into(),
-            BasicPublishOptions::default(),
-            body,
-            BasicProperties::default()
-                .with_delivery_mode(2)
-                .with_headers(headers),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    connection.close(200, "done".into()).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +65,13 @@ async fn dead_letters_are_listed_masked_replayed_and_discarded_on_record() {
     // A complaint that reached the delivery limit while the database was down: replayed, it opens its case.
     let good = complaint("CUST-DL-2");
     let good_id = good["id"].as_str().unwrap().to_owned();
-    dead_letter_directly(&env, &serde_json::to_vec(&good).unwrap()).await;
+    env.dead_letter_directly(
+        "intake",
+        &serde_json::to_vec(&good).unwrap(),
+        "delivery_limit",
+        "database unavailable",
+    )
+    .await;
     let replayed = env.cli(&["dead-letters", "replay", &good_id, "--by", "ops-alice"]);
     assert!(
         replayed.status.success(),

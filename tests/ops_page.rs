@@ -9,14 +9,9 @@ mod common;
 use std::process::{Child, Command, Stdio};
 
 use common::{case_opened_by, complaint, free_port, wait_for, TestEnv};
-use complaints::broker::consumer::{REASON_HEADER, REASON_KIND_HEADER};
-use complaints::broker::topology::long_string;
 use complaints::supervisor::{self, WorkerKind};
 use complaints::vocabulary::Scope;
 use fantoccini::{Client, ClientBuilder, Locator};
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::types::FieldTable;
-use lapin::BasicProperties;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -66,34 +61,6 @@ async fn text_of(client: &Client, css: &str) -> Option<String> {
     client.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }
 
-/// Puts `body` into the intake dead-letter queue, as the broker does at the delivery limit.
-async fn dead_letter_directly(env: &TestEnv, body: &[u8]) {
-    let connection = common::amqp(&env.app).await;
-    let channel = connection.create_channel().await.unwrap();
-    channel
-        .confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
-    let mut headers = FieldTable::default();
-    headers.insert(REASON_HEADER.into(), long_string("database unavailable"));
-    headers.insert(REASON_KIND_HEADER.into(), long_string("delivery_limit"));
-    channel
-        .basic_publish(
-            env.app.topology.dead_letter_exchange().into(),
-            env.app.topology.queue("intake").into(),
-            BasicPublishOptions::default(),
-            body,
-            BasicProperties::default()
-                .with_delivery_mode(2)
-                .with_headers(headers),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
-    connection.close(200, "done".into()).await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_watches_a_queue_and_replays_a_dead_letter_in_a_browser() {
     // HTTP only at first: published complaints wait in the intake queue.
@@ -137,7 +104,13 @@ async fn an_operator_watches_a_queue_and_replays_a_dead_letter_in_a_browser() {
     // A complaint dead-lettered while the database was down; then the intake worker starts.
     let stuck = complaint("CUST-OPS-STUCK");
     let stuck_id = stuck["id"].as_str().unwrap().to_owned();
-    dead_letter_directly(&env, &serde_json::to_vec(&stuck).unwrap()).await;
+    env.dead_letter_directly(
+        "intake",
+        &serde_json::to_vec(&stuck).unwrap(),
+        "delivery_limit",
+        "database unavailable",
+    )
+    .await;
     let shutdown = CancellationToken::new();
     let mut intake = supervisor::start(&env.app, &[WorkerKind::Intake], None, &shutdown)
         .expect("the intake worker starts");

@@ -193,6 +193,40 @@ impl TestEnv {
 
     /// Publishes `body` to `exchange` under `routing_key`, whatever the type.
     pub async fn publish_to(&self, exchange: &str, routing_key: &str, body: &[u8]) {
+        self.publish_with(exchange, routing_key, body, FieldTable::default())
+            .await;
+    }
+
+    /// Puts `body` straight into `worker`'s dead-letter queue with the reason headers a worker
+    /// writes, as if it had been dead-lettered with reason `kind`: `reason`.
+    pub async fn dead_letter_directly(&self, worker: &str, body: &[u8], kind: &str, reason: &str) {
+        let mut headers = FieldTable::default();
+        headers.insert(
+            complaints::broker::consumer::REASON_HEADER.into(),
+            long_string(reason),
+        );
+        headers.insert(
+            complaints::broker::consumer::REASON_KIND_HEADER.into(),
+            long_string(kind),
+        );
+        let topology = &self.app.topology;
+        self.publish_with(
+            &topology.dead_letter_exchange(),
+            &topology.queue(worker),
+            body,
+            headers,
+        )
+        .await;
+    }
+
+    /// Publishes persistently with `headers` and waits for the broker's confirm.
+    async fn publish_with(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        body: &[u8],
+        headers: FieldTable,
+    ) {
         let connection = amqp(&self.app).await;
         let channel = connection.create_channel().await.expect("channel");
         channel
@@ -205,7 +239,9 @@ impl TestEnv {
                 routing_key.into(),
                 BasicPublishOptions::default(),
                 body,
-                BasicProperties::default().with_delivery_mode(2),
+                BasicProperties::default()
+                    .with_delivery_mode(2)
+                    .with_headers(headers),
             )
             .await
             .expect("publish")
