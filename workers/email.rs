@@ -379,7 +379,12 @@ impl EmailWorker {
             Err(e) => {
                 metrics::counter!("complaints_email_retries_total", "server" => self.server.clone())
                     .increment(1);
-                anyhow::bail!("SMTP server {} unavailable: {e}", self.server)
+                // This error is logged by the sender loop: its reply code only, since a
+                // server's reply text may quote the recipient's address.
+                let why = e
+                    .status()
+                    .map_or_else(|| e.to_string(), |code| format!("it replied {code}"));
+                anyhow::bail!("SMTP server {} unavailable: {why}", self.server)
             }
         }
     }
