@@ -161,6 +161,10 @@ impl Findings {
 /// A Systemic Log entry.
 #[derive(Debug, Clone, Serialize)]
 pub struct SystemicEntry {
+    /// Its id on the log.
+    pub id: i64,
+    /// Whose log: the Complaint Resolution Team's (1) or the Review team's (2).
+    pub tier: i16,
     /// The category.
     pub category: String,
     /// The three cases, oldest first.
@@ -258,7 +262,9 @@ impl Report {
                 "systemic issues",
                 &entry.category,
                 format!(
-                    "{} recorded {}{}",
+                    "#{} tier {}: {} recorded {}{}",
+                    entry.id,
+                    entry.tier,
                     entry.cases.join(" "),
                     entry.recorded_at.format("%Y-%m-%d"),
                     entry

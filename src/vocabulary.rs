@@ -163,6 +163,46 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// The agreed complaint categories (seed 003, standard 5.3: "we have agreed complaint
+    /// categories"), a controlled list so that the Systemic Log and the report count like with
+    /// like: free text would split one subject over many spellings. The list itself is
+    /// **(design)**: the seeds require one without giving it.
+    Category {
+        /// The case took too long.
+        Delay = "delay",
+        /// A payment was wrong, late or missing.
+        Payments = "payments",
+        /// A calculation was wrong.
+        Calculation = "calculation",
+        /// Post was lost or never arrived.
+        LostPost = "lost_post",
+        /// Wrong or misleading information or advice.
+        WrongInformation = "wrong_information",
+        /// Calls, letters or messages not answered or returned.
+        Communication = "communication",
+        /// A member of staff's behaviour.
+        StaffConduct = "staff_conduct",
+        /// Enforcement action.
+        Enforcement = "enforcement",
+        /// Reasonable adjustments and accessibility.
+        Accessibility = "accessibility",
+        /// Personal data mishandled.
+        DataProtection = "data_protection",
+        /// A contracted provider's service.
+        Provider = "provider",
+        /// Anything the other categories do not describe.
+        Other = "other",
+    }
+}
+
+impl Category {
+    /// The categories' names, as the `cases.categories` column keeps them.
+    pub fn names(categories: &[Category]) -> Vec<String> {
+        categories.iter().map(|c| c.as_str().to_owned()).collect()
+    }
+}
+
+domain_enum! {
     /// To whom the complaint was addressed.
     #[derive(Default)]
     Addressee {
@@ -280,6 +320,9 @@ domain_enum! {
         DisputeReply = "dispute_reply",
         /// A dispute: the days CMSL5812 promised to take the agreed steps in.
         DisputeActionDue = "dispute_action_due",
+        /// Tiers 1 and 2: the days the customer was given to send more evidence for a special
+        /// payment; when they run out, the case manager decides on what they have.
+        EvidenceWait = "evidence_wait",
     }
 }
 
@@ -505,6 +548,17 @@ domain_enum! {
         ConsolatoryPaymentReferral = "consolatory_payment_referral",
         /// The team leader cannot resolve it: referral to tier 1.
         CannotResolve = "cannot_resolve",
+    }
+}
+
+domain_enum! {
+    /// What a case conference decided (seed 001: "whether you can take the additional steps to
+    /// resolve the complaint").
+    ConferenceDecision {
+        /// A little more work can resolve it: the caseworker takes the steps agreed.
+        AdditionalSteps = "additional_steps",
+        /// Nothing more would resolve it: the case goes on as it stands.
+        NoFurtherSteps = "no_further_steps",
     }
 }
 

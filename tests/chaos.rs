@@ -41,8 +41,8 @@ use uuid::Uuid;
 const CATEGORIES: [&str; 5] = [
     "delay",
     "payments",
-    "lost post",
-    "staff attitude",
+    "lost_post",
+    "staff_conduct",
     "calculation",
 ];
 

@@ -198,9 +198,10 @@ async fn staff_complaints_and_written_only_customers_get_the_letter_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missed_response_target_is_recorded_and_the_team_leader_told() {
+async fn a_missed_response_target_is_recorded_and_the_team_leader_and_manager_told() {
     let mut env = TestEnv::start_simulated(ALL).await;
     let mut breaches = env.observe(&["case.target_breached"]).await;
+    let mut tasks = env.observe(&["task.created"]).await;
     let late = tier_1("CUST-LATE");
     let on_time = tier_1("CUST-PLANNED");
     env.publish(&late).await;
@@ -250,6 +251,14 @@ async fn a_missed_response_target_is_recorded_and_the_team_leader_told() {
     );
     assert_eq!(breach.data["working_days"], 15);
     assert_eq!(breach.data["notify"], "team_leader");
+    let manager = loop {
+        let task = tasks.next().await;
+        if task.data["assignee"] == "manager" {
+            break task;
+        }
+    };
+    assert_eq!(manager.subject.as_deref(), Some(late_case.reference.as_str()));
+    assert!(manager.data["task"].as_str().unwrap().contains("response target"));
     let mut conn = env.conn().await;
     let breached_at: Option<chrono::DateTime<Utc>> = cases::table
         .find(late_case.id)

@@ -227,6 +227,8 @@ async fn a_staff_complaint_is_acknowledged_by_letter_at_tier_0_and_never_phoned(
     let mut refused = env.observe(&["command.rejected"]).await;
     let dis = open(&env, "CUST-STAFF-ACK", |data| {
         data["about"] = json!("staff");
+        // Only an allegation an apology answers stays at tier 0 (seed 000).
+        data["apology_suffices"] = json!(true);
         data["staff_member"] = json!({ "reference": "LM-REF-7", "name": "Pat Officer" });
     })
     .await;

@@ -647,13 +647,13 @@ async fn the_third_complaint_on_a_category_within_a_month_is_a_systemic_issue() 
     for i in 0..3 {
         let case = open(&env, &format!("CUST-SYSTEMIC-{i}"), |data| {
             mp(data);
-            data["categories"] = json!(["lost post"]);
+            data["categories"] = json!(["lost_post"]);
         })
         .await;
         references.push(case.reference);
     }
     let issue = recorded.next().await;
-    assert_eq!(issue.data["category"], "lost post");
+    assert_eq!(issue.data["category"], "lost_post");
     let mut logged: Vec<String> =
         serde_json::from_value(issue.data["case_references"].clone()).unwrap();
     logged.sort();

@@ -5,8 +5,9 @@
 //! caseworker's text, checked before anything is written), tasks, `case.closed`, and
 //! `case.escalated` for the escalation worker — in the consumer loop's one transaction.
 //!
-//! It also keeps the Systemic Log: a Resolution case opened, or recategorised, as the third on
-//! its category within a month records a systemic issue and tells the manager.
+//! It also keeps the Systemic Logs: a Resolution or Review case opened, or recategorised, as the
+//! third of its tier on its category within a month records a systemic issue and tells the
+//! manager, who records what was done about it (`systemic_issue.action_recorded`).
 
 use std::collections::HashMap;
 
@@ -14,24 +15,28 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 
-use super::effects::{with_cases, Effects};
+use super::effects::{start_clocks, with_cases, Effects};
 use super::Worker;
 use crate::db::cases::CaseFacts;
-use crate::db::{casework, staff, systemic_log};
+use crate::db::{casework, staff, systemic_log, timers};
 use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::{
     actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
-    ActionsScheduled, CaseAllocated, CaseClosed, CaseEscalated, CaseOpened, CategoriesChanged,
-    ClientReplied, ClosureDecided, CloudEvent, ContactAttempted, CustomerDissatisfied,
-    EscalationAuthorised, ExternalStageRecorded, IceFinalReportRecorded, LetterFields,
+    ActionsScheduled, CaseAllocated, CaseClosed, CaseConferenceHeld, CaseEscalated, CaseOpened,
+    CategoriesChanged, ClientReplied, ClosureDecided, CloudEvent, ContactAttempted,
+    CustomerDissatisfied, EscalationAuthorised, EvidenceRequested, ExternalStageRecorded, IceFinalReportRecorded, LetterFields,
     OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved,
     ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected,
-    ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
+    ResolutionPlanSubmitted, SystemicIssueActionRecorded, SystemicIssueRecorded,
+    TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
-use crate::vocabulary::{Assignee, ExternalBody, ExternalStage, LetterCode, Tier};
+use crate::process::clocks;
+use crate::vocabulary::{
+    Assignee, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole, Tier,
+};
 
 crate::event_set! {
     /// What the casework worker reads: every human decision about a case, and new cases (for
@@ -79,6 +84,12 @@ crate::event_set! {
         ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
         /// ICE's final report, with its finding.
         IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
+        /// The customer is invited to send more evidence for a special payment.
+        EvidenceRequested(EvidenceRequested) = evidence_requested,
+        /// A case conference was held.
+        CaseConferenceHeld(CaseConferenceHeld) = case_conference_held,
+        /// The manager recorded what was done about a Systemic Log entry.
+        SystemicIssueActionRecorded(SystemicIssueActionRecorded) = systemic_issue_action_recorded,
     }
 }
 
@@ -111,9 +122,13 @@ impl Worker for Casework {
         let directory = staff_of(conn, &found).await?;
         for (event, case) in &found {
             if let CaseworkEvent::CaseOpened(_) = &event.data {
-                if case.tier == Tier::Resolution {
+                if keeps_a_systemic_log(case.tier) {
                     systemic_check(conn, case, event.id, &mut effects).await?;
                 }
+                continue;
+            }
+            if let CaseworkEvent::SystemicIssueActionRecorded(action) = &event.data {
+                systemic_action(conn, case, event, action, &directory, &mut effects).await?;
                 continue;
             }
             let Some(state) = states.get(&case.id) else {
@@ -161,11 +176,33 @@ impl Worker for Casework {
                 }),
                 event.id,
             );
+            if let Some((entry, detail)) = written(&event.data) {
+                effects.note(case, entry, detail, event.id);
+            }
             match &event.data {
                 CaseworkEvent::CategoriesChanged(change) => {
-                    casework::set_categories(conn, case.id, &change.categories).await?;
-                    if case.tier == Tier::Resolution {
+                    let names = Category::names(&change.categories);
+                    casework::set_categories(conn, case.id, &names).await?;
+                    if keeps_a_systemic_log(case.tier) {
                         systemic_check(conn, case, event.id, &mut effects).await?;
+                    }
+                }
+                CaseworkEvent::EvidenceRequested(request) => {
+                    let wait = clocks::evidence_wait(now, request.days)?;
+                    start_clocks(conn, case, &[wait], event.id, &mut effects).await?;
+                }
+                CaseworkEvent::ResolutionPlanDrafted(_) if state.awaiting_evidence => {
+                    let because = "the case manager drafted the redress";
+                    for met in
+                        timers::cancel(conn, case.id, &[ClockKind::EvidenceWait], None, because, now)
+                            .await?
+                    {
+                        effects.note(
+                            case,
+                            format!("Clock {} met: {because}", met.clock),
+                            json!({}),
+                            event.id,
+                        );
                     }
                 }
                 CaseworkEvent::ClosureDecided(ClosureDecided {
@@ -189,6 +226,10 @@ async fn staff_of(
     let mut ids: Vec<&str> = Vec::new();
     for (event, _) in found {
         if let CaseworkEvent::CaseOpened(_) = &event.data {
+            continue;
+        }
+        if let CaseworkEvent::SystemicIssueActionRecorded(action) = &event.data {
+            ids.push(&action.by);
             continue;
         }
         let (_, by, _) = decision_of(&event.data);
@@ -433,7 +474,19 @@ fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>)
             ICE,
             None,
         ),
-        CaseworkEvent::CaseOpened(_) => unreachable!("a new case is no decision"),
+        CaseworkEvent::EvidenceRequested(e) => {
+            (Decision::EvidenceRequested { days: e.days }, &e.by, None)
+        }
+        CaseworkEvent::CaseConferenceHeld(c) => (
+            Decision::CaseConferenceHeld {
+                decision: c.decision,
+            },
+            &c.by,
+            None,
+        ),
+        CaseworkEvent::CaseOpened(_) | CaseworkEvent::SystemicIssueActionRecorded(_) => {
+            unreachable!("a new case or a Systemic Log entry is no decision about a case")
+        }
     }
 }
 
@@ -479,7 +532,13 @@ fn letters_of(
     Ok(letters)
 }
 
-/// Records a systemic issue when this Resolution case is the third on one of its categories
+/// The tiers that keep a Systemic Log: the Complaint Resolution Team's (seed 001) and the
+/// Review team's (seed 002, step 15 of the CCRT's procedure in seed 001).
+fn keeps_a_systemic_log(tier: Tier) -> bool {
+    matches!(tier, Tier::Resolution | Tier::Review)
+}
+
+/// Records a systemic issue when this case is the third of its tier on one of its categories
 /// within a month, and tells the manager.
 async fn systemic_check(
     conn: &mut AsyncPgConnection,
@@ -487,20 +546,24 @@ async fn systemic_check(
     cause: uuid::Uuid,
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
-    let recorded: HashMap<String, Vec<String>> =
-        systemic_log::record_if_third(conn, case.id, effects.now()).await?;
-    for (category, references) in recorded {
+    let recorded = systemic_log::record_if_third(conn, case.id, effects.now()).await?;
+    for issue in recorded {
+        let (category, references) = (issue.category, issue.references);
         effects.note(
             case,
-            format!("Systemic issue recorded: the third complaint on `{category}` within a month"),
-            json!({ "category": category, "cases": references }),
+            format!(
+                "Systemic issue {} recorded: the third complaint on `{category}` within a month",
+                issue.id
+            ),
+            json!({ "systemic_issue": issue.id, "category": category, "cases": references }),
             cause,
         );
         effects.task(
             case,
             Assignee::Manager,
             format!(
-                "Systemic issue: three complaints on `{category}` within a month ({}); record what is done on the Systemic Log",
+                "Systemic issue {}: three complaints on `{category}` within a month ({}); record what is done about it (systemic_issue.action_recorded)",
+                issue.id,
                 references.join(", ")
             ),
             None,
@@ -510,10 +573,88 @@ async fn systemic_check(
             case,
             systemic_issue_recorded::TYPE,
             SystemicIssueRecorded {
+                issue_id: issue.id,
+                tier: case.tier,
                 category,
                 case_references: references,
             },
         );
     }
     Ok(())
+}
+
+/// The manager records what was done about a Systemic Log entry that names this case: kept on
+/// the entry (the report shows it) and on the case's timeline. Refused when `by` is not a team
+/// leader or manager in the staff directory, or no entry of that id names the case.
+async fn systemic_action(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    event: &CloudEvent<CaseworkEvent>,
+    action: &SystemicIssueActionRecorded,
+    directory: &HashMap<String, Member>,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let by = action.by.as_str();
+    let manager = directory.get(by).is_some_and(|m| {
+        m.active
+            && m.roles
+                .iter()
+                .any(|r| matches!(r, StaffRole::G7Manager | StaffRole::TeamLeader))
+    });
+    if !manager {
+        effects.reject(
+            event,
+            format!("the Systemic Log is kept by a manager: {by} is not an active team leader or G7 manager in the staff directory"),
+        );
+        return Ok(());
+    }
+    let now = effects.now();
+    let recorded =
+        systemic_log::record_action(conn, action.issue_id, case.id, &action.action_taken, by, now)
+            .await?;
+    let Some(category) = recorded else {
+        effects.reject(
+            event,
+            format!(
+                "no Systemic Log entry {} names case {}",
+                action.issue_id, case.reference
+            ),
+        );
+        return Ok(());
+    };
+    effects.note(
+        case,
+        format!(
+            "Action taken on systemic issue {} (`{category}`): {}",
+            action.issue_id, action.action_taken
+        ),
+        json!({ "by": by, "systemic_issue": action.issue_id, "authclient": event.authclient }),
+        event.id,
+    );
+    Ok(())
+}
+
+/// What a caseworker wrote with a decision of the casework-side rules, kept on the case's
+/// timeline as written: the evidence asked for, a case conference's notes, whether the G7 held
+/// one before authorising a referral.
+fn written(event: &CaseworkEvent) -> Option<(String, Value)> {
+    match event {
+        CaseworkEvent::EvidenceRequested(e) => Some((
+            format!("Evidence asked for: {}", e.requested),
+            json!({ "evidence_requested": e.requested, "days": e.days }),
+        )),
+        CaseworkEvent::CaseConferenceHeld(c) => Some((
+            format!(
+                "Case conference notes ({}): {}",
+                c.attendees.join(", "),
+                c.notes
+            ),
+            json!({ "attendees": c.attendees, "decision": c.decision }),
+        )),
+        CaseworkEvent::EscalationAuthorised(e) if e.case_conference_held => Some((
+            "The G7 held a case conference before authorising the referral".into(),
+            json!({ "case_conference_held": true }),
+        )),
+        _ => None,
+    }
 }

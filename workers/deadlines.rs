@@ -3,7 +3,8 @@
 //!
 //! - Response target: 15 working days from receipt (20 for POS cases) on tier 1 and 2 cases;
 //!   met by an agreed resolution plan, a substantive holding reply or a letter that answers
-//!   the complaint; otherwise the breach is recorded on the case and the TL told.
+//!   the complaint; otherwise the breach is recorded on the case and the TL and the manager told; a
+//!   holding reply's text is kept on the timeline.
 //! - Waits: 7 days after CMSL5800 (no reply closes the case `No Action Taken`), 7 days after
 //!   CMSL5801 (the caseworker chases or proceeds), 14 days after CMSL5805 (the review closes).
 //!   A reply meets them. The wait after CMSL5801 runs only when the customer was not reached
@@ -12,6 +13,8 @@
 //! - Resolution actions and remedial actions (1 week simple, 2 weeks complex): a reminder when
 //!   due, escalation to the manager two working days later, until the action is completed.
 //! - ICE redress: 4 weeks from the final report, then escalation.
+//! - The wait for evidence (seed 001; set by the casework worker with the request): met by the
+//!   customer's reply; otherwise the case manager decides on what there is.
 //! - A closed case stops every clock it had.
 
 use std::sync::Arc;
@@ -52,6 +55,7 @@ crate::event_set! {
         LetterSent(LetterSent) = letter_sent,
         /// Meets the waits.
         ClientReplied(ClientReplied) = client_replied,
+
         /// The customer answered CMSL5801 by disagreeing: meets the wait after it.
         ResolutionPlanDisagreed(ResolutionPlanDisagreed) = resolution_plan_disagreed,
         /// Stops an action's clocks.
@@ -154,7 +158,15 @@ impl Worker for Deadlines {
                         .collect::<Result<_, _>>()?;
                     step.start(&due).await?;
                 }
-                DeadlineEvent::HoldingReplySent(_) => {
+                DeadlineEvent::HoldingReplySent(reply) => {
+                    // The holding reply's text is part of the case's record, kept as the
+                    // caseworker wrote it (seed 001: a full progress update).
+                    step.effects.note(
+                        step.case,
+                        format!("Substantive holding reply sent: {}", reply.summary),
+                        json!({ "holding_reply": reply.summary }),
+                        step.cause,
+                    );
                     step.meet(
                         &[ClockKind::ResponseTarget],
                         None,
@@ -196,6 +208,7 @@ impl Worker for Deadlines {
                         ClockKind::WaitAfterCmsl5800,
                         ClockKind::WaitAfterCmsl5801,
                         ClockKind::WaitAfterCmsl5805,
+                        ClockKind::EvidenceWait,
                     ];
                     step.meet(&waits, None, "the customer replied").await?;
                 }
@@ -240,7 +253,7 @@ impl Deadlines {
                 } else {
                     clocks::RESPONSE_TARGET_WORKING_DAYS
                 };
-                step.note(format!("Response target of {working_days} working days breached; the team leader is told"));
+                step.note(format!("Response target of {working_days} working days breached; the team leader and the manager are told"));
                 step.effects.emit(
                     step.case,
                     case_target_breached::TYPE,
@@ -250,6 +263,13 @@ impl Deadlines {
                         working_days,
                         notify: Assignee::TeamLeader,
                     },
+                );
+                // process.md §5: a missed target tells the manager as well as the team leader
+                // (who has the breach notice above).
+                step.task(
+                    Assignee::Manager,
+                    format!("The response target of {working_days} working days was missed: see that the case is answered and the customer kept informed"),
+                    timer.clock,
                 );
             }
             ClockKind::WaitAfterCmsl5800 => {
@@ -290,6 +310,11 @@ impl Deadlines {
             ClockKind::ActionOverdue | ClockKind::RemedialActionOverdue => step.task(
                 Assignee::Manager,
                 format!("Action {key} is overdue despite a reminder: escalated"),
+                timer.clock,
+            ),
+            ClockKind::EvidenceWait => step.task(
+                Assignee::Caseworker,
+                "The customer sent no more evidence in the time given: decide the special payment on the evidence there is".into(),
                 timer.clock,
             ),
             ClockKind::IceRedress => step.task(

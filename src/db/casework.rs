@@ -35,6 +35,7 @@ struct StateRow {
     ice_upheld: Option<bool>,
     phso_upheld: Option<bool>,
     remedial_actions: Value,
+    awaiting_evidence: bool,
     about: String,
     linked_case_id: Option<Uuid>,
 }
@@ -113,6 +114,7 @@ fn state_of(
         ice_upheld: row.ice_upheld,
         phso_upheld: row.phso_upheld,
         remedial_actions: serde_json::from_value(row.remedial_actions)?,
+        awaiting_evidence: row.awaiting_evidence,
         context: Context {
             written_only: restriction
                 .parse::<ContactRestriction>()
@@ -158,6 +160,7 @@ pub async fn save(
         cases::phso_upheld.eq(state.phso_upheld),
         cases::remedial_actions
             .eq(serde_json::to_value(&state.remedial_actions).expect("a map serialises")),
+        cases::awaiting_evidence.eq(state.awaiting_evidence),
         cases::updated_at.eq(now),
     );
     let update = diesel::update(cases::table.find(id));

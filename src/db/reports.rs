@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::reports::{Escalation, Findings, Received, Report, ResponseTarget, SystemicEntry};
@@ -173,6 +173,10 @@ pub async fn report(
 
 #[derive(QueryableByName)]
 struct SystemicRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = SmallInt)]
+    tier: i16,
     #[diesel(sql_type = Text)]
     category: String,
     #[diesel(sql_type = Array<Text>)]
@@ -190,7 +194,7 @@ async fn systemic(
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<SystemicEntry>> {
     let rows: Vec<SystemicRow> = diesel::sql_query(
-        "SELECT s.category, \
+        "SELECT s.id, s.tier, s.category, \
                 ARRAY(SELECT c.reference FROM unnest(s.case_ids) WITH ORDINALITY u(id, i) \
                       JOIN cases c ON c.id = u.id ORDER BY u.i) AS cases, \
                 s.recorded_at, s.action_taken \
@@ -204,6 +208,8 @@ async fn systemic(
     Ok(rows
         .into_iter()
         .map(|r| SystemicEntry {
+            id: r.id,
+            tier: r.tier,
             category: r.category,
             cases: r.cases,
             recorded_at: r.recorded_at,

@@ -61,6 +61,7 @@ diesel::table! {
         root_cause -> Nullable<Text>,
         updated_at -> Nullable<Timestamptz>,
         kind -> Text,
+        awaiting_evidence -> Bool,
     }
 }
 
@@ -71,6 +72,9 @@ diesel::table! {
         case_ids -> Array<Uuid>,
         recorded_at -> Timestamptz,
         action_taken -> Nullable<Text>,
+        tier -> Int2,
+        action_recorded_by -> Nullable<Text>,
+        action_recorded_at -> Nullable<Timestamptz>,
     }
 }
 

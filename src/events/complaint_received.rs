@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::checks::{past_date, plausible_receipt, single_line};
-use crate::vocabulary::{About, Addressee, Channel, ContactRestriction, RaisedBy, Region};
+use crate::vocabulary::{
+    About, Addressee, Category, Channel, ContactRestriction, RaisedBy, Region,
+};
 
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "complaint.received";
@@ -39,12 +41,9 @@ pub struct ComplaintReceived {
     #[serde(default)]
     #[garde(skip)]
     pub addressee: Addressee,
-    /// Complaint categories, at least one; may be changed before closure.
-    #[garde(
-        length(min = 1, max = 20),
-        inner(length(min = 1, max = 100), custom(single_line))
-    )]
-    pub categories: Vec<String>,
+    /// Complaint categories from the agreed list, at least one; may be changed before closure.
+    #[garde(length(min = 1, max = 20))]
+    pub categories: Vec<Category>,
     /// The complaint details in the customer's or caseworker's words.
     #[garde(length(min = 1, max = 20000))]
     pub summary: String,
@@ -53,6 +52,13 @@ pub struct ComplaintReceived {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[garde(dive)]
     pub staff_member: Option<StaffMember>,
+    /// For a complaint about a member of staff: the first point of contact judged that an
+    /// apology on the colleague's behalf is enough, so the team leader resolves it at tier 0.
+    /// Every other allegation of staff behaviour goes to the Complaint Resolution Team (seed
+    /// 000; process.md §3).
+    #[serde(default)]
+    #[garde(skip)]
+    pub apology_suffices: bool,
     /// Credible threat of bad publicity, or a customer who has harmed themselves or others:
     /// the Operations Director's office is told at once.
     #[serde(default)]

@@ -15,7 +15,8 @@ use super::checks::{
 };
 use super::envelope::{CloudEvent, SPEC_VERSION};
 use super::{
-    ActionCompleted, CaseAllocated, CategoriesChanged, ClientReplied, ClosureDecided,
+    ActionCompleted, CaseAllocated, CaseConferenceHeld, CategoriesChanged, EvidenceRequested,
+    SystemicIssueActionRecorded, ClientReplied, ClosureDecided,
     ComplaintReceived, ContactAttempted, CustomerDissatisfied, DisputePlanAgreed,
     DisputePlanProposed, EscalationAuthorised, ExternalStageRecorded, HoldingReplySent,
     IceFinalReportRecorded, IceRedressPaid, OutcomeDecided, RemedialActionRequested,
@@ -129,6 +130,12 @@ crate::event_set! {
         CategoriesChanged(CategoriesChanged) = categories_changed,
         /// A caseworker closes a case.
         ClosureDecided(ClosureDecided) = closure_decided,
+        /// The customer is invited to send more evidence for a special payment.
+        EvidenceRequested(EvidenceRequested) = evidence_requested,
+        /// A case conference was held.
+        CaseConferenceHeld(CaseConferenceHeld) = case_conference_held,
+        /// The manager recorded what was done about a Systemic Log entry.
+        SystemicIssueActionRecorded(SystemicIssueActionRecorded) = systemic_issue_action_recorded,
         /// ICE or the PHSO made contact or moved a stage on.
         ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
         /// A dispute's plan proposed in writing (CMSL5811).

@@ -5,6 +5,7 @@ pub mod action_completed;
 pub mod actions_scheduled;
 pub mod case_allocated;
 pub mod case_closed;
+pub mod case_conference_held;
 pub mod case_escalated;
 pub mod case_flagged_high_profile;
 pub mod case_opened;
@@ -23,6 +24,7 @@ pub mod dispute_plan_agreed;
 pub mod dispute_plan_proposed;
 pub mod envelope;
 pub mod escalation_authorised;
+pub mod evidence_requested;
 pub mod external_stage_recorded;
 pub mod holding_reply_sent;
 pub mod ice_final_report_recorded;
@@ -41,6 +43,7 @@ pub mod resolution_plan_drafted;
 pub mod resolution_plan_proposed;
 pub mod resolution_plan_rejected;
 pub mod resolution_plan_submitted;
+pub mod systemic_issue_action_recorded;
 pub mod systemic_issue_recorded;
 pub mod task_created;
 pub mod team_leader_decided;
@@ -55,6 +58,7 @@ pub use action_completed::ActionCompleted;
 pub use actions_scheduled::ActionsScheduled;
 pub use case_allocated::CaseAllocated;
 pub use case_closed::CaseClosed;
+pub use case_conference_held::CaseConferenceHeld;
 pub use case_escalated::CaseEscalated;
 pub use case_flagged_high_profile::CaseFlaggedHighProfile;
 pub use case_opened::CaseOpened;
@@ -72,6 +76,7 @@ pub use dispute_plan_agreed::DisputePlanAgreed;
 pub use dispute_plan_proposed::DisputePlanProposed;
 pub use envelope::CloudEvent;
 pub use escalation_authorised::EscalationAuthorised;
+pub use evidence_requested::EvidenceRequested;
 pub use external_stage_recorded::ExternalStageRecorded;
 pub use holding_reply_sent::HoldingReplySent;
 pub use ice_final_report_recorded::IceFinalReportRecorded;
@@ -89,6 +94,7 @@ pub use resolution_plan_drafted::ResolutionPlanDrafted;
 pub use resolution_plan_proposed::ResolutionPlanProposed;
 pub use resolution_plan_rejected::ResolutionPlanRejected;
 pub use resolution_plan_submitted::ResolutionPlanSubmitted;
+pub use systemic_issue_action_recorded::SystemicIssueActionRecorded;
 pub use systemic_issue_recorded::SystemicIssueRecorded;
 pub use task_created::TaskCreated;
 pub use team_leader_decided::TeamLeaderDecided;
@@ -108,6 +114,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<ActionsScheduled>(actions_scheduled::TYPE));
     files.push(typed::<CaseAllocated>(case_allocated::TYPE));
     files.push(typed::<CaseClosed>(case_closed::TYPE));
+    files.push(typed::<CaseConferenceHeld>(case_conference_held::TYPE));
     files.push(typed::<CaseEscalated>(case_escalated::TYPE));
     files.push(typed::<CaseFlaggedHighProfile>(
         case_flagged_high_profile::TYPE,
@@ -126,6 +133,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<DisputePlanAgreed>(dispute_plan_agreed::TYPE));
     files.push(typed::<DisputePlanProposed>(dispute_plan_proposed::TYPE));
     files.push(typed::<EscalationAuthorised>(escalation_authorised::TYPE));
+    files.push(typed::<EvidenceRequested>(evidence_requested::TYPE));
     files.push(typed::<ExternalStageRecorded>(
         external_stage_recorded::TYPE,
     ));
@@ -160,6 +168,9 @@ pub fn schema_files() -> Vec<(String, Value)> {
     ));
     files.push(typed::<ResolutionPlanSubmitted>(
         resolution_plan_submitted::TYPE,
+    ));
+    files.push(typed::<SystemicIssueActionRecorded>(
+        systemic_issue_action_recorded::TYPE,
     ));
     files.push(typed::<SystemicIssueRecorded>(
         systemic_issue_recorded::TYPE,

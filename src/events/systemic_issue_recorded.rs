@@ -5,6 +5,8 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::vocabulary::Tier;
+
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "systemic_issue.recorded";
 
@@ -15,6 +17,10 @@ pub const TYPE: &str = "systemic_issue.recorded";
 #[garde(allow_unvalidated)]
 #[schemars(title = "systemic_issue.recorded")]
 pub struct SystemicIssueRecorded {
+    /// The entry's id, which `systemic_issue.action_recorded` names.
+    pub issue_id: i64,
+    /// Whose log: the Complaint Resolution Team's (1) or the Review team's (2).
+    pub tier: Tier,
     /// The category the complaints share.
     pub category: String,
     /// The cases, oldest first.

@@ -155,6 +155,7 @@ pub const MET_BY_REPLY: &[ClockKind] = &[
     ClockKind::WaitAfterCmsl5800,
     ClockKind::WaitAfterCmsl5801,
     ClockKind::WaitAfterCmsl5805,
+    ClockKind::EvidenceWait,
 ];
 
 /// The clocks a successful contact meets.
@@ -204,6 +205,17 @@ pub fn remedial_action(
         "a remedial action's deadline",
     )?;
     Ok(ClockSetting::at(ClockKind::RemedialAction, deadline).keyed(action_id))
+}
+
+/// The wait for evidence the customer was invited to send before a special payment is decided
+/// (seed 001): `days` calendar days from the request.
+pub fn evidence_wait(requested_at: DateTime<Utc>, days: u32) -> Result<ClockSetting, OutOfCalendar> {
+    let deadline = after(
+        requested_at,
+        Duration::days(i64::from(days)),
+        "the end of the wait for evidence",
+    )?;
+    Ok(ClockSetting::at(ClockKind::EvidenceWait, deadline))
 }
 
 /// The escalation that follows a reminder nobody acted on.

@@ -190,14 +190,22 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
             "7: Dissatisfaction on the same issue within 6 months",
         );
     }
-    // Rule 8: otherwise, resolve it at the first point of contact; a team leader owns a
-    // complaint about a member of staff.
+    // Every allegation of staff behaviour goes to the CRT, except one where an apology on the
+    // colleague's behalf is enough: that one a team leader owns at tier 0 (seed 000).
     if complaint.about == About::Staff {
-        return open(
-            Tier::Dissatisfaction,
-            Team::TeamLeaders,
-            "8: first point of contact (a team leader owns staff complaints)",
-        );
+        return if complaint.apology_suffices {
+            open(
+                Tier::Dissatisfaction,
+                Team::TeamLeaders,
+                "8: first point of contact (an apology suffices; a team leader owns staff complaints)",
+            )
+        } else {
+            open(
+                Tier::Resolution,
+                Team::ComplaintResolutionTeam,
+                "8: an allegation of staff behaviour goes to the Complaint Resolution Team",
+            )
+        };
     }
     open(
         Tier::Dissatisfaction,
@@ -263,7 +271,7 @@ mod tests {
             raised_by: RaisedBy::Customer,
             about: About::Service,
             addressee: Addressee::BusinessInGeneral,
-            categories: vec!["delay".into()],
+            categories: vec![crate::vocabulary::Category::Delay],
             summary: "My payment is late.".into(),
             high_profile: false,
             pos: false,
@@ -271,6 +279,7 @@ mod tests {
             earlier_case: None,
             customer_case_closed_on: None,
             staff_member: None,
+            apology_suffices: false,
         }
     }
 
@@ -398,10 +407,21 @@ mod tests {
     }
 
     #[test]
-    fn a_team_leader_owns_a_staff_complaint() {
+    fn a_staff_allegation_goes_to_the_crt_unless_an_apology_suffices() {
         let mut c = complaint();
         c.about = About::Staff;
-        assert_eq!(opening(route(&c, None)).team, Team::TeamLeaders);
+        let o = opening(route(&c, None));
+        assert_eq!(
+            (o.tier, o.team),
+            (Tier::Resolution, Team::ComplaintResolutionTeam)
+        );
+        c.apology_suffices = true;
+        let o = opening(route(&c, None));
+        assert_eq!((o.tier, o.team), (Tier::Dissatisfaction, Team::TeamLeaders));
+        // An MP's allegation still goes to the MP specialists (rule 4 comes first).
+        c.apology_suffices = false;
+        c.raised_by = RaisedBy::Mp;
+        assert_eq!(opening(route(&c, None)).team, Team::MpSpecialists);
     }
 
     #[test]

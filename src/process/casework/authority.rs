@@ -75,6 +75,16 @@ pub fn allowed(tier: Tier, decision: &Decision) -> Option<(&'static [StaffRole],
                 ),
             }
         }
+        Decision::CaseConferenceHeld { .. } => match tier {
+            Tier::Dissatisfaction => (
+                &[G7Manager],
+                "a tier 0 case conference is the G7 manager's",
+            ),
+            _ => (
+                &[TeamLeader, G7Manager, CaseManager, MpSpecialist, Reviewer],
+                "a case conference is held by the case's handler, a team leader or a manager",
+            ),
+        },
         Decision::ContactAttempted { .. } => (
             &[Caseworker, TeamLeader, CaseManager, MpSpecialist, Reviewer],
             "a contact attempt is made by a member of staff who handles cases",

@@ -31,7 +31,7 @@ use chrono::NaiveDate;
 use self::plan::ResolutionPlan;
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{
-    Approver, Assignee, ContactMethod, ExternalBody, ExternalStage, LetterCode, Outcome,
+    Approver, Assignee, ConferenceDecision, ContactMethod, ExternalBody, ExternalStage, LetterCode, Outcome,
     ResolutionCode, Signposting, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
 };
 
@@ -101,6 +101,9 @@ pub struct CaseState {
     pub phso_upheld: Option<bool>,
     /// Remedial actions asked of other teams, by id, with whether each is done.
     pub remedial_actions: BTreeMap<String, bool>,
+    /// Tiers 1 and 2: the customer was invited to send more evidence before a special payment
+    /// is decided, and neither their reply nor a drafted plan has ended the wait.
+    pub awaiting_evidence: bool,
     /// What it reads but does not change.
     pub context: Context,
 }
@@ -126,6 +129,7 @@ impl CaseState {
             ice_upheld: None,
             phso_upheld: None,
             remedial_actions: BTreeMap::new(),
+            awaiting_evidence: false,
             context,
         }
     }
@@ -239,6 +243,17 @@ pub enum Decision {
     },
     /// The customer replied.
     ClientReplied,
+    /// Tiers 1 and 2: the customer is invited to send more evidence before a special payment
+    /// is decided (seed 001); the case waits, with its own clock.
+    EvidenceRequested {
+        /// The calendar days they have.
+        days: u32,
+    },
+    /// A case conference was held (seed 001; at tier 0, the G7's, seed 004).
+    CaseConferenceHeld {
+        /// What it decided.
+        decision: ConferenceDecision,
+    },
     /// The customer is not content.
     CustomerDissatisfied,
     /// Tier 0: the team leader's decision.
@@ -380,7 +395,16 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
             };
             t.summary = format!("Contact by {method}: the customer was {result}");
         }
+        Decision::ClientReplied if state.awaiting_evidence => {
+            t.state.awaiting_evidence = false;
+            if t.state.sub_status == Some(SubStatus::Wait) {
+                t.state.sub_status = Some(SubStatus::DraftActionPlan);
+            }
+            t.summary = "The customer replied to the request for evidence".into();
+        }
         Decision::ClientReplied => t.summary = "The customer replied".into(),
+        Decision::EvidenceRequested { days } => request_evidence(&mut t, *days)?,
+        Decision::CaseConferenceHeld { decision } => case_conference(&mut t, *decision)?,
         Decision::CategoriesChanged => t.summary = "Categories corrected".into(),
         Decision::Allocated { to } => allocate(&mut t, to)?,
         Decision::RemedialActionRequested { action_id } => {
@@ -497,5 +521,64 @@ fn record_outcome(
         "Outcome decided: {outcome}; the customer is signposted to {}",
         state.signposted_to.map_or("", Signposting::as_str)
     );
+    Ok(())
+}
+
+/// Seed 001 (tiers 1 and 2): "if there is insufficient evidence to determine a Special Payment
+/// you should give the customer the opportunity ... to provide additional supporting evidence
+/// before you make your decision". Asked after an upheld finding and before the redress is
+/// agreed; the case waits (sub-status `Wait`) until the customer replies or the case manager
+/// drafts the plan (the deadlines worker runs the wait's clock).
+fn request_evidence(t: &mut Transition, days: u32) -> Result<(), String> {
+    let state = &mut t.state;
+    state.require_in_progress()?;
+    if state.tier == Tier::Dissatisfaction {
+        return Err("a special payment is decided at tier 1 or 2: a tier 0 consolatory payment is a referral to tier 1".into());
+    }
+    if !matches!(state.outcome, Some(Outcome::Upheld | Outcome::PartUpheld)) {
+        return Err("evidence for a special payment is asked for after an Upheld or Part Upheld outcome".into());
+    }
+    if state.plan.is_some() {
+        return Err("the redress is already drafted: evidence is asked for before deciding it".into());
+    }
+    if state.awaiting_evidence {
+        return Err("the customer has already been asked for evidence".into());
+    }
+    state.awaiting_evidence = true;
+    state.sub_status = Some(SubStatus::Wait);
+    t.summary = format!(
+        "The customer is invited to send more evidence for a special payment within {days} days"
+    );
+    Ok(())
+}
+
+/// A case conference is recorded (seed 001: "consider a case conference with your colleagues
+/// and/or manager to determine whether you can take the additional steps"). At tier 0 it is the
+/// G7's, while the referral waits for them (seed 004); at tiers 1 and 2 it is held on an
+/// allocated case. Agreed additional steps become the caseworker's task.
+fn case_conference(t: &mut Transition, decision: ConferenceDecision) -> Result<(), String> {
+    let state = &t.state;
+    match state.tier {
+        Tier::Dissatisfaction if state.sub_status != Some(SubStatus::PendingG7Authorisation) => {
+            return Err("at tier 0 a case conference is the G7's, on a referral waiting for their authorisation".into())
+        }
+        Tier::Dissatisfaction => {}
+        _ if state.status == Status::PendingAssignment => {
+            return Err("the case is not allocated yet".into())
+        }
+        _ => {}
+    }
+    match decision {
+        ConferenceDecision::AdditionalSteps => {
+            t.task(
+                Assignee::Caseworker,
+                "The case conference agreed additional steps that could resolve the complaint: take them",
+            );
+            t.summary = "Case conference held: additional steps agreed".into();
+        }
+        ConferenceDecision::NoFurtherSteps => {
+            t.summary = "Case conference held: no further steps would resolve it".into();
+        }
+    }
     Ok(())
 }

@@ -40,6 +40,8 @@ pub(super) fn draft(
     plan.drafted_by = Some(by.to_owned());
     let approved = plan.approval == Approval::Approved;
     state.plan = Some(plan);
+    // Drafting the redress ends any wait for the customer's evidence.
+    state.awaiting_evidence = false;
     state.sub_status = Some(if approved {
         SubStatus::Approved
     } else {

@@ -94,6 +94,14 @@ fn check(state: &CaseState) -> Result<(), String> {
     {
         return Err("the reviewer handled tier 1".into());
     }
+    if state.awaiting_evidence
+        && !closed
+        && (state.plan.is_some()
+            || state.sub_status != Some(SubStatus::Wait)
+            || !matches!(state.outcome, Some(Outcome::Upheld | Outcome::PartUpheld)))
+    {
+        return Err("a wait for evidence follows an upheld finding, before any plan".into());
+    }
     if state.context.staff_complaint
         && state.outcome.is_some_and(|o| o != Outcome::Upheld)
         && state.hr_guidance_followed != Some(true)
@@ -652,6 +660,9 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
                 }
             ),
         Just(Decision::ClientReplied),
+        Just(Decision::EvidenceRequested { days: 14 }),
+        prop::sample::select(ConferenceDecision::ALL.to_vec())
+            .prop_map(|decision| Decision::CaseConferenceHeld { decision }),
         Just(Decision::CustomerDissatisfied),
         prop::sample::select(TeamLeaderDecision::ALL.to_vec())
             .prop_map(Decision::TeamLeaderDecided),

@@ -1,0 +1,5 @@
+ALTER TABLE systemic_issues
+    DROP COLUMN tier,
+    DROP COLUMN action_recorded_by,
+    DROP COLUMN action_recorded_at;
+ALTER TABLE cases DROP COLUMN awaiting_evidence;

@@ -1,0 +1,407 @@
+//! The casework-side rules of the seeds (issue 12, points 7 to 11), each through the real
+//! workers, broker and database: staff allegations to the CRT, the invitation to send more
+//! evidence with its own clock, case conferences recorded, the Systemic Log at Review with the
+//! action taken, a missed target's holding reply kept.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::casework::{case, decide, decision, open};
+use common::{case_opened_by, close_case_at, complaint, wait_for, TestEnv};
+use complaints::db::cases::CaseRecord;
+use complaints::db::schema::{case_timeline, cases, systemic_issues, timers};
+use complaints::supervisor::WorkerKind;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+const WORKERS: &[WorkerKind] = &[
+    WorkerKind::Intake,
+    WorkerKind::Casework,
+    WorkerKind::Deadlines,
+    WorkerKind::Scheduler,
+    WorkerKind::OutboxRelay,
+];
+
+/// A complaint that opens a Resolution case at once: an MP's (rule 4).
+fn mp(data: &mut Value) {
+    data["raised_by"] = json!("mp");
+    data["received_at"] = json!(Utc::now());
+}
+
+/// The timeline entries of a case, oldest first.
+async fn timeline(env: &TestEnv, case_id: Uuid) -> Vec<String> {
+    let mut conn = env.conn().await;
+    case_timeline::table
+        .filter(case_timeline::case_id.eq(case_id))
+        .order(case_timeline::id)
+        .select(case_timeline::entry)
+        .load(&mut conn)
+        .await
+        .unwrap()
+}
+
+/// The state of the case's clock of `kind`, once it is `state`.
+async fn clock_is(env: &TestEnv, case_id: Uuid, kind: &str, state: &str) {
+    wait_for(&format!("clock {kind} {state}"), || async {
+        let mut conn = env.conn().await;
+        let states: Vec<String> = timers::table
+            .filter(timers::case_id.eq(case_id))
+            .filter(timers::clock.eq(kind))
+            .select(timers::state)
+            .load(&mut conn)
+            .await
+            .unwrap();
+        states.iter().any(|s| s == state).then_some(())
+    })
+    .await;
+}
+
+/// A Resolution case allocated to `mp1` with an Upheld outcome, waiting for its redress.
+async fn upheld(env: &TestEnv, customer: &str) -> CaseRecord {
+    let res = open(env, customer, mp).await;
+    let r = res.reference.as_str();
+    decide(env, r, "case.allocated", json!({ "to": "mp1", "by": "tl2" }), |c| {
+        c.status == "In Progress"
+    })
+    .await;
+    decide(
+        env,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
+        |c| c.outcome.as_deref() == Some("upheld"),
+    )
+    .await
+}
+
+/// Seed 000: every allegation of staff behaviour goes to the Complaint Resolution Team, except
+/// one where an apology on the colleague's behalf is enough, which a team leader resolves at
+/// tier 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_allegation_goes_to_the_crt_unless_an_apology_suffices() {
+    let env = TestEnv::start(WORKERS).await;
+    let staff = |apology_suffices: bool| {
+        move |data: &mut Value| {
+            data["about"] = json!("staff");
+            data["categories"] = json!(["staff_conduct"]);
+            data["staff_member"] = json!({ "reference": "LM-REF-9", "name": "Pat Officer" });
+            data["apology_suffices"] = json!(apology_suffices);
+        }
+    };
+    let allegation = open(&env, "CUST-STAFF-CRT", staff(false)).await;
+    assert_eq!(
+        (allegation.tier, allegation.handling_team.as_str()),
+        (1, "complaint_resolution_team")
+    );
+    assert_eq!(allegation.status, "Pending Assignment");
+    let apology = open(&env, "CUST-STAFF-SORRY", staff(true)).await;
+    assert_eq!(
+        (apology.tier, apology.handling_team.as_str()),
+        (0, "team_leaders")
+    );
+    // A category from outside the agreed list is refused at intake, not stored.
+    let mut free_text = complaint("CUST-FREE-TEXT");
+    free_text["data"]["categories"] = json!(["Lost Post!"]);
+    env.publish(&free_text).await;
+    let mut conn = env.conn().await;
+    let dead = common::dead_letters_of(&env, "intake", 1).await;
+    let reason = dead[0].reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("data.categories"),
+        "the reason names the field: {reason}"
+    );
+    let opened: i64 = cases::table
+        .filter(cases::source_event_id.eq(Uuid::parse_str(free_text["id"].as_str().unwrap()).unwrap()))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(opened, 0);
+    env.stop().await;
+}
+
+/// Seed 001: with too little evidence to decide a special payment the customer is invited to
+/// send more; the case waits (sub-status `Wait`) on its own clock, which their reply meets and
+/// which otherwise ends in a task to decide on what there is. A drafted plan ends the wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_evidence_is_invited_on_its_own_clock() {
+    let mut env = TestEnv::start_simulated(WORKERS).await;
+    let mut tasks = env.observe(&["task.created"]).await;
+    let mut refused = env.observe(&["command.rejected"]).await;
+    let silent = upheld(&env, "CUST-EVIDENCE-SILENT").await;
+    let replying = upheld(&env, "CUST-EVIDENCE-REPLIES").await;
+    let ask = |days: u32| {
+        json!({ "requested": "Bank statements showing the charges", "days": days, "by": "mp1" })
+    };
+    for (case, days) in [(&silent, 10), (&replying, 14)] {
+        let waiting = decide(&env, &case.reference, "evidence.requested", ask(days), |c| {
+            c.sub_status.as_deref() == Some("Wait")
+        })
+        .await;
+        assert_eq!(waiting.status, "In Progress");
+        clock_is(&env, case.id, "evidence_wait", "pending").await;
+    }
+    let entries = timeline(&env, silent.id).await;
+    assert!(
+        entries
+            .iter()
+            .any(|e| e == "Evidence asked for: Bank statements showing the charges"),
+        "{entries:?}"
+    );
+    // Asked twice: refused, nothing changes.
+    env.publish(&decision(&silent.reference, "evidence.requested", ask(10)))
+        .await;
+    let refusal = refused.next().await;
+    assert!(
+        refusal.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already been asked for evidence"),
+        "{}",
+        refusal.data
+    );
+
+    env.publish(&decision(
+        &replying.reference,
+        "client.replied",
+        json!({ "channel": "letter" }),
+    ))
+    .await;
+    clock_is(&env, replying.id, "evidence_wait", "cancelled").await;
+    wait_for("the reply ends the wait", || async {
+        let now = case(&env, &replying.reference).await;
+        (now.sub_status.as_deref() == Some("Draft Action Plan")).then_some(())
+    })
+    .await;
+
+    env.advance("11d");
+    clock_is(&env, silent.id, "evidence_wait", "fired").await;
+    let task = loop {
+        let task = tasks.next().await;
+        if task.data["clock"] == "evidence_wait" {
+            break task;
+        }
+    };
+    assert_eq!(task.subject.as_deref(), Some(silent.reference.as_str()));
+    assert_eq!(task.data["assignee"], "caseworker");
+    assert!(task.data["task"].as_str().unwrap().contains("special payment"));
+
+    // The case manager decides: the drafted redress ends the wait.
+    decide(
+        &env,
+        &silent.reference,
+        "resolution_plan.drafted",
+        json!({ "grounds": ["Bank charges"], "by": "mp1", "actions": [
+            { "id": "A1", "kind": "apology", "description": "Apologise", "due_on": "2026-12-10" }
+        ] }),
+        |c| c.sub_status.as_deref() == Some("Approved"),
+    )
+    .await;
+    let mut conn = env.conn().await;
+    let awaiting: bool = cases::table
+        .find(silent.id)
+        .select(cases::awaiting_evidence)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert!(!awaiting);
+    env.stop().await;
+}
+
+/// Seed 001: a case conference is recorded with its notes and decision (agreed additional
+/// steps are the caseworker's task); at tier 0 the G7's conference before authorising a
+/// referral is kept too (it was discarded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_conference_is_recorded() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut tasks = env.observe(&["task.created"]).await;
+    let res = upheld(&env, "CUST-CONFERENCE").await;
+    decide(
+        &env,
+        &res.reference,
+        "case_conference.held",
+        json!({
+            "attendees": ["tl2", "cm1"],
+            "notes": "A refund of the fee and a call from the team leader could settle it.",
+            "decision": "additional_steps",
+            "by": "mp1",
+        }),
+        |_| true,
+    )
+    .await;
+    let task = tasks.next().await;
+    assert_eq!(task.data["assignee"], "caseworker");
+    assert!(task.data["task"].as_str().unwrap().contains("additional steps"));
+    let entries = timeline(&env, res.id).await;
+    assert!(entries.iter().any(|e| e == "Case conference held: additional steps agreed"));
+    assert!(entries.iter().any(|e| e
+        == "Case conference notes (tl2, cm1): A refund of the fee and a call from the team leader could settle it."));
+
+    // Tier 0: only the G7 holds one, while the referral waits for them.
+    let dis = open(&env, "CUST-CONFERENCE-T0", |_| {}).await;
+    let r = dis.reference.as_str();
+    decide(&env, r, "customer.dissatisfied", json!({ "reason": "Still no payment", "by": "cw1" }), |c| {
+        c.sub_status.as_deref() == Some("Pending Approval – TL")
+    })
+    .await;
+    decide(
+        &env,
+        r,
+        "team_leader.decided",
+        json!({ "decision": "cannot_resolve", "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "escalation.authorised",
+        json!({ "case_conference_held": true, "customer_told_by_phone": true, "by": "g7" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    let entries = timeline(&env, dis.id).await;
+    assert!(entries
+        .iter()
+        .any(|e| e == "The G7 held a case conference before authorising the referral"));
+    env.stop().await;
+}
+
+/// Seeds 001 and 002: the Systemic Log is kept at Review as well as at Resolution (each tier its
+/// own), on the agreed categories; the manager records the action taken by an event, and the
+/// entry, the case's timeline and the report show it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_team_keeps_a_systemic_log_with_the_action_taken() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut recorded = env.observe(&["systemic_issue.recorded"]).await;
+    let mut refused = env.observe(&["command.rejected"]).await;
+    let mut reviews = Vec::new();
+    for i in 0..3 {
+        let customer = format!("CUST-SYS-REVIEW-{i}");
+        let resolution = open(&env, &customer, mp).await;
+        close_case_at(&env, resolution.id, Utc::now() - Duration::days(30)).await;
+        let review = open(&env, &customer, |data| {
+            data["received_at"] = json!(Utc::now());
+            data["earlier_case"] = json!(resolution.reference);
+            data["categories"] = json!(["lost_post"]);
+        })
+        .await;
+        assert_eq!(review.tier, 2);
+        reviews.push(review);
+    }
+    let issue = loop {
+        let issue = recorded.next().await;
+        if issue.data["tier"] == "review" {
+            break issue;
+        }
+    };
+    assert_eq!(issue.data["category"], "lost_post");
+    let id = issue.data["issue_id"].as_i64().unwrap();
+    let mut conn = env.conn().await;
+    let logs: Vec<(i16, String)> = systemic_issues::table
+        .order((systemic_issues::tier, systemic_issues::category))
+        .select((systemic_issues::tier, systemic_issues::category))
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(logs.contains(&(2, "lost_post".into())), "{logs:?}");
+    assert!(
+        logs.iter().all(|(tier, c)| *tier == 2 || c != "lost_post"),
+        "a Review is not counted on the Resolution log: {logs:?}"
+    );
+
+    let action = "Post room process changed: recorded delivery for all review letters.";
+    let latest = &reviews[2];
+    // Only a team leader or manager keeps the log.
+    env.publish(&decision(
+        &latest.reference,
+        "systemic_issue.action_recorded",
+        json!({ "issue_id": id, "action_taken": action, "by": "cw1" }),
+    ))
+    .await;
+    let refusal = refused.next().await;
+    assert!(refusal.data["reason"].as_str().unwrap().contains("kept by a manager"));
+    // The entry must name the case.
+    let outsider = open(&env, "CUST-SYS-OUTSIDER", mp).await;
+    env.publish(&decision(
+        &outsider.reference,
+        "systemic_issue.action_recorded",
+        json!({ "issue_id": id, "action_taken": action, "by": "g7" }),
+    ))
+    .await;
+    let refusal = refused.next().await;
+    assert!(
+        refusal.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("no Systemic Log entry {id} names case")),
+        "{}",
+        refusal.data
+    );
+    decide(
+        &env,
+        &latest.reference,
+        "systemic_issue.action_recorded",
+        json!({ "issue_id": id, "action_taken": action, "by": "g7" }),
+        |_| true,
+    )
+    .await;
+    let (taken, by): (Option<String>, Option<String>) = systemic_issues::table
+        .find(id)
+        .select((
+            systemic_issues::action_taken,
+            systemic_issues::action_recorded_by,
+        ))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        (taken.as_deref(), by.as_deref()),
+        (Some(action), Some("g7"))
+    );
+    let entries = timeline(&env, latest.id).await;
+    assert!(entries
+        .iter()
+        .any(|e| e == &format!("Action taken on systemic issue {id} (`lost_post`): {action}")));
+    let report = complaints::db::reports::report(
+        &mut conn,
+        Utc::now() - Duration::days(1),
+        Utc::now() + Duration::days(1),
+    )
+    .await
+    .unwrap();
+    let shown = report
+        .systemic_issues
+        .iter()
+        .find(|e| e.id == id)
+        .expect("the entry is reported");
+    assert_eq!((shown.tier, shown.action_taken.as_deref()), (2, Some(action)));
+    env.stop().await;
+}
+
+/// process.md §5: a substantive holding reply meets the response target, and what it told the
+/// customer is kept on the case's timeline (it was thrown away).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holding_replys_text_is_kept() {
+    let env = TestEnv::start(WORKERS).await;
+    let res = open(&env, "CUST-HOLDING", mp).await;
+    clock_is(&env, res.id, "response_target", "pending").await;
+    let text = "We have the line manager's report and expect to reply in full by 18 December.";
+    env.publish(&decision(
+        &res.reference,
+        "holding_reply.sent",
+        json!({ "summary": text }),
+    ))
+    .await;
+    clock_is(&env, res.id, "response_target", "cancelled").await;
+    let entries = timeline(&env, res.id).await;
+    assert!(
+        entries
+            .iter()
+            .any(|e| e == &format!("Substantive holding reply sent: {text}")),
+        "{entries:?}"
+    );
+    env.stop().await;
+}
