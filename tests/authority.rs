@@ -5,7 +5,8 @@
 mod common;
 
 use common::casework::{case, decide, decision, mp, open};
-use common::{Observer, TestEnv};
+use chrono::{Duration, Utc};
+use common::{close_case_at, Observer, TestEnv};
 use complaints::supervisor::WorkerKind;
 use serde_json::{json, Value};
 
@@ -87,22 +88,81 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
     )
     .await;
+    // At Resolution a payment beyond the case manager's delegated authority goes straight to
+    // the Special Payment Team (seed 001): not to a team leader calling themselves one.
     decide(
         &env,
         r,
         "resolution_plan.submitted",
         json!({ "by": "cmtl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+    )
+    .await;
+    let reason = refused(
+        &env,
+        &mut refusals,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "tl2" }),
+    )
+    .await;
+    assert_eq!(
+        reason,
+        "a payment beyond delegated authority is approved by the Special Payment Team: tl2 does not hold the role special_payment_team"
+    );
+    decide(
+        &env,
+        r,
+        "resolution_plan.approved",
+        json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "spt1" }),
+        |c| c.sub_status.as_deref() == Some("Approved"),
     )
     .await;
 
+    // At Review a plan with money needs the team leader (seed 002), within their grade.
+    let earlier = open(&env, "CUST-AUTHORITY-REVIEW", mp).await;
+    close_case_at(&env, earlier.id, Utc::now() - Duration::days(30)).await;
+    let rev = open(&env, "CUST-AUTHORITY-REVIEW", |data| {
+        data["received_at"] = json!(Utc::now());
+        data["earlier_case"] = json!(earlier.reference);
+    })
+    .await;
+    assert_eq!(rev.tier, 2);
+    let r = rev.reference.as_str();
+    let steps = [
+        ("case.allocated", json!({ "to": "rvtl1", "by": "tl3" })),
+        (
+            "outcome.decided",
+            json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "rvtl1" }),
+        ),
+        (
+            "resolution_plan.drafted",
+            json!({
+                "grounds": ["Three late payments"],
+                "actions": [{ "id": "A1", "kind": "financial_redress", "description": "Bank charges",
+                    "due_on": "2026-12-15", "payment": { "amount_pence": 60000, "kind": "actual_financial_loss" } }],
+                "by": "rvtl1"
+            }),
+        ),
+    ];
+    for (event_type, data) in steps {
+        decide(&env, r, event_type, data, |_| true).await;
+    }
+    decide(
+        &env,
+        r,
+        "resolution_plan.submitted",
+        json!({ "by": "rvtl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+    )
+    .await;
     // The drafter is a team leader too, and still may not approve their own plan.
     let reason = refused(
         &env,
         &mut refusals,
         r,
         "resolution_plan.approved",
-        json!({ "approver": "team_leader", "amount_pence": 60000, "by": "cmtl1" }),
+        json!({ "approver": "team_leader", "amount_pence": 60000, "by": "rvtl1" }),
     )
     .await;
     assert_eq!(
@@ -143,20 +203,6 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
     )
     .await;
-    // Beyond delegated authority: the Special Payment Team, not a team leader calling
-    // themselves one.
-    let reason = refused(
-        &env,
-        &mut refusals,
-        r,
-        "resolution_plan.approved",
-        json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "tl2" }),
-    )
-    .await;
-    assert_eq!(
-        reason,
-        "a payment beyond delegated authority is approved by the Special Payment Team: tl2 does not hold the role special_payment_team"
-    );
     decide(
         &env,
         r,

@@ -405,3 +405,187 @@ async fn a_holding_replys_text_is_kept() {
     );
     env.stop().await;
 }
+
+/// Seed 001: at Resolution the case manager pays within their own delegated financial authority
+/// (£250 actual loss, £100 consolatory) with no approval; beyond it, or for a payment requiring a
+/// review, the plan goes to the Special Payment Team — not to a team leader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_manager_pays_within_their_delegated_financial_authority() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut tasks = env.observe(&["task.created"]).await;
+    let plan = |pence: i64, requires_review: bool| {
+        json!({ "grounds": ["The worry caused"], "by": "mp1", "actions": [
+            { "id": "A1", "kind": "financial_redress", "description": "For the worry", "due_on": "2026-12-10",
+              "payment": { "amount_pence": pence, "kind": "consolatory", "requires_review": requires_review } }
+        ] })
+    };
+    let within = upheld(&env, "CUST-DFA-WITHIN").await;
+    decide(&env, &within.reference, "resolution_plan.drafted", plan(10_000, false), |c| {
+        c.sub_status.as_deref() == Some("Approved")
+    })
+    .await;
+    for (customer, pence, review) in [("CUST-DFA-BEYOND", 10_001, false), ("CUST-DFA-REVIEW", 2_000, true)] {
+        let res = upheld(&env, customer).await;
+        let r = res.reference.as_str();
+        decide(&env, r, "resolution_plan.drafted", plan(pence, review), |c| {
+            c.sub_status.as_deref() == Some("Draft Action Plan")
+        })
+        .await;
+        decide(&env, r, "resolution_plan.submitted", json!({ "by": "mp1" }), |c| {
+            c.sub_status.as_deref() == Some("Pending Special Payment Team")
+        })
+        .await;
+        let task = tasks.next().await;
+        assert_eq!(task.subject.as_deref(), Some(r));
+        assert_eq!(task.data["assignee"], "special_payment_team");
+    }
+    env.stop().await;
+}
+
+/// Seed 004: a tier 0 consolatory payment is not a plan with money but a "non complaint
+/// consolatory payment referral only" to tier 1, with CMSF5551 when the team leader's grade is
+/// below the payment's. The Resolution case it opens decides the payment: it is not
+/// acknowledged as a complaint, runs no response target, has no outcome and is not counted as
+/// a complaint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tier_0_consolatory_payment_is_a_referral_not_a_complaint() {
+    let mut env = TestEnv::start(&[
+        WorkerKind::Intake,
+        WorkerKind::Casework,
+        WorkerKind::Escalation,
+        WorkerKind::Acknowledgement,
+        WorkerKind::Deadlines,
+        WorkerKind::OutboxRelay,
+    ])
+    .await;
+    let mut refused = env.observe(&["command.rejected"]).await;
+    let dis = open(&env, "CUST-CONSOLATORY", |data| {
+        data["received_at"] = json!(Utc::now());
+    })
+    .await;
+    let r = dis.reference.as_str();
+    env.publish(&decision(
+        r,
+        "resolution_plan.drafted",
+        json!({ "grounds": ["The worry"], "by": "cw1", "actions": [
+            { "id": "A1", "kind": "financial_redress", "description": "For the worry", "due_on": "2026-12-10",
+              "payment": { "amount_pence": 5000, "kind": "consolatory" } }
+        ] }),
+    ))
+    .await;
+    let refusal = refused.next().await;
+    assert!(
+        refusal.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("consolatory_payment_referral"),
+        "{}",
+        refusal.data
+    );
+    decide(
+        &env,
+        r,
+        "customer.dissatisfied",
+        json!({ "reason": "Wants something for the worry", "by": "cw1" }),
+        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+    )
+    .await;
+    // £600 needs an SEO; tl1 is an HEO in the directory, so CMSF5551 goes with it.
+    decide(
+        &env,
+        r,
+        "team_leader.decided",
+        json!({ "decision": "consolatory_payment_referral", "consolatory_payment_pence": 60000, "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+    )
+    .await;
+    let closed = decide(
+        &env,
+        r,
+        "escalation.authorised",
+        json!({ "customer_told_by_phone": false, "by": "g7" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    assert_eq!(
+        closed.resolution_code.as_deref(),
+        Some("Actions Complete – Client Not OK")
+    );
+    let res = common::casework::escalated_from(&env, &closed).await;
+    assert_eq!(res.tier, 1);
+    let mut conn = env.conn().await;
+    let (pence, cmsf5551): (Option<i64>, bool) = cases::table
+        .find(res.id)
+        .select((cases::consolatory_payment_pence, cases::cmsf5551))
+        .first(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!((pence, cmsf5551), (Some(60_000), true));
+    // Not acknowledged as a complaint: no CMSL5842 on either case, no clocks on the new one.
+    wait_for("the acknowledgement worker's note", || async {
+        let entries = timeline(&env, res.id).await;
+        entries
+            .iter()
+            .any(|e| e == "Not acknowledged as a complaint: a consolatory-payment referral")
+            .then_some(())
+    })
+    .await;
+    for id in [dis.id, res.id] {
+        let entries = timeline(&env, id).await;
+        assert!(
+            !entries.iter().any(|e| e.contains("CMSL5842")),
+            "{entries:?}"
+        );
+    }
+    let entries = timeline(&env, res.id).await;
+    assert!(entries.iter().any(|e| e
+        == "Non complaint consolatory payment referral only: a consolatory payment of £600.00, with form CMSF5551 for a manager of the grade it needs"));
+    let clocks: i64 = timers::table
+        .filter(timers::case_id.eq(res.id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(clocks, 0, "no acknowledgement clock, no response target");
+
+    // The case manager decides the payment; there is no outcome to decide.
+    let rr = res.reference.as_str();
+    decide(&env, rr, "case.allocated", json!({ "to": "cm1", "by": "tl2" }), |c| {
+        c.status == "In Progress"
+    })
+    .await;
+    env.publish(&decision(
+        rr,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "x", "by": "cm1" }),
+    ))
+    .await;
+    let refusal = refused.next().await;
+    assert!(refusal.data["reason"]
+        .as_str()
+        .unwrap()
+        .contains("not a complaint"));
+    decide(
+        &env,
+        rr,
+        "resolution_plan.drafted",
+        json!({ "grounds": ["Consolatory payment referred from tier 0"], "by": "cm1", "actions": [
+            { "id": "P1", "kind": "financial_redress", "description": "Consolatory payment", "due_on": "2026-12-10",
+              "payment": { "amount_pence": 60000, "kind": "consolatory" } }
+        ] }),
+        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+    )
+    .await;
+
+    // Counted as a dissatisfaction at tier 0, not as a tier 1 complaint.
+    let report = complaints::db::reports::report(
+        &mut conn,
+        Utc::now() - Duration::days(1),
+        Utc::now() + Duration::days(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.received.by_tier.get("0"), Some(&1));
+    assert_eq!(report.received.by_tier.get("1"), None);
+    env.stop().await;
+}

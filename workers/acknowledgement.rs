@@ -174,6 +174,17 @@ impl Acknowledgement {
                 return Ok(());
             }
             Tier::Dissatisfaction => return Ok(()),
+            // Seed 004: a "non complaint consolatory payment referral only" is not acknowledged
+            // as a complaint.
+            Tier::Resolution if case.consolatory_referral => {
+                effects.note(
+                    case,
+                    "Not acknowledged as a complaint: a consolatory-payment referral".into(),
+                    json!({}),
+                    cause,
+                );
+                return Ok(());
+            }
             Tier::Resolution
                 if timeline::letter_requested(conn, case.id, LetterCode::Cmsl5842.as_str())
                     .await? =>

@@ -34,8 +34,9 @@ use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::process::clocks;
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::vocabulary::{
-    Assignee, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole, Tier,
+    TeamLeaderDecision, Assignee, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole, Tier,
 };
 
 crate::event_set! {
@@ -145,7 +146,8 @@ impl Worker for Casework {
                 }
                 continue;
             };
-            let (decision, by, fields) = decision_of(&event.data);
+            let (mut decision, by, fields) = decision_of(&event.data);
+            form_needed(&mut decision, &event.data, by, &directory);
             if let Err(reason) = entitled(case.tier, &event.data, &decision, by, &directory) {
                 effects.reject(event, reason);
                 continue;
@@ -316,6 +318,10 @@ fn announce(
                         .expect("an escalated case is closed"),
                     reason: transition.summary.clone(),
                     acknowledge_by_letter,
+                    consolatory_payment: transition.state.referral_payment.filter(|_| {
+                        transition.state.referral
+                            == Some(TeamLeaderDecision::ConsolatoryPaymentReferral)
+                    }),
                 },
             ),
             Effect::Letter { .. } => {}
@@ -355,6 +361,30 @@ fn announce(
             },
         );
     }
+}
+
+/// A consolatory-payment referral carries form CMSF5551 when the team leader is below the
+/// grade its payment needs (seeds 002, 004): their grade from the staff directory, or, where
+/// the directory gives none, from the event.
+fn form_needed(
+    decision: &mut Decision,
+    event: &CaseworkEvent,
+    by: &str,
+    directory: &HashMap<String, Member>,
+) {
+    let (
+        Decision::TeamLeaderDecided {
+            payment: Some(payment),
+            ..
+        },
+        CaseworkEvent::TeamLeaderDecided(decided),
+    ) = (decision, event)
+    else {
+        return;
+    };
+    let grade = directory.get(by).and_then(|m| m.grade).or(decided.grade);
+    let needed = authority::grade_to_approve(payment.amount_pence);
+    payment.cmsf5551 = !grade.is_some_and(|g| g.at_least(needed));
 }
 
 /// The machine's decision, who made it, and the letter text it brings.
@@ -437,9 +467,20 @@ fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>)
             &d.by,
             Some(&d.letter_fields),
         ),
-        CaseworkEvent::TeamLeaderDecided(d) => {
-            (Decision::TeamLeaderDecided(d.decision), &d.by, None)
-        }
+        CaseworkEvent::TeamLeaderDecided(d) => (
+            Decision::TeamLeaderDecided {
+                choice: d.decision,
+                // Whether CMSF5551 goes with it is the directory's to say: `form_needed`.
+                payment: d
+                    .consolatory_payment_pence
+                    .map(|amount_pence| ConsolatoryReferral {
+                        amount_pence,
+                        cmsf5551: false,
+                    }),
+            },
+            &d.by,
+            None,
+        ),
         CaseworkEvent::EscalationAuthorised(e) => (
             Decision::EscalationAuthorised {
                 customer_told_by_phone: e.customer_told_by_phone,

@@ -134,7 +134,8 @@ impl Worker for Deadlines {
                 }
                 _ if case.closed => {}
                 DeadlineEvent::CaseOpened(_) => {
-                    if clocks::has_response_target(case.tier) {
+                    // A consolatory-payment referral is not a complaint: no response target.
+                    if clocks::has_response_target(case.tier) && !case.consolatory_referral {
                         let target = clocks::response_target(
                             &self.calendar,
                             case.region,

@@ -15,7 +15,9 @@ use super::effects::{with_cases, Effects};
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
 use crate::db::{cases, outbox, timeline};
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{CaseEscalated, CloudEvent};
+use crate::process::casework::plan::pounds;
 use crate::process::routing;
 use crate::vocabulary::{About, Addressee, Assignee, Channel, LetterCode, RaisedBy, Team, Tier};
 
@@ -121,16 +123,38 @@ impl Worker for Escalation {
                 json!({ "escalated_to": higher }),
                 event.id,
             );
+            let mut opened = opened;
+            if let Some(payment) = escalated.consolatory_payment {
+                // Seed 004: "non complaint consolatory payment referral only", with CMSF5551
+                // where the referring team leader's grade is below the payment's.
+                opened.case.consolatory_payment_pence = Some(payment.amount_pence);
+                opened.case.cmsf5551 = payment.cmsf5551;
+                opened.timeline.push(timeline::NewEntry {
+                    case_id: opened.case.id,
+                    at: now,
+                    actor: NAME.into(),
+                    entry: referral_entry(payment),
+                    detail: json!({ "consolatory_payment_pence": payment.amount_pence, "cmsf5551": payment.cmsf5551 }),
+                    event_id: Some(event.id),
+                });
+            }
             let team = receiving_team(opening.team);
             let staff = if lower.about == About::Staff {
                 " A staff-behaviour complaint: a team leader takes ownership."
             } else {
                 ""
             };
-            let task = format!(
-                "New {} case {higher} escalated from {}: allocate it.{staff}",
-                opening.tier, record.reference
-            );
+            let task = match escalated.consolatory_payment {
+                Some(payment) => format!(
+                    "{higher} from {}: {}; allocate it to decide the payment",
+                    record.reference,
+                    referral_entry(payment)
+                ),
+                None => format!(
+                    "New {} case {higher} escalated from {}: allocate it.{staff}",
+                    opening.tier, record.reference
+                ),
+            };
             // The task is about the new case: announce it under the new case's reference.
             let announced = cases::CaseFacts {
                 id: opened.case.id,
@@ -163,6 +187,19 @@ impl Worker for Escalation {
         outbox::append(conn, &rows).await?;
         Ok(effects.write(conn).await?)
     }
+}
+
+/// How a consolatory-payment referral reads on its case and in its team's task.
+fn referral_entry(payment: ConsolatoryReferral) -> String {
+    format!(
+        "Non complaint consolatory payment referral only: a consolatory payment of {}{}",
+        pounds(payment.amount_pence),
+        if payment.cmsf5551 {
+            ", with form CMSF5551 for a manager of the grade it needs"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Who is told of a new case escalated to `team`.

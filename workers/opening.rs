@@ -198,6 +198,8 @@ pub fn open_case(
         opened_at: now,
         closed_at,
         staff_reference: draft.staff_reference.map(str::to_owned),
+        consolatory_payment_pence: None,
+        cmsf5551: false,
     };
     OpenedCase {
         case,

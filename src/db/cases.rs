@@ -70,6 +70,10 @@ pub struct NewCase {
     pub closed_at: Option<DateTime<Utc>>,
     /// The opaque reference of the member of staff complained about.
     pub staff_reference: Option<String>,
+    /// A consolatory-payment referral: the payment (process.md §4, tier 0 step 5).
+    pub consolatory_payment_pence: Option<i64>,
+    /// The referral carries form CMSF5551.
+    pub cmsf5551: bool,
 }
 
 #[derive(QueryableByName)]
@@ -328,6 +332,9 @@ pub struct CaseFacts {
     pub closed: bool,
     /// A complaint case, or a dispute kept as one.
     pub kind: CaseKind,
+    /// A Resolution case opened for a consolatory-payment referral from tier 0: not a
+    /// complaint (no acknowledgement, no response target).
+    pub consolatory_referral: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -341,6 +348,7 @@ struct FactsRow {
     received_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
     kind: String,
+    consolatory_payment_pence: Option<i64>,
 }
 
 /// Locks the cases with these references for the caller's transaction (`FOR NO KEY UPDATE`,
@@ -410,6 +418,8 @@ pub async fn facts(
                 received_at: row.received_at,
                 closed: row.closed_at.is_some(),
                 kind: row.kind.parse().ok()?,
+                consolatory_referral: row.tier == Tier::Resolution.number()
+                    && row.consolatory_payment_pence.is_some(),
             };
             Some((row.reference, facts))
         })

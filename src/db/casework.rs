@@ -12,6 +12,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::{cases, parties};
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::process::casework::{CaseState, Context};
 use crate::vocabulary::{About, CaseKind, ContactRestriction, Status, Tier};
 
@@ -36,6 +37,8 @@ struct StateRow {
     phso_upheld: Option<bool>,
     remedial_actions: Value,
     awaiting_evidence: bool,
+    consolatory_payment_pence: Option<i64>,
+    cmsf5551: bool,
     about: String,
     linked_case_id: Option<Uuid>,
 }
@@ -94,6 +97,12 @@ fn state_of(
             .transpose()
     }
     let tier = Tier::from_number(row.tier).context("unknown tier")?;
+    let referral_payment = row
+        .consolatory_payment_pence
+        .map(|amount_pence| ConsolatoryReferral {
+            amount_pence,
+            cmsf5551: row.cmsf5551,
+        });
     Ok(CaseState {
         tier,
         stage: row.stage.parse().map_err(anyhow::Error::msg)?,
@@ -108,6 +117,7 @@ fn state_of(
             .map(serde_json::from_value)
             .transpose()?,
         referral: parse(row.referral)?,
+        referral_payment: referral_payment.filter(|_| tier == Tier::Dissatisfaction),
         hr_guidance_followed: row.hr_guidance_followed,
         ice_stage: parse(row.ice_stage)?,
         phso_stage: parse(row.phso_stage)?,
@@ -124,6 +134,7 @@ fn state_of(
             staff_complaint: row.about.parse::<About>().map_err(anyhow::Error::msg)?
                 == About::Staff,
             earlier_handler,
+            consolatory_referral: tier == Tier::Resolution && referral_payment.is_some(),
         },
     })
 }
@@ -171,6 +182,15 @@ pub async fn save(
             .await?;
     } else {
         update.set(changes).execute(conn).await?;
+    }
+    if let Some(payment) = state.referral_payment {
+        diesel::update(cases::table.find(id))
+            .set((
+                cases::consolatory_payment_pence.eq(payment.amount_pence),
+                cases::cmsf5551.eq(payment.cmsf5551),
+            ))
+            .execute(conn)
+            .await?;
     }
     Ok(())
 }

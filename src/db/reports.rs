@@ -33,8 +33,10 @@ async fn counts(
     Ok(rows.into_iter().map(|c| (c.key, c.n)).collect())
 }
 
-/// The cases received in the period; disputes are not complaints and are not reported.
-const PERIOD: &str = "c.kind = 'complaint' AND c.received_at >= $1 AND c.received_at < $2";
+/// The cases received in the period; disputes are not complaints and are not reported, nor
+/// is a Resolution case opened for a consolatory-payment referral (seed 004: "non complaint").
+const PERIOD: &str = "c.kind = 'complaint' AND NOT (c.tier = 1 AND c.consolatory_payment_pence IS NOT NULL) \
+                      AND c.received_at >= $1 AND c.received_at < $2";
 
 /// The report for the cases received in [from, to).
 pub async fn report(

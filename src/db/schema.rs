@@ -62,6 +62,8 @@ diesel::table! {
         updated_at -> Nullable<Timestamptz>,
         kind -> Text,
         awaiting_evidence -> Bool,
+        consolatory_payment_pence -> Nullable<Int8>,
+        cmsf5551 -> Bool,
     }
 }
 

@@ -32,4 +32,20 @@ pub struct CaseEscalated {
     /// as it opens, instead of waiting for its 48-hour clock. One letter per escalation.
     #[serde(default)]
     pub acknowledge_by_letter: bool,
+    /// A tier 0 "non complaint consolatory payment referral only" (seed 004): the new
+    /// Resolution case decides the payment; it is not acknowledged as a complaint, runs no
+    /// response target and is not counted as a complaint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consolatory_payment: Option<ConsolatoryReferral>,
+}
+
+/// A consolatory payment referred from tier 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsolatoryReferral {
+    /// The payment the customer asks for, in pence.
+    pub amount_pence: i64,
+    /// The referring team leader is below the grade the payment needs: form CMSF5551 goes with
+    /// the referral to a manager of that grade (seeds 002, 004).
+    pub cmsf5551: bool,
 }

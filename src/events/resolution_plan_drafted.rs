@@ -1,6 +1,8 @@
 //! `resolution_plan.drafted`: the caseworker recorded the reasons and a resolution plan. A plan
-//! with financial redress then needs the team leader's approval (`resolution_plan.submitted`);
-//! one without is approved as drafted.
+//! with financial redress then needs approval (`resolution_plan.submitted`): the team leader's
+//! at tiers 0 and 2, the Special Payment Team's beyond delegated authority; at Resolution the
+//! case manager pays within their own delegated financial authority. One without money is
+//! approved as drafted.
 
 use super::checks::{planned_date, single_line};
 use chrono::NaiveDate;
@@ -65,4 +67,9 @@ pub struct Payment {
     /// For what: actual financial loss or consolation.
     #[garde(skip)]
     pub kind: PaymentKind,
+    /// A payment the Special Payment Team must review whatever its amount (seed 001:
+    /// "payments requiring a review").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[garde(skip)]
+    pub requires_review: bool,
 }

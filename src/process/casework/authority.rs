@@ -55,7 +55,7 @@ pub fn allowed(tier: Tier, decision: &Decision) -> Option<(&'static [StaffRole],
         | Decision::ActionCompleted { .. }
         | Decision::ClientReplied => return None,
         Decision::Allocated { .. } => (&[TeamLeader], "a case is allocated by a team leader"),
-        Decision::TeamLeaderDecided(_) => (
+        Decision::TeamLeaderDecided { .. } => (
             &[TeamLeader],
             "a team leader's decision is made by a team leader",
         ),
@@ -218,7 +218,10 @@ mod tests {
     fn each_decision_needs_its_role() {
         let tl = member(&[StaffRole::TeamLeader]);
         let cw = member(&[StaffRole::Caseworker]);
-        let decided = Decision::TeamLeaderDecided(TeamLeaderDecision::CannotResolve);
+        let decided = Decision::TeamLeaderDecided {
+            choice: TeamLeaderDecision::CannotResolve,
+            payment: None,
+        };
         assert!(check(Tier::Dissatisfaction, &decided, ("tl1", Some(&tl)), None).is_ok());
         let refused = check(Tier::Dissatisfaction, &decided, ("cw1", Some(&cw)), None);
         assert_eq!(

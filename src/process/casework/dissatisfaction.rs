@@ -3,6 +3,7 @@
 //! manager's authority, then closes this case and opens the linked Resolution case.
 
 use super::{not_a_closing_code, planning, Decision, Transition};
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::letters::catalogue::{CMSL5701_CLOSED, CMSL5701_PROPOSED};
 use crate::vocabulary::{
     Assignee, LetterCode, ResolutionCode, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
@@ -22,7 +23,9 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
         }
         Decision::PlanAgreed { due } => planning::agree(t, due),
         Decision::PlanDisagreed | Decision::CustomerDissatisfied => to_team_leader(t),
-        Decision::TeamLeaderDecided(choice) => team_leader_decides(t, *choice),
+        Decision::TeamLeaderDecided { choice, payment } => {
+            team_leader_decides(t, *choice, *payment)
+        }
         Decision::EscalationAuthorised {
             customer_told_by_phone,
         } => escalate(t, *customer_told_by_phone),
@@ -52,9 +55,22 @@ fn to_team_leader(t: &mut Transition) -> Result<(), String> {
 }
 
 /// Step 5: agreement reached (back to the actions), or a referral for the G7 to authorise.
-fn team_leader_decides(t: &mut Transition, choice: TeamLeaderDecision) -> Result<(), String> {
+fn team_leader_decides(
+    t: &mut Transition,
+    choice: TeamLeaderDecision,
+    payment: Option<ConsolatoryReferral>,
+) -> Result<(), String> {
     if t.state.sub_status != Some(SubStatus::PendingApprovalTl) {
         return Err("the case is not waiting for the team leader".into());
+    }
+    match (choice, payment) {
+        (TeamLeaderDecision::ConsolatoryPaymentReferral, None) => {
+            return Err("a consolatory-payment referral says the payment asked for (consolatory_payment_pence)".into())
+        }
+        (TeamLeaderDecision::ConsolatoryPaymentReferral, Some(_)) | (_, None) => {}
+        (other, Some(_)) => {
+            return Err(format!("{other} carries no consolatory payment"))
+        }
     }
     match choice {
         TeamLeaderDecision::AgreementReached => {
@@ -72,14 +88,21 @@ fn team_leader_decides(t: &mut Transition, choice: TeamLeaderDecision) -> Result
         }
         TeamLeaderDecision::ConsolatoryPaymentReferral | TeamLeaderDecision::CannotResolve => {
             t.state.referral = Some(choice);
+            t.state.referral_payment = payment;
             t.state
                 .set(Status::PendingApproval, SubStatus::PendingG7Authorisation);
             t.task(
                 Assignee::Manager,
                 "Authorise the referral to tier 1 (referral template and chronology attached; hold a case conference if it could help)",
             );
-            t.summary =
-                format!("The team leader refers the case to tier 1 ({choice}); the G7 decides");
+            t.summary = match payment {
+                Some(p) => format!(
+                    "The team leader refers a consolatory payment of {} to tier 1 as a non complaint consolatory payment referral only{}; the G7 decides",
+                    super::plan::pounds(p.amount_pence),
+                    if p.cmsf5551 { ", with form CMSF5551" } else { "" }
+                ),
+                None => format!("The team leader refers the case to tier 1 ({choice}); the G7 decides"),
+            };
         }
     }
     Ok(())
@@ -98,7 +121,9 @@ fn escalate(t: &mut Transition, customer_told_by_phone: bool) -> Result<(), Stri
         }
         _ => ResolutionCode::Unresolved,
     };
-    if !customer_told_by_phone || !t.state.context.phone_alone_will_do() {
+    // A consolatory-payment referral is not a complaint: no complaint acknowledgement.
+    let complaint = t.state.referral_payment.is_none();
+    if complaint && (!customer_told_by_phone || !t.state.context.phone_alone_will_do()) {
         t.letter(LetterCode::Cmsl5842);
     }
     t.escalate(Stage::EscalateToResolution, code, Tier::Resolution);

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use self::plan::ResolutionPlan;
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{
     Approver, Assignee, ConferenceDecision, ContactMethod, ExternalBody, ExternalStage, LetterCode, Outcome,
@@ -46,6 +47,9 @@ pub struct Context {
     pub staff_complaint: bool,
     /// Tier 2: who handled the Resolution case before it (the review must be someone else).
     pub earlier_handler: Option<String>,
+    /// Tier 1: a "non complaint consolatory payment referral only" from tier 0 (seed 004): the
+    /// case decides a payment, not a complaint — no outcome, no signposting, no Review.
+    pub consolatory_referral: bool,
 }
 
 impl Context {
@@ -88,6 +92,9 @@ pub struct CaseState {
     pub plan: Option<ResolutionPlan>,
     /// Tier 0: the team leader's referral to tier 1, waiting for or given the G7's authority.
     pub referral: Option<TeamLeaderDecision>,
+    /// Tier 0: the payment a consolatory-payment referral asks for, and whether CMSF5551 goes
+    /// with it.
+    pub referral_payment: Option<ConsolatoryReferral>,
     /// Staff-behaviour complaints: whether assurance was obtained that the HR guidance was
     /// followed (recorded with the outcome).
     pub hr_guidance_followed: Option<bool>,
@@ -123,6 +130,7 @@ impl CaseState {
             allocated_to: None,
             plan: None,
             referral: None,
+            referral_payment: None,
             hr_guidance_followed: None,
             ice_stage: None,
             phso_stage: None,
@@ -257,7 +265,13 @@ pub enum Decision {
     /// The customer is not content.
     CustomerDissatisfied,
     /// Tier 0: the team leader's decision.
-    TeamLeaderDecided(TeamLeaderDecision),
+    TeamLeaderDecided {
+        /// What they decided.
+        choice: TeamLeaderDecision,
+        /// A consolatory-payment referral: the payment, and whether the team leader is below
+        /// the grade it needs (so CMSF5551 goes with it).
+        payment: Option<ConsolatoryReferral>,
+    },
     /// Tier 0: the G7 authorised the referral.
     EscalationAuthorised {
         /// Whether the customer was told by phone.
@@ -442,7 +456,7 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
         Decision::PlanRejected { approver } if !planning::disputed(state) => {
             planning::reject(&mut t, *approver)?
         }
-        Decision::TeamLeaderDecided(_) | Decision::EscalationAuthorised { .. }
+        Decision::TeamLeaderDecided { .. } | Decision::EscalationAuthorised { .. }
             if state.tier != Tier::Dissatisfaction =>
         {
             return Err("a team leader's referral and its authorisation belong to tier 0".into())

@@ -1,17 +1,21 @@
 //! Resolution plans (process.md §4): the grounds, the actions linked to them with their due
 //! dates, and the approvals a plan with financial redress needs.
 //!
-//! A plan holding financial redress needs the team leader's approval; a special payment beyond
-//! delegated authority (more than £250 for actual financial loss or £100 consolatory, counted
-//! over the whole plan) needs the Special Payment Team's as well. A plan without financial
-//! redress needs no approval.
+//! Delegated financial authority (DFA, seed 001) is £250 for actual financial loss and £100
+//! consolatory, counted over the whole plan. At Resolution the case manager pays within their
+//! own DFA with no approval; beyond it, or for a payment requiring a review, the Special
+//! Payment Team decides. At Review a plan holding financial redress needs the team leader's
+//! approval (seed 002), and the Special Payment Team's as well beyond DFA or for a payment
+//! requiring a review. At tier 0 a plan may repay an actual loss with the team leader's
+//! approval, but a consolatory payment is a referral to tier 1 (seed 004). A plan without
+//! financial redress needs no approval.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::events::resolution_plan_drafted::PlanAction;
-use crate::vocabulary::{ActionKind, PaymentKind};
+use crate::vocabulary::{ActionKind, PaymentKind, Tier};
 
 /// Delegated authority for actual financial loss: £250, in pence.
 pub const ACTUAL_LOSS_LIMIT_PENCE: i64 = 25_000;
@@ -60,8 +64,13 @@ pub enum Approval {
 }
 
 impl ResolutionPlan {
-    /// A newly drafted plan: approved at once when it holds no financial redress.
-    pub fn drafted(grounds: Vec<String>, actions: Vec<PlanAction>) -> Result<Self, String> {
+    /// A newly drafted plan at `tier`: approved at once when it holds no financial redress, or
+    /// at Resolution when its payments are within the case manager's own delegated authority.
+    pub fn drafted(
+        grounds: Vec<String>,
+        actions: Vec<PlanAction>,
+        tier: Tier,
+    ) -> Result<Self, String> {
         check_actions(&actions)?;
         let mut plan = Self {
             grounds,
@@ -72,13 +81,15 @@ impl ResolutionPlan {
             completed: BTreeSet::new(),
             drafted_by: None,
         };
-        if !plan.needs_approval() {
+        let own_authority = tier == Tier::Resolution && !plan.needs_special_payment_team();
+        if !plan.needs_approval() || own_authority {
             plan.approval = Approval::Approved;
         }
         Ok(plan)
     }
 
-    /// Whether it holds financial redress (and so needs the team leader).
+    /// Whether it holds financial redress (and so, outside the case manager's own authority at
+    /// Resolution, needs approval).
     pub fn needs_approval(&self) -> bool {
         self.actions
             .iter()
@@ -103,10 +114,24 @@ impl ResolutionPlan {
             .sum()
     }
 
-    /// Whether a team leader may approve its payments alone.
+    /// Whether its payments are within delegated financial authority.
     pub fn within_delegated_authority(&self) -> bool {
         self.payments_pence(PaymentKind::ActualFinancialLoss) <= ACTUAL_LOSS_LIMIT_PENCE
             && self.payments_pence(PaymentKind::Consolatory) <= CONSOLATORY_LIMIT_PENCE
+    }
+
+    /// Whether a payment in it must be reviewed by the Special Payment Team whatever its amount.
+    pub fn requires_review(&self) -> bool {
+        self.actions
+            .iter()
+            .filter_map(|a| a.payment.as_ref())
+            .any(|p| p.requires_review)
+    }
+
+    /// Whether its payments go to the Special Payment Team: beyond delegated authority, or
+    /// requiring a review.
+    pub fn needs_special_payment_team(&self) -> bool {
+        !self.within_delegated_authority() || self.requires_review()
     }
 
     /// Whether every action is done.
@@ -155,14 +180,23 @@ mod tests {
             kind,
             description: "do it".into(),
             due_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            payment: payment.map(|(amount_pence, kind)| Payment { amount_pence, kind }),
+            payment: payment.map(|(amount_pence, kind)| Payment {
+                amount_pence,
+                kind,
+                requires_review: false,
+            }),
         }
     }
 
     #[test]
     fn a_plan_without_money_needs_no_approval() {
         let plan =
-            ResolutionPlan::drafted(vec![], vec![action("A1", ActionKind::Apology, None)]).unwrap();
+            ResolutionPlan::drafted(
+            vec![],
+            vec![action("A1", ActionKind::Apology, None)],
+            Tier::Review,
+        )
+        .unwrap();
         assert_eq!(plan.approval, Approval::Approved);
     }
 
@@ -181,8 +215,7 @@ mod tests {
                     ActionKind::FinancialRedress,
                     Some((10_000, PaymentKind::Consolatory)),
                 ),
-            ],
-        )
+            ], Tier::Review)
         .unwrap();
         assert_eq!(within.approval, Approval::Drafted);
         assert!(within.within_delegated_authority());
@@ -200,18 +233,41 @@ mod tests {
                     ActionKind::FinancialRedress,
                     Some((4_001, PaymentKind::Consolatory)),
                 ),
-            ],
-        )
+            ], Tier::Review)
         .unwrap();
         assert!(!beyond.within_delegated_authority());
+    }
+
+    #[test]
+    fn a_case_manager_pays_within_their_own_authority_at_resolution() {
+        let small = vec![action(
+            "A1",
+            ActionKind::FinancialRedress,
+            Some((10_000, PaymentKind::Consolatory)),
+        )];
+        let at = |tier, actions: Vec<PlanAction>| {
+            ResolutionPlan::drafted(vec![], actions, tier)
+                .unwrap()
+                .approval
+        };
+        assert_eq!(at(Tier::Resolution, small.clone()), Approval::Approved);
+        assert_eq!(at(Tier::Review, small.clone()), Approval::Drafted);
+        let mut reviewed = small;
+        reviewed[0].payment.as_mut().unwrap().requires_review = true;
+        assert_eq!(at(Tier::Resolution, reviewed), Approval::Drafted);
+        let beyond = vec![action(
+            "A1",
+            ActionKind::FinancialRedress,
+            Some((25_001, PaymentKind::ActualFinancialLoss)),
+        )];
+        assert_eq!(at(Tier::Resolution, beyond), Approval::Drafted);
     }
 
     #[test]
     fn payments_belong_to_financial_redress_only() {
         assert!(ResolutionPlan::drafted(
             vec![],
-            vec![action("A1", ActionKind::FinancialRedress, None)]
-        )
+            vec![action("A1", ActionKind::FinancialRedress, None)], Tier::Review)
         .is_err());
         assert!(ResolutionPlan::drafted(
             vec![],
@@ -219,16 +275,14 @@ mod tests {
                 "A1",
                 ActionKind::Apology,
                 Some((100, PaymentKind::Consolatory))
-            )]
-        )
+            )], Tier::Review)
         .is_err());
         assert!(ResolutionPlan::drafted(
             vec![],
             vec![
                 action("A1", ActionKind::Apology, None),
                 action("A1", ActionKind::Explanation, None)
-            ]
-        )
+            ], Tier::Review)
         .is_err());
     }
 }

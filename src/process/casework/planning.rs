@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use super::plan::{pounds, Approval, ResolutionPlan};
 use super::{CaseState, Transition};
 use crate::events::resolution_plan_drafted::PlanAction;
-use crate::vocabulary::{Approver, Assignee, Outcome, Stage, Status, SubStatus};
+use crate::vocabulary::{Approver, Assignee, Outcome, PaymentKind, Stage, Status, SubStatus, Tier};
 
 /// Records a new draft, replacing any plan not yet agreed. At tiers 1 and 2 a plan answers an
 /// upheld (or part upheld) finding.
@@ -23,9 +23,14 @@ pub(super) fn draft(
         return Err("the plan is already agreed with the customer".into());
     }
     if state.tier.number() > 0
+        && !state.context.consolatory_referral
         && !matches!(state.outcome, Some(Outcome::Upheld | Outcome::PartUpheld))
     {
         return Err("a resolution plan follows an Upheld or Part Upheld outcome".into());
+    }
+    let consolatory = actions.iter().filter_map(|a| a.payment.as_ref()).any(|p| p.kind == PaymentKind::Consolatory);
+    if state.tier == Tier::Dissatisfaction && consolatory {
+        return Err("a consolatory payment is not made at tier 0: the team leader refers it to tier 1 (team_leader.decided, consolatory_payment_referral)".into());
     }
     if let Some(clash) = actions
         .iter()
@@ -36,7 +41,7 @@ pub(super) fn draft(
             clash.id
         ));
     }
-    let mut plan = ResolutionPlan::drafted(grounds.to_vec(), actions.to_vec())?;
+    let mut plan = ResolutionPlan::drafted(grounds.to_vec(), actions.to_vec(), state.tier)?;
     plan.drafted_by = Some(by.to_owned());
     let approved = plan.approval == Approval::Approved;
     state.plan = Some(plan);
@@ -47,9 +52,20 @@ pub(super) fn draft(
     } else {
         SubStatus::DraftActionPlan
     });
-    t.summary = if approved {
+    let money = state.plan.as_ref().is_some_and(ResolutionPlan::needs_approval);
+    t.summary = if approved && money {
+        format!(
+            "Resolution plan drafted ({} actions; its payments are within the case manager's delegated financial authority)",
+            actions.len()
+        )
+    } else if approved {
         format!(
             "Resolution plan drafted ({} actions; no approval needed)",
+            actions.len()
+        )
+    } else if state.tier == Tier::Resolution {
+        format!(
+            "Resolution plan drafted ({} actions; its payments go to the Special Payment Team)",
             actions.len()
         )
     } else {
@@ -71,14 +87,38 @@ pub(super) fn not_the_drafter(plan: &ResolutionPlan, by: &str) -> Result<(), Str
     Ok(())
 }
 
-/// Sends a plan with financial redress to the team leader; the case waits, locked to its team.
+/// Sends a plan with financial redress for approval; the case waits, locked to its team. At
+/// Resolution a plan needing approval is beyond the case manager's own authority (or holds a
+/// payment requiring a review) and goes straight to the Special Payment Team (seed 001); at
+/// tiers 0 and 2 to the team leader (seed 002).
 pub(super) fn submit(t: &mut Transition) -> Result<(), String> {
     t.state.require_in_progress()?;
+    let tier = t.state.tier;
     let plan = plan_mut(t)?;
     match plan.approval {
         Approval::Drafted => plan.approval = Approval::AwaitingTeamLeader,
         Approval::Approved => return Err("the plan needs no approval".into()),
         other => return Err(format!("the plan is {other:?}, not a draft")),
+    }
+    if tier == Tier::Resolution {
+        plan.approval = Approval::AwaitingSpecialPaymentTeam;
+        let total = plan.special_payments_pence();
+        t.state.set(
+            Status::PendingApproval,
+            SubStatus::PendingSpecialPaymentTeam,
+        );
+        t.task(
+            Assignee::SpecialPaymentTeam,
+            format!(
+                "Approve a special payment of {} (beyond the case manager's delegated authority, or requiring a review)",
+                pounds(total)
+            ),
+        );
+        t.summary = format!(
+            "Resolution plan submitted: the payment of {} goes to the Special Payment Team",
+            pounds(total)
+        );
+        return Ok(());
     }
     t.state
         .set(Status::PendingApproval, SubStatus::PendingTlApproval);
@@ -102,7 +142,7 @@ pub(super) fn approve(
     waits_for(plan, approver)?;
     not_the_drafter(plan, by)?;
     let total = check_amount(plan, amount_pence)?;
-    if approver == Approver::TeamLeader && !plan.within_delegated_authority() {
+    if approver == Approver::TeamLeader && plan.needs_special_payment_team() {
         plan.approval = Approval::AwaitingSpecialPaymentTeam;
         t.state.set(
             Status::PendingApproval,
@@ -111,12 +151,12 @@ pub(super) fn approve(
         t.task(
             Assignee::SpecialPaymentTeam,
             format!(
-                "Approve a special payment of {} beyond delegated authority",
+                "Approve a special payment of {} (beyond delegated authority, or requiring a review)",
                 pounds(total)
             ),
         );
         t.summary = format!(
-            "Resolution plan approved by the team leader; the payment of {} is beyond delegated authority and goes to the Special Payment Team",
+            "Resolution plan approved by the team leader; the payment of {} is beyond delegated authority (or requires a review) and goes to the Special Payment Team",
             pounds(total)
         );
         return Ok(());

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::plan::Approval;
 use super::*;
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::Payment;
 use crate::vocabulary::{ActionKind, PaymentKind};
 
@@ -43,8 +44,26 @@ fn check(state: &CaseState) -> Result<(), String> {
             )
         )
         && state.outcome.is_none()
+        && !state.context.consolatory_referral
     {
         return Err("actions complete at tier 1 or 2 only after an outcome".into());
+    }
+    if state.context.consolatory_referral && (state.outcome.is_some() || state.signposted_to.is_some()) {
+        return Err("a consolatory-payment referral has no outcome and is signposted nowhere".into());
+    }
+    if let Some(plan) = &state.plan {
+        if state.tier == Tier::Resolution && plan.approval == Approval::AwaitingTeamLeader {
+            return Err("at Resolution the case manager pays within DFA; beyond it the Special Payment Team decides, not the team leader".into());
+        }
+        let consolatory = plan.payments_pence(PaymentKind::Consolatory) > 0;
+        if state.tier == Tier::Dissatisfaction && consolatory {
+            return Err("a tier 0 consolatory payment is a referral, not a plan".into());
+        }
+    }
+    if (state.referral_payment.is_some())
+        != (state.referral == Some(TeamLeaderDecision::ConsolatoryPaymentReferral))
+    {
+        return Err("a consolatory-payment referral carries its payment, and only it".into());
     }
     let pending = matches!(
         state.sub_status,
@@ -121,7 +140,11 @@ fn action(id: &str, kind: ActionKind, payment: Option<(i64, PaymentKind)>) -> Pl
         kind,
         description: "put it right".into(),
         due_on: on(10),
-        payment: payment.map(|(amount_pence, kind)| Payment { amount_pence, kind }),
+        payment: payment.map(|(amount_pence, kind)| Payment {
+            amount_pence,
+            kind,
+            requires_review: false,
+        }),
     }
 }
 
@@ -234,7 +257,10 @@ fn tier_0_team_leader_reaches_agreement() {
         &[
             apology(),
             Decision::CustomerDissatisfied,
-            Decision::TeamLeaderDecided(TeamLeaderDecision::AgreementReached),
+            Decision::TeamLeaderDecided {
+                choice: TeamLeaderDecision::AgreementReached,
+                payment: None,
+            },
             done("A1"),
             closure(ResolutionCode::ActionsCompleteClientOk, true),
         ],
@@ -249,7 +275,10 @@ fn tier_0_referral_needs_the_g7_and_escalates_to_resolution() {
         start,
         &[
             Decision::CustomerDissatisfied,
-            Decision::TeamLeaderDecided(TeamLeaderDecision::CannotResolve),
+            Decision::TeamLeaderDecided {
+                choice: TeamLeaderDecision::CannotResolve,
+                payment: None,
+            },
         ],
     );
     assert_eq!(waiting.sub_status, Some(SubStatus::PendingG7Authorisation));
@@ -274,8 +303,11 @@ fn tier_0_referral_needs_the_g7_and_escalates_to_resolution() {
     assert_eq!(letters(&effects), [LetterCode::Cmsl5842]);
 }
 
+/// Seed 004: a consolatory-payment referral is "non complaint": it closes the tier 0 case
+/// `Actions Complete – Client Not OK` and sends no complaint acknowledgement (CMSL5842), even to
+/// a customer who always gets the letter; it carries the payment (and CMSF5551) up.
 #[test]
-fn a_consolatory_referral_closes_client_not_ok_and_the_letter_goes_to_restricted_customers() {
+fn a_consolatory_referral_closes_client_not_ok_with_no_complaint_acknowledgement() {
     let start = CaseState::opened(
         Tier::Dissatisfaction,
         Context {
@@ -287,7 +319,13 @@ fn a_consolatory_referral_closes_client_not_ok_and_the_letter_goes_to_restricted
         start,
         &[
             Decision::CustomerDissatisfied,
-            Decision::TeamLeaderDecided(TeamLeaderDecision::ConsolatoryPaymentReferral),
+            Decision::TeamLeaderDecided {
+                choice: TeamLeaderDecision::ConsolatoryPaymentReferral,
+                payment: Some(ConsolatoryReferral {
+                    amount_pence: 5_000,
+                    cmsf5551: false,
+                }),
+            },
             Decision::EscalationAuthorised {
                 customer_told_by_phone: true,
             },
@@ -297,7 +335,8 @@ fn a_consolatory_referral_closes_client_not_ok_and_the_letter_goes_to_restricted
         state.resolution_code,
         Some(ResolutionCode::ActionsCompleteClientNotOk)
     );
-    assert_eq!(letters(&effects), [LetterCode::Cmsl5842]);
+    assert_eq!(state.referral_payment.map(|p| p.amount_pence), Some(5_000));
+    assert_eq!(letters(&effects), []);
 }
 
 #[test]
@@ -664,8 +703,17 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
         prop::sample::select(ConferenceDecision::ALL.to_vec())
             .prop_map(|decision| Decision::CaseConferenceHeld { decision }),
         Just(Decision::CustomerDissatisfied),
-        prop::sample::select(TeamLeaderDecision::ALL.to_vec())
-            .prop_map(Decision::TeamLeaderDecided),
+        (
+            prop::sample::select(TeamLeaderDecision::ALL.to_vec()),
+            prop::option::of((prop::sample::select(vec![2_000i64, 10_001]), any::<bool>()))
+        )
+            .prop_map(|(choice, payment)| Decision::TeamLeaderDecided {
+                choice,
+                payment: payment.map(|(amount_pence, cmsf5551)| ConsolatoryReferral {
+                    amount_pence,
+                    cmsf5551
+                }),
+            }),
         any::<bool>().prop_map(|customer_told_by_phone| Decision::EscalationAuthorised {
             customer_told_by_phone
         }),
@@ -709,6 +757,8 @@ fn any_case() -> impl Strategy<Value = CaseState> {
                     vulnerable,
                     staff_complaint,
                     earlier_handler: (tier == Tier::Review).then(|| "cm1".to_owned()),
+                    // A third of Resolution cases are consolatory-payment referrals.
+                    consolatory_referral: tier == Tier::Resolution && vulnerable && !written_only,
                 },
             )
         })

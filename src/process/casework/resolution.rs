@@ -8,6 +8,14 @@ use crate::vocabulary::{Outcome, ResolutionCode, Stage, Status, SubStatus, Tier}
 
 /// Applies a tier 1 decision.
 pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), String> {
+    if t.state.context.consolatory_referral
+        && matches!(
+            decision,
+            Decision::OutcomeDecided { .. } | Decision::CustomerDissatisfied
+        )
+    {
+        return Err("a consolatory-payment referral is not a complaint: it decides the payment (a plan), has no outcome and goes to no Review; a complaint of the customer's is a new complaint".into());
+    }
     match decision {
         Decision::OutcomeDecided {
             outcome,
@@ -78,6 +86,13 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
     match code {
         ResolutionCode::ActionsCompleteClientOk => {
             match outcome {
+                // A consolatory-payment referral closes once its payment is agreed and made.
+                None if t.state.context.consolatory_referral => {
+                    if t.state.plan.is_none() {
+                        return Err("the consolatory payment is not decided yet".into());
+                    }
+                    planning::actions_done(t)?
+                }
                 None => return Err("the outcome is not decided yet".into()),
                 Some(Outcome::Upheld | Outcome::PartUpheld) if t.state.plan.is_none() => {
                     return Err(
