@@ -195,10 +195,51 @@ domain_enum! {
     }
 }
 
+#[cfg(test)]
+mod category_tests {
+    use super::Category;
+
+    #[test]
+    fn an_agreed_category_is_recognised_whatever_its_spelling() {
+        for text in ["lost_post", "Lost post", " LOST-POST ", "lost  post"] {
+            assert_eq!(
+                Category::recognise(text),
+                Some(Category::LostPost),
+                "{text}"
+            );
+        }
+        assert_eq!(Category::recognise("post lost"), None);
+        assert_eq!(
+            Category::normalise(&["Delay".into(), "delay".into(), "my own words".into()]),
+            ["delay", "my own words"]
+        );
+    }
+}
+
 impl Category {
-    /// The categories' names, as the `cases.categories` column keeps them.
-    pub fn names(categories: &[Category]) -> Vec<String> {
-        categories.iter().map(|c| c.as_str().to_owned()).collect()
+    /// The agreed category `text` names, whatever its case, spacing or hyphens
+    /// (`"Lost post"`, `"lost-post"` → `LostPost`).
+    pub fn recognise(text: &str) -> Option<Category> {
+        let words: Vec<String> = text
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        words.join("_").parse().ok()
+    }
+
+    /// Categories as the case keeps them: each agreed one by its name, any other as written.
+    /// (Event version 1 takes free text; only agreed categories count on the Systemic Log.)
+    pub fn normalise(categories: &[String]) -> Vec<String> {
+        let mut kept: Vec<String> = Vec::with_capacity(categories.len());
+        for text in categories {
+            let name =
+                Category::recognise(text).map_or_else(|| text.clone(), |c| c.as_str().into());
+            if !kept.contains(&name) {
+                kept.push(name);
+            }
+        }
+        kept
     }
 }
 

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::casework::{case, decide, decision, mp, open};
 use chrono::{Duration, Utc};
+use common::casework::{case, decide, decision, mp, open};
 use common::{close_case_at, Observer, TestEnv};
 use complaints::supervisor::WorkerKind;
 use serde_json::{json, Value};

@@ -257,8 +257,14 @@ async fn a_missed_response_target_is_recorded_and_the_team_leader_and_manager_to
             break task;
         }
     };
-    assert_eq!(manager.subject.as_deref(), Some(late_case.reference.as_str()));
-    assert!(manager.data["task"].as_str().unwrap().contains("response target"));
+    assert_eq!(
+        manager.subject.as_deref(),
+        Some(late_case.reference.as_str())
+    );
+    assert!(manager.data["task"]
+        .as_str()
+        .unwrap()
+        .contains("response target"));
     let mut conn = env.conn().await;
     let breached_at: Option<chrono::DateTime<Utc>> = cases::table
         .find(late_case.id)

@@ -20,23 +20,24 @@ use super::Worker;
 use crate::db::cases::CaseFacts;
 use crate::db::{casework, staff, systemic_log, timers};
 use crate::events::actions_scheduled::ScheduledAction;
+use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{
     actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
     ActionsScheduled, CaseAllocated, CaseClosed, CaseConferenceHeld, CaseEscalated, CaseOpened,
     CategoriesChanged, ClientReplied, ClosureDecided, CloudEvent, ContactAttempted,
-    CustomerDissatisfied, EscalationAuthorised, EvidenceRequested, ExternalStageRecorded, IceFinalReportRecorded, LetterFields,
-    OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved,
-    ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected,
-    ResolutionPlanSubmitted, SystemicIssueActionRecorded, SystemicIssueRecorded,
-    TeamLeaderDecided,
+    CustomerDissatisfied, EscalationAuthorised, EvidenceRequested, ExternalStageRecorded,
+    IceFinalReportRecorded, LetterFields, OutcomeDecided, RemedialActionRequested,
+    ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted,
+    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
+    SystemicIssueActionRecorded, SystemicIssueRecorded, TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::process::clocks;
-use crate::events::case_escalated::ConsolatoryReferral;
 use crate::vocabulary::{
-    TeamLeaderDecision, Assignee, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole, Tier,
+    Assignee, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole,
+    TeamLeaderDecision, Tier,
 };
 
 crate::event_set! {
@@ -183,7 +184,7 @@ impl Worker for Casework {
             }
             match &event.data {
                 CaseworkEvent::CategoriesChanged(change) => {
-                    let names = Category::names(&change.categories);
+                    let names = Category::normalise(&change.categories);
                     casework::set_categories(conn, case.id, &names).await?;
                     if keeps_a_systemic_log(case.tier) {
                         systemic_check(conn, case, event.id, &mut effects).await?;
@@ -195,9 +196,15 @@ impl Worker for Casework {
                 }
                 CaseworkEvent::ResolutionPlanDrafted(_) if state.awaiting_evidence => {
                     let because = "the case manager drafted the redress";
-                    for met in
-                        timers::cancel(conn, case.id, &[ClockKind::EvidenceWait], None, because, now)
-                            .await?
+                    for met in timers::cancel(
+                        conn,
+                        case.id,
+                        &[ClockKind::EvidenceWait],
+                        None,
+                        because,
+                        now,
+                    )
+                    .await?
                     {
                         effects.note(
                             case,
@@ -650,9 +657,15 @@ async fn systemic_action(
         return Ok(());
     }
     let now = effects.now();
-    let recorded =
-        systemic_log::record_action(conn, action.issue_id, case.id, &action.action_taken, by, now)
-            .await?;
+    let recorded = systemic_log::record_action(
+        conn,
+        action.issue_id,
+        case.id,
+        &action.action_taken,
+        by,
+        now,
+    )
+    .await?;
     let Some(category) = recorded else {
         effects.reject(
             event,

@@ -23,7 +23,7 @@ use crate::events::{
 use crate::process::case_reference::dispute_reference;
 use crate::process::routing::{self, Routing};
 use crate::process::staff_complaints::redact;
-use crate::vocabulary::{Category, CaseKind, DisputeStage, RaisedBy, RejectionReason, Status};
+use crate::vocabulary::{CaseKind, Category, DisputeStage, RaisedBy, RejectionReason, Status};
 
 /// The timeline's name for this worker.
 const ACTOR: &str = "intake";
@@ -135,7 +135,7 @@ impl Worker for Intake {
                     raised_by: complaint.raised_by,
                     about: complaint.about,
                     addressee: complaint.addressee,
-                    categories: &Category::names(&complaint.categories),
+                    categories: &Category::normalise(&complaint.categories),
                     summary: &complaint.summary,
                     pos: complaint.pos,
                     staff_reference: event.staff_reference,
@@ -205,7 +205,7 @@ async fn open_disputes(
             raised_by: complaint.raised_by.as_str().into(),
             about: complaint.about.as_str().into(),
             addressee: complaint.addressee.as_str().into(),
-            categories: Category::names(&complaint.categories),
+            categories: Category::normalise(&complaint.categories),
             summary: complaint.summary.clone(),
             high_profile: false,
             parliamentary_contact: complaint.raised_by == RaisedBy::Mp,

@@ -35,7 +35,8 @@ async fn counts(
 
 /// The cases received in the period; disputes are not complaints and are not reported, nor
 /// is a Resolution case opened for a consolatory-payment referral (seed 004: "non complaint").
-const PERIOD: &str = "c.kind = 'complaint' AND NOT (c.tier = 1 AND c.consolatory_payment_pence IS NOT NULL) \
+const PERIOD: &str =
+    "c.kind = 'complaint' AND NOT (c.tier = 1 AND c.consolatory_payment_pence IS NOT NULL) \
                       AND c.received_at >= $1 AND c.received_at < $2";
 
 /// The report for the cases received in [from, to).

@@ -11,6 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{cases, systemic_issues};
+use crate::vocabulary::Category;
 
 /// How many complaints on one category make a systemic issue.
 pub const COMPLAINTS_IN_A_ROW: usize = 3;
@@ -42,7 +43,11 @@ pub async fn record_if_third(
         .checked_sub_months(Months::new(1))
         .unwrap_or(received_at);
     let mut recorded = Vec::new();
-    for category in categories {
+    // Only the agreed categories make a subject (free text of event version 1 does not).
+    let agreed = categories
+        .into_iter()
+        .filter(|c| c.parse::<Category>().is_ok());
+    for category in agreed {
         // Two workers counting the same category at once would each see two; one at a time.
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<BigInt, _>(lock_key(&category))

@@ -20,7 +20,10 @@ pub const TYPE: &str = "case_conference.held";
 #[schemars(title = "case_conference.held")]
 pub struct CaseConferenceHeld {
     /// Who took part (opaque staff ids), at least one besides `by`.
-    #[garde(length(min = 1, max = 20), inner(length(min = 1, max = 64), custom(single_line)))]
+    #[garde(
+        length(min = 1, max = 20),
+        inner(length(min = 1, max = 64), custom(single_line))
+    )]
     pub attendees: Vec<String>,
     /// What was discussed and why, as written.
     #[garde(length(min = 1, max = 20000))]

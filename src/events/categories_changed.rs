@@ -2,7 +2,6 @@
 //! the investigation shows others fit better. Allowed until the case closes.
 
 use super::checks::single_line;
-use crate::vocabulary::Category;
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,9 +15,9 @@ pub const TYPE: &str = "categories.changed";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "categories.changed")]
 pub struct CategoriesChanged {
-    /// The categories that fit, from the agreed list, replacing the ones before.
-    #[garde(length(min = 1, max = 20))]
-    pub categories: Vec<Category>,
+    /// The categories that fit, replacing the ones before.
+    #[garde(length(min = 1, max = 20), inner(length(min = 1, max = 100)))]
+    pub categories: Vec<String>,
     /// The caseworker (an opaque staff id).
     #[garde(length(min = 1, max = 64), custom(single_line))]
     pub by: String,

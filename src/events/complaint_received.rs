@@ -8,9 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::checks::{past_date, plausible_receipt, single_line};
-use crate::vocabulary::{
-    About, Addressee, Category, Channel, ContactRestriction, RaisedBy, Region,
-};
+use crate::vocabulary::{About, Addressee, Channel, ContactRestriction, RaisedBy, Region};
 
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "complaint.received";
@@ -41,9 +39,14 @@ pub struct ComplaintReceived {
     #[serde(default)]
     #[garde(skip)]
     pub addressee: Addressee,
-    /// Complaint categories from the agreed list, at least one; may be changed before closure.
-    #[garde(length(min = 1, max = 20))]
-    pub categories: Vec<Category>,
+    /// Complaint categories, at least one; may be changed before closure. A category of the
+    /// agreed list (`Category`: `delay`, `lost_post`, …; case, spaces and hyphens aside) is
+    /// stored by its name and counted on the Systemic Log; any other text is kept as written.
+    #[garde(
+        length(min = 1, max = 20),
+        inner(length(min = 1, max = 100), custom(single_line))
+    )]
+    pub categories: Vec<String>,
     /// The complaint details in the customer's or caseworker's words.
     #[garde(length(min = 1, max = 20000))]
     pub summary: String,

@@ -15,13 +15,13 @@ use super::checks::{
 };
 use super::envelope::{dataschema, CloudEvent, SPEC_VERSION};
 use super::{
-    ActionCompleted, CaseAllocated, CaseConferenceHeld, CategoriesChanged, EvidenceRequested,
-    SystemicIssueActionRecorded, ClientReplied, ClosureDecided,
-    ComplaintReceived, ContactAttempted, CustomerDissatisfied, DisputePlanAgreed,
-    DisputePlanProposed, EscalationAuthorised, ExternalStageRecorded, HoldingReplySent,
-    IceFinalReportRecorded, IceRedressPaid, OutcomeDecided, RemedialActionRequested,
-    ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted,
-    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted, TeamLeaderDecided,
+    ActionCompleted, CaseAllocated, CaseConferenceHeld, CategoriesChanged, ClientReplied,
+    ClosureDecided, ComplaintReceived, ContactAttempted, CustomerDissatisfied, DisputePlanAgreed,
+    DisputePlanProposed, EscalationAuthorised, EvidenceRequested, ExternalStageRecorded,
+    HoldingReplySent, IceFinalReportRecorded, IceRedressPaid, OutcomeDecided,
+    RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed,
+    ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
+    SystemicIssueActionRecorded, TeamLeaderDecided,
 };
 
 /// The events one worker reads (or one endpoint accepts): an enum with a variant per event

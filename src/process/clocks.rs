@@ -209,7 +209,10 @@ pub fn remedial_action(
 
 /// The wait for evidence the customer was invited to send before a special payment is decided
 /// (seed 001): `days` calendar days from the request.
-pub fn evidence_wait(requested_at: DateTime<Utc>, days: u32) -> Result<ClockSetting, OutOfCalendar> {
+pub fn evidence_wait(
+    requested_at: DateTime<Utc>,
+    days: u32,
+) -> Result<ClockSetting, OutOfCalendar> {
     let deadline = after(
         requested_at,
         Duration::days(i64::from(days)),

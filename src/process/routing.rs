@@ -271,7 +271,7 @@ mod tests {
             raised_by: RaisedBy::Customer,
             about: About::Service,
             addressee: Addressee::BusinessInGeneral,
-            categories: vec![crate::vocabulary::Category::Delay],
+            categories: vec!["delay".into()],
             summary: "My payment is late.".into(),
             high_profile: false,
             pos: false,

@@ -32,8 +32,10 @@ pub fn redact(complaint: &ComplaintReceived) -> (ComplaintReceived, Option<Strin
             .case_insensitive(true)
             .build()
             .expect("an escaped name is a valid pattern");
-        // (The categories come from the agreed list: they hold no names.)
         redacted.summary = re.replace_all(&redacted.summary, REDACTED).into_owned();
+        for category in &mut redacted.categories {
+            *category = re.replace_all(category, REDACTED).into_owned();
+        }
     }
     (redacted, Some(staff.reference))
 }
@@ -51,7 +53,7 @@ mod tests {
                 "region": "england_and_wales"
             },
             "received_at": "2026-11-24T10:00:00Z", "channel": "phone", "raised_by": "customer",
-            "about": "staff", "categories": ["staff_conduct"], "summary": summary
+            "about": "staff", "categories": ["staff conduct"], "summary": summary
         }))
         .unwrap();
         c.staff_member = Some(StaffMember {

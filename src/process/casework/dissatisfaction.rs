@@ -64,13 +64,12 @@ fn team_leader_decides(
         return Err("the case is not waiting for the team leader".into());
     }
     match (choice, payment) {
-        (TeamLeaderDecision::ConsolatoryPaymentReferral, None) => {
-            return Err("a consolatory-payment referral says the payment asked for (consolatory_payment_pence)".into())
-        }
+        (TeamLeaderDecision::ConsolatoryPaymentReferral, None) => return Err(
+            "a consolatory-payment referral says the payment asked for (consolatory_payment_pence)"
+                .into(),
+        ),
         (TeamLeaderDecision::ConsolatoryPaymentReferral, Some(_)) | (_, None) => {}
-        (other, Some(_)) => {
-            return Err(format!("{other} carries no consolatory payment"))
-        }
+        (other, Some(_)) => return Err(format!("{other} carries no consolatory payment")),
     }
     match choice {
         TeamLeaderDecision::AgreementReached => {

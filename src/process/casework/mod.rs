@@ -32,8 +32,8 @@ use self::plan::ResolutionPlan;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{
-    Approver, Assignee, ConferenceDecision, ContactMethod, ExternalBody, ExternalStage, LetterCode, Outcome,
-    ResolutionCode, Signposting, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
+    Approver, Assignee, ConferenceDecision, ContactMethod, ExternalBody, ExternalStage, LetterCode,
+    Outcome, ResolutionCode, Signposting, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
 };
 
 /// What the machine reads of a case but never changes.
@@ -550,10 +550,15 @@ fn request_evidence(t: &mut Transition, days: u32) -> Result<(), String> {
         return Err("a special payment is decided at tier 1 or 2: a tier 0 consolatory payment is a referral to tier 1".into());
     }
     if !matches!(state.outcome, Some(Outcome::Upheld | Outcome::PartUpheld)) {
-        return Err("evidence for a special payment is asked for after an Upheld or Part Upheld outcome".into());
+        return Err(
+            "evidence for a special payment is asked for after an Upheld or Part Upheld outcome"
+                .into(),
+        );
     }
     if state.plan.is_some() {
-        return Err("the redress is already drafted: evidence is asked for before deciding it".into());
+        return Err(
+            "the redress is already drafted: evidence is asked for before deciding it".into(),
+        );
     }
     if state.awaiting_evidence {
         return Err("the customer has already been asked for evidence".into());

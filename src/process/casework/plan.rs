@@ -190,8 +190,7 @@ mod tests {
 
     #[test]
     fn a_plan_without_money_needs_no_approval() {
-        let plan =
-            ResolutionPlan::drafted(
+        let plan = ResolutionPlan::drafted(
             vec![],
             vec![action("A1", ActionKind::Apology, None)],
             Tier::Review,
@@ -215,7 +214,9 @@ mod tests {
                     ActionKind::FinancialRedress,
                     Some((10_000, PaymentKind::Consolatory)),
                 ),
-            ], Tier::Review)
+            ],
+            Tier::Review,
+        )
         .unwrap();
         assert_eq!(within.approval, Approval::Drafted);
         assert!(within.within_delegated_authority());
@@ -233,7 +234,9 @@ mod tests {
                     ActionKind::FinancialRedress,
                     Some((4_001, PaymentKind::Consolatory)),
                 ),
-            ], Tier::Review)
+            ],
+            Tier::Review,
+        )
         .unwrap();
         assert!(!beyond.within_delegated_authority());
     }
@@ -267,7 +270,9 @@ mod tests {
     fn payments_belong_to_financial_redress_only() {
         assert!(ResolutionPlan::drafted(
             vec![],
-            vec![action("A1", ActionKind::FinancialRedress, None)], Tier::Review)
+            vec![action("A1", ActionKind::FinancialRedress, None)],
+            Tier::Review
+        )
         .is_err());
         assert!(ResolutionPlan::drafted(
             vec![],
@@ -275,14 +280,18 @@ mod tests {
                 "A1",
                 ActionKind::Apology,
                 Some((100, PaymentKind::Consolatory))
-            )], Tier::Review)
+            )],
+            Tier::Review
+        )
         .is_err());
         assert!(ResolutionPlan::drafted(
             vec![],
             vec![
                 action("A1", ActionKind::Apology, None),
                 action("A1", ActionKind::Explanation, None)
-            ], Tier::Review)
+            ],
+            Tier::Review
+        )
         .is_err());
     }
 }

@@ -28,7 +28,10 @@ pub(super) fn draft(
     {
         return Err("a resolution plan follows an Upheld or Part Upheld outcome".into());
     }
-    let consolatory = actions.iter().filter_map(|a| a.payment.as_ref()).any(|p| p.kind == PaymentKind::Consolatory);
+    let consolatory = actions
+        .iter()
+        .filter_map(|a| a.payment.as_ref())
+        .any(|p| p.kind == PaymentKind::Consolatory);
     if state.tier == Tier::Dissatisfaction && consolatory {
         return Err("a consolatory payment is not made at tier 0: the team leader refers it to tier 1 (team_leader.decided, consolatory_payment_referral)".into());
     }
@@ -52,7 +55,10 @@ pub(super) fn draft(
     } else {
         SubStatus::DraftActionPlan
     });
-    let money = state.plan.as_ref().is_some_and(ResolutionPlan::needs_approval);
+    let money = state
+        .plan
+        .as_ref()
+        .is_some_and(ResolutionPlan::needs_approval);
     t.summary = if approved && money {
         format!(
             "Resolution plan drafted ({} actions; its payments are within the case manager's delegated financial authority)",

@@ -48,8 +48,12 @@ fn check(state: &CaseState) -> Result<(), String> {
     {
         return Err("actions complete at tier 1 or 2 only after an outcome".into());
     }
-    if state.context.consolatory_referral && (state.outcome.is_some() || state.signposted_to.is_some()) {
-        return Err("a consolatory-payment referral has no outcome and is signposted nowhere".into());
+    if state.context.consolatory_referral
+        && (state.outcome.is_some() || state.signposted_to.is_some())
+    {
+        return Err(
+            "a consolatory-payment referral has no outcome and is signposted nowhere".into(),
+        );
     }
     if let Some(plan) = &state.plan {
         if state.tier == Tier::Resolution && plan.approval == Approval::AwaitingTeamLeader {
@@ -367,19 +371,23 @@ fn written_only_customers_are_never_phoned() {
     assert_eq!(letters(&effects), [LetterCode::Cmsl5701]);
 }
 
+/// Seed 001: within their delegated financial authority the case manager pays with no one's
+/// approval: the plan is approved as drafted, and submitting it is refused.
 #[test]
 fn tier_1_upheld_with_redress_within_authority() {
-    let (state, effects) = run(
+    let (drafted, _) = run(
         opened(Tier::Resolution),
         &[
             Decision::Allocated { to: "cm1".into() },
             outcome(Outcome::Upheld),
             redress(25_000, PaymentKind::ActualFinancialLoss),
-            Decision::PlanSubmitted,
-            Decision::PlanApproved {
-                approver: Approver::TeamLeader,
-                amount_pence: 25_000,
-            },
+        ],
+    );
+    assert_eq!(drafted.sub_status, Some(SubStatus::Approved));
+    assert!(decide(&drafted, &Decision::PlanSubmitted, "cm1").is_err());
+    let (state, effects) = run(
+        drafted,
+        &[
             Decision::PlanProposed {
                 customer_reached: true,
             },
@@ -391,13 +399,7 @@ fn tier_1_upheld_with_redress_within_authority() {
     );
     assert_eq!(state.signposted_to, Some(Signposting::Review));
     assert!(state.is_closed());
-    assert!(effects.iter().any(|e| matches!(
-        e,
-        Effect::Task {
-            assignee: Assignee::TeamLeader,
-            ..
-        }
-    )));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Task { .. })));
 }
 
 #[test]
@@ -409,13 +411,15 @@ fn tier_1_payment_beyond_authority_goes_to_the_special_payment_team() {
             outcome(Outcome::PartUpheld),
             redress(10_001, PaymentKind::Consolatory),
             Decision::PlanSubmitted,
-            Decision::PlanApproved {
-                approver: Approver::TeamLeader,
-                amount_pence: 10_001,
-            },
         ],
     );
+    // Straight to the Special Payment Team: at Resolution no team leader approves (seed 001).
     assert_eq!(state.sub_status, Some(SubStatus::PendingSpecialPaymentTeam));
+    let team_leader = Decision::PlanApproved {
+        approver: Approver::TeamLeader,
+        amount_pence: 10_001,
+    };
+    assert!(decide(&state, &team_leader, "tl1").is_err());
     let early = Decision::PlanProposed {
         customer_reached: true,
     };
@@ -437,10 +441,10 @@ fn a_rejected_plan_goes_back_to_drafting() {
         &[
             Decision::Allocated { to: "cm1".into() },
             outcome(Outcome::Upheld),
-            redress(5_000, PaymentKind::Consolatory),
+            redress(10_001, PaymentKind::Consolatory),
             Decision::PlanSubmitted,
             Decision::PlanRejected {
-                approver: Approver::TeamLeader,
+                approver: Approver::SpecialPaymentTeam,
             },
         ],
     );
@@ -787,8 +791,14 @@ proptest! {
                         }
                     }
                     if let Decision::EscalationAuthorised { .. } = decision {
-                        if !state.context.phone_alone_will_do() {
+                        // A complaint's escalation always writes to a restricted customer; a
+                        // consolatory-payment referral is no complaint and sends no CMSL5842.
+                        let complaint = state.referral_payment.is_none();
+                        if complaint && !state.context.phone_alone_will_do() {
                             prop_assert!(letters(&t.effects).contains(&LetterCode::Cmsl5842));
+                        }
+                        if !complaint {
+                            prop_assert!(letters(&t.effects).is_empty());
                         }
                     }
                     if let Decision::PlanProposed { .. } = decision {
