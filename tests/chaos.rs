@@ -144,7 +144,9 @@ impl Fault {
             Fault::SmtpDown => "SMTP server down",
             Fault::TwoProcesses => "two complaints run processes",
             Fault::DuplicatesAndPoison => "duplicates (AMQP, HTTP) and poison",
-            Fault::ClusterNodesKilled => "3-node cluster, 2 processes: kill -9 an idle node, then theirs",
+            Fault::ClusterNodesKilled => {
+                "3-node cluster, 2 processes: kill -9 an idle node, then theirs"
+            }
         }
     }
 
@@ -187,7 +189,11 @@ impl<'r> System<'r> {
             .expect("the chaos cluster runs");
         let mut config = test_config(&scratch.url);
         if fault == Fault::ClusterNodesKilled {
-            assert_eq!(rig.cluster_urls.len(), 3, "scripts/chaos starts the cluster");
+            assert_eq!(
+                rig.cluster_urls.len(),
+                3,
+                "scripts/chaos starts the cluster"
+            );
             config.amqp.urls = rig.cluster_urls.clone();
         } else {
             config.amqp.url = Some(rig.amqp_url.clone());
@@ -267,7 +273,10 @@ impl<'r> System<'r> {
             .args(["clock", "advance", duration])
             .env("COMPLAINTS__DATABASE__URL", &self.config.database.url)
             .env_remove("COMPLAINTS__AMQP__URL")
-            .env("COMPLAINTS__AMQP__URLS", toml_list(self.config.amqp.nodes()))
+            .env(
+                "COMPLAINTS__AMQP__URLS",
+                toml_list(self.config.amqp.nodes()),
+            )
             .env("COMPLAINTS__AMQP__NAMESPACE", &self.config.amqp.namespace)
             .env("COMPLAINTS__CLOCK__SIMULATED", "true")
             .env("COMPLAINTS__LOG__LEVEL", "warn")
@@ -611,9 +620,11 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
                 until(recovery_limit, || async { system.cases().await >= at }).await;
                 fault_command_with("CHAOS_CLUSTER_KILL", node);
                 tokio::time::sleep(Duration::from_secs(5)).await; // the outage itself
-                tokio::task::spawn_blocking(move || fault_command_with("CHAOS_CLUSTER_START", node))
-                    .await
-                    .unwrap();
+                tokio::task::spawn_blocking(move || {
+                    fault_command_with("CHAOS_CLUSTER_START", node)
+                })
+                .await
+                .unwrap();
             }
             fault_ended = Some(Instant::now());
         }

@@ -191,7 +191,10 @@ fn a_cluster_is_a_list_of_nodes_and_the_one_node_key_still_works() {
         )?;
         jail.set_env("COMPLAINTS_ENV", "cluster");
         let error = Config::load().unwrap_err().to_string();
-        assert!(error.contains("amqp.urls") && !error.contains("s3cret"), "{error}");
+        assert!(
+            error.contains("amqp.urls") && !error.contains("s3cret"),
+            "{error}"
+        );
         Ok(())
     });
 }

@@ -161,7 +161,8 @@ async fn in_scratch(
     let app = App::new(config)?;
     let outcome = run(&app).await;
     let cleanup = async {
-        let connection = crate::broker::connect(&app.config.amqp_urls(), "complaints-bench").await?;
+        let connection =
+            crate::broker::connect(&app.config.amqp_urls(), "complaints-bench").await?;
         let channel = connection.create_channel().await?;
         app.topology.delete(&channel, QUEUES).await?;
         connection.close(200, "bench done".into()).await?;
