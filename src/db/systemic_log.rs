@@ -1,8 +1,9 @@
 //! The Systemic Log (process.md §4, tier 1 step 8, tier 2 step 15): the third complaint in a
 //! row on the same category within a month is a systemic issue. The Complaint Resolution Team
 //! and the Review team each keep theirs: an entry names three cases of one tier; a case counts
-//! towards one entry per category at most, so the fourth complaint starts the count again. The
-//! manager records what was done about an entry (`systemic_issue.action_recorded`).
+//! towards one entry per category at most, so the fourth complaint starts the count again. Only
+//! the agreed categories (`Category`) count. The manager records what was done about an entry
+//! (`systemic_issue.action_recorded`).
 
 use chrono::{DateTime, Months, Utc};
 use diesel::prelude::*;
@@ -10,7 +11,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::schema::{cases, systemic_issues};
+use super::schema::{cases, systemic_candidates as candidates, systemic_issues};
 use crate::vocabulary::Category;
 
 /// How many complaints on one category make a systemic issue.
@@ -27,67 +28,88 @@ pub struct LoggedIssue {
     pub references: Vec<String>,
 }
 
-/// For each category of the case that it makes the third (not yet logged) complaint of its
-/// tier within the month before its receipt, records an entry on that tier's log.
+/// For each category of the case that it makes the third (not yet logged) complaint at its tier
+/// within the month before its receipt, records an entry; returns them with the cases'
+/// references, oldest first.
+///
+/// The cost is the same for every case, however many its categories had this month: the case
+/// is entered in `systemic_candidates` under each of its categories (and leaves those it no
+/// longer has), and the count reads at most the three latest unlogged entries of a category
+/// from a partial index.
 pub async fn record_if_third(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<LoggedIssue>> {
-    let (categories, received_at, tier): (Vec<String>, DateTime<Utc>, i16) = cases::table
+    let (mut categories, tier, received_at): (Vec<String>, i16, DateTime<Utc>) = cases::table
         .find(case_id)
-        .select((cases::categories, cases::received_at, cases::tier))
+        .select((cases::categories, cases::tier, cases::received_at))
         .first(conn)
         .await?;
+    // Only the agreed categories make a subject (free text of event version 1 does not).
+    categories.retain(|c| c.parse::<Category>().is_ok());
+    categories.sort_unstable();
+    categories.dedup();
+    enter(conn, case_id, &categories, tier, received_at).await?;
     let since = received_at
         .checked_sub_months(Months::new(1))
         .unwrap_or(received_at);
     let mut recorded = Vec::new();
-    // Only the agreed categories make a subject (free text of event version 1 does not).
-    let agreed = categories
-        .into_iter()
-        .filter(|c| c.parse::<Category>().is_ok());
-    for category in agreed {
+    // In one order (sorted), so two transactions never wait on each other's categories.
+    for category in categories {
         // Two workers counting the same category at once would each see two; one at a time.
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<BigInt, _>(lock_key(&category))
             .execute(conn)
             .await?;
-        let logged: Vec<Vec<Uuid>> = systemic_issues::table
-            .filter(systemic_issues::category.eq(&category))
-            .filter(systemic_issues::tier.eq(tier))
-            .select(systemic_issues::case_ids)
-            .load(conn)
-            .await?;
-        let logged: Vec<Uuid> = logged.into_iter().flatten().collect();
-        let recent: Vec<(Uuid, String)> = cases::table
-            .filter(cases::tier.eq(tier))
-            .filter(cases::categories.contains(vec![category.clone()]))
-            .filter(cases::received_at.gt(since))
-            .filter(cases::received_at.le(received_at))
-            .filter(cases::id.ne_all(&logged))
-            .order((cases::received_at, cases::id))
+        let unlogged = candidates::table
+            .filter(candidates::category.eq(&category))
+            .filter(candidates::tier.eq(tier))
+            .filter(candidates::logged.eq(false));
+        let this_counts: bool = diesel::select(diesel::dsl::exists(
+            unlogged.filter(candidates::case_id.eq(case_id)),
+        ))
+        .get_result(conn)
+        .await?;
+        if !this_counts {
+            continue;
+        }
+        let mut three: Vec<(Uuid, String)> = unlogged
+            .filter(candidates::received_at.gt(since))
+            .filter(candidates::received_at.le(received_at))
+            .inner_join(cases::table)
+            .order((candidates::received_at.desc(), candidates::case_id.desc()))
+            .limit(COMPLAINTS_IN_A_ROW as i64)
             .select((cases::id, cases::reference))
             .load(conn)
             .await?;
-        if recent.len() < COMPLAINTS_IN_A_ROW || !recent.iter().any(|(id, _)| *id == case_id) {
+        if three.len() < COMPLAINTS_IN_A_ROW {
             continue;
         }
-        let three = &recent[recent.len() - COMPLAINTS_IN_A_ROW..];
+        three.reverse();
+        let ids: Vec<Uuid> = three.iter().map(|(id, _)| *id).collect();
         let id = diesel::insert_into(systemic_issues::table)
             .values((
                 systemic_issues::category.eq(&category),
-                systemic_issues::case_ids.eq(three.iter().map(|(id, _)| *id).collect::<Vec<_>>()),
+                systemic_issues::case_ids.eq(&ids),
                 systemic_issues::recorded_at.eq(now),
                 systemic_issues::tier.eq(tier),
             ))
             .returning(systemic_issues::id)
             .get_result(conn)
             .await?;
+        diesel::update(
+            candidates::table
+                .filter(candidates::category.eq(&category))
+                .filter(candidates::case_id.eq_any(&ids)),
+        )
+        .set(candidates::logged.eq(true))
+        .execute(conn)
+        .await?;
         recorded.push(LoggedIssue {
             id,
             category,
-            references: three.iter().map(|(_, r)| r.clone()).collect(),
+            references: three.into_iter().map(|(_, r)| r).collect(),
         });
     }
     Ok(recorded)
@@ -118,6 +140,42 @@ pub async fn record_action(
     .get_result(conn)
     .await
     .optional()
+}
+
+/// Enters the case under each of its `categories` (once), and takes it out of the categories
+/// it no longer has unless an entry already names it there.
+async fn enter(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    categories: &[String],
+    tier: i16,
+    received_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::delete(
+        candidates::table
+            .filter(candidates::case_id.eq(case_id))
+            .filter(candidates::logged.eq(false))
+            .filter(candidates::category.ne_all(categories)),
+    )
+    .execute(conn)
+    .await?;
+    let rows: Vec<_> = categories
+        .iter()
+        .map(|category| {
+            (
+                candidates::category.eq(category),
+                candidates::case_id.eq(case_id),
+                candidates::tier.eq(tier),
+                candidates::received_at.eq(received_at),
+            )
+        })
+        .collect();
+    diesel::insert_into(candidates::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A stable 64-bit lock key for a category.
