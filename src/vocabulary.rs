@@ -557,6 +557,8 @@ domain_enum! {
         CasesRead = "cases:read",
         /// Read reports (`GET /v1/reports/…`).
         ReportsRead = "reports:read",
+        /// Read the teams' task lists (`GET /v1/tasks`).
+        TasksRead = "tasks:read",
         /// The operations endpoints (dead letters, replay).
         Ops = "ops",
         /// Scrape `/metrics` (unless `http.metrics_public = true`).

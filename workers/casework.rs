@@ -174,6 +174,11 @@ impl Worker for Casework {
                 }) => casework::set_root_cause(conn, case.id, root_cause).await?,
                 _ => {}
             }
+            let (assignees, key) = decision.does_tasks();
+            effects.tasks_done(case, assignees, key, event.id);
+            if newly_closed {
+                effects.case_closed(case, event.id);
+            }
             announce(&mut effects, case, state, &transition, letters, event.id);
             states.insert(case.id, transition.state);
         }

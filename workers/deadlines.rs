@@ -26,7 +26,7 @@ use super::effects::{start_clocks, with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
-use crate::db::timers;
+use crate::db::{tasks, timers};
 use crate::events::{
     case_closed, case_target_breached, timer_fired, ActionCompleted, ActionsScheduled, CaseClosed,
     CaseOpened, CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent,
@@ -137,7 +137,11 @@ impl Worker for Deadlines {
                             case.received_at,
                             case.pos,
                         );
-                        step.start(&[target?]).await?;
+                        let target = target?;
+                        step.start(std::slice::from_ref(&target)).await?;
+                        // A task a decision raised before the target was set (the escalation
+                        // worker's, for the receiving team) is due by it too.
+                        tasks::due_by_target(step.conn, case.id, target.deadline).await?;
                     }
                 }
                 DeadlineEvent::ActionsScheduled(plan) => {
@@ -220,6 +224,12 @@ impl Worker for Deadlines {
                 DeadlineEvent::IceRedressPaid(_) => {
                     step.meet(&[ClockKind::IceRedress], None, "the ICE redress was paid")
                         .await?;
+                    step.effects.tasks_done(
+                        case,
+                        &[Assignee::Manager],
+                        ICE_REDRESS_TASK,
+                        step.cause,
+                    );
                 }
                 DeadlineEvent::TimerFired(timer) => self.ran_out(&mut step, timer).await?,
             }
@@ -227,6 +237,9 @@ impl Worker for Deadlines {
         Ok(effects.write(conn).await?)
     }
 }
+
+/// The key of the manager's task to see ICE's redress paid: closed by `ice.redress_paid`.
+const ICE_REDRESS_TASK: &str = "ice_redress";
 
 impl Deadlines {
     /// One of this worker's clocks ran out.
@@ -270,6 +283,7 @@ impl Deadlines {
             }
             ClockKind::WaitAfterCmsl5801 => step.task(
                 Assignee::Caseworker,
+                "",
                 "No reply within 7 days of CMSL5801: chase the customer or proceed with the plan"
                     .into(),
                 timer.clock,
@@ -280,7 +294,7 @@ impl Deadlines {
                 } else {
                     format!("Remedial action {key} has reached its deadline: chase the team")
                 };
-                step.task(Assignee::Caseworker, what, timer.clock);
+                step.task(Assignee::Caseworker, key, what, timer.clock);
                 if let Some(escalation) =
                     clocks::overdue(&self.calendar, step.case.region, timer.clock, key, step.now)?
                 {
@@ -289,11 +303,13 @@ impl Deadlines {
             }
             ClockKind::ActionOverdue | ClockKind::RemedialActionOverdue => step.task(
                 Assignee::Manager,
+                key,
                 format!("Action {key} is overdue despite a reminder: escalated"),
                 timer.clock,
             ),
             ClockKind::IceRedress => step.task(
                 Assignee::Manager,
+                ICE_REDRESS_TASK,
                 "ICE redress not paid within 4 weeks of the final report: escalated".into(),
                 timer.clock,
             ),
@@ -321,9 +337,10 @@ impl Step<'_> {
         self.effects.note(self.case, entry, json!({}), self.cause);
     }
 
-    fn task(&mut self, assignee: Assignee, task: String, clock: ClockKind) {
+    /// A task raised by `clock`, about `key` (an action id) when it has one.
+    fn task(&mut self, assignee: Assignee, key: &str, task: String, clock: ClockKind) {
         self.effects
-            .task(self.case, assignee, task, Some(clock), self.cause);
+            .task_about(self.case, assignee, key, task, Some(clock), self.cause);
     }
 
     /// Sets clocks, noting each one that was not already running.
@@ -352,6 +369,7 @@ impl Step<'_> {
         }
         timers::cancel_all(self.conn, self.case.id, "the case closed", self.now).await?;
         self.note(format!("Closed {code}: {reason}"));
+        self.effects.case_closed(self.case, self.cause);
         self.effects.emit(
             self.case,
             case_closed::TYPE,

@@ -233,6 +233,8 @@ pub struct CaseView {
     pub clocks: Vec<ClockView>,
     /// Its letters, oldest first.
     pub letters: Vec<LetterSummary>,
+    /// Its tasks (open, done and cancelled), oldest first.
+    pub tasks: Vec<super::tasks::TaskView>,
     /// Its history, oldest first.
     pub timeline: Vec<Entry>,
 }
@@ -282,6 +284,7 @@ pub async fn find_by_reference(
     let journey = journey(conn, case.id).await?;
     let timeline = timeline::for_case(conn, case.id).await?;
     let clocks = timers::for_case(conn, case.id).await?;
+    let tasks = super::tasks::for_case(conn, case.id).await?;
     let letters = letters::for_case(conn, case.id)
         .await?
         .into_iter()
@@ -301,6 +304,7 @@ pub async fn find_by_reference(
         customer,
         clocks,
         letters,
+        tasks,
         timeline,
     }))
 }

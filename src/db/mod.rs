@@ -22,6 +22,7 @@ pub mod scratch;
 pub mod simulated_clock;
 pub mod staff;
 pub mod systemic_log;
+pub mod tasks;
 pub mod timeline;
 pub mod timers;
 

@@ -222,7 +222,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tasks (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        team -> Text,
+        assignee -> Text,
+        key -> Text,
+        task -> Text,
+        clock -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamptz,
+        due_at -> Timestamptz,
+        opened_by_event -> Uuid,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by_event -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
+diesel::joinable!(tasks -> cases (case_id));
 diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
@@ -244,4 +263,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_depths,
     api_clients,
     staff,
+    tasks,
 );
