@@ -13,7 +13,7 @@ use super::checks::{
     bounded, content_problems, Checks, MAX_MESSAGE_BYTES, MAX_PROBLEMS, MAX_PROBLEM_BYTES,
     MAX_REASON_BYTES,
 };
-use super::envelope::{CloudEvent, SPEC_VERSION};
+use super::envelope::{dataschema, CloudEvent, SPEC_VERSION};
 use super::{
     ActionCompleted, CaseAllocated, CategoriesChanged, ClientReplied, ClosureDecided,
     ComplaintReceived, ContactAttempted, CustomerDissatisfied, DisputePlanAgreed,
@@ -220,7 +220,7 @@ impl Refusal {
         Refusal::UnknownType(bounded(event_type, 128))
     }
 
-    fn not_cloud_event(problem: impl AsRef<str>) -> Self {
+    pub(crate) fn not_cloud_event(problem: impl AsRef<str>) -> Self {
         Refusal::NotCloudEvent(bounded(
             &without_values(problem.as_ref()),
             MAX_PROBLEM_BYTES,
@@ -274,11 +274,21 @@ fn is_event_type(text: &str) -> bool {
 /// Reads the envelope, leaving `data` untyped: the message's size, then JSON, then the bounds
 /// every value is held to, then the CloudEvents attributes.
 pub fn parse_envelope(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
+    envelope_from_json(parse_json(body)?)
+}
+
+/// A body as JSON, within the size any message may have.
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, Refusal> {
     if body.len() > MAX_MESSAGE_BYTES {
         return Err(Refusal::TooLarge { bytes: body.len() });
     }
-    let json: Value = serde_json::from_slice(body)
-        .map_err(|e| Refusal::NotJson(bounded(&without_values(&e.to_string()), 300)))?;
+    serde_json::from_slice(body)
+        .map_err(|e| Refusal::NotJson(bounded(&without_values(&e.to_string()), 300)))
+}
+
+/// Reads an envelope from JSON already parsed: the bounds every value is held to, then the
+/// CloudEvents attributes.
+pub(crate) fn envelope_from_json(json: Value) -> Result<CloudEvent<Value>, Refusal> {
     let problems = content_problems(&json);
     if !problems.is_empty() {
         return Err(Refusal::BadContent {
@@ -326,6 +336,15 @@ fn check_attributes(envelope: &CloudEvent<Value>) -> Result<(), Refusal> {
             ));
         }
     }
+    if let Some(named) = &envelope.dataschema {
+        let read = dataschema(&envelope.event_type);
+        if *named != read {
+            return Err(Refusal::not_cloud_event(format!(
+                "dataschema: this system reads `{read}` for `{}` (or no dataschema)",
+                envelope.event_type
+            )));
+        }
+    }
     let year = chrono::Datelike::year(&envelope.time);
     if !(2000..2100).contains(&year) {
         return Err(Refusal::not_cloud_event(
@@ -349,6 +368,7 @@ pub fn parse_data<E: EventSet>(
         time: envelope.time,
         subject: envelope.subject,
         datacontenttype: envelope.datacontenttype,
+        dataschema: envelope.dataschema,
         authclient: envelope.authclient,
         data,
     })
