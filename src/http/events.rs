@@ -18,14 +18,14 @@ use super::auth::Caller;
 use super::error::ApiError;
 use crate::app::App;
 use crate::broker::publisher::Outgoing;
-use crate::events::complaint_received;
 use crate::events::incoming::{check_accepted, parse_envelope, Accepted, EventSet, Refusal};
+use crate::events::{complaint_received, feedback_received};
 use crate::vocabulary::Scope;
 
 /// The scope needed to post an event of `event_type`; `None` for a type not accepted from
 /// outside at all (refused 400 `unknown_type`).
 pub fn scope_to_post(event_type: &str) -> Option<Scope> {
-    if event_type == complaint_received::TYPE {
+    if [complaint_received::TYPE, feedback_received::TYPE].contains(&event_type) {
         Some(Scope::ComplaintsWrite)
     } else if Accepted::TYPES.contains(&event_type) {
         Some(Scope::DecisionsWrite)

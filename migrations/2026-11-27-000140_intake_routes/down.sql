@@ -1,0 +1,9 @@
+DROP INDEX cases_party_received;
+DROP TABLE feedback;
+DELETE FROM cases WHERE kind = 'correspondence';
+ALTER TABLE cases
+    DROP CONSTRAINT cases_correspondence_kind,
+    DROP COLUMN correspondence,
+    DROP COLUMN provider,
+    DROP CONSTRAINT cases_kind_check,
+    ADD CONSTRAINT cases_kind_check CHECK (kind IN ('complaint', 'dispute'));
