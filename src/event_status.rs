@@ -5,6 +5,7 @@
 //! (with the reason), `applied` when a worker applied it (with the cases it opened or changed),
 //! and `pending` otherwise: not handled yet, or never received.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -14,7 +15,7 @@ use crate::db::event_status::trace;
 use crate::workers::QUEUES;
 
 /// An event's fate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Not handled by any worker yet (or never received).
@@ -28,7 +29,7 @@ pub enum Status {
 }
 
 /// A refusal of the event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Refusal {
     /// `command.rejected` or `complaint.rejected`.
     pub event_type: String,
@@ -37,7 +38,7 @@ pub struct Refusal {
 }
 
 /// The event in a dead-letter queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct InDeadLetterQueue {
     /// The worker kind whose queue dead-lettered it.
     pub queue: String,
@@ -48,7 +49,7 @@ pub struct InDeadLetterQueue {
 }
 
 /// Everything known about one event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EventStatus {
     /// The event id asked about.
     pub id: Uuid,

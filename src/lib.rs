@@ -13,6 +13,7 @@ pub mod broker;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod event_status;
 pub mod events;

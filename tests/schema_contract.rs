@@ -1,17 +1,19 @@
-//! The wire contract: the JSON Schemas checked in under `schema/` are exactly what the event
-//! types generate, and every example event in `schema/examples/` is accepted.
+//! The wire contract: the JSON Schemas, the AsyncAPI and the OpenAPI documents checked in under
+//! `schema/` are exactly what the event types generate, the two documents pass the ecosystem's
+//! validators, and every example event in `schema/examples/` is accepted.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use complaints::contract;
 use complaints::events::checks::Checks;
-use complaints::events::incoming::check_accepted;
+use complaints::events::incoming::{check_accepted, EventSet};
 use complaints::events::{render_schema, schema_files};
 
 #[test]
-fn checked_in_schemas_match_the_event_types() {
+fn checked_in_schemas_and_documents_match_the_event_types() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
-    let generated = schema_files();
+    let generated = contract::files();
     for (name, schema) in &generated {
         let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|_| {
             panic!("schema/{name} is missing: run `complaints schema --write`")
@@ -25,7 +27,7 @@ fn checked_in_schemas_match_the_event_types() {
     let present: BTreeSet<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".schema.json"))
+        .filter(|n| n.ends_with(".json"))
         .collect();
     assert_eq!(present, expected, "no stale schema files");
 }
@@ -67,4 +69,96 @@ fn every_event_schema_names_its_type_and_forbids_unknown_fields() {
             "{name}"
         );
     }
+}
+
+/// The AsyncAPI CLI (npm `@asyncapi/cli`) and `openapi-spec-validator` accept the documents,
+/// warnings included: `scripts/contract-check`, which installs them into `target/tools` when
+/// missing.
+#[test]
+fn the_asyncapi_and_openapi_documents_pass_their_validators() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let checked = std::process::Command::new(root.join("scripts/contract-check"))
+        .current_dir(root)
+        .output()
+        .expect("scripts/contract-check runs");
+    assert!(
+        checked.status.success(),
+        "scripts/contract-check failed:\n{}\n{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
+
+/// Every event type of the schemas is a message of the AsyncAPI document, on the exchange that
+/// carries it, with its type as the routing key.
+#[test]
+fn the_asyncapi_document_routes_every_event_type() {
+    let document = contract::asyncapi::document();
+    for (name, _) in schema_files() {
+        let Some(event_type) = name.strip_suffix(".schema.json") else {
+            continue;
+        };
+        if event_type == "cloudevent" {
+            continue;
+        }
+        let accepted = complaints::events::incoming::Accepted::TYPES.contains(&event_type);
+        let channel = if accepted { "events" } else { "internal" };
+        assert!(
+            document["channels"][channel]["messages"][event_type].is_object(),
+            "{event_type} on {channel}"
+        );
+        let action = if accepted { "receive" } else { "send" };
+        let operation =
+            &document["operations"][format!("{action}_{}", event_type.replace('.', "_"))];
+        assert_eq!(operation["bindings"]["amqp"]["cc"][0], event_type);
+    }
+}
+
+/// Versioning: an event of every accepted type as a sender wrote it against version 1 of its
+/// schema (`schema/compat/v1/`, never edited once checked in) is still accepted, so a change
+/// within a version stays additive. A new version of a type adds `schema/compat/v2/` beside it.
+#[test]
+fn an_event_of_every_accepted_type_as_sent_at_v1_is_still_accepted() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/compat/v1");
+    let mut covered = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let sent = std::fs::read(&path).unwrap();
+        let event: serde_json::Value = serde_json::from_slice(&sent).unwrap();
+        let sent_at = event["time"].as_str().unwrap().parse().unwrap();
+        let envelope = check_accepted(&sent, &Checks::new(sent_at, 31))
+            .unwrap_or_else(|e| panic!("{} is no longer accepted: {e}", path.display()));
+        assert_eq!(
+            envelope.dataschema.as_deref(),
+            Some(format!("urn:complaints:schema:{}:v1", envelope.event_type).as_str())
+        );
+        covered.insert(envelope.event_type);
+    }
+    let accepted: BTreeSet<String> = complaints::events::incoming::Accepted::TYPES
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    assert_eq!(covered, accepted, "a v1 event of every accepted type");
+}
+
+/// An event naming a version of its schema this system does not read is refused, saying which
+/// it reads, rather than misread.
+#[test]
+fn an_unknown_schema_version_is_refused_naming_the_one_read() {
+    let sent = include_str!("../schema/compat/v1/case.allocated.json");
+    let mut event: serde_json::Value = serde_json::from_str(sent).unwrap();
+    event["dataschema"] = "urn:complaints:schema:case.allocated:v2".into();
+    let sent_at = event["time"].as_str().unwrap().parse().unwrap();
+    let refusal = check_accepted(
+        &serde_json::to_vec(&event).unwrap(),
+        &Checks::new(sent_at, 31),
+    )
+    .unwrap_err();
+    assert_eq!(refusal.kind(), "not_cloudevent");
+    assert!(
+        refusal
+            .reason()
+            .contains("urn:complaints:schema:case.allocated:v1"),
+        "{refusal}"
+    );
 }

@@ -30,6 +30,7 @@ use super::topology::long_string;
 use crate::app::App;
 use crate::backoff::Backoff;
 use crate::db::inbox;
+use crate::events::binding;
 use crate::events::checks::Checks;
 use crate::events::incoming::{self, Refusal};
 use crate::events::CloudEvent;
@@ -171,7 +172,7 @@ async fn handle_batch<W: Worker>(
     let mut readable = Vec::with_capacity(batch.len());
     let mut unreadable = Vec::new();
     for delivery in batch {
-        match read::<W>(&delivery.data, &checks) {
+        match read::<W>(&delivery, &checks) {
             Ok(event) => readable.push(Readable {
                 delivery,
                 event,
@@ -221,9 +222,11 @@ async fn handle_batch<W: Worker>(
     Ok(())
 }
 
-/// Reads one message as a `W` event, or says why not.
-fn read<W: Worker>(body: &[u8], checks: &Checks) -> Result<CloudEvent<W::Event>, Refusal> {
-    incoming::parse_data(incoming::parse_envelope(body)?, checks)
+/// Reads one delivery as a `W` event, in either CloudEvents content mode (structured: the body
+/// is the event; binary: `ce-` headers and the data as the body), or says why not.
+fn read<W: Worker>(delivery: &Delivery, checks: &Checks) -> Result<CloudEvent<W::Event>, Refusal> {
+    let message = binding::Message::from_amqp(&delivery.properties, &delivery.data);
+    incoming::parse_data(binding::read_envelope(&message)?, checks)
 }
 
 enum Applied {

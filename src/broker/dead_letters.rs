@@ -355,6 +355,8 @@ fn read(worker: &str, message: &BasicGetMessage) -> DeadLetter {
     let id = json
         .as_ref()
         .and_then(|j| j.get("id")?.as_str().map(str::to_owned))
+        // A binary-mode event carries its id as a header.
+        .or_else(|| headers.get("ce-id").cloned())
         .or_else(|| properties.message_id().as_ref().map(|m| m.to_string()))
         .unwrap_or_else(|| {
             let digest = Sha256::digest(&body);

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::topology::Topology;
 
 /// The content type of every message: a structured-mode CloudEvent.
-pub const CONTENT_TYPE: &str = "application/cloudevents+json";
+pub const CONTENT_TYPE: &str = crate::events::binding::STRUCTURED;
 
 /// A message to publish.
 #[derive(Debug, Clone, Copy)]

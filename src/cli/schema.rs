@@ -1,12 +1,14 @@
-//! `complaints schema`: the JSON Schemas of `schema/` are generated from the event types; this
-//! writes them, or checks that the checked-in files are what the code generates.
+//! `complaints schema`: the JSON Schemas of `schema/` and the AsyncAPI and OpenAPI documents
+//! beside them are generated from the event types ([`crate::contract`]); this writes them, or
+//! checks that the checked-in files are what the code generates.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 
-use crate::events::{render_schema, schema_files};
+use crate::contract;
+use crate::events::render_schema;
 
 /// Arguments of `complaints schema`.
 #[derive(Debug, Args)]
@@ -26,7 +28,7 @@ pub struct SchemaArgs {
 /// Writes or checks.
 pub fn schema(args: SchemaArgs) -> anyhow::Result<()> {
     let mut stale = Vec::new();
-    for (name, schema) in schema_files() {
+    for (name, schema) in contract::files() {
         let path = args.dir.join(&name);
         let expected = render_schema(&schema);
         if args.write {

@@ -14,6 +14,20 @@ pub const SPEC_VERSION: &str = "1.0";
 /// The `source` of events this system emits.
 pub const SOURCE: &str = "urn:complaints";
 
+/// The version of every event type's schema today. Within a version an event type changes only
+/// by additions a reader may ignore (a new optional field, a new value where readers were told
+/// to expect more); a change that would refuse or misread an event sent before it is a new
+/// version (or a new type name), and this system goes on reading the old one. See "Changing an
+/// event type" in the README.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The `dataschema` of an event of `event_type`: the URI naming its schema and the schema's
+/// version, which is also the `$id` of `schema/<type>.schema.json`
+/// (`urn:complaints:schema:complaint.received:v1`).
+pub fn dataschema(event_type: &str) -> String {
+    format!("urn:complaints:schema:{event_type}:v{SCHEMA_VERSION}")
+}
+
 /// A CloudEvents 1.0 envelope, in structured JSON mode, around `data` of type `T`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +56,12 @@ pub struct CloudEvent<T> {
     /// Always `application/json` when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub datacontenttype: Option<String>,
+    /// The schema of `data` and its version (`urn:complaints:schema:<type>:v<version>`); set on
+    /// every event this system emits. Optional from senders; when given it must name a version
+    /// of the type's schema this system reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 200))]
+    pub dataschema: Option<String>,
     /// CloudEvents extension attribute: the API client that posted the event over HTTP
     /// (`POST /v1/events` sets it from the bearer token, replacing whatever the sender wrote).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +82,7 @@ impl<T> CloudEvent<T> {
             time,
             subject,
             datacontenttype: Some("application/json".into()),
+            dataschema: Some(dataschema(event_type)),
             authclient: None,
             data,
         }

@@ -13,7 +13,7 @@ use super::checks::{
     bounded, content_problems, Checks, MAX_MESSAGE_BYTES, MAX_PROBLEMS, MAX_PROBLEM_BYTES,
     MAX_REASON_BYTES,
 };
-use super::envelope::{CloudEvent, SPEC_VERSION};
+use super::envelope::{dataschema, CloudEvent, SPEC_VERSION};
 use super::{
     ActionCompleted, CaseAllocated, CategoriesChanged, ClientReplied, ClosureDecided,
     ComplaintReceived, ContactAttempted, CorrespondenceReplied, CustomerDissatisfied,
@@ -227,7 +227,7 @@ impl Refusal {
         Refusal::UnknownType(bounded(event_type, 128))
     }
 
-    fn not_cloud_event(problem: impl AsRef<str>) -> Self {
+    pub(crate) fn not_cloud_event(problem: impl AsRef<str>) -> Self {
         Refusal::NotCloudEvent(bounded(
             &without_values(problem.as_ref()),
             MAX_PROBLEM_BYTES,
@@ -333,6 +333,15 @@ fn check_attributes(envelope: &CloudEvent<Value>) -> Result<(), Refusal> {
             ));
         }
     }
+    if let Some(named) = &envelope.dataschema {
+        let read = dataschema(&envelope.event_type);
+        if *named != read {
+            return Err(Refusal::not_cloud_event(format!(
+                "dataschema: this system reads `{read}` for `{}` (or no dataschema)",
+                envelope.event_type
+            )));
+        }
+    }
     let year = chrono::Datelike::year(&envelope.time);
     if !(2000..2100).contains(&year) {
         return Err(Refusal::not_cloud_event(
@@ -356,6 +365,7 @@ pub fn parse_data<E: EventSet>(
         time: envelope.time,
         subject: envelope.subject,
         datacontenttype: envelope.datacontenttype,
+        dataschema: envelope.dataschema,
         authclient: envelope.authclient,
         data,
     })

@@ -3,6 +3,7 @@
 
 pub mod action_completed;
 pub mod actions_scheduled;
+pub mod binding;
 pub mod case_allocated;
 pub mod case_closed;
 pub mod case_escalated;
@@ -182,6 +183,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
 /// The schema of a whole CloudEvent whose `type` is `event_type` and whose data is `T`.
 fn typed<T: JsonSchema>(event_type: &str) -> (String, Value) {
     let mut schema: Schema = schema_for!(CloudEvent<T>);
+    schema.insert("$id".into(), json!(envelope::dataschema(event_type)));
     schema.insert("title".into(), json!(event_type));
     if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         props.insert(

@@ -67,6 +67,12 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.status
     }
+
+    /// The JSON body this answer carries (`{"error": code, "reasons": [...]}`), for an answer
+    /// that reports several results (a batch of events) each in the one shape.
+    pub fn body(&self) -> serde_json::Value {
+        json!({ "error": self.code, "reasons": self.reasons })
+    }
 }
 
 /// Logs `cause` under a fresh error id and returns the id.
@@ -78,11 +84,7 @@ fn log_with_id(code: &str, cause: &anyhow::Error) -> Uuid {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": self.code, "reasons": self.reasons })),
-        )
-            .into_response()
+        (self.status, Json(self.body())).into_response()
     }
 }
 

@@ -2,11 +2,12 @@
 //!
 //! | route | scope | what |
 //! | --- | --- | --- |
-//! | `POST /v1/events` | `complaints:write` or `decisions:write` (by type) | validate a CloudEvent, publish it with a confirm: 202 + id, or 400 + reasons |
+//! | `POST /v1/events` | `complaints:write` or `decisions:write` (by type) | validate a CloudEvent (structured, binary or batched mode), publish it with a confirm: 202 + id, or 400 + reasons |
 //! | `GET /v1/events/{id}` | `complaints:write` or `decisions:write` | what happened to an event: pending, applied, refused or dead-lettered |
 //! | `GET /v1/cases/{reference}` | `cases:read` | a case with its customer, clocks, letters and timeline |
 //! | `GET /v1/cases/{reference}/letters/{id}` | `cases:read` | a letter exactly as sent |
 //! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | `reports:read` | the figures of process.md §7 for a period |
+//! | `GET /openapi.json` | any valid client | the OpenAPI 3.1 document of these routes |
 //! | `GET /healthz` | none | the process is up |
 //! | `GET /readyz` | none | PostgreSQL and RabbitMQ are reachable |
 //! | `GET /metrics` | `metrics:read` (none with `http.metrics_public`) | Prometheus text format |
@@ -21,7 +22,7 @@ pub mod auth;
 mod cases;
 pub mod error;
 mod event_status;
-mod events;
+pub mod events;
 mod health;
 mod letters;
 mod metrics;
@@ -54,6 +55,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/cases/{reference}", get(cases::get))
         .route("/v1/cases/{reference}/letters/{id}", get(letters::get))
         .route("/v1/reports/complaints", get(reports::complaints))
+        .route("/openapi.json", get(openapi))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
@@ -70,6 +72,14 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(app.clone(), deadline))
         .with_state(app)
+}
+
+/// `GET /openapi.json`: the OpenAPI 3.1 document of these routes (as `schema/openapi.json`),
+/// for any valid client.
+async fn openapi(_caller: auth::Caller) -> axum::Json<serde_json::Value> {
+    static DOCUMENT: std::sync::LazyLock<serde_json::Value> =
+        std::sync::LazyLock::new(crate::contract::openapi::document);
+    axum::Json(DOCUMENT.clone())
 }
 
 /// Answers 503 `timeout` for a request not answered within `http.request_timeout_ms` (the

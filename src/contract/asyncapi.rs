@@ -1,0 +1,152 @@
+//! The AsyncAPI 3 document of the broker side: the two topic exchanges, the routing key of
+//! each event type (its type), and each message's payload schema — the structured-mode
+//! CloudEvent of `schema/<type>.schema.json`.
+
+use serde_json::{json, Map, Value};
+
+use super::{event_schemas, lift};
+use crate::events::binding::STRUCTURED;
+use crate::events::envelope::SCHEMA_VERSION;
+use crate::events::incoming::{Accepted, EventSet};
+
+/// The version of the AMQP bindings object used throughout.
+const AMQP_BINDING_VERSION: &str = "0.3.0";
+
+/// The document, as checked in at `schema/asyncapi.json`.
+pub fn document() -> Value {
+    let mut shared = Map::new();
+    let mut messages = Map::new();
+    let mut events_channel = Map::new();
+    let mut internal_channel = Map::new();
+    let mut operations = Map::new();
+    for (event_type, schema) in event_schemas() {
+        let (payload, dataschema) = lift(schema, &mut shared);
+        let accepted = Accepted::TYPES.contains(&event_type.as_str());
+        messages.insert(
+            event_type.clone(),
+            message(&event_type, payload, dataschema),
+        );
+        let (channel, channel_messages, action) = if accepted {
+            ("events", &mut events_channel, "receive")
+        } else {
+            ("internal", &mut internal_channel, "send")
+        };
+        channel_messages.insert(
+            event_type.clone(),
+            json!({ "$ref": format!("#/components/messages/{event_type}") }),
+        );
+        operations.insert(
+            operation_id(action, &event_type),
+            json!({
+                "action": action,
+                "channel": { "$ref": format!("#/channels/{channel}") },
+                "summary": if accepted {
+                    format!("Publish `{event_type}` to `complaints.events` with routing key `{event_type}`; the workers consume it.")
+                } else {
+                    format!("The system publishes `{event_type}` to `complaints.internal` with routing key `{event_type}`; bind a queue of your own to follow it.")
+                },
+                "messages": [{ "$ref": format!("#/channels/{channel}/messages/{event_type}") }],
+                "bindings": { "amqp": {
+                    "cc": [event_type],
+                    "deliveryMode": 2,
+                    "bindingVersion": AMQP_BINDING_VERSION,
+                } },
+            }),
+        );
+    }
+    json!({
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "complaints: events",
+            "version": SCHEMA_VERSION.to_string(),
+            "description": DESCRIPTION,
+            "license": { "name": "MIT OR Apache-2.0" },
+        },
+        "defaultContentType": STRUCTURED,
+        "servers": {
+            "development": {
+                "host": "localhost:5672",
+                "protocol": "amqp",
+                "protocolVersion": "0.9.1",
+                "description": "RabbitMQ as scripts/up starts it; in production, the broker your operators name.",
+            }
+        },
+        "channels": {
+            "events": channel(
+                "complaints.events",
+                "What the system accepts from outside: complaints from intake channels and the decisions of case-management front ends. An intake channel's broker user may publish its own types here and nothing else.",
+                events_channel,
+            ),
+            "internal": channel(
+                "complaints.internal",
+                "What the system says it did (cases opened and closed, letters, clocks, tasks). Only the workers publish here.",
+                internal_channel,
+            ),
+        },
+        "operations": operations,
+        "components": {
+            "messages": messages,
+            "schemas": shared,
+        },
+    })
+}
+
+const DESCRIPTION: &str = "Every message is a CloudEvents 1.0 event whose `type` is also its \
+routing key and whose `id` is the idempotency key (publishing the same id twice changes nothing). \
+Publish it persistent (delivery mode 2) with publisher confirms, in either content mode of the \
+RabbitMQ binding: structured (`content-type: application/cloudevents+json`, the whole event as \
+the body, as the payloads below show) or binary (the attributes as `ce-` headers — `ce-specversion`, \
+`ce-id`, `ce-type`, `ce-source`, `ce-time`, optional `ce-subject` and `ce-dataschema` — and \
+`content-type: application/json` with the event's `data` as the body). What the system publishes \
+is always structured. A message that cannot be read, or fails its schema, goes to the worker's \
+dead-letter queue with the reason in the header `x-complaints-reason`. `dataschema` names the \
+type's schema and its version (`urn:complaints:schema:<type>:v<version>`, the `$id` of \
+`schema/<type>.schema.json`); within a version only additive changes are made.";
+
+/// A channel: a topic exchange whose messages are routed by their type.
+fn channel(exchange: &str, description: &str, messages: Map<String, Value>) -> Value {
+    json!({
+        "address": exchange,
+        "description": description,
+        "messages": messages,
+        "bindings": { "amqp": {
+            "is": "routingKey",
+            "exchange": {
+                "name": exchange,
+                "type": "topic",
+                "durable": true,
+                "autoDelete": false,
+                "vhost": "/",
+            },
+            "bindingVersion": AMQP_BINDING_VERSION,
+        } },
+    })
+}
+
+/// A message: one event type, its payload the whole structured-mode CloudEvent.
+fn message(event_type: &str, payload: Value, dataschema: Option<String>) -> Value {
+    let mut description = payload
+        .pointer("/properties/data/description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(dataschema) = &dataschema {
+        description.push_str(&format!(" dataschema: `{dataschema}`."));
+    }
+    json!({
+        "name": event_type,
+        "title": event_type,
+        "contentType": STRUCTURED,
+        "description": description.trim(),
+        "payload": payload,
+        "bindings": { "amqp": {
+            "messageType": event_type,
+            "bindingVersion": AMQP_BINDING_VERSION,
+        } },
+    })
+}
+
+/// An operation's id: `receive_complaint_received`.
+fn operation_id(action: &str, event_type: &str) -> String {
+    format!("{action}_{}", event_type.replace('.', "_"))
+}
