@@ -284,7 +284,7 @@ pub fn same_issue<'a>(
     let customer = &complaint.customer.reference;
     let mut note = None;
     match (complaint.earlier_case.as_deref(), named) {
-        (Some(_), Some(case)) if &case.customer_reference == customer => {
+        (Some(_), Some(case)) if case.customer_reference == *customer => {
             return SameIssue {
                 case: Some(case),
                 note: None,
@@ -305,7 +305,7 @@ pub fn same_issue<'a>(
         .checked_sub_months(Months::new(ELIGIBILITY_MONTHS))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let on_a_category = |c: &&EarlierCase| {
-        &c.customer_reference == customer
+        c.customer_reference == *customer
             && c.categories
                 .iter()
                 .any(|x| complaint.categories.contains(x))
