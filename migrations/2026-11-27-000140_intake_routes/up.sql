@@ -7,6 +7,8 @@
 ALTER TABLE cases
     DROP CONSTRAINT cases_kind_check,
     ADD CONSTRAINT cases_kind_check CHECK (kind IN ('complaint', 'dispute', 'correspondence')),
+    DROP CONSTRAINT cases_dispute_has_no_tier,
+    ADD CONSTRAINT cases_dispute_has_no_tier CHECK (kind <> 'dispute' OR tier = 0),
     ADD COLUMN correspondence text
         CHECK (correspondence IN ('pos', 'mp_to_dg', 'treat_official')),
     ADD CONSTRAINT cases_correspondence_kind CHECK ((kind = 'correspondence') = (correspondence IS NOT NULL)),
