@@ -70,9 +70,10 @@ impl App {
         };
         let pool = db::pool(&config.database_url(), config.database.pool_size)?;
         let topology = Topology::new(&config.amqp.namespace, config.amqp.delivery_limit)
-            .with_dead_letter_ttl_days(config.amqp.dead_letter_ttl_days);
+            .with_dead_letter_ttl_days(config.amqp.dead_letter_ttl_days)
+            .with_quorum_initial_group_size(config.amqp.quorum_initial_group_size);
         let publisher = Arc::new(Publisher::new(
-            &config.amqp_url(),
+            &config.amqp_urls(),
             "complaints-publisher",
             &topology,
         ));
@@ -142,9 +143,8 @@ impl App {
     pub async fn declare_topology(&self) -> anyhow::Result<()> {
         let declare = async {
             let connection =
-                crate::broker::connect(&self.config.amqp_url(), "complaints-topology").await?;
-            let channel = connection.create_channel().await?;
-            self.topology.declare(&channel, QUEUES).await?;
+                crate::broker::connect(&self.config.amqp_urls(), "complaints-topology").await?;
+            self.topology.declare(&connection, QUEUES).await?;
             connection.close(200, "topology declared".into()).await?;
             anyhow::Ok(())
         };
@@ -153,7 +153,7 @@ impl App {
 
     /// "RabbitMQ at host:port/vhost", for errors: which service, where, never a password.
     pub fn broker_name(&self) -> String {
-        format!("RabbitMQ at {}", address(&self.config.amqp.url))
+        format!("RabbitMQ at {}", addresses(self.config.amqp.nodes()))
     }
 
     /// A database connection from the pool, or an error naming PostgreSQL and its address,
@@ -172,6 +172,14 @@ impl App {
             )
         })
     }
+}
+
+/// The addresses of a cluster's nodes ([`address`] of each), comma-separated.
+pub fn addresses(urls: &[String]) -> String {
+    urls.iter()
+        .map(|url| address(url))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The host, port and path of a connection URL, without the user, password or query: safe to

@@ -19,9 +19,10 @@ const SECRET_KEYS: [&str; 3] = ["database.password", "amqp.password", "email.pas
 
 /// URL keys whose user-info may not carry a password in a file, with the key that takes the
 /// password instead.
-const URL_KEYS: [(&str, &str); 2] = [
+const URL_KEYS: [(&str, &str); 3] = [
     ("database.url", "database.password"),
     ("amqp.url", "amqp.password"),
+    ("amqp.urls", "amqp.password"),
 ];
 
 /// The one password a file's URL may carry: RabbitMQ's well-known development user, which the
@@ -157,8 +158,18 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmqpConfig {
-    /// Connection URL.
-    pub url: String,
+    /// The cluster's nodes, tried in order: a process connects to the first that answers and,
+    /// when its node goes away, to the first that answers then.
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// One node's URL (the older key, still accepted): when set it replaces `urls`, so that
+    /// `COMPLAINTS__AMQP__URL` alone points a process at one broker.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Nodes each new quorum queue is replicated over (`x-quorum-initial-group-size`); a
+    /// cluster with fewer nodes replicates over all of them. An existing queue keeps the group
+    /// it was declared with.
+    pub quorum_initial_group_size: u32,
     /// Password, from `COMPLAINTS__AMQP__PASSWORD` only; replaces the URL's.
     pub password: Option<String>,
     /// Prefix of every exchange and queue name (empty in production).
@@ -351,7 +362,11 @@ impl Config {
             let Ok(value) = files.find_value(key) else {
                 continue;
             };
-            if value.as_str().is_some_and(|url| {
+            let urls: Vec<&str> = match value.as_array() {
+                Some(values) => values.iter().filter_map(|v| v.as_str()).collect(),
+                None => value.as_str().into_iter().collect(),
+            };
+            if urls.iter().any(|url| {
                 url_password(url).is_some_and(|user_info| user_info != DEVELOPMENT_CREDENTIALS)
             }) {
                 return Err(ConfigError::PasswordInUrl {
@@ -397,8 +412,19 @@ impl Config {
                 "must start with postgres:// or postgresql://",
             );
         }
-        if !self.amqp.url.starts_with("amqp://") && !self.amqp.url.starts_with("amqps://") {
-            return bad("amqp.url", "must start with amqp:// or amqps://");
+        if self.amqp.nodes().is_empty() {
+            return bad("amqp.urls", "must name at least one node");
+        }
+        if self
+            .amqp
+            .nodes()
+            .iter()
+            .any(|url| !url.starts_with("amqp://") && !url.starts_with("amqps://"))
+        {
+            return bad("amqp.urls", "must each start with amqp:// or amqps://");
+        }
+        if self.amqp.quorum_initial_group_size == 0 {
+            return bad("amqp.quorum_initial_group_size", "must be at least 1");
         }
         if self.database.pool_size == 0 {
             return bad("database.pool_size", "must be at least 1");
@@ -456,9 +482,24 @@ impl Config {
         with_password(&self.database.url, self.database.password.as_deref())
     }
 
-    /// The broker URL with the password from the environment, if one is set.
-    pub fn amqp_url(&self) -> String {
-        with_password(&self.amqp.url, self.amqp.password.as_deref())
+    /// The broker nodes' URLs, in the order they are tried, each with the password from the
+    /// environment if one is set.
+    pub fn amqp_urls(&self) -> Vec<String> {
+        self.amqp
+            .nodes()
+            .iter()
+            .map(|url| with_password(url, self.amqp.password.as_deref()))
+            .collect()
+    }
+}
+
+impl AmqpConfig {
+    /// The nodes as configured (without the password): `url` when it is set, else `urls`.
+    pub fn nodes(&self) -> &[String] {
+        match &self.url {
+            Some(url) => std::slice::from_ref(url),
+            None => &self.urls,
+        }
     }
 }
 

@@ -77,7 +77,7 @@ pub async fn event_status(app: &App, id: Uuid) -> anyhow::Result<EventStatus> {
         id: Some(id.to_string()),
         ..Default::default()
     };
-    let dead = dead_letters::list(&app.config.amqp_url(), &app.topology, QUEUES, &selection)
+    let dead = dead_letters::list(&app.config.amqp_urls(), &app.topology, QUEUES, &selection)
         .await?
         .into_iter()
         .map(|letter| InDeadLetterQueue {

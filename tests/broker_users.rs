@@ -56,7 +56,7 @@ async fn publish_as(
     routing_key: &str,
     body: &[u8],
 ) -> Result<(), String> {
-    let connection = complaints::broker::connect(&user.url(), "test-channel-user")
+    let connection = complaints::broker::connect(&[user.url()], "test-channel-user")
         .await
         .map_err(|e| e.to_string())?;
     let channel = connection

@@ -49,6 +49,8 @@ const CATEGORIES: [&str; 5] = [
 /// What `scripts/chaos` set up.
 struct Rig {
     amqp_url: String,
+    /// The three nodes of `scripts/cluster`, for the cluster experiment.
+    cluster_urls: Vec<String>,
     database_url: String,
     full: bool,
     logs: PathBuf,
@@ -64,6 +66,9 @@ impl Rig {
         };
         Self {
             amqp_url: var("CHAOS_AMQP_URL"),
+            cluster_urls: std::env::var("CHAOS_CLUSTER_URLS")
+                .map(|list| list.split(' ').map(str::to_owned).collect())
+                .unwrap_or_default(),
             database_url: var("CHAOS_DATABASE_URL"),
             full: var("CHAOS_MODE") == "full",
             logs: var("CHAOS_LOGS").into(),
@@ -72,7 +77,10 @@ impl Rig {
     }
 
     /// Complaints per experiment.
-    fn complaints(&self) -> usize {
+    fn complaints(&self, fault: Fault) -> usize {
+        if fault == Fault::ClusterNodesKilled {
+            return if self.full { 10_000 } else { 1_000 };
+        }
         if self.full {
             3000
         } else {
@@ -83,13 +91,23 @@ impl Rig {
 
 /// Runs the fault command `scripts/chaos` put in variable `name` (a shell function it exported).
 fn fault_command(name: &str) {
-    let command = std::env::var(name).expect("set by scripts/chaos");
+    fault_command_line(&std::env::var(name).expect("set by scripts/chaos"));
+}
+
+/// Runs a shell command line, which must succeed.
+fn fault_command_line(command: &str) {
     let status = Command::new("bash")
-        .args(["-c", &command])
+        .args(["-c", command])
         .stdout(Stdio::null())
         .status()
         .expect("bash runs");
     assert!(status.success(), "{command} failed");
+}
+
+/// Runs the fault command in variable `name` for cluster node `node`.
+fn fault_command_with(name: &str, node: u8) {
+    let command = std::env::var(name).expect("set by scripts/chaos");
+    fault_command_line(&format!("{command} {node}"));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +119,9 @@ enum Fault {
     SmtpDown,
     TwoProcesses,
     DuplicatesAndPoison,
+    /// On a three-node cluster with two processes: a node neither process is connected to is
+    /// killed and restarted, then the node both are connected to.
+    ClusterNodesKilled,
 }
 
 impl Fault {
@@ -123,6 +144,9 @@ impl Fault {
             Fault::SmtpDown => "SMTP server down",
             Fault::TwoProcesses => "two complaints run processes",
             Fault::DuplicatesAndPoison => "duplicates (AMQP, HTTP) and poison",
+            Fault::ClusterNodesKilled => {
+                "3-node cluster, 2 processes: kill -9 an idle node, then theirs"
+            }
         }
     }
 
@@ -164,7 +188,16 @@ impl<'r> System<'r> {
             .await
             .expect("the chaos cluster runs");
         let mut config = test_config(&scratch.url);
-        config.amqp.url = rig.amqp_url.clone();
+        if fault == Fault::ClusterNodesKilled {
+            assert_eq!(
+                rig.cluster_urls.len(),
+                3,
+                "scripts/chaos starts the cluster"
+            );
+            config.amqp.urls = rig.cluster_urls.clone();
+        } else {
+            config.amqp.url = Some(rig.amqp_url.clone());
+        }
         config.clock.simulated = true;
         config.letters.claim_lease_secs = 10;
         let app = App::new(config.clone()).expect("app");
@@ -195,7 +228,8 @@ impl<'r> System<'r> {
         let child = Command::new(env!("CARGO_BIN_EXE_complaints"))
             .arg("run")
             .env("COMPLAINTS__DATABASE__URL", &c.database.url)
-            .env("COMPLAINTS__AMQP__URL", &c.amqp.url)
+            .env_remove("COMPLAINTS__AMQP__URL")
+            .env("COMPLAINTS__AMQP__URLS", toml_list(c.amqp.nodes()))
             .env("COMPLAINTS__AMQP__NAMESPACE", &c.amqp.namespace)
             .env(
                 "COMPLAINTS__AMQP__DELIVERY_LIMIT",
@@ -238,7 +272,11 @@ impl<'r> System<'r> {
         let output = Command::new(env!("CARGO_BIN_EXE_complaints"))
             .args(["clock", "advance", duration])
             .env("COMPLAINTS__DATABASE__URL", &self.config.database.url)
-            .env("COMPLAINTS__AMQP__URL", &self.config.amqp.url)
+            .env_remove("COMPLAINTS__AMQP__URL")
+            .env(
+                "COMPLAINTS__AMQP__URLS",
+                toml_list(self.config.amqp.nodes()),
+            )
             .env("COMPLAINTS__AMQP__NAMESPACE", &self.config.amqp.namespace)
             .env("COMPLAINTS__CLOCK__SIMULATED", "true")
             .env("COMPLAINTS__LOG__LEVEL", "warn")
@@ -269,7 +307,7 @@ impl<'r> System<'r> {
     /// Messages ready on a queue (-1 when the broker cannot say).
     async fn ready(&self, queue: &str) -> i64 {
         let Ok(connection) =
-            complaints::broker::connect(&self.app.config.amqp_url(), "chaos").await
+            complaints::broker::connect(&self.app.config.amqp_urls(), "chaos").await
         else {
             return -1;
         };
@@ -290,6 +328,12 @@ impl<'r> System<'r> {
         let _ = connection.close(200, "counted".into()).await;
         count
     }
+}
+
+/// The nodes as a TOML list, for `COMPLAINTS__AMQP__URLS`.
+fn toml_list(urls: &[String]) -> String {
+    let quoted: Vec<String> = urls.iter().map(|u| format!("{u:?}")).collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 /// The experiment's complaint number `i`: tier 1 (raised by an MP) three times in four, by
@@ -343,6 +387,8 @@ struct Figures {
     complaints: usize,
     cases: i64,
     cases_twice: i64,
+    /// `case.opened` events published (one per case).
+    announced: i64,
     letters: i64,
     rendered_twice: usize,
     posted: i64,
@@ -366,6 +412,9 @@ impl Figures {
         }
         if self.cases != self.complaints as i64 || self.cases_twice > 0 {
             broken.push("one case per complaint");
+        }
+        if self.announced != self.cases {
+            broken.push("case.opened published once per case");
         }
         if self.rendered_twice > 0 || self.posted_twice > 0 {
             broken.push("letter rendered or posted twice");
@@ -391,11 +440,12 @@ impl Figures {
     fn row(&self) -> String {
         let broken = self.broken();
         format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} ≤ {} | {} | {} | {}/{} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} ≤ {} | {} | {} | {}/{} | {} | {} |",
             self.experiment,
             self.complaints,
             self.cases,
             self.cases_twice,
+            self.announced,
             self.letters,
             self.rendered_twice,
             self.posted,
@@ -418,7 +468,7 @@ impl Figures {
     }
 }
 
-const HEADER: &str = "| experiment | complaints | cases | cases twice | letters | rendered twice | PDFs | posted twice | emails | repeated ≤ bound | emails missing | unsent | poison dead-lettered with reason | recovery | verdict |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+const HEADER: &str = "| experiment | complaints | cases | cases twice | case.opened sent | letters | rendered twice | PDFs | posted twice | emails | repeated ≤ bound | emails missing | unsent | poison dead-lettered with reason | recovery | verdict |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 /// Publishes `bodies` (each until the broker confirms it), paced so faults fall mid-stream.
 async fn publish_all(app: &App, bodies: Vec<(String, Uuid, Vec<u8>)>, pace: Duration) {
@@ -465,13 +515,13 @@ fn message_ids(messages: &[String]) -> Vec<String> {
 }
 
 async fn experiment(rig: &Rig, fault: Fault) -> Figures {
-    let n = rig.complaints();
+    let n = rig.complaints(fault);
     let mut system = System::new(rig, fault).await;
     let smtp_port = system.config.email.port;
     let mut smtp = Some(SmtpServer::start(smtp_port));
     let mut earlier_messages: Vec<String> = Vec::new();
     let http = system.spawn();
-    if fault == Fault::TwoProcesses {
+    if matches!(fault, Fault::TwoProcesses | Fault::ClusterNodesKilled) {
         system.spawn();
     }
     let recovery_limit = Duration::from_secs(if rig.full { 600 } else { 240 });
@@ -561,6 +611,21 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
             tokio::task::spawn_blocking(|| fault_command("CHAOS_RABBIT_START"))
                 .await
                 .unwrap();
+            fault_ended = Some(Instant::now());
+        }
+        Fault::ClusterNodesKilled => {
+            // Both processes connect to the first node that answers, node 1: node 3 first (its
+            // queues' replicas only), then node 1 (the connections, and the queues' leaders).
+            for (node, at) in [(3, third), (1, 2 * third)] {
+                until(recovery_limit, || async { system.cases().await >= at }).await;
+                fault_command_with("CHAOS_CLUSTER_KILL", node);
+                tokio::time::sleep(Duration::from_secs(5)).await; // the outage itself
+                tokio::task::spawn_blocking(move || {
+                    fault_command_with("CHAOS_CLUSTER_START", node)
+                })
+                .await
+                .unwrap();
+            }
             fault_ended = Some(Instant::now());
         }
         Fault::DatabaseStopped => {
@@ -671,6 +736,13 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
         .await
         .unwrap();
     let distinct: HashSet<&Uuid> = case_events.iter().collect();
+    let opened_sent: i64 = outbox::table
+        .filter(outbox::event_type.eq("case.opened"))
+        .filter(outbox::sent_at.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     let made: Vec<(Uuid, Uuid, String, String, String)> = letters::table
         .select((
             letters::id,
@@ -746,6 +818,7 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
         complaints: n,
         cases: case_events.len() as i64,
         cases_twice: (case_events.len() - distinct.len()) as i64,
+        announced: opened_sent,
         letters: made.len() as i64,
         rendered_twice: per_case_code.values().filter(|c| **c > 1).count(),
         posted: files.iter().filter(|f| f.ends_with(".pdf")).count() as i64,
@@ -768,7 +841,7 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
     let scratch = system.scratch.take().unwrap();
     let app = system.app.clone();
     drop(system);
-    if let Ok(connection) = complaints::broker::connect(&app.config.amqp_url(), "chaos").await {
+    if let Ok(connection) = complaints::broker::connect(&app.config.amqp_urls(), "chaos").await {
         if let Ok(channel) = connection.create_channel().await {
             let _ = app
                 .topology
@@ -785,7 +858,7 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
 
 /// How many messages the dead-letter queue holds, and how many carry `x-complaints-reason`.
 async fn dead_lettered(system: &System<'_>, queue: &str) -> (usize, usize) {
-    let Ok(connection) = complaints::broker::connect(&system.app.config.amqp_url(), "chaos").await
+    let Ok(connection) = complaints::broker::connect(&system.app.config.amqp_urls(), "chaos").await
     else {
         return (0, 0);
     };
@@ -821,12 +894,34 @@ async fn chaos() {
         eprintln!("{HEADER}\n{}", figures.row());
         rows.push(figures);
     }
+    report(&rig, &rows, "");
+}
+
+/// The cluster experiment alone: `scripts/chaos` runs it on the three nodes of
+/// `scripts/cluster` it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by scripts/chaos on a RabbitMQ cluster of its own"]
+async fn cluster() {
+    let rig = Rig::from_env();
+    let fault = Fault::ClusterNodesKilled;
+    eprintln!("==> experiment: {}", fault.name());
+    let figures = experiment(&rig, fault).await;
+    report(&rig, &[figures], "-cluster");
+}
+
+/// Prints the table, writes it beside the report (`suffix` before `.md`), and fails when a
+/// bound is broken.
+fn report(rig: &Rig, rows: &[Figures], suffix: &str) {
     let table = format!(
         "{HEADER}\n{}\n",
         rows.iter().map(Figures::row).collect::<Vec<_>>().join("\n")
     );
     println!("\n{table}");
-    let _ = std::fs::write(&rig.report, &table);
+    let path = rig.report.with_file_name(format!(
+        "{}{suffix}.md",
+        rig.report.file_stem().unwrap_or_default().to_string_lossy()
+    ));
+    let _ = std::fs::write(path, &table);
     let broken: Vec<String> = rows
         .iter()
         .filter(|r| !r.broken().is_empty())

@@ -145,3 +145,56 @@ fn binary() -> std::process::Command {
     }
     command
 }
+
+#[test]
+fn a_cluster_is_a_list_of_nodes_and_the_one_node_key_still_works() {
+    Jail::expect_with(|jail| {
+        let config = Config::load().expect("defaults");
+        assert_eq!(
+            config.amqp_urls(),
+            ["amqp://guest:guest@127.0.0.1:5672/%2f"]
+        );
+        assert_eq!(config.amqp.quorum_initial_group_size, 3);
+        jail.set_env(
+            "COMPLAINTS__AMQP__URLS",
+            r#"["amqp://app@mq1:5672/%2f", "amqp://app@mq2:5672/%2f", "amqp://app@mq3:5672/%2f"]"#,
+        );
+        jail.set_env("COMPLAINTS__AMQP__PASSWORD", "s3cret");
+        let config = Config::load().expect("a cluster");
+        assert_eq!(
+            config.amqp_urls(),
+            [
+                "amqp://app:s3cret@mq1:5672/%2f",
+                "amqp://app:s3cret@mq2:5672/%2f",
+                "amqp://app:s3cret@mq3:5672/%2f"
+            ]
+        );
+        jail.set_env("COMPLAINTS__AMQP__URL", "amqp://app@mq9:5672/%2f");
+        let config = Config::load().expect("one node");
+        assert_eq!(config.amqp_urls(), ["amqp://app:s3cret@mq9:5672/%2f"]);
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("COMPLAINTS__AMQP__URLS", "[]");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("amqp.urls"), "{error}");
+        jail.set_env("COMPLAINTS__AMQP__URLS", r#"["amqp://a/%2f", "http://b/"]"#);
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("amqp.urls"), "{error}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.create_dir("config")?;
+        jail.create_file(
+            "config/cluster.toml",
+            "[amqp]\nurls = [\"amqp://app@mq1/%2f\", \"amqp://app:s3cret@mq2/%2f\"]\n",
+        )?;
+        jail.set_env("COMPLAINTS_ENV", "cluster");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(
+            error.contains("amqp.urls") && !error.contains("s3cret"),
+            "{error}"
+        );
+        Ok(())
+    });
+}

@@ -22,7 +22,7 @@ async fn run_example(env: &TestEnv, token: &str, program: &Path, args: &[&str]) 
         .current_dir(root.join("examples"))
         .env("COMPLAINTS_URL", env.url(""))
         .env("COMPLAINTS_TOKEN", token)
-        .env("COMPLAINTS_AMQP_URL", env.app.config.amqp_url())
+        .env("COMPLAINTS_AMQP_URL", &env.app.config.amqp_urls()[0])
         .env("COMPLAINTS_EXCHANGE", env.app.topology.events_exchange())
         .output()
         .await

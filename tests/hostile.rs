@@ -296,8 +296,7 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     let app: App = env.app.clone();
     let spec = complaints::workers::queue_spec::<Panicky>();
     let connection = common::amqp(&app).await;
-    let channel = connection.create_channel().await.unwrap();
-    app.topology.declare(&channel, &[spec]).await.unwrap();
+    app.topology.declare(&connection, &[spec]).await.unwrap();
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(consumer::run(
         Arc::new(Panicky),

@@ -120,7 +120,7 @@ async fn not_ready_while_the_broker_is_unreachable() {
         .client_token("web-form", &[Scope::ComplaintsWrite])
         .await;
     let mut config = (*env.app.config).clone();
-    config.amqp.url = "amqp://guest:guest@127.0.0.1:1/%2f".into();
+    config.amqp.url = Some("amqp://guest:guest@127.0.0.1:1/%2f".into());
     let app = App::new(config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

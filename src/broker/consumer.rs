@@ -76,7 +76,7 @@ async fn consume<W: Worker>(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
     let connection =
-        super::connect(&app.config.amqp_url(), &format!("complaints-{}", W::NAME)).await?;
+        super::connect(&app.config.amqp_urls(), &format!("complaints-{}", W::NAME)).await?;
     let channel = connection.create_channel().await?;
     channel
         .confirm_select(ConfirmSelectOptions::default())

@@ -107,12 +107,12 @@ impl Action {
 
 /// Reads every dead letter of the selected queues without removing any.
 pub async fn list(
-    url: &str,
+    urls: &[String],
     topology: &Topology,
     specs: &[QueueSpec],
     selection: &Selection,
 ) -> anyhow::Result<Vec<DeadLetter>> {
-    let connection = connect(url).await?;
+    let connection = connect(urls).await?;
     let mut found = Vec::new();
     let channel = connection.create_channel().await?;
     for spec in specs.iter().filter(|s| selection.includes_worker(s.worker)) {
@@ -134,7 +134,7 @@ pub async fn list(
 /// replay is confirmed (or before a discard) and before the dead letter is acked, and
 /// `progress` after each (done, total). Returns the letters acted on.
 pub async fn act<R, Fut>(
-    url: &str,
+    urls: &[String],
     topology: &Topology,
     specs: &[QueueSpec],
     selection: &Selection,
@@ -146,7 +146,7 @@ where
     R: FnMut(DeadLetter) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let connection = connect(url).await?;
+    let connection = connect(urls).await?;
     // One channel holds every unacknowledged message; closing it returns those not acted on.
     let channel = connection.create_channel().await?;
     channel
@@ -284,7 +284,7 @@ pub async fn act_and_record(
         anyhow::Ok(())
     };
     act(
-        &app.config.amqp_url(),
+        &app.config.amqp_urls(),
         &app.topology,
         crate::workers::QUEUES,
         selection,
@@ -295,10 +295,10 @@ pub async fn act_and_record(
     .await
 }
 
-async fn connect(url: &str) -> anyhow::Result<Connection> {
-    super::connect(url, "complaints-dead-letters")
+async fn connect(urls: &[String]) -> anyhow::Result<Connection> {
+    super::connect(urls, "complaints-dead-letters")
         .await
-        .map_err(|e| anyhow::anyhow!("RabbitMQ at {}: {e}", crate::app::address(url)))
+        .map_err(|e| anyhow::anyhow!("RabbitMQ at {}: {e}", crate::app::addresses(urls)))
 }
 
 /// Takes every message in `queue` when called, or the first `limit` (unacknowledged).

@@ -38,7 +38,7 @@ pub enum PublishError {
 /// A confirming publisher; each message goes to the exchange of its type
 /// ([`Topology::exchange_for`]).
 pub struct Publisher {
-    url: String,
+    urls: Vec<String>,
     connection_name: String,
     route: Route,
     link: Mutex<Option<(Connection, Channel)>>,
@@ -46,9 +46,9 @@ pub struct Publisher {
 
 impl Publisher {
     /// A publisher to the exchanges of `topology`; it connects on first use.
-    pub fn new(url: &str, connection_name: &str, topology: &Topology) -> Self {
+    pub fn new(urls: &[String], connection_name: &str, topology: &Topology) -> Self {
         Self {
-            url: url.to_owned(),
+            urls: urls.to_vec(),
             connection_name: connection_name.to_owned(),
             route: Route::ByType(topology.clone()),
             link: Mutex::new(None),
@@ -57,9 +57,9 @@ impl Publisher {
 
     /// A publisher of every message to `exchange` (`""` is the default exchange, where the
     /// routing key names a queue): for measuring the broker itself.
-    pub fn to_exchange(url: &str, connection_name: &str, exchange: &str) -> Self {
+    pub fn to_exchange(urls: &[String], connection_name: &str, exchange: &str) -> Self {
         Self {
-            url: url.to_owned(),
+            urls: urls.to_vec(),
             connection_name: connection_name.to_owned(),
             route: Route::Fixed(exchange.to_owned()),
             link: Mutex::new(None),
@@ -75,7 +75,7 @@ impl Publisher {
             }
         }
         *link = None;
-        let connection = super::connect(&self.url, &self.connection_name).await?;
+        let connection = super::connect(&self.urls, &self.connection_name).await?;
         let channel = connection.create_channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())

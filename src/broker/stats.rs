@@ -28,13 +28,13 @@ pub fn is_not_found(error: &lapin::Error) -> bool {
 /// Reads every worker queue and its dead-letter queue. A queue not declared yet (no
 /// `complaints run` or `migrate` has started against this broker) is an error saying so.
 pub async fn queue_stats(
-    url: &str,
+    urls: &[String],
     topology: &Topology,
     specs: &[QueueSpec],
 ) -> anyhow::Result<Vec<QueueStats>> {
-    let connection = super::connect(url, "complaints-stats")
+    let connection = super::connect(urls, "complaints-stats")
         .await
-        .map_err(|e| anyhow::anyhow!("RabbitMQ at {}: {e}", crate::app::address(url)))?;
+        .map_err(|e| anyhow::anyhow!("RabbitMQ at {}: {e}", crate::app::addresses(urls)))?;
     let channel = connection.create_channel().await?;
     let mut stats = Vec::with_capacity(specs.len() * 2);
     for spec in specs {

@@ -22,7 +22,7 @@ use lapin::options::{
     QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{Channel, ExchangeKind};
+use lapin::{Channel, Connection, ExchangeKind};
 
 use crate::events::incoming::{Accepted, EventSet};
 
@@ -41,6 +41,7 @@ pub struct Topology {
     prefix: String,
     delivery_limit: u32,
     dead_letter_ttl_ms: Option<u64>,
+    quorum_initial_group_size: Option<u32>,
 }
 
 impl Topology {
@@ -55,7 +56,15 @@ impl Topology {
             prefix,
             delivery_limit,
             dead_letter_ttl_ms: None,
+            quorum_initial_group_size: None,
         }
+    }
+
+    /// Each new queue is replicated over `nodes` of the cluster (`x-quorum-initial-group-size`;
+    /// all of them when the cluster is smaller).
+    pub fn with_quorum_initial_group_size(mut self, nodes: u32) -> Self {
+        self.quorum_initial_group_size = Some(nodes);
+        self
     }
 
     /// Dead letters are discarded by the broker after `days` (the queues' `x-message-ttl`).
@@ -99,8 +108,10 @@ impl Topology {
         format!("{}complaints.{worker}.dead-letter", self.prefix)
     }
 
-    /// Declares the exchanges and the queues of `specs` with their bindings.
-    pub async fn declare(&self, channel: &Channel, specs: &[QueueSpec]) -> lapin::Result<()> {
+    /// Declares the exchanges and the queues of `specs` with their bindings, on a channel of
+    /// `connection` (and one more per queue, to ask whether it exists).
+    pub async fn declare(&self, connection: &Connection, specs: &[QueueSpec]) -> lapin::Result<()> {
+        let channel = &connection.create_channel().await?;
         let durable = ExchangeDeclareOptions {
             durable: true,
             ..Default::default()
@@ -130,7 +141,8 @@ impl Topology {
             if let Some(ttl) = self.dead_letter_ttl_ms {
                 dead_args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl as i64));
             }
-            declare_quorum(channel, &dead, dead_args).await?;
+            self.declare_quorum(connection, channel, &dead, dead_args)
+                .await?;
             channel
                 .queue_bind(
                     dead.as_str().into(),
@@ -150,7 +162,8 @@ impl Topology {
                 "x-delivery-limit".into(),
                 AMQPValue::LongUInt(self.delivery_limit),
             );
-            declare_quorum(channel, &queue, args).await?;
+            self.declare_quorum(connection, channel, &queue, args)
+                .await?;
             for event_type in spec.event_types {
                 channel
                     .queue_bind(
@@ -163,6 +176,41 @@ impl Topology {
                     .await?;
             }
         }
+        channel.close(200, "topology declared".into()).await?;
+        Ok(())
+    }
+
+    /// Declares a durable quorum queue with `args` unless it exists. A queue's arguments are
+    /// fixed when it is first declared, and declaring it again with different ones is refused
+    /// (PRECONDITION_FAILED): a queue declared before its group size was configured keeps the
+    /// group it has, and starting a process never fails for that.
+    async fn declare_quorum(
+        &self,
+        connection: &Connection,
+        channel: &Channel,
+        name: &str,
+        mut args: FieldTable,
+    ) -> lapin::Result<()> {
+        if exists(connection, name).await? {
+            return Ok(());
+        }
+        args.insert("x-queue-type".into(), long_string("quorum"));
+        if let Some(nodes) = self.quorum_initial_group_size {
+            args.insert(
+                "x-quorum-initial-group-size".into(),
+                AMQPValue::LongUInt(nodes),
+            );
+        }
+        channel
+            .queue_declare(
+                ShortString::from(name),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..Default::default()
+                },
+                args,
+            )
+            .await?;
         Ok(())
     }
 
@@ -188,20 +236,25 @@ impl Topology {
     }
 }
 
-/// Declares a durable quorum queue with extra arguments.
-async fn declare_quorum(channel: &Channel, name: &str, mut args: FieldTable) -> lapin::Result<()> {
-    args.insert("x-queue-type".into(), long_string("quorum"));
-    channel
-        .queue_declare(
-            ShortString::from(name),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            args,
-        )
-        .await?;
-    Ok(())
+/// Whether queue `name` exists, asked on a channel of its own (the broker closes a channel
+/// that asks about a queue that does not exist).
+async fn exists(connection: &Connection, name: &str) -> lapin::Result<bool> {
+    let channel = connection.create_channel().await?;
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
+    match channel
+        .queue_declare(ShortString::from(name), passive, FieldTable::default())
+        .await
+    {
+        Ok(_) => {
+            channel.close(200, "queue exists".into()).await?;
+            Ok(true)
+        }
+        Err(e) if super::stats::is_not_found(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// An AMQP long-string value.

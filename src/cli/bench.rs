@@ -161,7 +161,8 @@ async fn in_scratch(
     let app = App::new(config)?;
     let outcome = run(&app).await;
     let cleanup = async {
-        let connection = crate::broker::connect(&app.config.amqp_url(), "complaints-bench").await?;
+        let connection =
+            crate::broker::connect(&app.config.amqp_urls(), "complaints-bench").await?;
         let channel = connection.create_channel().await?;
         app.topology.delete(&channel, QUEUES).await?;
         connection.close(200, "bench done".into()).await?;
@@ -430,7 +431,7 @@ async fn publish_all(
 async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duration> {
     let queue = format!("{}.raw", app.topology.queue("bench"));
     let connection =
-        crate::broker::connect(&app.config.amqp_url(), "complaints-bench-consumer").await?;
+        crate::broker::connect(&app.config.amqp_urls(), "complaints-bench-consumer").await?;
     let channel = connection.create_channel().await?;
     let mut args = FieldTable::default();
     args.insert("x-queue-type".into(), long_string("quorum"));
@@ -473,7 +474,7 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
         anyhow::Ok(())
     });
     let publisher =
-        Publisher::to_exchange(&app.config.amqp_url(), "complaints-bench-publisher", "");
+        Publisher::to_exchange(&app.config.amqp_urls(), "complaints-bench-publisher", "");
     publish_all(&publisher, &queue, bodies).await?;
     consuming.await??;
     let elapsed = started.elapsed();

@@ -89,7 +89,7 @@ fn worker_name(text: &str) -> Result<String, String> {
 
 /// Runs a dead-letters subcommand.
 pub async fn dead_letters(app: App, args: DeadLettersArgs) -> anyhow::Result<()> {
-    let url = app.config.amqp_url();
+    let url = app.config.amqp_urls();
     match args.command {
         DeadLettersCommand::List {
             queue,

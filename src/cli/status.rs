@@ -19,7 +19,7 @@ pub struct StatusArgs {}
 
 /// Prints the status.
 pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
-    let stats = queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await?;
+    let stats = queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES).await?;
     println!("{:<45} {:>9} {:>9}", "queue", "messages", "consumers");
     for s in &stats {
         let flag = if s.dead_letter && s.messages > 0 {

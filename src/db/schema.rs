@@ -93,6 +93,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    systemic_candidates (category, case_id) {
+        category -> Text,
+        case_id -> Uuid,
+        tier -> Int2,
+        received_at -> Timestamptz,
+        logged -> Bool,
+    }
+}
+
+diesel::table! {
     case_timeline (id) {
         id -> Int8,
         case_id -> Uuid,
@@ -245,6 +255,7 @@ diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
+diesel::joinable!(systemic_candidates -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     parties,
@@ -258,6 +269,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     letters,
     notifications,
     systemic_issues,
+    systemic_candidates,
     dead_letter_actions,
     queue_depths,
     api_clients,

@@ -12,7 +12,7 @@
 //!   events) is HTTP's alone: see `POST /v1/events`.
 //!
 //! A binary-mode message is turned into exactly the JSON a structured one would have been, then
-//! read by [`parse_envelope`], so both modes meet the same bounds and the same schemas. What the
+//! read as a structured one is ([`crate::events::incoming::parse_envelope`]), so both modes meet the same bounds and the same schemas. What the
 //! system itself publishes is always structured.
 
 use lapin::types::AMQPValue;
@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::checks::{bounded, MAX_MESSAGE_BYTES};
 use super::envelope::CloudEvent;
-use super::incoming::{parse_envelope, Refusal};
+use super::incoming::{envelope_from_json, parse_json, without_values, Refusal};
 
 /// The media type of a structured-mode event.
 pub const STRUCTURED: &str = "application/cloudevents+json";
@@ -203,26 +203,27 @@ pub fn read_envelope(message: &Message) -> Result<CloudEvent<Value>, Refusal> {
         return Err(Refusal::not_cloud_event(why));
     }
     if message.is_binary() {
-        return parse_envelope(&binary_to_structured(message)?);
+        return envelope_from_json(binary_to_structured(message)?);
     }
     if message.is_batch() {
         return Err(Refusal::not_cloud_event(
             "a batch (`application/cloudevents-batch+json`) is accepted only by HTTP `POST /v1/events`",
         ));
     }
-    if let Some(media_type) = message.media_type() {
+    let media_type = message.media_type();
+    if let Some(media_type) = &media_type {
         if media_type.starts_with("application/cloudevents") && media_type != STRUCTURED {
             return Err(Refusal::not_cloud_event(
                 "structured mode: only `application/cloudevents+json` is spoken",
             ));
         }
-        if media_type != STRUCTURED && !names_specversion(message.body) {
-            return Err(neither());
-        }
-    } else if !names_specversion(message.body) {
+    }
+    let json = parse_json(message.body)?;
+    let declared_structured = media_type.as_deref() == Some(STRUCTURED);
+    if !declared_structured && !names_specversion(&json) {
         return Err(neither());
     }
-    parse_envelope(message.body)
+    envelope_from_json(json)
 }
 
 /// The refusal of a message that is in no content mode.
@@ -232,22 +233,16 @@ fn neither() -> Refusal {
     )
 }
 
-/// Whether a body is a JSON object with a `specversion` key (a structured event sent under a
-/// plain JSON content type). A body that is not JSON at all counts as naming it, so that the
-/// parser's own refusal (`not_json`, `too_large`) says what is wrong.
-fn names_specversion(body: &[u8]) -> bool {
-    if body.len() > MAX_MESSAGE_BYTES {
-        return true;
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => map.contains_key("specversion"),
-        Ok(_) | Err(_) => true,
-    }
+/// Whether a body is a JSON object with a `specversion` key: a structured event sent under a
+/// plain JSON content type (or none), as senders always could.
+fn names_specversion(json: &Value) -> bool {
+    json.as_object()
+        .is_some_and(|map| map.contains_key("specversion"))
 }
 
 /// The structured JSON a binary-mode message stands for: its attributes, `datacontenttype` from
 /// its content type, and its body as `data`.
-fn binary_to_structured(message: &Message) -> Result<Vec<u8>, Refusal> {
+fn binary_to_structured(message: &Message) -> Result<Value, Refusal> {
     if message.body.len() > MAX_MESSAGE_BYTES {
         return Err(Refusal::TooLarge {
             bytes: message.body.len(),
@@ -270,13 +265,13 @@ fn binary_to_structured(message: &Message) -> Result<Vec<u8>, Refusal> {
         Refusal::NotJson(bounded(
             &format!(
                 "binary mode, the body (the event's data): {}",
-                super::incoming::without_values(&e.to_string())
+                without_values(&e.to_string())
             ),
             300,
         ))
     })?;
     event.insert("data".into(), data);
-    Ok(serde_json::to_vec(&event).expect("a JSON value always serialises"))
+    Ok(Value::Object(event))
 }
 
 #[cfg(test)]

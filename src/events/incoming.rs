@@ -281,11 +281,21 @@ fn is_event_type(text: &str) -> bool {
 /// Reads the envelope, leaving `data` untyped: the message's size, then JSON, then the bounds
 /// every value is held to, then the CloudEvents attributes.
 pub fn parse_envelope(body: &[u8]) -> Result<CloudEvent<Value>, Refusal> {
+    envelope_from_json(parse_json(body)?)
+}
+
+/// A body as JSON, within the size any message may have.
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, Refusal> {
     if body.len() > MAX_MESSAGE_BYTES {
         return Err(Refusal::TooLarge { bytes: body.len() });
     }
-    let json: Value = serde_json::from_slice(body)
-        .map_err(|e| Refusal::NotJson(bounded(&without_values(&e.to_string()), 300)))?;
+    serde_json::from_slice(body)
+        .map_err(|e| Refusal::NotJson(bounded(&without_values(&e.to_string()), 300)))
+}
+
+/// Reads an envelope from JSON already parsed: the bounds every value is held to, then the
+/// CloudEvents attributes.
+pub(crate) fn envelope_from_json(json: Value) -> Result<CloudEvent<Value>, Refusal> {
     let problems = content_problems(&json);
     if !problems.is_empty() {
         return Err(Refusal::BadContent {

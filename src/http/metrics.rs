@@ -25,7 +25,7 @@ pub async fn render(State(app): State<App>, headers: HeaderMap) -> Response {
             return refused.into_response();
         }
     }
-    match queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await {
+    match queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES).await {
         Ok(stats) => {
             for s in stats {
                 metrics::gauge!("complaints_queue_messages", "queue" => s.queue.clone())

@@ -64,7 +64,7 @@ pub async fn sample_queue_depths(app: App, shutdown: CancellationToken) {
 
 /// Takes one sample of every worker queue's depth.
 pub async fn sample_once(app: &App) -> anyhow::Result<()> {
-    let stats = queue_stats(&app.config.amqp_url(), &app.topology, QUEUES).await?;
+    let stats = queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES).await?;
     let depths: Vec<(String, i64)> = stats
         .into_iter()
         .map(|s| (s.queue, i64::from(s.messages)))
@@ -283,11 +283,11 @@ async fn live_html(app: &App) -> ApiResult<String> {
     let unavailable = |code| move |e: anyhow::Error| ApiError::unavailable(code, &e);
     let now = app.clock.now();
     let hour_ago = now - Duration::hours(1);
-    let stats = queue_stats(&app.config.amqp_url(), &app.topology, QUEUES)
+    let stats = queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES)
         .await
         .map_err(unavailable("broker_unavailable"))?;
     let letters = dead_letters::list(
-        &app.config.amqp_url(),
+        &app.config.amqp_urls(),
         &app.topology,
         QUEUES,
         &Selection {
@@ -484,7 +484,7 @@ async fn find(app: &App, worker: &str, id: &str, action: &str) -> ApiResult<(Dea
         id: Some(id.to_owned()),
         ..Selection::default()
     };
-    let letter = dead_letters::list(&app.config.amqp_url(), &app.topology, QUEUES, &selection)
+    let letter = dead_letters::list(&app.config.amqp_urls(), &app.topology, QUEUES, &selection)
         .await
         .map_err(|e| ApiError::unavailable("broker_unavailable", &e))?
         .into_iter()

@@ -299,7 +299,7 @@ impl Drop for TestEnv {
 async fn cleanup(app: App, scratch: ScratchDatabase, observers: Vec<String>) {
     let _ = std::fs::remove_dir_all(&app.config.letters.dispatch_dir);
     if let Ok(connection) =
-        complaints::broker::connect(&app.config.amqp_url(), "test-cleanup").await
+        complaints::broker::connect(&app.config.amqp_urls(), "test-cleanup").await
     {
         if let Ok(channel) = connection.create_channel().await {
             for queue in observers {
@@ -317,7 +317,7 @@ async fn cleanup(app: App, scratch: ScratchDatabase, observers: Vec<String>) {
 
 /// A fresh broker connection.
 pub async fn amqp(app: &App) -> Connection {
-    complaints::broker::connect(&app.config.amqp_url(), "test")
+    complaints::broker::connect(&app.config.amqp_urls(), "test")
         .await
         .expect("RabbitMQ is running")
 }
@@ -328,7 +328,7 @@ pub struct Observer {
     connection: Connection,
     queue: String,
     consumer: Consumer,
-    url: String,
+    urls: Vec<String>,
 }
 
 impl Observer {
@@ -381,7 +381,7 @@ impl Observer {
             connection,
             queue,
             consumer,
-            url: app.config.amqp_url(),
+            urls: app.config.amqp_urls(),
         }
     }
 
@@ -432,7 +432,7 @@ impl Observer {
     async fn reconnect(&mut self) {
         let deadline = Instant::now() + DEADLINE;
         loop {
-            if let Ok(connection) = complaints::broker::connect(&self.url, "test-observer").await {
+            if let Ok(connection) = complaints::broker::connect(&self.urls, "test-observer").await {
                 if let Ok(channel) = connection.create_channel().await {
                     self.consumer = consume(&channel, &self.queue).await;
                     self.connection = connection;
