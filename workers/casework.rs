@@ -15,6 +15,7 @@ use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 
 use super::effects::{with_cases, Effects};
+use super::official;
 use super::Worker;
 use crate::db::cases::CaseFacts;
 use crate::db::{casework, staff, systemic_log};
@@ -22,16 +23,16 @@ use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::{
     actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
     ActionsScheduled, CaseAllocated, CaseClosed, CaseEscalated, CaseOpened, CategoriesChanged,
-    ClientReplied, ClosureDecided, CloudEvent, ContactAttempted, CustomerDissatisfied,
-    EscalationAuthorised, ExternalStageRecorded, IceFinalReportRecorded, LetterFields,
-    OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved,
-    ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected,
-    ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
+    ClientReplied, ClosureDecided, CloudEvent, ContactAttempted, CorrespondenceReplied,
+    CustomerDissatisfied, EscalationAuthorised, ExternalStageRecorded, IceFinalReportRecorded,
+    LetterFields, MpInvolved, OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed,
+    ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed,
+    ResolutionPlanRejected, ResolutionPlanSubmitted, SystemicIssueRecorded, TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
-use crate::vocabulary::{Assignee, ExternalBody, ExternalStage, LetterCode, Tier};
+use crate::vocabulary::{Assignee, CaseKind, ExternalBody, ExternalStage, LetterCode, Tier};
 
 crate::event_set! {
     /// What the casework worker reads: every human decision about a case, and new cases (for
@@ -79,6 +80,10 @@ crate::event_set! {
         ExternalStageRecorded(ExternalStageRecorded) = external_stage_recorded,
         /// ICE's final report, with its finding.
         IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
+        /// An MP became involved in a customer's complaint (no tier's procedure: `official`).
+        MpInvolved(MpInvolved) = mp_involved,
+        /// Official correspondence was answered (no tier's procedure: `official`).
+        CorrespondenceReplied(CorrespondenceReplied) = correspondence_replied,
     }
 }
 
@@ -110,23 +115,40 @@ impl Worker for Casework {
         let mut states = casework::load(conn, &ids).await?;
         let directory = staff_of(conn, &found).await?;
         for (event, case) in &found {
-            if let CaseworkEvent::CaseOpened(_) = &event.data {
-                if case.tier == Tier::Resolution {
-                    systemic_check(conn, case, event.id, &mut effects).await?;
+            match &event.data {
+                CaseworkEvent::CaseOpened(_) => {
+                    if case.tier == Tier::Resolution && case.kind == CaseKind::Complaint {
+                        systemic_check(conn, case, event.id, &mut effects).await?;
+                    }
+                    continue;
                 }
-                continue;
+                CaseworkEvent::MpInvolved(mp) => {
+                    official::mp_involved(conn, case, mp, event, &mut effects).await?;
+                    continue;
+                }
+                CaseworkEvent::CorrespondenceReplied(reply) => {
+                    official::correspondence_replied(conn, case, reply, event, &mut effects)
+                        .await?;
+                    continue;
+                }
+                _ => {}
             }
             let Some(state) = states.get(&case.id) else {
-                // Only a dispute has no complaint state; its own worker takes its decisions and
-                // any reply from its customer.
+                // Only a dispute or official correspondence has no complaint state: a dispute's
+                // own worker takes its decisions and any reply from its customer; correspondence
+                // is answered, with no tier's procedure and no escalation.
+                let reason = match case.kind {
+                    CaseKind::Correspondence => format!(
+                        "{} is official correspondence, not a complaint: it has no escalation route and is answered by correspondence.replied",
+                        case.reference
+                    ),
+                    _ => format!(
+                        "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
+                        case.reference
+                    ),
+                };
                 if !matches!(event.data, CaseworkEvent::ClientReplied(_)) {
-                    effects.reject(
-                        event,
-                        format!(
-                            "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
-                            case.reference
-                        ),
-                    );
+                    effects.reject(event, reason);
                 }
                 continue;
             };
@@ -193,7 +215,10 @@ async fn staff_of(
 ) -> anyhow::Result<HashMap<String, Member>> {
     let mut ids: Vec<&str> = Vec::new();
     for (event, _) in found {
-        if let CaseworkEvent::CaseOpened(_) = &event.data {
+        if let CaseworkEvent::CaseOpened(_)
+        | CaseworkEvent::MpInvolved(_)
+        | CaseworkEvent::CorrespondenceReplied(_) = &event.data
+        {
             continue;
         }
         let (_, by, _) = decision_of(&event.data);
@@ -438,7 +463,11 @@ fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>)
             ICE,
             None,
         ),
-        CaseworkEvent::CaseOpened(_) => unreachable!("a new case is no decision"),
+        CaseworkEvent::CaseOpened(_)
+        | CaseworkEvent::MpInvolved(_)
+        | CaseworkEvent::CorrespondenceReplied(_) => {
+            unreachable!("a new case, an MP's involvement and a correspondence reply are applied before the state machine")
+        }
     }
 }
 

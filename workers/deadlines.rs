@@ -12,7 +12,8 @@
 //! - Resolution actions and remedial actions (1 week simple, 2 weeks complex): a reminder when
 //!   due, escalation to the manager two working days later, until the action is completed.
 //! - ICE redress: 4 weeks from the final report, then escalation.
-//! - A closed case stops every clock it had.
+//! - A closed case stops every clock it had; a closed Review that ICE raised (its gateway
+//!   check failed) tells the internal ICE team (seed 002, step 31).
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use crate::events::{
 use crate::failure::contradicts_database;
 use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
+use crate::process::routing;
 use crate::process::working_days::WorkingDays;
 use crate::vocabulary::{Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus};
 
@@ -126,6 +128,15 @@ impl Worker for Deadlines {
                             "Clocks stopped: the case closed ({})",
                             names.join(", ")
                         ));
+                    }
+                    if routing::ice_is_told_on_closure(case.tier, case.raised_by) {
+                        step.effects.task(
+                            case,
+                            Assignee::IceTeam,
+                            "A Review raised by a failed ICE gateway check has closed: give ICE the details of the review and close 'notify ICE of complaint closure'".into(),
+                            None,
+                            event.id,
+                        );
                     }
                 }
                 _ if case.closed => {}

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod dead_letter_actions;
 pub mod disputes;
 pub mod event_status;
+pub mod feedback;
 
 pub mod inbox;
 pub mod letters;

@@ -61,6 +61,24 @@ diesel::table! {
         root_cause -> Nullable<Text>,
         updated_at -> Nullable<Timestamptz>,
         kind -> Text,
+        correspondence -> Nullable<Text>,
+        provider -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        kind -> Text,
+        received_at -> Timestamptz,
+        channel -> Text,
+        team -> Text,
+        staff_reference -> Nullable<Text>,
+        customer_reference -> Nullable<Text>,
+        categories -> Array<Text>,
+        summary -> Text,
+        recorded_at -> Timestamptz,
     }
 }
 
@@ -276,4 +294,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     staff,
     tasks,
+    feedback,
 );
