@@ -126,6 +126,8 @@ pub struct TeamAddresses {
     pub mp_specialists: String,
     /// Cases escalated to tier 2.
     pub complaint_review_team: String,
+    /// The internal ICE team: a Review raised by a failed ICE gateway check closed.
+    pub ice_team: String,
 }
 
 /// How the SMTP connection is secured.

@@ -47,6 +47,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Bench(args) => cli::bench::bench(config.clone(), args).await,
         Command::Clients(args) => cli::clients::clients(app()?, args).await,
         Command::Staff(args) => cli::staff::staff(app()?, args).await,
+        Command::Tasks(args) => cli::tasks::tasks(app()?, args).await,
     }
 }
 

@@ -74,6 +74,32 @@ pub struct Report {
     pub phso_findings: Findings,
     /// Systemic Log entries recorded in the period.
     pub systemic_issues: Vec<SystemicEntry>,
+    /// What arrived that is not a complaint, or not one of the department's alone: feedback,
+    /// official correspondence, provider complaints; and who else raised or joined complaints.
+    pub beyond_complaints: BeyondComplaints,
+}
+
+/// The intake routes beside the complaint tiers (process.md §1 to §3), for the period.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BeyondComplaints {
+    /// Compliments, suggestions and enquiries received, by kind.
+    pub feedback_by_kind: BTreeMap<String, i64>,
+    /// The same by team, as `team: kind` (a compliment credits its team).
+    pub feedback_by_team: BTreeMap<String, i64>,
+    /// Official correspondence received, by kind (`pos`, `mp_to_dg`, `treat_official`).
+    pub correspondence_by_kind: BTreeMap<String, i64>,
+    /// Official correspondence answered within its target.
+    pub correspondence_answered_in_time: i64,
+    /// Official correspondence whose target ran out unanswered.
+    pub correspondence_breached: i64,
+    /// Complaints about a contracted provider alone, sent to the provider's own process.
+    pub provider_complaints_referred: i64,
+    /// Mixed complaints (the department's and a provider's), which the department owns.
+    pub mixed_complaints: i64,
+    /// Complaints a customer (or representative) raised in which an MP became involved.
+    pub mp_involvement: i64,
+    /// Complaints raised by ICE (a failed gateway check) or the PHSO, by who raised them.
+    pub raised_by_ombudsman: BTreeMap<String, i64>,
 }
 
 /// Cases received.
@@ -256,6 +282,42 @@ impl Report {
             push(&section, "final reports", findings.reported.to_string());
             push(&section, "upheld", findings.upheld.to_string());
             push(&section, "percent upheld", pct(findings.percent_upheld));
+        }
+        let beyond = &self.beyond_complaints;
+        for (section, map) in [
+            ("feedback", &beyond.feedback_by_kind),
+            ("feedback by team", &beyond.feedback_by_team),
+            ("official correspondence", &beyond.correspondence_by_kind),
+            ("raised by ice or phso", &beyond.raised_by_ombudsman),
+        ] {
+            for (k, n) in map {
+                push(section, k, n.to_string());
+            }
+        }
+        for (section, item, n) in [
+            (
+                "official correspondence",
+                "answered in time",
+                beyond.correspondence_answered_in_time,
+            ),
+            (
+                "official correspondence",
+                "target breached",
+                beyond.correspondence_breached,
+            ),
+            (
+                "provider complaints",
+                "referred to the provider",
+                beyond.provider_complaints_referred,
+            ),
+            ("provider complaints", "mixed", beyond.mixed_complaints),
+            (
+                "parliamentary contact",
+                "mp involved in a customer's complaint",
+                beyond.mp_involvement,
+            ),
+        ] {
+            push(section, item, n.to_string());
         }
         for entry in &self.systemic_issues {
             push(

@@ -92,6 +92,47 @@ domain_enum! {
         Complaint = "complaint",
         /// A dispute opened from a complaint refused as an appealable decision.
         Dispute = "dispute",
+        /// Official correspondence (POS, MP to DG, Treat Official): answered, not complained
+        /// about, so no tier's procedure, signposting or escalation (seed 001).
+        Correspondence = "correspondence",
+    }
+}
+
+domain_enum! {
+    /// The kinds of official correspondence (seed 001, process.md §1): each is answered by the
+    /// Complaint Resolution Team, with no signposting and no escalation route.
+    Correspondence {
+        /// Private Office correspondence: a written reply for a Director's signature, within
+        /// 20 working days.
+        Pos = "pos",
+        /// A letter from an MP to the Director General: the handler signs the reply.
+        MpToDg = "mp_to_dg",
+        /// "Treat Official": the handler replies in writing or by phone.
+        TreatOfficial = "treat_official",
+    }
+}
+
+domain_enum! {
+    /// Feedback that is not a complaint (process.md §1): recorded and counted, no case, no
+    /// clocks.
+    FeedbackKind {
+        /// Praise for a specific part of the service; credits the team (and member of staff)
+        /// praised.
+        Compliment = "compliment",
+        /// An idea for improving the service.
+        Suggestion = "suggestion",
+        /// The customer is only asking about something; answered as normal business.
+        Enquiry = "enquiry",
+    }
+}
+
+domain_enum! {
+    /// Who signs the reply to official correspondence (seed 001).
+    Signatory {
+        /// The handler signs and sends it (MP to DG, Treat Official).
+        Handler = "handler",
+        /// A Director signs it (POS).
+        Director = "director",
     }
 }
 
@@ -292,6 +333,9 @@ domain_enum! {
         AppealableDecision = "appealable_decision",
         /// Raised more than 14 months after the customer's case closed.
         OutOfTime = "out_of_time",
+        /// About a contracted provider's service alone: the provider's own complaints
+        /// process comes first, then ICE (seed 003).
+        ProviderComplaint = "provider_complaint",
     }
 }
 
@@ -408,6 +452,9 @@ domain_enum! {
         MpSpecialists = "mp_specialists",
         /// The Complaint Review Team: a case escalated to tier 2.
         ComplaintReviewTeam = "complaint_review_team",
+        /// The internal ICE team: a Review raised by a failed ICE gateway check has closed
+        /// (seed 002, step 31).
+        IceTeam = "ice_team",
     }
 }
 
@@ -652,6 +699,8 @@ domain_enum! {
         CasesRead = "cases:read",
         /// Read reports (`GET /v1/reports/…`).
         ReportsRead = "reports:read",
+        /// Read the teams' task lists (`GET /v1/tasks`).
+        TasksRead = "tasks:read",
         /// The operations endpoints (dead letters, replay).
         Ops = "ops",
         /// Scrape `/metrics` (unless `http.metrics_public = true`).

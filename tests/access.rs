@@ -64,6 +64,11 @@ fn routes(env: &TestEnv) -> Vec<(reqwest::Method, String, Scope)> {
             env.url("/v1/reports/complaints?from=2026-01-01&to=2026-01-31"),
             Scope::ReportsRead,
         ),
+        (
+            Method::GET,
+            env.url("/v1/tasks?team=complaint_resolution_team&state=open"),
+            Scope::TasksRead,
+        ),
         (Method::GET, env.url("/metrics"), Scope::MetricsRead),
     ]
 }

@@ -40,7 +40,7 @@ fn seeds() -> Vec<Value> {
     seeds.sort_by_key(|s| s["type"].as_str().unwrap_or_default().to_owned());
     for seed in &mut seeds {
         seed["time"] = json!(Utc::now());
-        if seed["type"] == "complaint.received" {
+        if seed["data"]["received_at"].is_string() {
             seed["data"]["received_at"] = json!(Utc::now());
         }
     }

@@ -88,8 +88,9 @@ impl Worker for Acknowledgement {
     ) -> anyhow::Result<()> {
         let mut effects = Effects::new(NAME, now);
         for (event, case) in &with_cases(conn, events, &mut effects).await? {
-            // A dispute is acknowledged by its own plan letters (the disputes worker).
-            if case.closed || case.kind == CaseKind::Dispute {
+            // A dispute is acknowledged by its own plan letters (the disputes worker); official
+            // correspondence is answered, not acknowledged as a complaint.
+            if case.closed || case.kind != CaseKind::Complaint {
                 continue;
             }
             match &event.data {

@@ -16,6 +16,7 @@ use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 
 use super::effects::{start_clocks, with_cases, Effects};
+use super::official;
 use super::Worker;
 use crate::db::cases::CaseFacts;
 use crate::db::{casework, staff, systemic_log, timers};
@@ -25,10 +26,10 @@ use crate::events::{
     actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
     ActionsScheduled, CaseAllocated, CaseClosed, CaseConferenceHeld, CaseEscalated, CaseOpened,
     CategoriesChanged, ClientReplied, ClosureDecided, CloudEvent, ContactAttempted,
-    CustomerDissatisfied, EscalationAuthorised, EvidenceRequested, ExternalStageRecorded,
-    IceFinalReportRecorded, LetterFields, OutcomeDecided, RemedialActionRequested,
-    ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted,
-    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
+    CorrespondenceReplied, CustomerDissatisfied, EscalationAuthorised, EvidenceRequested,
+    ExternalStageRecorded, IceFinalReportRecorded, LetterFields, MpInvolved, OutcomeDecided,
+    RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed,
+    ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
     SystemicIssueActionRecorded, SystemicIssueRecorded, TeamLeaderDecided,
 };
 use crate::letters::catalogue::{check_fields, spec};
@@ -36,7 +37,7 @@ use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::process::clocks;
 use crate::vocabulary::{
-    Assignee, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole,
+    Assignee, CaseKind, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole,
     TeamLeaderDecision, Tier,
 };
 
@@ -92,6 +93,10 @@ crate::event_set! {
         CaseConferenceHeld(CaseConferenceHeld) = case_conference_held,
         /// The manager recorded what was done about a Systemic Log entry.
         SystemicIssueActionRecorded(SystemicIssueActionRecorded) = systemic_issue_action_recorded,
+        /// An MP became involved in a customer's complaint (no tier's procedure: `official`).
+        MpInvolved(MpInvolved) = mp_involved,
+        /// Official correspondence was answered (no tier's procedure: `official`).
+        CorrespondenceReplied(CorrespondenceReplied) = correspondence_replied,
     }
 }
 
@@ -123,27 +128,44 @@ impl Worker for Casework {
         let mut states = casework::load(conn, &ids).await?;
         let directory = staff_of(conn, &found).await?;
         for (event, case) in &found {
-            if let CaseworkEvent::CaseOpened(_) = &event.data {
-                if keeps_a_systemic_log(case.tier) {
-                    systemic_check(conn, case, event.id, &mut effects).await?;
+            match &event.data {
+                CaseworkEvent::CaseOpened(_) => {
+                    if keeps_a_systemic_log(case.tier) && case.kind == CaseKind::Complaint {
+                        systemic_check(conn, case, event.id, &mut effects).await?;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if let CaseworkEvent::SystemicIssueActionRecorded(action) = &event.data {
-                systemic_action(conn, case, event, action, &directory, &mut effects).await?;
-                continue;
+                CaseworkEvent::MpInvolved(mp) => {
+                    official::mp_involved(conn, case, mp, event, &mut effects).await?;
+                    continue;
+                }
+                CaseworkEvent::CorrespondenceReplied(reply) => {
+                    official::correspondence_replied(conn, case, reply, event, &mut effects)
+                        .await?;
+                    continue;
+                }
+                CaseworkEvent::SystemicIssueActionRecorded(action) => {
+                    systemic_action(conn, case, event, action, &directory, &mut effects).await?;
+                    continue;
+                }
+                _ => {}
             }
             let Some(state) = states.get(&case.id) else {
-                // Only a dispute has no complaint state; its own worker takes its decisions and
-                // any reply from its customer.
+                // Only a dispute or official correspondence has no complaint state: a dispute's
+                // own worker takes its decisions and any reply from its customer; correspondence
+                // is answered, with no tier's procedure and no escalation.
+                let reason = match case.kind {
+                    CaseKind::Correspondence => format!(
+                        "{} is official correspondence, not a complaint: it has no escalation route and is answered by correspondence.replied",
+                        case.reference
+                    ),
+                    _ => format!(
+                        "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
+                        case.reference
+                    ),
+                };
                 if !matches!(event.data, CaseworkEvent::ClientReplied(_)) {
-                    effects.reject(
-                        event,
-                        format!(
-                            "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
-                            case.reference
-                        ),
-                    );
+                    effects.reject(event, reason);
                 }
                 continue;
             };
@@ -220,6 +242,11 @@ impl Worker for Casework {
                 }) => casework::set_root_cause(conn, case.id, root_cause).await?,
                 _ => {}
             }
+            let (assignees, key) = decision.does_tasks();
+            effects.tasks_done(case, assignees, key, event.id);
+            if newly_closed {
+                effects.case_closed(case, event.id);
+            }
             announce(&mut effects, case, state, &transition, letters, event.id);
             states.insert(case.id, transition.state);
         }
@@ -234,7 +261,10 @@ async fn staff_of(
 ) -> anyhow::Result<HashMap<String, Member>> {
     let mut ids: Vec<&str> = Vec::new();
     for (event, _) in found {
-        if let CaseworkEvent::CaseOpened(_) = &event.data {
+        if let CaseworkEvent::CaseOpened(_)
+        | CaseworkEvent::MpInvolved(_)
+        | CaseworkEvent::CorrespondenceReplied(_) = &event.data
+        {
             continue;
         }
         if let CaseworkEvent::SystemicIssueActionRecorded(action) = &event.data {
@@ -532,8 +562,11 @@ fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>)
             &c.by,
             None,
         ),
-        CaseworkEvent::CaseOpened(_) | CaseworkEvent::SystemicIssueActionRecorded(_) => {
-            unreachable!("a new case or a Systemic Log entry is no decision about a case")
+        CaseworkEvent::CaseOpened(_)
+        | CaseworkEvent::MpInvolved(_)
+        | CaseworkEvent::CorrespondenceReplied(_)
+        | CaseworkEvent::SystemicIssueActionRecorded(_) => {
+            unreachable!("a new case, an MP's involvement, a correspondence reply and a Systemic Log entry's action are applied before the state machine")
         }
     }
 }

@@ -15,7 +15,8 @@
 //! - ICE redress: 4 weeks from the final report, then escalation.
 //! - The wait for evidence (seed 001; set by the casework worker with the request): met by the
 //!   customer's reply; otherwise the case manager decides on what there is.
-//! - A closed case stops every clock it had.
+//! - A closed case stops every clock it had; a closed Review that ICE raised (its gateway
+//!   check failed) tells the internal ICE team (seed 002, step 31).
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ use super::effects::{start_clocks, with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
-use crate::db::timers;
+use crate::db::{tasks, timers};
 use crate::events::{
     case_closed, case_target_breached, timer_fired, ActionCompleted, ActionsScheduled, CaseClosed,
     CaseOpened, CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent,
@@ -39,6 +40,7 @@ use crate::events::{
 use crate::failure::contradicts_database;
 use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
+use crate::process::routing;
 use crate::process::working_days::WorkingDays;
 use crate::vocabulary::{Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus};
 
@@ -131,6 +133,15 @@ impl Worker for Deadlines {
                             names.join(", ")
                         ));
                     }
+                    if routing::ice_is_told_on_closure(case.tier, case.raised_by) {
+                        step.effects.task(
+                            case,
+                            Assignee::IceTeam,
+                            "A Review raised by a failed ICE gateway check has closed: give ICE the details of the review and close 'notify ICE of complaint closure'".into(),
+                            None,
+                            event.id,
+                        );
+                    }
                 }
                 _ if case.closed => {}
                 DeadlineEvent::CaseOpened(_) => {
@@ -142,7 +153,11 @@ impl Worker for Deadlines {
                             case.received_at,
                             case.pos,
                         );
-                        step.start(&[target?]).await?;
+                        let target = target?;
+                        step.start(std::slice::from_ref(&target)).await?;
+                        // A task a decision raised before the target was set (the escalation
+                        // worker's, for the receiving team) is due by it too.
+                        tasks::due_by_target(step.conn, case.id, target.deadline).await?;
                     }
                 }
                 DeadlineEvent::ActionsScheduled(plan) => {
@@ -234,6 +249,12 @@ impl Worker for Deadlines {
                 DeadlineEvent::IceRedressPaid(_) => {
                     step.meet(&[ClockKind::IceRedress], None, "the ICE redress was paid")
                         .await?;
+                    step.effects.tasks_done(
+                        case,
+                        &[Assignee::Manager],
+                        ICE_REDRESS_TASK,
+                        step.cause,
+                    );
                 }
                 DeadlineEvent::TimerFired(timer) => self.ran_out(&mut step, timer).await?,
             }
@@ -241,6 +262,9 @@ impl Worker for Deadlines {
         Ok(effects.write(conn).await?)
     }
 }
+
+/// The key of the manager's task to see ICE's redress paid: closed by `ice.redress_paid`.
+const ICE_REDRESS_TASK: &str = "ice_redress";
 
 impl Deadlines {
     /// One of this worker's clocks ran out.
@@ -269,6 +293,7 @@ impl Deadlines {
                 // (who has the breach notice above).
                 step.task(
                     Assignee::Manager,
+                    "",
                     format!("The response target of {working_days} working days was missed: see that the case is answered and the customer kept informed"),
                     timer.clock,
                 );
@@ -291,6 +316,7 @@ impl Deadlines {
             }
             ClockKind::WaitAfterCmsl5801 => step.task(
                 Assignee::Caseworker,
+                "",
                 "No reply within 7 days of CMSL5801: chase the customer or proceed with the plan"
                     .into(),
                 timer.clock,
@@ -301,7 +327,7 @@ impl Deadlines {
                 } else {
                     format!("Remedial action {key} has reached its deadline: chase the team")
                 };
-                step.task(Assignee::Caseworker, what, timer.clock);
+                step.task(Assignee::Caseworker, key, what, timer.clock);
                 if let Some(escalation) =
                     clocks::overdue(&self.calendar, step.case.region, timer.clock, key, step.now)?
                 {
@@ -310,16 +336,19 @@ impl Deadlines {
             }
             ClockKind::ActionOverdue | ClockKind::RemedialActionOverdue => step.task(
                 Assignee::Manager,
+                key,
                 format!("Action {key} is overdue despite a reminder: escalated"),
                 timer.clock,
             ),
             ClockKind::EvidenceWait => step.task(
                 Assignee::Caseworker,
+                "",
                 "The customer sent no more evidence in the time given: decide the special payment on the evidence there is".into(),
                 timer.clock,
             ),
             ClockKind::IceRedress => step.task(
                 Assignee::Manager,
+                ICE_REDRESS_TASK,
                 "ICE redress not paid within 4 weeks of the final report: escalated".into(),
                 timer.clock,
             ),
@@ -347,9 +376,10 @@ impl Step<'_> {
         self.effects.note(self.case, entry, json!({}), self.cause);
     }
 
-    fn task(&mut self, assignee: Assignee, task: String, clock: ClockKind) {
+    /// A task raised by `clock`, about `key` (an action id) when it has one.
+    fn task(&mut self, assignee: Assignee, key: &str, task: String, clock: ClockKind) {
         self.effects
-            .task(self.case, assignee, task, Some(clock), self.cause);
+            .task_about(self.case, assignee, key, task, Some(clock), self.cause);
     }
 
     /// Sets clocks, noting each one that was not already running.
@@ -378,6 +408,7 @@ impl Step<'_> {
         }
         timers::cancel_all(self.conn, self.case.id, "the case closed", self.now).await?;
         self.note(format!("Closed {code}: {reason}"));
+        self.effects.case_closed(self.case, self.cause);
         self.effects.emit(
             self.case,
             case_closed::TYPE,

@@ -138,6 +138,8 @@ impl Worker for Disputes {
                 }
             };
             disputes::set_stage(conn, case.id, next, now).await?;
+            // Proposing or agreeing the plan is the caseworker's work the dispute's tasks ask for.
+            effects.tasks_done(case, &[Assignee::Caseworker], "", cause);
             stages.insert(case.id, next);
             effects.note(
                 case,

@@ -1,5 +1,5 @@
 //! What a worker's handling of a batch causes, gathered and written together at the end of the
-//! transaction: timeline entries and outbox events. Also the lookup every case-event worker
+//! transaction: timeline entries, tasks opened and closed, and outbox events. Also the lookup every case-event worker
 //! starts with: the cases its events' subjects name, and a `command.rejected` for an event that
 //! names none.
 
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::db::cases::{self, CaseFacts};
 use crate::db::outbox::{self, OutboxRow};
+use crate::db::tasks::{self, NewTask};
 use crate::db::timeline::{self, NewEntry};
 use crate::db::timers;
 use crate::events::{
@@ -22,12 +23,34 @@ use crate::letters::catalogue::spec;
 use crate::process::clocks::ClockSetting;
 use crate::vocabulary::{Assignee, ClockKind, LetterCode};
 
-/// Timeline entries and events, written by [`Effects::write`].
+/// Timeline entries, task changes and events, written by [`Effects::write`].
 pub struct Effects {
     actor: &'static str,
     now: DateTime<Utc>,
     timeline: Vec<NewEntry>,
+    tasks: Vec<TaskChange>,
     outbox: Vec<OutboxRow>,
+}
+
+/// A change to the tasks table, applied in the order the handling made it (a decision closes
+/// the tasks it does before the tasks it causes open).
+enum TaskChange {
+    Open(NewTask),
+    Done {
+        case_id: Uuid,
+        assignees: Vec<Assignee>,
+        key: String,
+        by: Uuid,
+    },
+    DoneById {
+        case_id: Uuid,
+        id: Uuid,
+        by: Uuid,
+    },
+    CancelOpen {
+        case_id: Uuid,
+        by: Uuid,
+    },
 }
 
 impl Effects {
@@ -37,6 +60,7 @@ impl Effects {
             actor,
             now,
             timeline: Vec::new(),
+            tasks: Vec::new(),
             outbox: Vec::new(),
         }
     }
@@ -104,11 +128,26 @@ impl Effects {
         );
     }
 
-    /// Creates a task for a person and notes it on the timeline.
+    /// Opens a task for a person or team (a row in `tasks`, its `task.created` event, which
+    /// emails the team) and notes it on the timeline. The one way to create a task.
     pub fn task(
         &mut self,
         case: &CaseFacts,
         assignee: Assignee,
+        task: String,
+        clock: Option<ClockKind>,
+        cause: Uuid,
+    ) {
+        self.task_about(case, assignee, "", task, clock, cause);
+    }
+
+    /// As [`Effects::task`], for a task about `key` within the case (an action id): closed by
+    /// the decisions about that key ([`Effects::tasks_done`]).
+    pub fn task_about(
+        &mut self,
+        case: &CaseFacts,
+        assignee: Assignee,
+        key: &str,
         task: String,
         clock: Option<ClockKind>,
         cause: Uuid,
@@ -122,16 +161,63 @@ impl Effects {
             json!({ "task_for": assignee, "clock": clock }),
             cause,
         );
-        self.emit(
-            case,
+        let mut event = CloudEvent::new(
             task_created::TYPE,
+            self.now,
+            Some(case.reference.clone()),
             TaskCreated {
                 case_reference: case.reference.clone(),
+                task_id: None,
                 assignee,
-                task,
+                task: task.clone(),
                 clock,
             },
         );
+        let id = event.id;
+        event.data.task_id = Some(id);
+        self.outbox.push(outbox::row(&event, self.now));
+        self.tasks.push(TaskChange::Open(NewTask {
+            id,
+            case_id: case.id,
+            assignee,
+            key: key.into(),
+            task,
+            clock,
+            created_at: self.now,
+            opened_by_event: cause,
+        }));
+    }
+
+    /// Closes as done the case's open tasks for any of `assignees` about `key` (empty: about
+    /// the case as a whole): `cause` did the work they asked for.
+    pub fn tasks_done(&mut self, case: &CaseFacts, assignees: &[Assignee], key: &str, cause: Uuid) {
+        if assignees.is_empty() {
+            return;
+        }
+        self.tasks.push(TaskChange::Done {
+            case_id: case.id,
+            assignees: assignees.to_vec(),
+            key: key.into(),
+            by: cause,
+        });
+    }
+
+    /// Closes one open task of the case as done by its id (`task.done`).
+    pub fn task_done(&mut self, case: &CaseFacts, id: Uuid, cause: Uuid) {
+        self.tasks.push(TaskChange::DoneById {
+            case_id: case.id,
+            id,
+            by: cause,
+        });
+    }
+
+    /// Cancels the case's open tasks: it closed, so nobody need do them. Every worker that
+    /// closes a case calls this before opening any task the closing itself causes.
+    pub fn case_closed(&mut self, case: &CaseFacts, cause: Uuid) {
+        self.tasks.push(TaskChange::CancelOpen {
+            case_id: case.id,
+            by: cause,
+        });
     }
 
     /// Refuses an event that cannot be applied, saying why; nothing else changes for it.
@@ -159,8 +245,43 @@ impl Effects {
     /// Writes everything gathered.
     pub async fn write(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
         timeline::append(conn, &self.timeline).await?;
+        write_tasks(conn, self.tasks, self.now).await?;
         outbox::append(conn, &self.outbox).await
     }
+}
+
+/// Applies task changes in order, opening consecutive new tasks together.
+async fn write_tasks(
+    conn: &mut AsyncPgConnection,
+    changes: Vec<TaskChange>,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let mut opening = Vec::new();
+    for change in changes {
+        if let TaskChange::Open(task) = change {
+            opening.push(task);
+            continue;
+        }
+        tasks::open(conn, &std::mem::take(&mut opening)).await?;
+        match change {
+            TaskChange::Done {
+                case_id,
+                assignees,
+                key,
+                by,
+            } => {
+                tasks::done(conn, case_id, &assignees, &key, by, now).await?;
+            }
+            TaskChange::DoneById { case_id, id, by } => {
+                tasks::done_by_id(conn, case_id, id, by, now).await?;
+            }
+            TaskChange::CancelOpen { case_id, by } => {
+                tasks::cancel_open(conn, case_id, by, now).await?;
+            }
+            TaskChange::Open(_) => unreachable!("opened above"),
+        }
+    }
+    tasks::open(conn, &opening).await
 }
 
 /// Sets clocks on a case, noting on its timeline each one that was not already running.

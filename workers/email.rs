@@ -407,6 +407,7 @@ impl EmailWorker {
                     Assignee::ComplaintResolutionTeam => &teams.complaint_resolution_team,
                     Assignee::MpSpecialists => &teams.mp_specialists,
                     Assignee::ComplaintReviewTeam => &teams.complaint_review_team,
+                    Assignee::IceTeam => &teams.ice_team,
                 };
                 (to.clone(), format!("[{reference}] Task: {}", task.task), format!("Case {reference}: {}\n", task.task))
             }

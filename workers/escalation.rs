@@ -93,6 +93,7 @@ impl Worker for Escalation {
                 summary: &record.summary,
                 pos: record.pos,
                 staff_reference: record.staff_reference.as_deref(),
+                provider: record.provider.as_deref(),
             };
             let first = (
                 format!(

@@ -15,6 +15,9 @@
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
 //!
+//! [`official`] is the part of casework that is no tier's procedure: an MP's involvement and
+//! the reply to official correspondence.
+//!
 //! [`effects`] and [`opening`] are what the workers share: the timeline entries and events a
 //! batch causes, and how a case opens.
 
@@ -27,6 +30,7 @@ pub mod email;
 pub mod escalation;
 pub mod intake;
 pub mod letters;
+pub mod official;
 pub mod opening;
 pub mod outbox_relay;
 pub mod scheduler;

@@ -16,9 +16,10 @@ use crate::events::{
 };
 use crate::process::case_reference::case_reference;
 use crate::process::casework::opening_stage_and_status;
+use crate::process::correspondence;
 use crate::process::routing::Opening;
 use crate::vocabulary::{About, Addressee, Channel, RaisedBy, Region};
-use crate::vocabulary::{Status, SubStatus};
+use crate::vocabulary::{CaseKind, Correspondence, Stage, Status, SubStatus};
 
 /// The rows and events of one case opening.
 pub struct OpenedCase {
@@ -57,6 +58,8 @@ pub struct CaseDraft<'a> {
     pub pos: bool,
     /// The opaque reference of the member of staff complained about.
     pub staff_reference: Option<&'a str>,
+    /// The contracted provider a mixed complaint is also about.
+    pub provider: Option<&'a str>,
 }
 
 /// Builds a case: the case row, its first timeline entries (`first_entry`, then the opening),
@@ -75,8 +78,19 @@ pub fn open_case(
     now: DateTime<Utc>,
 ) -> OpenedCase {
     let case_id = Uuid::now_v7();
-    let reference = case_reference(opening.tier, now, number);
-    let (stage, mut status) = opening_stage_and_status(opening.tier);
+    let (reference, kind, (stage, mut status)) = match opening.correspondence {
+        // Official correspondence is answered at once by its handler: no allocation step.
+        Some(_) => (
+            correspondence::reference(now, number),
+            CaseKind::Correspondence,
+            (Stage::Investigation, Status::InProgress),
+        ),
+        None => (
+            case_reference(opening.tier, now, number),
+            CaseKind::Complaint,
+            opening_stage_and_status(opening.tier),
+        ),
+    };
     let entry = |entry: String, detail: serde_json::Value| NewEntry {
         case_id,
         at: now,
@@ -193,13 +207,16 @@ pub fn open_case(
         summary: draft.summary.to_owned(),
         high_profile: opening.high_profile,
         parliamentary_contact: opening.parliamentary_contact,
-        pos: draft.pos,
+        pos: draft.pos || opening.correspondence == Some(Correspondence::Pos),
         source_event_id: draft.cause,
         opened_at: now,
         closed_at,
         staff_reference: draft.staff_reference.map(str::to_owned),
         consolatory_payment_pence: None,
         cmsf5551: false,
+        kind: kind.as_str().into(),
+        correspondence: opening.correspondence.map(|c| c.as_str().into()),
+        provider: draft.provider.map(str::to_owned),
     };
     OpenedCase {
         case,

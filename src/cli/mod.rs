@@ -14,6 +14,7 @@ pub mod schema;
 pub mod show;
 pub mod staff;
 pub mod status;
+pub mod tasks;
 
 use clap::{Parser, Subcommand};
 
@@ -63,4 +64,6 @@ pub enum Command {
     Clients(clients::ClientsArgs),
     /// Import or list the staff directory every decision is checked against.
     Staff(staff::StaffArgs),
+    /// The tasks waiting with a team (or every team), oldest first.
+    Tasks(tasks::TasksArgs),
 }

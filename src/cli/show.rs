@@ -202,6 +202,19 @@ fn render(view: &CaseView) -> String {
             );
         }
     }
+    if !view.tasks.is_empty() {
+        out += "\ntasks:\n";
+        for task in &view.tasks {
+            out += &format!(
+                "  {:<9} {:<27} {:<20} due {}  {}\n",
+                task.state,
+                task.team,
+                task.assignee,
+                task.due_at.format("%Y-%m-%d %H:%M"),
+                task.task
+            );
+        }
+    }
     out += "\ntimeline:\n";
     for entry in &view.timeline {
         // The API client that posted the event, when it came over HTTP.

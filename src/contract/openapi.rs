@@ -83,6 +83,16 @@ pub fn document() -> Value {
                     "text/csv": { "schema": { "type": "string" } },
                 } } }),
             ) },
+            "/v1/tasks": { "get": operation(
+                "Tasks (what a person or team must do on a case), oldest first",
+                "tasks:read",
+                vec![
+                    query_parameter("team", "Only this team's: a handling team (`operational_caseworkers`, `complaint_resolution_team`, …) or a central one (`special_payment_team`).", false),
+                    query_parameter("state", "`open` (the default), `done` or `cancelled`.", false),
+                    query_parameter("limit", "At most this many (1–1000, default 200).", false),
+                ],
+                json!({ "200": { "description": "`{\"tasks\": [...]}`: each with its id (its `task.created` event's), case_reference, team, assignee, key, task, clock, state, created_at, due_at, closed_at.", "content": { JSON: { "schema": { "type": "object" } } } } }),
+            ) },
             "/openapi.json": { "get": operation(
                 "This document",
                 "any valid client",

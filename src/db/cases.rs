@@ -16,7 +16,10 @@ use super::schema::{cases, parties};
 use super::timeline::{self, Entry};
 use super::timers::{self, ClockView};
 use crate::process::routing::EarlierCase;
-use crate::vocabulary::{About, CaseKind, ContactRestriction, Region, ResolutionCode, Tier};
+use crate::vocabulary::{
+    About, CaseKind, ContactRestriction, Correspondence, RaisedBy, Region, ResolutionCode, Team,
+    Tier,
+};
 
 /// A case to open.
 #[derive(Insertable)]
@@ -74,6 +77,12 @@ pub struct NewCase {
     pub consolatory_payment_pence: Option<i64>,
     /// The referral carries form CMSF5551.
     pub cmsf5551: bool,
+    /// `complaint`, or `correspondence` for official correspondence.
+    pub kind: String,
+    /// The kind of official correspondence.
+    pub correspondence: Option<String>,
+    /// The contracted provider a mixed complaint is also about.
+    pub provider: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -112,24 +121,49 @@ pub async fn find_earlier(
     if references.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<EarlierRow> = cases::table
+    let rows: Vec<(EarlierRow, String)> = cases::table
+        .inner_join(parties::table)
         .filter(cases::reference.eq_any(references))
         .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
-        .select(EarlierRow::as_select())
+        .select((EarlierRow::as_select(), parties::reference))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| {
-            let earlier = EarlierCase {
-                reference: row.reference.clone(),
-                tier: Tier::from_number(row.tier)?,
-                team: row.handling_team.parse().ok()?,
-                received_at: row.received_at,
-                closed_at: row.closed_at,
-            };
-            Some((row.reference, (row.id, earlier)))
+        .filter_map(|(row, customer)| {
+            let (id, earlier) = row.into_earlier(customer)?;
+            Some((earlier.reference.clone(), (id, earlier)))
         })
+        .collect())
+}
+
+/// The complaint cases of these customers that may be "the same issue" as a complaint received
+/// at or after `since` + 6 months (process.md §3, rules 5 to 7): received or closed since
+/// `since`, or still open; with their row ids.
+pub async fn recent_for_customers(
+    conn: &mut AsyncPgConnection,
+    customers: &[String],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, EarlierCase)>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(EarlierRow, String)> = cases::table
+        .inner_join(parties::table)
+        .filter(parties::reference.eq_any(customers))
+        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
+        .filter(
+            cases::received_at
+                .ge(since)
+                .or(cases::closed_at.is_null())
+                .or(cases::closed_at.ge(since)),
+        )
+        .select((EarlierRow::as_select(), parties::reference))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(row, customer)| row.into_earlier(customer))
         .collect())
 }
 
@@ -143,6 +177,22 @@ struct EarlierRow {
     handling_team: String,
     received_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
+    categories: Vec<String>,
+}
+
+impl EarlierRow {
+    fn into_earlier(self, customer_reference: String) -> Option<(Uuid, EarlierCase)> {
+        let earlier = EarlierCase {
+            reference: self.reference,
+            tier: Tier::from_number(self.tier)?,
+            team: self.handling_team.parse().ok()?,
+            received_at: self.received_at,
+            closed_at: self.closed_at,
+            customer_reference,
+            categories: self.categories,
+        };
+        Some((self.id, earlier))
+    }
 }
 
 /// A case's own columns, as read back.
@@ -217,6 +267,12 @@ pub struct CaseRecord {
     pub phso_upheld: Option<bool>,
     /// The root cause recorded at closure.
     pub root_cause: Option<String>,
+    /// `complaint`, `dispute` or `correspondence`.
+    pub kind: String,
+    /// The kind of official correspondence (`pos`, `mp_to_dg`, `treat_official`).
+    pub correspondence: Option<String>,
+    /// The contracted provider a mixed complaint is also about.
+    pub provider: Option<String>,
 }
 
 /// A case as `show` and the HTTP API present it: its columns, the case it came from, the
@@ -237,6 +293,8 @@ pub struct CaseView {
     pub clocks: Vec<ClockView>,
     /// Its letters, oldest first.
     pub letters: Vec<LetterSummary>,
+    /// Its tasks (open, done and cancelled), oldest first.
+    pub tasks: Vec<super::tasks::TaskView>,
     /// Its history, oldest first.
     pub timeline: Vec<Entry>,
 }
@@ -286,6 +344,7 @@ pub async fn find_by_reference(
     let journey = journey(conn, case.id).await?;
     let timeline = timeline::for_case(conn, case.id).await?;
     let clocks = timers::for_case(conn, case.id).await?;
+    let tasks = super::tasks::for_case(conn, case.id).await?;
     let letters = letters::for_case(conn, case.id)
         .await?
         .into_iter()
@@ -305,6 +364,7 @@ pub async fn find_by_reference(
         customer,
         clocks,
         letters,
+        tasks,
         timeline,
     }))
 }
@@ -330,11 +390,15 @@ pub struct CaseFacts {
     pub received_at: DateTime<Utc>,
     /// Whether the case is closed.
     pub closed: bool,
-    /// A complaint case, or a dispute kept as one.
+    /// A complaint case, or a dispute or official correspondence kept as one.
     pub kind: CaseKind,
     /// A Resolution case opened for a consolatory-payment referral from tier 0: not a
     /// complaint (no acknowledgement, no response target).
     pub consolatory_referral: bool,
+    /// Who raised it.
+    pub raised_by: RaisedBy,
+    /// The kind of official correspondence, for a correspondence case.
+    pub correspondence: Option<Correspondence>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -349,6 +413,8 @@ struct FactsRow {
     closed_at: Option<DateTime<Utc>>,
     kind: String,
     consolatory_payment_pence: Option<i64>,
+    raised_by: String,
+    correspondence: Option<String>,
 }
 
 /// Locks the cases with these references for the caller's transaction (`FOR NO KEY UPDATE`,
@@ -420,6 +486,11 @@ pub async fn facts(
                 kind: row.kind.parse().ok()?,
                 consolatory_referral: row.tier == Tier::Resolution.number()
                     && row.consolatory_payment_pence.is_some(),
+                raised_by: row.raised_by.parse().ok()?,
+                correspondence: match row.correspondence {
+                    Some(kind) => Some(kind.parse().ok()?),
+                    None => None,
+                },
             };
             Some((row.reference, facts))
         })
@@ -447,6 +518,47 @@ pub async fn close(
     .execute(conn)
     .await?;
     Ok(closed == 1)
+}
+
+/// Whether an MP is already recorded as involved in the case, and the team that owns it.
+pub async fn parliamentary_contact(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+) -> anyhow::Result<(bool, Team)> {
+    let (involved, team): (bool, String) = cases::table
+        .find(case_id)
+        .select((cases::parliamentary_contact, cases::handling_team))
+        .first(conn)
+        .await?;
+    Ok((involved, team.parse().map_err(anyhow::Error::msg)?))
+}
+
+/// Records that an MP is involved in the case (parliamentary contact: yes), and hands it to
+/// `team` when one is given.
+pub async fn record_mp_involved(
+    conn: &mut AsyncPgConnection,
+    case_id: Uuid,
+    team: Option<Team>,
+) -> QueryResult<()> {
+    let row = cases::table.find(case_id);
+    match team {
+        Some(team) => {
+            diesel::update(row)
+                .set((
+                    cases::parliamentary_contact.eq(true),
+                    cases::handling_team.eq(team.as_str()),
+                ))
+                .execute(conn)
+                .await?
+        }
+        None => {
+            diesel::update(row)
+                .set(cases::parliamentary_contact.eq(true))
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(())
 }
 
 /// The case's sub-status, if it has one.

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod dead_letter_actions;
 pub mod disputes;
 pub mod event_status;
+pub mod feedback;
 
 pub mod inbox;
 pub mod letters;
@@ -22,6 +23,7 @@ pub mod scratch;
 pub mod simulated_clock;
 pub mod staff;
 pub mod systemic_log;
+pub mod tasks;
 pub mod timeline;
 pub mod timers;
 

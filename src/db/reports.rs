@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::reports::{Escalation, Findings, Received, Report, ResponseTarget, SystemicEntry};
+use crate::reports::{
+    BeyondComplaints, Escalation, Findings, Received, Report, ResponseTarget, SystemicEntry,
+};
 
 #[derive(QueryableByName)]
 struct Count {
@@ -123,6 +125,7 @@ pub async fn report(
     )
     .await?;
     let systemic_issues = systemic(conn, from, to).await?;
+    let beyond_complaints = beyond_complaints(conn, from, to).await?;
 
     let escalation = |tier: i16| {
         let escalated = escalations
@@ -171,6 +174,88 @@ pub async fn report(
         ice_findings: Findings::new(flag("finding ice upheld"), flag("finding ice not upheld")),
         phso_findings: Findings::new(flag("finding phso upheld"), flag("finding phso not upheld")),
         systemic_issues,
+        beyond_complaints,
+    })
+}
+
+/// The figures of the intake routes beside the complaint tiers: feedback, official
+/// correspondence, provider complaints, MP involvement, complaints ICE or the PHSO raised.
+async fn beyond_complaints(
+    conn: &mut AsyncPgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<BeyondComplaints> {
+    let feedback = "FROM feedback f WHERE f.received_at >= $1 AND f.received_at < $2";
+    let feedback_by_kind = counts(
+        conn,
+        &format!("SELECT f.kind AS key, count(*) AS n {feedback} GROUP BY 1"),
+        from,
+        to,
+    )
+    .await?;
+    let feedback_by_team = counts(
+        conn,
+        &format!("SELECT f.team || ': ' || f.kind AS key, count(*) AS n {feedback} GROUP BY 1"),
+        from,
+        to,
+    )
+    .await?;
+    let correspondence = "FROM cases c WHERE c.kind = 'correspondence' \
+                          AND c.received_at >= $1 AND c.received_at < $2";
+    let correspondence_by_kind = counts(
+        conn,
+        &format!("SELECT c.correspondence AS key, count(*) AS n {correspondence} GROUP BY 1"),
+        from,
+        to,
+    )
+    .await?;
+    let correspondence_answers = counts(
+        conn,
+        &format!(
+            "SELECT CASE WHEN c.target_breached_at IS NOT NULL THEN 'breached' ELSE 'in time' END \
+                    AS key, count(*) AS n {correspondence} \
+             AND (c.closed_at IS NOT NULL OR c.target_breached_at IS NOT NULL) GROUP BY 1"
+        ),
+        from,
+        to,
+    )
+    .await?;
+    let others = counts(
+        conn,
+        &format!(
+            "SELECT key, count(*) AS n FROM cases c, LATERAL (VALUES \
+                 (CASE WHEN c.about = 'mixed' THEN 'mixed' END), \
+                 (CASE WHEN c.parliamentary_contact AND c.raised_by IN ('customer', 'representative') \
+                       THEN 'mp involved' END), \
+                 (CASE WHEN c.raised_by IN ('ice', 'phso') THEN 'raised by ' || c.raised_by END)) v(key) \
+             WHERE {PERIOD} AND key IS NOT NULL GROUP BY 1"
+        ),
+        from,
+        to,
+    )
+    .await?;
+    let referred = counts(
+        conn,
+        "SELECT reason AS key, count(*) AS n FROM rejected_complaints \
+         WHERE reason = 'provider_complaint' AND rejected_at >= $1 AND rejected_at < $2 GROUP BY 1",
+        from,
+        to,
+    )
+    .await?;
+    let get = |map: &BTreeMap<String, i64>, key: &str| map.get(key).copied().unwrap_or(0);
+    Ok(BeyondComplaints {
+        feedback_by_kind,
+        feedback_by_team,
+        correspondence_answered_in_time: get(&correspondence_answers, "in time"),
+        correspondence_breached: get(&correspondence_answers, "breached"),
+        correspondence_by_kind,
+        provider_complaints_referred: get(&referred, "provider_complaint"),
+        mixed_complaints: get(&others, "mixed"),
+        mp_involvement: get(&others, "mp involved"),
+        raised_by_ombudsman: others
+            .iter()
+            .filter_map(|(k, n)| Some((k.strip_prefix("raised by ")?.to_owned(), *n)))
+            .collect(),
     })
 }
 

@@ -61,9 +61,27 @@ diesel::table! {
         root_cause -> Nullable<Text>,
         updated_at -> Nullable<Timestamptz>,
         kind -> Text,
+        correspondence -> Nullable<Text>,
+        provider -> Nullable<Text>,
         awaiting_evidence -> Bool,
         consolatory_payment_pence -> Nullable<Int8>,
         cmsf5551 -> Bool,
+    }
+}
+
+diesel::table! {
+    feedback (id) {
+        id -> Uuid,
+        event_id -> Uuid,
+        kind -> Text,
+        received_at -> Timestamptz,
+        channel -> Text,
+        team -> Text,
+        staff_reference -> Nullable<Text>,
+        customer_reference -> Nullable<Text>,
+        categories -> Array<Text>,
+        summary -> Text,
+        recorded_at -> Timestamptz,
     }
 }
 
@@ -238,7 +256,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tasks (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        team -> Text,
+        assignee -> Text,
+        key -> Text,
+        task -> Text,
+        clock -> Nullable<Text>,
+        state -> Text,
+        created_at -> Timestamptz,
+        due_at -> Timestamptz,
+        opened_by_event -> Uuid,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by_event -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(cases -> parties (party_id));
+diesel::joinable!(tasks -> cases (case_id));
 diesel::joinable!(letters -> cases (case_id));
 diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
@@ -262,4 +299,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_depths,
     api_clients,
     staff,
+    tasks,
+    feedback,
 );

@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::checks::{past_date, plausible_receipt, single_line};
-use crate::vocabulary::{About, Addressee, Channel, ContactRestriction, RaisedBy, Region};
+use crate::vocabulary::{
+    About, Addressee, Channel, ContactRestriction, Correspondence, RaisedBy, Region,
+};
 
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "complaint.received";
@@ -32,9 +34,22 @@ pub struct ComplaintReceived {
     /// Who raised it.
     #[garde(skip)]
     pub raised_by: RaisedBy,
-    /// What it is about; `decision` is refused as a complaint (it has an appeal route).
+    /// What it is about; `decision` is refused as a complaint (it has an appeal route);
+    /// `provider` (a contracted provider's service alone) is refused too, as the provider's
+    /// own process comes first; `mixed` (the department's and a provider's) is the
+    /// department's to answer, with the provider's contribution.
     #[garde(skip)]
     pub about: About,
+    /// The contracted provider a `provider` or `mixed` complaint is about (an organisation's
+    /// name); for a mixed complaint, the one asked for a contribution to the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[garde(length(min = 1, max = 200), inner(custom(single_line)))]
+    pub provider: Option<String>,
+    /// Official correspondence (POS, MP to DG, Treat Official) rather than a complaint: it is
+    /// answered, with no tiers, signposting or escalation (process.md §3, rule 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[garde(skip)]
+    pub correspondence: Option<Correspondence>,
     /// To whom it was addressed.
     #[serde(default)]
     #[garde(skip)]

@@ -16,11 +16,12 @@ use super::checks::{
 use super::envelope::{dataschema, CloudEvent, SPEC_VERSION};
 use super::{
     ActionCompleted, CaseAllocated, CaseConferenceHeld, CategoriesChanged, ClientReplied,
-    ClosureDecided, ComplaintReceived, ContactAttempted, CustomerDissatisfied, DisputePlanAgreed,
-    DisputePlanProposed, EscalationAuthorised, EvidenceRequested, ExternalStageRecorded,
-    HoldingReplySent, IceFinalReportRecorded, IceRedressPaid, OutcomeDecided,
-    RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed,
-    ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
+    ClosureDecided, ComplaintReceived, ContactAttempted, CorrespondenceReplied,
+    CustomerDissatisfied, DisputePlanAgreed, DisputePlanProposed, EscalationAuthorised,
+    EvidenceRequested, ExternalStageRecorded, FeedbackReceived, HoldingReplySent,
+    IceFinalReportRecorded, IceRedressPaid, MpInvolved, OutcomeDecided, RemedialActionRequested,
+    ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted,
+    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
     SystemicIssueActionRecorded, TeamLeaderDecided,
 };
 
@@ -88,6 +89,12 @@ crate::event_set! {
     pub enum Accepted {
         /// From intake channels.
         ComplaintReceived(ComplaintReceived) = complaint_received,
+        /// A compliment, suggestion or enquiry, from intake channels.
+        FeedbackReceived(FeedbackReceived) = feedback_received,
+        /// An MP became involved in a customer's complaint.
+        MpInvolved(MpInvolved) = mp_involved,
+        /// Official correspondence was answered.
+        CorrespondenceReplied(CorrespondenceReplied) = correspondence_replied,
         /// A contact attempt.
         ContactAttempted(ContactAttempted) = contact_attempted,
         /// The customer replied.

@@ -19,6 +19,7 @@ pub mod command_rejected;
 pub mod complaint_received;
 pub mod complaint_rejected;
 pub mod contact_attempted;
+pub mod correspondence_replied;
 pub mod customer_dissatisfied;
 pub mod dispute_opened;
 pub mod dispute_plan_agreed;
@@ -27,6 +28,7 @@ pub mod envelope;
 pub mod escalation_authorised;
 pub mod evidence_requested;
 pub mod external_stage_recorded;
+pub mod feedback_received;
 pub mod holding_reply_sent;
 pub mod ice_final_report_recorded;
 pub mod ice_redress_paid;
@@ -35,6 +37,7 @@ pub mod letter_email_requested;
 pub mod letter_ready_for_post;
 pub mod letter_requested;
 pub mod letter_sent;
+pub mod mp_involved;
 pub mod outcome_decided;
 pub mod remedial_action_requested;
 pub mod resolution_plan_agreed;
@@ -71,6 +74,7 @@ pub use command_rejected::CommandRejected;
 pub use complaint_received::ComplaintReceived;
 pub use complaint_rejected::ComplaintRejected;
 pub use contact_attempted::ContactAttempted;
+pub use correspondence_replied::CorrespondenceReplied;
 pub use customer_dissatisfied::CustomerDissatisfied;
 pub use dispute_opened::DisputeOpened;
 pub use dispute_plan_agreed::DisputePlanAgreed;
@@ -79,6 +83,7 @@ pub use envelope::CloudEvent;
 pub use escalation_authorised::EscalationAuthorised;
 pub use evidence_requested::EvidenceRequested;
 pub use external_stage_recorded::ExternalStageRecorded;
+pub use feedback_received::FeedbackReceived;
 pub use holding_reply_sent::HoldingReplySent;
 pub use ice_final_report_recorded::IceFinalReportRecorded;
 pub use ice_redress_paid::IceRedressPaid;
@@ -86,6 +91,7 @@ pub use letter_email_requested::LetterEmailRequested;
 pub use letter_ready_for_post::LetterReadyForPost;
 pub use letter_requested::LetterRequested;
 pub use letter_sent::LetterSent;
+pub use mp_involved::MpInvolved;
 pub use outcome_decided::OutcomeDecided;
 pub use remedial_action_requested::RemedialActionRequested;
 pub use resolution_plan_agreed::ResolutionPlanAgreed;
@@ -129,6 +135,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<ComplaintReceived>(complaint_received::TYPE));
     files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
     files.push(typed::<ContactAttempted>(contact_attempted::TYPE));
+    files.push(typed::<CorrespondenceReplied>(correspondence_replied::TYPE));
     files.push(typed::<CustomerDissatisfied>(customer_dissatisfied::TYPE));
     files.push(typed::<DisputeOpened>(dispute_opened::TYPE));
     files.push(typed::<DisputePlanAgreed>(dispute_plan_agreed::TYPE));
@@ -138,6 +145,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<ExternalStageRecorded>(
         external_stage_recorded::TYPE,
     ));
+    files.push(typed::<FeedbackReceived>(feedback_received::TYPE));
     files.push(typed::<HoldingReplySent>(holding_reply_sent::TYPE));
     files.push(typed::<IceFinalReportRecorded>(
         ice_final_report_recorded::TYPE,
@@ -147,6 +155,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<LetterReadyForPost>(letter_ready_for_post::TYPE));
     files.push(typed::<LetterRequested>(letter_requested::TYPE));
     files.push(typed::<LetterSent>(letter_sent::TYPE));
+    files.push(typed::<MpInvolved>(mp_involved::TYPE));
     files.push(typed::<OutcomeDecided>(outcome_decided::TYPE));
     files.push(typed::<RemedialActionRequested>(
         remedial_action_requested::TYPE,

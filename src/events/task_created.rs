@@ -5,6 +5,8 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use uuid::Uuid;
+
 use crate::vocabulary::{Assignee, ClockKind};
 
 /// The routing key and CloudEvents `type`.
@@ -19,6 +21,9 @@ pub const TYPE: &str = "task.created";
 pub struct TaskCreated {
     /// The case.
     pub case_reference: String,
+    /// The task's id in `GET /v1/tasks` (the id of this event); `task.done` names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<Uuid>,
     /// Who must do it.
     pub assignee: Assignee,
     /// What, in a sentence.

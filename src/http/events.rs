@@ -29,9 +29,9 @@ use super::error::ApiError;
 use crate::app::App;
 use crate::broker::publisher::Outgoing;
 use crate::events::binding::{read_envelope, Message};
-use crate::events::complaint_received;
 use crate::events::incoming::{parse_envelope, Accepted, EventSet, Refusal};
 use crate::events::CloudEvent;
+use crate::events::{complaint_received, feedback_received};
 use crate::vocabulary::Scope;
 
 /// Most events one batch may hold.
@@ -40,7 +40,7 @@ pub const MAX_BATCH: usize = 100;
 /// The scope needed to post an event of `event_type`; `None` for a type not accepted from
 /// outside at all (refused 400 `unknown_type`).
 pub fn scope_to_post(event_type: &str) -> Option<Scope> {
-    if event_type == complaint_received::TYPE {
+    if [complaint_received::TYPE, feedback_received::TYPE].contains(&event_type) {
         Some(Scope::ComplaintsWrite)
     } else if Accepted::TYPES.contains(&event_type) {
         Some(Scope::DecisionsWrite)

@@ -7,6 +7,7 @@
 //! | `GET /v1/cases/{reference}` | `cases:read` | a case with its customer, clocks, letters and timeline |
 //! | `GET /v1/cases/{reference}/letters/{id}` | `cases:read` | a letter exactly as sent |
 //! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | `reports:read` | the figures of process.md §7 for a period |
+//! | `GET /v1/tasks?team=&state=open` | `tasks:read` | a team's tasks in a state, oldest first |
 //! | `GET /openapi.json` | any valid client | the OpenAPI 3.1 document of these routes |
 //! | `GET /healthz` | none | the process is up |
 //! | `GET /readyz` | none | PostgreSQL and RabbitMQ are reachable |
@@ -28,6 +29,7 @@ mod letters;
 mod metrics;
 pub mod ops;
 mod reports;
+mod tasks;
 
 use std::time::Duration;
 
@@ -55,6 +57,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/cases/{reference}", get(cases::get))
         .route("/v1/cases/{reference}/letters/{id}", get(letters::get))
         .route("/v1/reports/complaints", get(reports::complaints))
+        .route("/v1/tasks", get(tasks::list))
         .route("/openapi.json", get(openapi))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -34,7 +34,8 @@ pub fn parse_case_reference(text: &str) -> Option<String> {
     let mut parts = reference.split('-');
     let (prefix, year, number) = (parts.next()?, parts.next()?, parts.next()?);
     let known_prefix = Tier::ALL.iter().any(|t| t.reference_prefix() == prefix)
-        || prefix == super::disputes::REFERENCE_PREFIX;
+        || prefix == super::disputes::REFERENCE_PREFIX
+        || prefix == super::correspondence::REFERENCE_PREFIX;
     let digits = |s: &str, min: usize, max: usize| {
         (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
@@ -55,6 +56,10 @@ mod tests {
         assert_eq!(
             parse_case_reference("dsp-2026-000042").as_deref(),
             Some("DSP-2026-000042")
+        );
+        assert_eq!(
+            parse_case_reference("cor-2026-000042").as_deref(),
+            Some("COR-2026-000042")
         );
         assert_eq!(parse_case_reference("\0"), None);
         assert_eq!(parse_case_reference("XYZ-2026-000042"), None);

@@ -4,6 +4,7 @@
 pub mod case_reference;
 pub mod casework;
 pub mod clocks;
+pub mod correspondence;
 pub mod disputes;
 pub mod routing;
 pub mod staff_complaints;

@@ -1,12 +1,18 @@
 //! Intake routing, process.md §3: the first rule that matches decides whether a complaint is
 //! refused, and otherwise at which tier its case opens, which team owns it and which case it
 //! is linked to. Only the rules that need no later event live here; the caseworker and TL
-//! route (rule 7's second half) arrives with the process engine.
+//! route (rule 7's second half) is the tier 0 escalation of `casework`.
+//!
+//! "The same issue" (rules 5 to 7) is the earlier case the channel names, if it is this
+//! customer's; otherwise the customer's own recent case on one of the complaint's categories
+//! ([`same_issue`]).
 
 use chrono::{DateTime, Months, Utc};
 
 use crate::events::ComplaintReceived;
-use crate::vocabulary::{About, RaisedBy, RejectionReason, ResolutionCode, Team, Tier};
+use crate::vocabulary::{
+    About, Correspondence, RaisedBy, RejectionReason, ResolutionCode, Team, Tier,
+};
 
 /// A complaint may be raised up to this long after the customer's case closed (rule 2).
 pub const TIME_LIMIT_MONTHS: u32 = 14;
@@ -28,6 +34,10 @@ pub struct EarlierCase {
     pub received_at: DateTime<Utc>,
     /// When it closed, if it has.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The customer's reference: a case is only ever "the same issue" for its own customer.
+    pub customer_reference: String,
+    /// Its categories, for the look-up by category.
+    pub categories: Vec<String>,
 }
 
 /// The routing decision for one complaint.
@@ -59,6 +69,8 @@ pub struct Opening {
     pub parliamentary_contact: bool,
     /// Set when the case closes as soon as it opens (rule 6), with where it goes back to.
     pub closed_at_once: Option<ClosedAtOnce>,
+    /// Official correspondence (rule 0): a correspondence case, not a complaint.
+    pub correspondence: Option<Correspondence>,
     /// The rule that decided, for the timeline.
     pub rule: &'static str,
 }
@@ -74,14 +86,39 @@ pub struct ClosedAtOnce {
     pub returned_to: Team,
 }
 
-/// Routes `complaint` by process.md §3, given the earlier case it names (if this system has it).
+/// Routes `complaint` by process.md §3, given the earlier case on the same issue (see
+/// [`same_issue`]).
 pub fn route(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Routing {
-    // Rule 1: a disagreement with an appealable decision is not a complaint.
+    // Rule 0: official correspondence is answered, not routed through the tiers.
+    if let Some(kind) = complaint.correspondence {
+        return Routing::Open(Opening {
+            tier: Tier::Resolution,
+            team: Team::ComplaintResolutionTeam,
+            linked_case: None,
+            high_profile: complaint.high_profile,
+            parliamentary_contact: kind == Correspondence::MpToDg
+                || complaint.raised_by == RaisedBy::Mp,
+            closed_at_once: None,
+            correspondence: Some(kind),
+            rule: "0: official correspondence",
+        });
+    }
+    // Rule 1: a disagreement with an appealable decision is not a complaint; nor, for this
+    // process, is one about a contracted provider's service alone.
     if complaint.about == About::Decision {
         return Routing::Reject {
             reason: RejectionReason::AppealableDecision,
             detail: "a disagreement with a decision that carries review or appeal rights is \
                      handled as a dispute (mandatory reconsideration), not as a complaint"
+                .into(),
+        };
+    }
+    if complaint.about == About::Provider {
+        return Routing::Reject {
+            reason: RejectionReason::ProviderComplaint,
+            detail: "a complaint about a contracted provider goes through the provider's own \
+                     complaints process first; if the customer is still dissatisfied they can \
+                     take it to the Independent Case Examiner"
                 .into(),
         };
     }
@@ -115,6 +152,7 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
         high_profile: false,
         parliamentary_contact: false,
         closed_at_once: None,
+        correspondence: None,
         rule,
     };
     // (Checked arithmetic: a start before the calendar begins is the calendar's beginning.)
@@ -133,6 +171,17 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
                 "4: MP correspondence",
             )
         };
+    }
+    // Rule 4a: ICE returns a complaint whose gateway check failed (the department's own
+    // process was not completed) for a Review (seed 002, step 31); the PHSO's is the same
+    // (design): the department's final answer comes from Review. The internal ICE team is told
+    // when an ICE one closes.
+    if matches!(complaint.raised_by, RaisedBy::Ice | RaisedBy::Phso) {
+        return open(
+            Tier::Review,
+            Team::ComplaintReviewTeam,
+            "4a: raised by ICE or the PHSO (Review)",
+        );
     }
     // Rule 5: a Resolution case for the same issue closed in the last 6 months → Review.
     let recent_resolution = earlier.is_some_and(|e| {
@@ -214,6 +263,91 @@ fn tier_for(complaint: &ComplaintReceived, earlier: Option<&EarlierCase>) -> Ope
     )
 }
 
+/// Whether the internal ICE team is told when this case closes: a Review that ICE raised
+/// because its gateway check failed (seed 002, step 31).
+pub fn ice_is_told_on_closure(tier: Tier, raised_by: RaisedBy) -> bool {
+    tier == Tier::Review && raised_by == RaisedBy::Ice
+}
+
+/// Which earlier case a complaint is about "the same issue" as, and what to note about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SameIssue<'a> {
+    /// The earlier case, if any.
+    pub case: Option<&'a EarlierCase>,
+    /// For the timeline: how it was found, or why the named one was not used.
+    pub note: Option<String>,
+}
+
+/// The earlier case on the same issue (process.md §3, rules 5 to 7): the one the channel
+/// names, if this system has it and it is the same customer's; otherwise, from `candidates`
+/// (the customer's own cases received or closed within the last 6 months, or still open), one
+/// sharing a category with the complaint: a Resolution case closed within 6 months (rule 5),
+/// else a Dissatisfaction case received within 6 months (rule 7), else, for a Review referral,
+/// the latest Resolution case (so that rule 6 says why it is not eligible). Latest first.
+pub fn same_issue<'a>(
+    complaint: &ComplaintReceived,
+    named: Option<&'a EarlierCase>,
+    candidates: &'a [EarlierCase],
+) -> SameIssue<'a> {
+    let customer = &complaint.customer.reference;
+    let mut note = None;
+    match (complaint.earlier_case.as_deref(), named) {
+        (Some(_), Some(case)) if case.customer_reference == *customer => {
+            return SameIssue {
+                case: Some(case),
+                note: None,
+            }
+        }
+        (Some(reference), Some(_)) => {
+            note = Some(format!(
+                "The earlier case named, {reference}, is another customer's: not linked"
+            ))
+        }
+        (Some(reference), None) => {
+            note = Some(format!("No complaint case {reference}: not linked"))
+        }
+        (None, _) => {}
+    }
+    let start = complaint
+        .received_at
+        .checked_sub_months(Months::new(ELIGIBILITY_MONTHS))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let on_a_category = |c: &&EarlierCase| {
+        c.customer_reference == *customer
+            && c.categories
+                .iter()
+                .any(|x| complaint.categories.contains(x))
+    };
+    let latest = |tier: Tier, eligible: &dyn Fn(&EarlierCase) -> bool| {
+        candidates
+            .iter()
+            .filter(on_a_category)
+            .filter(|c| c.tier == tier && eligible(c))
+            .max_by_key(|c| (c.closed_at.unwrap_or(c.received_at), c.received_at))
+    };
+    let found = latest(Tier::Resolution, &|c| {
+        c.closed_at.is_some_and(|at| at >= start)
+    })
+    .or_else(|| latest(Tier::Dissatisfaction, &|c| c.received_at >= start))
+    .or_else(|| {
+        complaint
+            .review_requested
+            .then(|| latest(Tier::Resolution, &|_| true))
+            .flatten()
+    });
+    if let Some(case) = found {
+        let found_note = format!(
+            "Same issue: the customer's {} case {} on a shared category",
+            case.tier, case.reference
+        );
+        note = Some(match note {
+            Some(first) => format!("{first}. {found_note}"),
+            None => found_note,
+        });
+    }
+    SameIssue { case: found, note }
+}
+
 /// The opening of the case a lower one escalates to (process.md §4): tier 0 goes to the
 /// Complaint Resolution Team (its MP specialists when an MP is involved), tier 1 to the Review
 /// team; tier 2 goes no higher inside the organisation (ICE is signposted, not opened).
@@ -236,6 +370,7 @@ pub fn escalation(
         high_profile,
         parliamentary_contact,
         closed_at_once: None,
+        correspondence: None,
         rule: "escalation from the tier below",
     })
 }
@@ -280,6 +415,8 @@ mod tests {
             customer_case_closed_on: None,
             staff_member: None,
             apology_suffices: false,
+            provider: None,
+            correspondence: None,
         }
     }
 
@@ -290,6 +427,8 @@ mod tests {
             team: Team::ComplaintResolutionTeam,
             received_at: at(received),
             closed_at: closed.map(at),
+            customer_reference: "C1".into(),
+            categories: vec!["delay".into()],
         }
     }
 
@@ -431,5 +570,96 @@ mod tests {
             (o.tier, o.team),
             (Tier::Dissatisfaction, Team::OperationalCaseworkers)
         );
+    }
+
+    #[test]
+    fn official_correspondence_is_answered_not_routed_through_the_tiers() {
+        for kind in Correspondence::ALL {
+            let mut c = complaint();
+            c.correspondence = Some(*kind);
+            c.about = About::Decision;
+            let o = opening(route(&c, None));
+            assert_eq!(o.correspondence, Some(*kind));
+            assert_eq!(o.team, Team::ComplaintResolutionTeam);
+            assert_eq!(o.parliamentary_contact, *kind == Correspondence::MpToDg);
+        }
+    }
+
+    #[test]
+    fn a_provider_complaint_goes_to_the_provider_first_but_a_mixed_one_is_ours() {
+        let mut c = complaint();
+        c.about = About::Provider;
+        c.raised_by = RaisedBy::Mp;
+        assert!(matches!(
+            route(&c, None),
+            Routing::Reject {
+                reason: RejectionReason::ProviderComplaint,
+                ..
+            }
+        ));
+        c.about = About::Mixed;
+        c.raised_by = RaisedBy::Customer;
+        assert_eq!(opening(route(&c, None)).tier, Tier::Dissatisfaction);
+    }
+
+    #[test]
+    fn ice_and_the_phso_raise_a_review() {
+        for raised_by in [RaisedBy::Ice, RaisedBy::Phso] {
+            let mut c = complaint();
+            c.raised_by = raised_by;
+            let o = opening(route(&c, None));
+            assert_eq!((o.tier, o.team), (Tier::Review, Team::ComplaintReviewTeam));
+            assert_eq!(o.closed_at_once, None, "no eligibility check: {raised_by}");
+        }
+    }
+
+    #[test]
+    fn a_named_case_counts_only_when_it_is_the_same_customers() {
+        let mut c = complaint();
+        c.earlier_case = Some("EARLIER-1".into());
+        let mut theirs = earlier(
+            Tier::Resolution,
+            "2026-03-01T09:00:00Z",
+            Some("2026-05-25T09:00:00Z"),
+        );
+        let same = same_issue(&c, Some(&theirs), &[]);
+        assert_eq!(same.case, Some(&theirs));
+        theirs.customer_reference = "SOMEONE-ELSE".into();
+        let other = same_issue(&c, Some(&theirs), &[]);
+        assert_eq!(other.case, None);
+        assert!(other.note.unwrap().contains("another customer's"));
+    }
+
+    #[test]
+    fn without_a_named_case_the_customers_own_recent_case_on_a_category_is_found() {
+        let c = complaint();
+        let mut other_category = earlier(Tier::Dissatisfaction, "2026-10-01T09:00:00Z", None);
+        other_category.categories = vec!["staff conduct".into()];
+        let dissatisfaction = earlier(Tier::Dissatisfaction, "2026-09-01T09:00:00Z", None);
+        let resolution = earlier(
+            Tier::Resolution,
+            "2026-02-01T09:00:00Z",
+            Some("2026-07-01T09:00:00Z"),
+        );
+        let stale = earlier(
+            Tier::Resolution,
+            "2025-01-01T09:00:00Z",
+            Some("2025-03-01T09:00:00Z"),
+        );
+        let all = [
+            other_category.clone(),
+            dissatisfaction.clone(),
+            stale.clone(),
+        ];
+        assert_eq!(same_issue(&c, None, &all).case, Some(&all[1]));
+        let all = [dissatisfaction, resolution, stale];
+        let found = same_issue(&c, None, &all);
+        assert_eq!(
+            found.case,
+            Some(&all[1]),
+            "a Resolution case first (rule 5)"
+        );
+        assert_eq!(opening(route(&c, found.case)).tier, Tier::Review);
+        assert_eq!(same_issue(&c, None, &[other_category]).case, None);
     }
 }

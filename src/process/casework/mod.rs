@@ -297,6 +297,53 @@ pub enum Decision {
     },
 }
 
+impl Decision {
+    /// The tasks an accepted decision does, closing them: the open tasks of these assignees on
+    /// the case about this key (an action id, or empty for the case as a whole). An approval
+    /// does its approver's task, the team leader's decision and the G7's authority theirs, an
+    /// allocation the receiving team's, the caseworker's own steps the caseworker's, and a
+    /// completed action the reminders about it.
+    pub fn does_tasks(&self) -> (&'static [Assignee], &str) {
+        const CASEWORKER: &[Assignee] = &[Assignee::Caseworker];
+        match self {
+            Decision::PlanApproved { approver, .. } | Decision::PlanRejected { approver } => {
+                match approver {
+                    Approver::TeamLeader => (&[Assignee::TeamLeader], ""),
+                    Approver::SpecialPaymentTeam => (&[Assignee::SpecialPaymentTeam], ""),
+                }
+            }
+            Decision::TeamLeaderDecided { .. } => (&[Assignee::TeamLeader], ""),
+            Decision::EscalationAuthorised { .. } => (&[Assignee::Manager], ""),
+            Decision::Allocated { .. } => (
+                &[
+                    Assignee::ComplaintResolutionTeam,
+                    Assignee::MpSpecialists,
+                    Assignee::ComplaintReviewTeam,
+                ],
+                "",
+            ),
+            Decision::ActionCompleted { action_id } => {
+                (&[Assignee::Caseworker, Assignee::Manager], action_id)
+            }
+            Decision::ContactAttempted { .. }
+            | Decision::PlanDrafted { .. }
+            | Decision::PlanSubmitted
+            | Decision::PlanProposed { .. }
+            | Decision::PlanDisagreed
+            | Decision::OutcomeDecided { .. }
+            | Decision::CustomerDissatisfied
+            | Decision::ClosureDecided { .. }
+            | Decision::PlanAgreed { .. }
+            | Decision::EvidenceRequested { .. }
+            | Decision::CaseConferenceHeld { .. } => (CASEWORKER, ""),
+            Decision::RemedialActionRequested { .. }
+            | Decision::ClientReplied
+            | Decision::CategoriesChanged
+            | Decision::ExternalStageRecorded { .. } => (&[], ""),
+        }
+    }
+}
+
 /// What a transition causes beyond the new state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
