@@ -162,6 +162,12 @@ async fn dead_letters_expire_after_the_configured_days() {
             let channel = connection.create_channel().await.unwrap();
             let mut args = FieldTable::default();
             args.insert("x-queue-type".into(), long_string("quorum"));
+            // The broker compares every argument, so the declaration repeats the topology's
+            // replication setting too.
+            args.insert(
+                "x-quorum-initial-group-size".into(),
+                AMQPValue::LongUInt(app.config.amqp.quorum_initial_group_size),
+            );
             if let Some(ttl) = ttl {
                 args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl));
             }
