@@ -212,12 +212,14 @@ pub async fn cancel_open(
     .await
 }
 
-/// A task as listed.
-#[derive(Debug, Clone, Queryable, Serialize)]
+/// A task as listed (selected from `tasks` joined to its case).
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = tasks, check_for_backend(diesel::pg::Pg))]
 pub struct TaskView {
     /// Its id (the id of its `task.created` event).
     pub id: Uuid,
     /// Its case's reference.
+    #[diesel(select_expression = cases::reference)]
     pub case_reference: String,
     /// The team it waits with.
     pub team: String,
@@ -239,34 +241,6 @@ pub struct TaskView {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-type ViewColumns = (
-    tasks::id,
-    cases::reference,
-    tasks::team,
-    tasks::assignee,
-    tasks::key,
-    tasks::task,
-    tasks::clock,
-    tasks::state,
-    tasks::created_at,
-    tasks::due_at,
-    tasks::closed_at,
-);
-
-const VIEW: ViewColumns = (
-    tasks::id,
-    cases::reference,
-    tasks::team,
-    tasks::assignee,
-    tasks::key,
-    tasks::task,
-    tasks::clock,
-    tasks::state,
-    tasks::created_at,
-    tasks::due_at,
-    tasks::closed_at,
-);
-
 /// Tasks in `state`, of `team` when given, oldest first, at most `limit`.
 pub async fn list(
     conn: &mut AsyncPgConnection,
@@ -284,7 +258,7 @@ pub async fn list(
     query
         .order((tasks::created_at, tasks::id))
         .limit(limit)
-        .select(VIEW)
+        .select(TaskView::as_select())
         .load(conn)
         .await
 }
@@ -295,7 +269,7 @@ pub async fn for_case(conn: &mut AsyncPgConnection, case_id: Uuid) -> QueryResul
         .inner_join(cases::table)
         .filter(tasks::case_id.eq(case_id))
         .order((tasks::created_at, tasks::id))
-        .select(VIEW)
+        .select(TaskView::as_select())
         .load(conn)
         .await
 }
