@@ -119,7 +119,7 @@ enum Outcome {
 
 /// A letter or team notification claimed for sending, with its case.
 enum Claim {
-    Letter(LetterRecord, CaseFacts),
+    Letter(Box<LetterRecord>, CaseFacts),
     Notice(Notification, CaseFacts),
 }
 
@@ -276,7 +276,7 @@ impl EmailWorker {
                 warn!(letter_id = %row.id, attempts = row.attempts, "an earlier claim on this letter lapsed: sending it again");
             }
             let case = case(row.case_id)?;
-            claims.push(Claim::Letter(row, case));
+            claims.push(Claim::Letter(Box::new(row), case));
         }
         for Claimed { row, taken_over } in notices {
             if taken_over {
@@ -323,7 +323,7 @@ impl EmailWorker {
             let mut sent = Vec::new();
             for (claim, outcome) in finished {
                 match (claim, outcome) {
-                    (Claim::Letter(letter, case), Ok(Outcome::Sent)) => sent.push((letter, case)),
+                    (Claim::Letter(letter, case), Ok(Outcome::Sent)) => sent.push((*letter, case)),
                     (Claim::Letter(letter, case), Ok(Outcome::Refused(reason))) => {
                         refused(conn, &case, &letter, &reason, &mut effects).await?
                     }
