@@ -35,7 +35,7 @@ use uuid::Uuid;
 
 use super::effects::{with_cases, Effects};
 use super::letters::postal_address;
-use super::sender::{self, count_repeat, BATCH};
+use super::sender::{self, count_repeat};
 use super::Worker;
 use crate::app::App;
 use crate::config::{EmailConfig, SmtpTls, TeamAddresses};
@@ -117,10 +117,19 @@ enum Outcome {
     Refused(String),
 }
 
-/// A letter or team notification claimed for sending, with its case.
+/// A letter or team notification claimed for sending.
 enum Claim {
-    Letter(Box<LetterRecord>, CaseFacts),
-    Notice(Notification, CaseFacts),
+    Letter(Box<LetterRecord>),
+    Notice(Notification),
+}
+
+impl Claim {
+    fn case_id(&self) -> Uuid {
+        match self {
+            Claim::Letter(letter) => letter.case_id,
+            Claim::Notice(notice) => notice.case_id,
+        }
+    }
 }
 
 /// A claim and how its send ended: `Err` when the server could not be reached or refused for
@@ -183,26 +192,49 @@ pub async fn run_sender(worker: Arc<EmailWorker>, app: App, shutdown: Cancellati
 }
 
 impl EmailWorker {
-    /// One round of the sender, over up to [`BATCH`] letters awaiting email and pending
-    /// notifications: keeps `email.concurrency` sends in flight, each over a pooled connection.
-    /// Whenever sends finish it **claims** as many more (committed; letters and notifications
-    /// in turn), starts **sending** them, and **records** the finished ones together
-    /// (committed). So a sender that dies leaves at most `email.concurrency` sends claimed but
-    /// unrecorded. Returns how many it claimed; fails, having given back the claims whose sends
-    /// could not reach the server and recorded the rest, when the server cannot be reached.
+    /// One round of the sender, until nothing more awaits email or `shutdown`: keeps up to
+    /// `email.concurrency` sends in flight, each over a pooled connection. Whenever a quarter of
+    /// them (at least one) have finished it **claims** as many more (committed; letters and
+    /// notifications in turn) and starts **sending** them, while a recorder, on a connection of
+    /// its own, **records** the finished ones together (committed). So a sender that dies
+    /// leaves at most `email.concurrency` sends claimed but unrecorded. Returns how many it
+    /// claimed; fails, having given back the claims whose sends could not reach the server and
+    /// recorded the rest, when the server cannot be reached.
     pub async fn send_round(
         &self,
         app: &App,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<usize> {
+        let stop = shutdown.child_token();
+        let (finished, to_record) = tokio::sync::mpsc::unbounded_channel();
+        let (claimed, recorded) = tokio::join!(self.send_all(app, &stop, finished), async {
+            let outcome = self.record_all(app, to_record).await;
+            if outcome.is_err() {
+                stop.cancel();
+            }
+            outcome
+        });
+        recorded?;
+        claimed
+    }
+
+    /// Claims and sends until nothing more awaits email or `stop`, handing each finished send
+    /// to the recorder; returns how many it claimed.
+    async fn send_all(
+        &self,
+        app: &App,
+        stop: &CancellationToken,
+        finished: tokio::sync::mpsc::UnboundedSender<Finished>,
+    ) -> anyhow::Result<usize> {
         let mut pooled = app.pool.get().await?;
         let conn: &mut AsyncPgConnection = &mut pooled;
         let mut sending: JoinSet<Finished> = JoinSet::new();
         let (mut claimed, mut more, mut failure) = (0, true, None);
+        let refill_at = (self.concurrency / 4).max(1);
         loop {
-            let room = self.concurrency.saturating_sub(sending.len());
-            let room = room.min(BATCH as usize - claimed);
-            if more && room > 0 && failure.is_none() && !shutdown.is_cancelled() {
+            let room = self.concurrency - sending.len();
+            let claiming = more && failure.is_none() && !stop.is_cancelled();
+            if claiming && (room >= refill_at || sending.is_empty()) {
                 match self.claim(conn, app, room, claimed % 2 == 0).await {
                     Ok(claims) => {
                         more = claims.len() == room;
@@ -217,12 +249,10 @@ impl EmailWorker {
             let Some(first) = sending.join_next().await else {
                 break;
             };
-            let mut finished = vec![first?];
+            // The recorder stops only after this loop ends (it drops the sender).
+            let _ = finished.send(first?);
             while let Some(next) = sending.try_join_next() {
-                finished.push(next?);
-            }
-            if let Err(e) = self.record(conn, finished, app.clock.now()).await {
-                failure.get_or_insert(e);
+                let _ = finished.send(next?);
             }
         }
         match failure {
@@ -231,8 +261,36 @@ impl EmailWorker {
         }
     }
 
+    /// Records finished sends as they come, all those waiting together, until the sending
+    /// ends; fails with the first failure, once everything handed to it is recorded.
+    async fn record_all(
+        &self,
+        app: &App,
+        mut to_record: tokio::sync::mpsc::UnboundedReceiver<Finished>,
+    ) -> anyhow::Result<()> {
+        let mut pooled = None;
+        let mut failure = None;
+        while let Some(first) = to_record.recv().await {
+            let mut finished = vec![first];
+            while let Ok(next) = to_record.try_recv() {
+                finished.push(next);
+            }
+            let conn = match &mut pooled {
+                Some(conn) => conn,
+                None => pooled.insert(app.pool.get().await?),
+            };
+            if let Err(e) = self.record(conn, finished, app.clock.now()).await {
+                failure.get_or_insert(e);
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// Claims up to `limit` letters awaiting email and pending notifications (`letters_first`,
-    /// or notifications first), with their cases, and commits the claims.
+    /// or notifications first), and commits the claims.
     async fn claim(
         &self,
         conn: &mut AsyncPgConnection,
@@ -241,50 +299,35 @@ impl EmailWorker {
         letters_first: bool,
     ) -> anyhow::Result<Vec<Claim>> {
         let lease = sender::lease(app);
-        let (claimed_letters, notices, cases) = conn
+        let limit = limit as i64;
+        let (claimed_letters, notices) = conn
             .transaction::<_, diesel::result::Error, _>(async |conn| {
-                let limit = limit as i64;
-                let (claimed_letters, notices) = if letters_first {
+                if letters_first {
                     let l = letters::claim(conn, letters::AWAITING_EMAIL, limit, lease).await?;
                     let n = notifications::claim(conn, limit - l.len() as i64, lease).await?;
-                    (l, n)
+                    Ok((l, n))
                 } else {
                     let n = notifications::claim(conn, limit, lease).await?;
                     let room = limit - n.len() as i64;
                     let l = letters::claim(conn, letters::AWAITING_EMAIL, room, lease).await?;
-                    (l, n)
-                };
-                let ids: Vec<Uuid> = claimed_letters
-                    .iter()
-                    .map(|c| c.row.case_id)
-                    .chain(notices.iter().map(|c| c.row.case_id))
-                    .collect();
-                let cases = cases::facts_by_id(conn, &ids).await?;
-                Ok((claimed_letters, notices, cases))
+                    Ok((l, n))
+                }
             })
             .await?;
-        let case = |id: Uuid| {
-            cases
-                .get(&id)
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("no case {id} for a claimed email"))
-        };
         let mut claims = Vec::with_capacity(claimed_letters.len() + notices.len());
         for Claimed { row, taken_over } in claimed_letters {
             if taken_over {
                 count_repeat("email");
                 warn!(letter_id = %row.id, attempts = row.attempts, "an earlier claim on this letter lapsed: sending it again");
             }
-            let case = case(row.case_id)?;
-            claims.push(Claim::Letter(Box::new(row), case));
+            claims.push(Claim::Letter(Box::new(row)));
         }
         for Claimed { row, taken_over } in notices {
             if taken_over {
                 count_repeat("email");
                 warn!(notification_id = %row.id, "an earlier claim on this notification lapsed: sending it again");
             }
-            let case = case(row.case_id)?;
-            claims.push(Claim::Notice(row, case));
+            claims.push(Claim::Notice(row));
         }
         Ok(claims)
     }
@@ -293,8 +336,8 @@ impl EmailWorker {
     /// and recorded.
     fn start_sending(&self, sending: &mut JoinSet<Finished>, claim: Claim) {
         let message = match &claim {
-            Claim::Letter(letter, _) => self.letter(letter),
-            Claim::Notice(notice, _) => self.plain(
+            Claim::Letter(letter) => self.letter(letter),
+            Claim::Notice(notice) => self.plain(
                 &notice.recipient,
                 &notice.subject,
                 &notice.body,
@@ -319,22 +362,34 @@ impl EmailWorker {
     ) -> anyhow::Result<()> {
         let mut failure = None;
         conn.transaction::<_, anyhow::Error, _>(async |conn| {
+            let case_ids: Vec<Uuid> = finished.iter().map(|(claim, _)| claim.case_id()).collect();
+            let cases = cases::facts_by_id(conn, &case_ids).await?;
+            let case_of = |id: Uuid| {
+                cases
+                    .get(&id)
+                    .ok_or_else(|| anyhow::anyhow!("no case {id} for a claimed email"))
+            };
             let mut effects = Effects::new(NAME, now);
             let mut sent = Vec::new();
             for (claim, outcome) in finished {
                 match (claim, outcome) {
-                    (Claim::Letter(letter, case), Ok(Outcome::Sent)) => sent.push((*letter, case)),
-                    (Claim::Letter(letter, case), Ok(Outcome::Refused(reason))) => {
-                        refused(conn, &case, &letter, &reason, &mut effects).await?
+                    (Claim::Letter(letter), Ok(Outcome::Sent)) => {
+                        let case = case_of(letter.case_id)?;
+                        sent.push((*letter, case));
                     }
-                    (Claim::Notice(notice, case), Ok(outcome)) => {
-                        notified(conn, &case, &notice, outcome, &mut effects).await?
+                    (Claim::Letter(letter), Ok(Outcome::Refused(reason))) => {
+                        let case = case_of(letter.case_id)?;
+                        refused(conn, case, &letter, &reason, &mut effects).await?
                     }
-                    (Claim::Letter(letter, _), Err(e)) => {
+                    (Claim::Notice(notice), Ok(outcome)) => {
+                        let case = case_of(notice.case_id)?;
+                        notified(conn, case, &notice, outcome, &mut effects).await?
+                    }
+                    (Claim::Letter(letter), Err(e)) => {
                         letters::release(conn, letter.id, &e.to_string()).await?;
                         failure.get_or_insert(e);
                     }
-                    (Claim::Notice(notice, _), Err(e)) => {
+                    (Claim::Notice(notice), Err(e)) => {
                         notifications::release(conn, notice.id, &e.to_string()).await?;
                         failure.get_or_insert(e);
                     }
@@ -349,6 +404,7 @@ impl EmailWorker {
             None => Ok(()),
         }
     }
+
     /// The team notification an event causes: what to say to whom (none for a letter).
     fn notification(
         &self,
@@ -472,7 +528,7 @@ async fn send(
 /// letter already recorded is left as it is).
 async fn emailed(
     conn: &mut AsyncPgConnection,
-    sent: &[(LetterRecord, CaseFacts)],
+    sent: &[(LetterRecord, &CaseFacts)],
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
     let ids: Vec<Uuid> = sent.iter().map(|(letter, _)| letter.id).collect();

@@ -107,6 +107,9 @@ pub async fn claim(
     limit: i64,
     lease: std::time::Duration,
 ) -> QueryResult<Vec<Claimed<LetterRecord>>> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
     let lapsed = (letters::claimed_at + interval(lease)).lt(db_now());
     let rows: Vec<(LetterRecord, Option<DateTime<Utc>>)> = letters::table
         .filter(letters::status.eq(status))

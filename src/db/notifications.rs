@@ -55,6 +55,9 @@ pub async fn claim(
     limit: i64,
     lease: std::time::Duration,
 ) -> QueryResult<Vec<Claimed<Notification>>> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
     let rows: Vec<(Notification, Option<DateTime<Utc>>)> = notifications::table
         .filter(notifications::status.eq(PENDING))
         .filter(

@@ -6,11 +6,13 @@
 //! - [`casework`]: decisions/s through the casework worker's state machine.
 //! - [`timers`]: firing the due timers among many pending ones, and firing lag.
 //! - [`letters`]: letters rendered and emailed per second.
+//! - [`email`]: the email worker's sends per second, beside the SMTP server's own ceiling.
 //!
 //! Every benchmark but `letters` runs in a scratch database and a scratch broker namespace,
 //! removed afterwards, so it runs beside a real deployment and leaves nothing behind.
 
 pub mod casework;
+pub mod email;
 pub mod intake;
 pub mod letters;
 pub mod timers;
@@ -81,6 +83,17 @@ closed. Each decision reads the case's state, runs the state machine, stores the
 writes its timeline entry and events; the closure also checks and requests a letter."
     )]
     Casework(casework::CaseworkArgs),
+    /// Emails per second through the email worker, beside what the SMTP server itself accepts.
+    #[command(
+        after_help = "Example (with a local SMTP server, e.g. the one the tests use):\n  \
+python3 scripts/smtp_sink.py 2525 /tmp/mail &\n  \
+target/release/complaints bench email --count 2000 --concurrency 16\n\n\
+First sends COUNT letter emails straight to the SMTP server of [email] over the worker's pooled \
+transport, CONCURRENCY at a time (the server's ceiling), then keeps COUNT letters awaiting email \
+in a scratch database and times the email worker (email.concurrency = CONCURRENCY) until every \
+one is recorded sent; prints both rates and their ratio."
+    )]
+    Email(email::EmailArgs),
     /// Time to fire the due timers among many pending ones, and firing lag under load.
     #[command(
         after_help = "Example:\n  target/release/complaints bench timers --pending 1000000 --due 10000\n\n\
@@ -101,6 +114,11 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
         }
         BenchKind::Casework(args) => {
             in_scratch(config, async |app| casework::run(app, args).await).await
+        }
+        BenchKind::Email(args) => {
+            let mut config = config;
+            config.email.concurrency = args.concurrency;
+            in_scratch(config, async |app| email::run(app, args).await).await
         }
         BenchKind::Timers(args) => {
             in_scratch(config, async |app| timers::run(app, args).await).await
