@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use super::effects::{start_clocks, with_cases, Effects};
 use super::official;
 use super::Worker;
+use crate::app::App;
 use crate::db::cases::CaseFacts;
 use crate::db::{casework, staff, systemic_log, timers};
 use crate::events::actions_scheduled::ScheduledAction;
@@ -115,6 +116,10 @@ pub struct Casework;
 impl Worker for Casework {
     const NAME: &'static str = NAME;
     type Event = CaseworkEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Casework)
+    }
 
     async fn apply(
         &self,
