@@ -18,7 +18,8 @@ use crate::vocabulary::ClockKind;
 pub const CHANNEL: &str = "timers";
 
 const PENDING: &str = "pending";
-const FIRED: &str = "fired";
+/// The state of a timer the scheduler has fired.
+pub(crate) const FIRED: &str = "fired";
 const CANCELLED: &str = "cancelled";
 
 #[derive(Insertable)]
