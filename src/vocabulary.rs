@@ -6,14 +6,45 @@
 //!
 //! [`as_str`]: Tier::as_str
 
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{SmallInt, Text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A value that is not one of its type's names, read from an event or from the database. One
+/// policy everywhere: the value is refused with this error, never dropped or replaced by a
+/// default. Read from a row, diesel's error names the column ("Error deserializing field
+/// 'contact_restriction'") and this, its source, names the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {type_name} `{value}`")]
+pub struct UnknownValue {
+    /// The domain type the value should have been (`ContactRestriction`).
+    pub type_name: &'static str,
+    /// The value as found, cut to 100 characters.
+    pub value: String,
+}
+
+impl UnknownValue {
+    fn new(type_name: &'static str, value: &str) -> Self {
+        Self {
+            type_name,
+            value: value.chars().take(100).collect(),
+        }
+    }
+}
 
 /// Declares a domain enum with its snake_case wire name and `as_str`/`FromStr` over that name.
 macro_rules! domain_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
+            AsExpression, FromSqlRow,
+        )]
+        #[diesel(sql_type = Text)]
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+
         }
@@ -39,7 +70,32 @@ macro_rules! domain_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
                     $($wire => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} `{other}`", stringify!($name))),
+                    other => Err(UnknownValue::new(stringify!($name), other).to_string()),
+                }
+            }
+        }
+
+        /// A value compares equal to its wire name (`Status::Closed == "Closed"`).
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl ToSql<Text, Pg> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        /// A stored value this version does not know is an error (diesel adds the column's
+        /// name), never a default: see [`UnknownValue`].
+        impl FromSql<Text, Pg> for $name {
+            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                match text.as_str() {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(Box::new(UnknownValue::new(stringify!($name), &text))),
                 }
             }
         }
@@ -48,6 +104,8 @@ macro_rules! domain_enum {
 
 domain_enum! {
     /// The organisation's own tiers; each tier is its own case, linked to the one before.
+    /// Named in events by its word, stored as its number (a `smallint`).
+    #[diesel(sql_type = SmallInt)]
     Tier {
         /// Tier 0, issue resolution at the first point of contact.
         Dissatisfaction = "dissatisfaction",
@@ -80,6 +138,20 @@ impl Tier {
             Tier::Resolution => "RES",
             Tier::Review => "REV",
         }
+    }
+}
+
+impl ToSql<SmallInt, Pg> for Tier {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        ToSql::<SmallInt, Pg>::to_sql(&self.number(), &mut out.reborrow())
+    }
+}
+
+/// A tier number this version does not know is an error naming the number, never a default.
+impl FromSql<SmallInt, Pg> for Tier {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let n = <i16 as FromSql<SmallInt, Pg>>::from_sql(bytes)?;
+        Tier::from_number(n).ok_or_else(|| UnknownValue::new("Tier", &n.to_string()).into())
     }
 }
 

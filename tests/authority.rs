@@ -8,6 +8,7 @@ use chrono::{Duration, Utc};
 use common::casework::{case, decide, decision, mp, open};
 use common::{close_case_at, Observer, TestEnv};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{Outcome, SubStatus};
 use serde_json::{json, Value};
 
 const WORKERS: &[WorkerKind] = &[
@@ -72,7 +73,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "cmtl1" }),
-        |c| c.outcome.as_deref() == Some("upheld"),
+        |c| c.outcome == Some(Outcome::Upheld),
     )
     .await;
     decide(
@@ -85,7 +86,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
                 "due_on": "2026-12-15", "payment": { "amount_pence": 60000, "kind": "actual_financial_loss" } }],
             "by": "cmtl1"
         }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
     // At Resolution a payment beyond the case manager's delegated authority goes straight to
@@ -95,7 +96,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.submitted",
         json!({ "by": "cmtl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+        |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
     )
     .await;
     let reason = refused(
@@ -115,7 +116,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.approved",
         json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "spt1" }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
 
@@ -127,7 +128,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         data["earlier_case"] = json!(earlier.reference);
     })
     .await;
-    assert_eq!(rev.tier, 2);
+    assert_eq!(rev.tier.number(), 2);
     let r = rev.reference.as_str();
     let steps = [
         ("case.allocated", json!({ "to": "rvtl1", "by": "tl3" })),
@@ -153,7 +154,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.submitted",
         json!({ "by": "rvtl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+        |c| c.sub_status == Some(SubStatus::PendingTlApproval),
     )
     .await;
     // The drafter is a team leader too, and still may not approve their own plan.
@@ -200,7 +201,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.approved",
         json!({ "approver": "team_leader", "amount_pence": 60000, "by": "g7" }),
-        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+        |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
     )
     .await;
     decide(
@@ -208,7 +209,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.approved",
         json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "spt1" }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     env.stop().await;
@@ -225,7 +226,7 @@ async fn tier_0_escalation_needs_a_team_leader_then_a_g7() {
         r,
         "customer.dissatisfied",
         json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await;
     let reason = refused(
@@ -245,7 +246,7 @@ async fn tier_0_escalation_needs_a_team_leader_then_a_g7() {
         r,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     let reason = refused(

@@ -12,6 +12,7 @@ use common::{case_opened_by, close_case_at, complaint, wait_for, SmtpServer, Tes
 use complaints::db::cases::CaseRecord;
 use complaints::db::schema::{case_timeline, letters, timers};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::SubStatus;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -123,7 +124,7 @@ async fn escalate(env: &TestEnv, customer: &str, told_by_phone: bool) -> (CaseRe
         r,
         "customer.dissatisfied",
         json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await;
     decide(
@@ -131,7 +132,7 @@ async fn escalate(env: &TestEnv, customer: &str, told_by_phone: bool) -> (CaseRe
         r,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     decide(
@@ -232,7 +233,10 @@ async fn a_staff_complaint_is_acknowledged_by_letter_at_tier_0_and_never_phoned(
         data["staff_member"] = json!({ "reference": "LM-REF-7", "name": "Pat Officer" });
     })
     .await;
-    assert_eq!((dis.tier, dis.handling_team.as_str()), (0, "team_leaders"));
+    assert_eq!(
+        (dis.tier.number(), dis.handling_team.as_str()),
+        (0, "team_leaders")
+    );
     let sent = wait_for_emails(&env, &smtp, dis.id, 1).await;
     assert_eq!(sent[0].0, "CMSL5700");
     let text = &sent[0].1;
@@ -263,7 +267,7 @@ async fn a_staff_complaint_is_acknowledged_by_letter_at_tier_0_and_never_phoned(
         r,
         "customer.dissatisfied",
         json!({ "reason": "Wants it looked at properly", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await;
     decide(
@@ -271,7 +275,7 @@ async fn a_staff_complaint_is_acknowledged_by_letter_at_tier_0_and_never_phoned(
         r,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     decide(
@@ -314,7 +318,7 @@ async fn review_case(env: &TestEnv, customer: &str, adjust: impl Fn(&mut Value))
     adjust(&mut review["data"]);
     env.publish(&review).await;
     let case = case_opened_by(env, review["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 2);
+    assert_eq!(case.tier.number(), 2);
     wait_for_clock(env, case.id, "review_acknowledgement", "pending").await;
     case
 }

@@ -13,6 +13,7 @@ use common::{dead_letters_of, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
 use complaints::db::schema::{systemic_issues, timers};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{ExternalStage, Outcome, ResolutionCode, Signposting, SubStatus};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -47,7 +48,7 @@ async fn tier_0_resolved_at_source() {
     let mut closed = env.observe(&["case.closed"]).await;
     let mut scheduled = env.observe(&["actions.scheduled"]).await;
     let dis = open(&env, "CUST-T0-SOURCE", |_| {}).await;
-    assert_eq!((dis.tier, dis.status.as_str()), (0, "In Progress"));
+    assert_eq!((dis.tier.number(), dis.status.as_str()), (0, "In Progress"));
     let r = dis.reference.as_str();
 
     decide(
@@ -98,10 +99,10 @@ async fn tier_0_resolved_at_source() {
     )
     .await;
     assert_eq!(
-        done.resolution_code.as_deref(),
-        Some("Actions Complete – Client OK")
+        done.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientOk)
     );
-    assert_eq!(done.sub_status.as_deref(), Some("Complete"));
+    assert_eq!(done.sub_status, Some(SubStatus::Complete));
     assert_eq!(done.root_cause.as_deref(), Some("system error"));
     assert!(done.closed_at.is_some());
 
@@ -139,7 +140,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         r,
         "customer.dissatisfied",
         json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await;
     let task = tasks.next().await;
@@ -149,7 +150,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         r,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     assert_eq!(tasks.next().await.data["assignee"], "manager");
@@ -161,7 +162,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(closed.resolution_code.as_deref(), Some("Unresolved"));
+    assert_eq!(closed.resolution_code, Some(ResolutionCode::Unresolved));
     assert_eq!(closed.stage, "Escalate to Resolution");
 
     let res = escalated_from(&env, &dis).await;
@@ -169,9 +170,12 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     let told = letters_of(&env, res.id, 1).await;
     assert_eq!(told[0].0, "CMSL5842");
     assert!(told[0].1.contains(&res.reference), "{}", told[0].1);
-    assert_eq!((res.tier, res.status.as_str()), (1, "Pending Assignment"));
+    assert_eq!(
+        (res.tier.number(), res.status.as_str()),
+        (1, "Pending Assignment")
+    );
     assert_eq!(res.handling_team, "complaint_resolution_team");
-    assert_eq!(res.summary, dis.summary);
+    assert_eq!(res.complaint.summary, dis.complaint.summary);
     let told = tasks.next().await;
     assert_eq!(told.data["assignee"], "complaint_resolution_team");
     assert_eq!(told.subject.as_deref(), Some(res.reference.as_str()));
@@ -194,12 +198,12 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(escalated.signposted_to.as_deref(), Some("review"));
-    assert_eq!(escalated.resolution_code.as_deref(), Some("Unresolved"));
+    assert_eq!(escalated.signposted_to, Some(Signposting::Review));
+    assert_eq!(escalated.resolution_code, Some(ResolutionCode::Unresolved));
 
     let rev = escalated_from(&env, &res).await;
     assert_eq!(
-        (rev.tier, rev.handling_team.as_str()),
+        (rev.tier.number(), rev.handling_team.as_str()),
         (2, "complaint_review_team")
     );
     assert_eq!(tasks.next().await.data["assignee"], "complaint_review_team");
@@ -234,7 +238,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         "outcome.decided",
         json!({ "outcome": "justified", "reasons": "Right to complain; the apology given is enough",
                 "by": "rv1", "letter_fields": { "update": "We have looked again at your complaint." } }),
-        |c| c.sub_status.as_deref() == Some("Wait"),
+        |c| c.sub_status == Some(SubStatus::Wait),
     )
     .await;
     assert_eq!(letters_of(&env, rev.id, 1).await[0].0, "CMSL5800");
@@ -254,13 +258,13 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(final_case.signposted_to.as_deref(), Some("ice"));
+    assert_eq!(final_case.signposted_to, Some(Signposting::Ice));
     let at_ice = decide(
         &env,
         r2,
         "external_stage.recorded",
         json!({ "body": "ice", "stage": "contacted", "note": "ICE asked for the file", "by": "ice-team" }),
-        |c| c.ice_stage.as_deref() == Some("contacted"),
+        |c| c.ice_stage == Some(ExternalStage::Contacted),
     )
     .await;
     assert_eq!(at_ice.linked_case_id, Some(res.id));
@@ -270,7 +274,10 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     let journey: Vec<(&str, i16, Option<&str>)> = view
         .journey
         .iter()
-        .map(|s| (s.reference.as_str(), s.tier, s.resolution_code.as_deref()))
+        .map(|s| {
+            let code = s.resolution_code.map(ResolutionCode::as_str);
+            (s.reference.as_str(), s.tier.number(), code)
+        })
         .collect();
     assert_eq!(
         journey,
@@ -291,7 +298,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
     let mut tasks = env.observe(&["task.created"]).await;
     let res = open(&env, "CUST-SPT", mp).await;
     assert_eq!(
-        (res.tier, res.handling_team.as_str()),
+        (res.tier.number(), res.handling_team.as_str()),
         (1, "mp_specialists")
     );
     let r = res.reference.as_str();
@@ -308,7 +315,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
-        |c| c.outcome.as_deref() == Some("upheld"),
+        |c| c.outcome == Some(Outcome::Upheld),
     )
     .await;
     decide(
@@ -324,7 +331,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
             ],
             "by": "mp1"
         }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
     // At Resolution beyond the case manager's delegated authority the payment goes straight to
@@ -334,7 +341,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         r,
         "resolution_plan.submitted",
         json!({ "by": "mp1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+        |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
     )
     .await;
     let spt = tasks.next().await;
@@ -361,7 +368,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         r,
         "resolution_plan.approved",
         json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "spt1" }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     decide(
@@ -380,7 +387,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
             { "id": "A1", "description": "Apologise", "due_on": "2026-12-10" },
             { "id": "A2", "description": "Bank charges", "due_on": "2026-12-20" }
         ] }),
-        |c| c.sub_status.as_deref() == Some("Undertake Actions Prescribed"),
+        |c| c.sub_status == Some(SubStatus::UndertakeActionsPrescribed),
     )
     .await;
     for id in ["A1", "A2"] {
@@ -407,7 +414,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(done.signposted_to.as_deref(), Some("review"));
+    assert_eq!(done.signposted_to, Some(Signposting::Review));
     env.stop().await;
 }
 
@@ -458,7 +465,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "All three payments were late", "by": "rv1" }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
     decide(
@@ -466,7 +473,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         r,
         "resolution_plan.drafted",
         apology_plan("rv1"),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     decide(
@@ -487,7 +494,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         r,
         "resolution_plan.disagreed",
         json!({ "objection": "Not enough", "by": "rv1" }),
-        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+        |c| c.sub_status == Some(SubStatus::PendingTlApproval),
     )
     .await;
     decide(
@@ -496,7 +503,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         "resolution_plan.approved",
         json!({ "approver": "team_leader", "amount_pence": 0, "by": "tl2",
                 "letter_fields": { "update": "A senior team leader reviewed the plan." } }),
-        |c| c.sub_status.as_deref() == Some("Undertake Actions Prescribed"),
+        |c| c.sub_status == Some(SubStatus::UndertakeActionsPrescribed),
     )
     .await;
     decide(
@@ -517,8 +524,8 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
     )
     .await;
     assert_eq!(
-        closed.resolution_code.as_deref(),
-        Some("Actions Complete – Client Not OK")
+        closed.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientNotOk)
     );
     let sent = letters_of(&env, rev.id, 3).await;
     let codes: Vec<&str> = sent.iter().map(|(c, _)| c.as_str()).collect();
@@ -836,7 +843,7 @@ async fn a_review_closes_fourteen_days_after_cmsl5805_when_the_customer_is_silen
         "closure.decided",
         json!({ "resolution_code": "Actions Complete – Client OK", "customer_reached": false, "by": "rv1",
                 "letter_fields": { "what_this_means": "Your complaint is resolved." } }),
-        |c| c.sub_status.as_deref() == Some("Wait"),
+        |c| c.sub_status == Some(SubStatus::Wait),
     )
     .await;
     assert_eq!(
@@ -866,9 +873,9 @@ async fn a_review_closes_fourteen_days_after_cmsl5805_when_the_customer_is_silen
     })
     .await;
     assert_eq!(
-        closed.resolution_code.as_deref(),
-        Some("Actions Complete – Client OK")
+        closed.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientOk)
     );
-    assert_eq!(closed.signposted_to.as_deref(), Some("ice"));
+    assert_eq!(closed.signposted_to, Some(Signposting::Ice));
     env.stop().await;
 }

@@ -10,6 +10,7 @@ use std::process::Command;
 use common::casework::{decide, decision, escalated_from, mp, open};
 use common::{wait_for, TestEnv};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{ExternalStage, SubStatus};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,7 +52,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
         r,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     decide(
@@ -116,7 +117,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
         r,
         "external_stage.recorded",
         json!({ "body": "phso", "stage": "contacted", "note": "Referred by the MP", "by": "pu1" }),
-        |c| c.phso_stage.as_deref() == Some("contacted"),
+        |c| c.phso_stage == Some(ExternalStage::Contacted),
     )
     .await;
     decide(

@@ -10,6 +10,7 @@ use common::{wait_for, TestEnv};
 use complaints::db::schema::{tasks, timers};
 use complaints::supervisor::WorkerKind;
 use complaints::vocabulary::Scope;
+use complaints::vocabulary::SubStatus;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use reqwest::StatusCode;
@@ -86,7 +87,7 @@ async fn tasks_open_with_their_decision_and_close_with_the_work() {
         r,
         "customer.dissatisfied",
         json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await;
     let email = created.next().await;
@@ -112,7 +113,7 @@ async fn tasks_open_with_their_decision_and_close_with_the_work() {
         r,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     assert_eq!(states_of(&env, dis.id, "team_leader").await, ["done"]);
@@ -215,7 +216,7 @@ async fn the_task_list_is_oldest_first_checked_and_behind_its_scope() {
             &opened.reference,
             "customer.dissatisfied",
             json!({ "reason": "Still no payment", "by": "cw1" }),
-            |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+            |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
         )
         .await;
         cases.push(opened.reference);

@@ -204,8 +204,8 @@ impl Worker for Deadlines {
                     {
                         // CMSL5801 with LM_00008 confirms a plan agreed by phone: no wait.
                         let waiting = letter.code != LetterCode::Cmsl5801
-                            || cases::sub_status(step.conn, case.id).await?.as_deref()
-                                == Some(SubStatus::Wait.as_str());
+                            || cases::sub_status(step.conn, case.id).await?
+                                == Some(SubStatus::Wait);
                         if waiting {
                             step.start(&[wait]).await?;
                         }

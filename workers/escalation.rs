@@ -14,12 +14,13 @@ use serde_json::json;
 use super::effects::{with_cases, Effects};
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
-use crate::db::{cases, outbox, timeline};
+use crate::db::cases::{self, ComplaintDetails};
+use crate::db::{outbox, timeline};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{CaseEscalated, CloudEvent};
 use crate::process::casework::plan::pounds;
 use crate::process::routing;
-use crate::vocabulary::{About, Addressee, Assignee, Channel, LetterCode, RaisedBy, Team, Tier};
+use crate::vocabulary::{About, Assignee, LetterCode, Team, Tier};
 
 crate::event_set! {
     /// What the escalation worker reads.
@@ -84,16 +85,10 @@ impl Worker for Escalation {
                 cause: event.id,
                 customer_reference: customer,
                 region: lower.region,
-                received_at: now,
-                channel: parse::<Channel>(&record.channel)?,
-                raised_by: parse::<RaisedBy>(&record.raised_by)?,
-                about: lower.about,
-                addressee: parse::<Addressee>(&record.addressee)?,
-                categories: &record.categories,
-                summary: &record.summary,
-                pos: record.pos,
-                staff_reference: record.staff_reference.as_deref(),
-                provider: record.provider.as_deref(),
+                complaint: ComplaintDetails {
+                    received_at: now,
+                    ..record.complaint.clone()
+                },
             };
             let first = (
                 format!(
@@ -210,9 +205,4 @@ fn receiving_team(team: Team) -> Assignee {
         Team::ComplaintReviewTeam => Assignee::ComplaintReviewTeam,
         _ => Assignee::ComplaintResolutionTeam,
     }
-}
-
-/// A stored value read back.
-fn parse<T: std::str::FromStr<Err = String>>(value: &str) -> anyhow::Result<T> {
-    value.parse().map_err(anyhow::Error::msg)
 }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::effects::Effects;
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
-use crate::db::cases;
+use crate::db::cases::{self, ComplaintDetails};
 use crate::db::disputes::{self, NewDispute};
 use crate::db::feedback::{self, NewFeedback};
 use crate::db::outbox;
@@ -137,16 +137,18 @@ impl Worker for Intake {
                     cause: event.event_id,
                     customer_reference: &complaint.customer.reference,
                     region: complaint.customer.region,
-                    received_at: complaint.received_at,
-                    channel: complaint.channel,
-                    raised_by: complaint.raised_by,
-                    about: complaint.about,
-                    addressee: complaint.addressee,
-                    categories: &Category::normalise(&complaint.categories),
-                    summary: &complaint.summary,
-                    pos: complaint.pos,
-                    staff_reference: event.staff_reference,
-                    provider: complaint.provider.as_deref(),
+                    complaint: ComplaintDetails {
+                        received_at: complaint.received_at,
+                        channel: complaint.channel,
+                        raised_by: complaint.raised_by,
+                        about: complaint.about,
+                        addressee: complaint.addressee,
+                        categories: Category::normalise(&complaint.categories),
+                        summary: complaint.summary.clone(),
+                        pos: complaint.pos,
+                        staff_reference: event.staff_reference.map(str::to_owned),
+                        provider: complaint.provider.clone(),
+                    },
                 };
                 let received = (
                     format!(

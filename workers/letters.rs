@@ -42,7 +42,7 @@ use crate::letters::dispatch::{channel, Recipient};
 use crate::letters::pdf;
 use crate::letters::render::{Addressee, LetterContext, Letters, Organisation, Regional};
 use crate::process::clocks::written_contact_only;
-use crate::vocabulary::{DispatchChannel, LetterCode, Region};
+use crate::vocabulary::{DispatchChannel, LetterCode};
 
 crate::event_set! {
     /// What the letters worker reads.
@@ -75,12 +75,8 @@ impl PostRoom {
     /// Returns its path.
     pub fn print(&self, letter: &LetterRecord, customer: &Party) -> std::io::Result<String> {
         let file = pdf_file(letter.id);
-        // Northern Ireland's customers hear from NICMS; a region that does not parse keeps
-        // the default name (the letter's text was rendered for the right region already).
-        let organisation = match customer.region.parse::<Region>() {
-            Ok(region) => self.organisation.in_region(region),
-            Err(_) => self.organisation.clone(),
-        };
+        // Northern Ireland's customers hear from NICMS.
+        let organisation = self.organisation.in_region(customer.region);
         let header = [organisation.name, letter_date(letter.created_at)];
         let bytes = pdf::render(&header, &addressee(customer), &letter.body_print);
         std::fs::create_dir_all(&self.dispatch_dir)?;
@@ -312,7 +308,7 @@ impl LettersWorker {
             Recipient {
                 email: customer.email.as_deref(),
                 prefers_post: customer.prefers_post,
-                restriction: customer.contact_restriction.parse().unwrap_or_default(),
+                restriction: customer.contact_restriction,
             },
             letter_spec.enclosures,
         );

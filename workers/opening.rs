@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::cases::NewCase;
+use crate::db::cases::{ComplaintDetails, NewCase};
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::timeline::NewEntry;
 use crate::events::{
@@ -18,8 +18,7 @@ use crate::process::case_reference::case_reference;
 use crate::process::casework::opening_stage_and_status;
 use crate::process::correspondence;
 use crate::process::routing::Opening;
-use crate::vocabulary::{About, Addressee, Channel, RaisedBy, Region};
-use crate::vocabulary::{CaseKind, Correspondence, Stage, Status, SubStatus};
+use crate::vocabulary::{CaseKind, Correspondence, Region, Stage, Status, SubStatus};
 
 /// The rows and events of one case opening.
 pub struct OpenedCase {
@@ -40,26 +39,8 @@ pub struct CaseDraft<'a> {
     pub customer_reference: &'a str,
     /// The customer's region.
     pub region: Region,
-    /// When the organisation received the complaint (at this tier).
-    pub received_at: DateTime<Utc>,
-    /// How it came.
-    pub channel: Channel,
-    /// Who raised it.
-    pub raised_by: RaisedBy,
-    /// What it is about.
-    pub about: About,
-    /// To whom it was addressed.
-    pub addressee: Addressee,
-    /// Its categories.
-    pub categories: &'a [String],
-    /// The complaint details (already redacted of any member of staff's name).
-    pub summary: &'a str,
-    /// Private Office correspondence.
-    pub pos: bool,
-    /// The opaque reference of the member of staff complained about.
-    pub staff_reference: Option<&'a str>,
-    /// The contracted provider a mixed complaint is also about.
-    pub provider: Option<&'a str>,
+    /// What the complaint says (its summary already redacted of any member of staff's name).
+    pub complaint: ComplaintDetails,
 }
 
 /// Builds a case: the case row, its first timeline entries (`first_entry`, then the opening),
@@ -126,9 +107,9 @@ pub fn open_case(
                 handling_team: opening.team,
                 customer_reference: draft.customer_reference.to_owned(),
                 region: draft.region,
-                received_at: draft.received_at,
-                channel: draft.channel,
-                raised_by: draft.raised_by,
+                received_at: draft.complaint.received_at,
+                channel: draft.complaint.channel,
+                raised_by: draft.complaint.raised_by,
                 linked_case_reference: opening.linked_case.clone(),
                 high_profile: opening.high_profile,
                 parliamentary_contact: opening.parliamentary_contact,
@@ -151,7 +132,7 @@ pub fn open_case(
                 CaseFlaggedHighProfile {
                     case_reference: reference.clone(),
                     notify: case_flagged_high_profile::NOTIFY.into(),
-                    summary: draft.summary.to_owned(),
+                    summary: draft.complaint.summary.clone(),
                 },
             ),
             now,
@@ -162,8 +143,8 @@ pub fn open_case(
     let mut closed_at = None;
     if let Some(closed) = &opening.closed_at_once {
         status = Status::Closed;
-        sub_status = Some(SubStatus::Complete.as_str().to_owned());
-        resolution_code = Some(closed.resolution_code.as_str().to_owned());
+        sub_status = Some(SubStatus::Complete);
+        resolution_code = Some(closed.resolution_code);
         closed_at = Some(now);
         timeline.push(entry(
             format!(
@@ -187,36 +168,29 @@ pub fn open_case(
             now,
         ));
     }
+    let mut complaint = draft.complaint.clone();
+    complaint.pos |= opening.correspondence == Some(Correspondence::Pos);
     let case = NewCase {
         id: case_id,
         reference,
-        tier: opening.tier.number(),
-        stage: stage.as_str().into(),
-        status: status.as_str().into(),
+        tier: opening.tier,
+        stage,
+        status,
         sub_status,
         resolution_code,
         party_id,
         linked_case_id,
-        handling_team: opening.team.as_str().into(),
-        received_at: draft.received_at,
-        channel: draft.channel.as_str().into(),
-        raised_by: draft.raised_by.as_str().into(),
-        about: draft.about.as_str().into(),
-        addressee: draft.addressee.as_str().into(),
-        categories: draft.categories.to_vec(),
-        summary: draft.summary.to_owned(),
+        handling_team: opening.team,
+        complaint,
         high_profile: opening.high_profile,
         parliamentary_contact: opening.parliamentary_contact,
-        pos: draft.pos || opening.correspondence == Some(Correspondence::Pos),
         source_event_id: draft.cause,
         opened_at: now,
         closed_at,
-        staff_reference: draft.staff_reference.map(str::to_owned),
         consolatory_payment_pence: None,
         cmsf5551: false,
-        kind: kind.as_str().into(),
-        correspondence: opening.correspondence.map(|c| c.as_str().into()),
-        provider: draft.provider.map(str::to_owned),
+        kind,
+        correspondence: opening.correspondence,
     };
     OpenedCase {
         case,

@@ -5,6 +5,7 @@ use clap::Args;
 use crate::app::App;
 use crate::db::cases::{self, CaseView};
 use crate::process::casework::plan::pounds;
+use crate::vocabulary::ContactRestriction;
 
 /// Arguments of `complaints show`.
 #[derive(Debug, Args)]
@@ -100,11 +101,11 @@ fn render(view: &CaseView) -> String {
     );
     out += &format!(
         "  received {} by {} from {}; about {}; categories {}\n",
-        c.received_at.format("%Y-%m-%d %H:%M"),
-        c.channel,
-        c.raised_by,
-        c.about,
-        c.categories.join(", ")
+        c.complaint.received_at.format("%Y-%m-%d %H:%M"),
+        c.complaint.channel,
+        c.complaint.raised_by,
+        c.complaint.about,
+        c.complaint.categories.join(", ")
     );
     let mut flags = Vec::new();
     if c.high_profile {
@@ -113,13 +114,13 @@ fn render(view: &CaseView) -> String {
     if c.parliamentary_contact {
         flags.push("parliamentary contact");
     }
-    if c.pos {
+    if c.complaint.pos {
         flags.push("POS");
     }
     if view.customer.vulnerable {
         flags.push("vulnerable customer");
     }
-    if view.customer.contact_restriction != "none" {
+    if view.customer.contact_restriction != ContactRestriction::None {
         flags.push("written contact only");
     }
     if !flags.is_empty() {
@@ -133,7 +134,7 @@ fn render(view: &CaseView) -> String {
             .journey
             .iter()
             .map(|s| {
-                let end = s.resolution_code.as_deref().unwrap_or(&s.status);
+                let end = s.resolution_code.map_or(s.status.as_str(), |c| c.as_str());
                 format!("{} ({end})", s.reference)
             })
             .collect();
@@ -145,7 +146,6 @@ fn render(view: &CaseView) -> String {
     if let Some(outcome) = &c.outcome {
         let onward = c
             .signposted_to
-            .as_deref()
             .map(|s| format!(", signposted to {s}"))
             .unwrap_or_default();
         out += &format!("  outcome: {outcome}{onward}\n");
@@ -172,7 +172,7 @@ fn render(view: &CaseView) -> String {
             breached.format("%Y-%m-%d %H:%M UTC")
         );
     }
-    out += &format!("  summary: {}\n", c.summary);
+    out += &format!("  summary: {}\n", c.complaint.summary);
     if !view.clocks.is_empty() {
         out += "\nclocks:\n";
         for clock in &view.clocks {

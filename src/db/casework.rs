@@ -14,32 +14,35 @@ use uuid::Uuid;
 use super::schema::{cases, parties};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::process::casework::{CaseState, Context};
-use crate::vocabulary::{About, CaseKind, ContactRestriction, Status, Tier};
+use crate::vocabulary::{
+    About, CaseKind, ContactRestriction, ExternalStage, Outcome, ResolutionCode, Signposting,
+    Stage, Status, SubStatus, TeamLeaderDecision, Tier,
+};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
 struct StateRow {
     id: Uuid,
-    tier: i16,
-    stage: String,
-    status: String,
-    sub_status: Option<String>,
-    resolution_code: Option<String>,
-    outcome: Option<String>,
-    signposted_to: Option<String>,
+    tier: Tier,
+    stage: Stage,
+    status: Status,
+    sub_status: Option<SubStatus>,
+    resolution_code: Option<ResolutionCode>,
+    outcome: Option<Outcome>,
+    signposted_to: Option<Signposting>,
     allocated_to: Option<String>,
     resolution_plan: Option<Value>,
-    referral: Option<String>,
+    referral: Option<TeamLeaderDecision>,
     hr_guidance_followed: Option<bool>,
-    ice_stage: Option<String>,
-    phso_stage: Option<String>,
+    ice_stage: Option<ExternalStage>,
+    phso_stage: Option<ExternalStage>,
     ice_upheld: Option<bool>,
     phso_upheld: Option<bool>,
     remedial_actions: Value,
     awaiting_evidence: bool,
     consolatory_payment_pence: Option<i64>,
     cmsf5551: bool,
-    about: String,
+    about: About,
     linked_case_id: Option<Uuid>,
 }
 
@@ -48,10 +51,10 @@ pub async fn load(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> anyhow::Result<HashMap<Uuid, CaseState>> {
-    let rows: Vec<(StateRow, String, bool)> = cases::table
+    let rows: Vec<(StateRow, ContactRestriction, bool)> = cases::table
         .inner_join(parties::table)
         .filter(cases::id.eq_any(ids))
-        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
+        .filter(cases::kind.eq(CaseKind::Complaint))
         .select((
             StateRow::as_select(),
             parties::contact_restriction,
@@ -76,8 +79,8 @@ pub async fn load(
         let earlier_handler = row
             .linked_case_id
             .and_then(|l| handlers.get(&l).cloned().flatten());
-        let state = state_of(row, &restriction, vulnerable, earlier_handler)
-            .with_context(|| format!("case {id} holds a state this version cannot read"))?;
+        let state = state_of(row, restriction, vulnerable, earlier_handler)
+            .with_context(|| format!("case {id} holds a plan this version cannot read"))?;
         states.insert(id, state);
     }
     Ok(states)
@@ -85,18 +88,11 @@ pub async fn load(
 
 fn state_of(
     row: StateRow,
-    restriction: &str,
+    restriction: ContactRestriction,
     vulnerable: bool,
     earlier_handler: Option<String>,
-) -> anyhow::Result<CaseState> {
-    fn parse<T: std::str::FromStr<Err = String>>(
-        value: Option<String>,
-    ) -> anyhow::Result<Option<T>> {
-        value
-            .map(|v| v.parse().map_err(anyhow::Error::msg))
-            .transpose()
-    }
-    let tier = Tier::from_number(row.tier).context("unknown tier")?;
+) -> serde_json::Result<CaseState> {
+    let tier = row.tier;
     let referral_payment = row
         .consolatory_payment_pence
         .map(|amount_pence| ConsolatoryReferral {
@@ -105,34 +101,30 @@ fn state_of(
         });
     Ok(CaseState {
         tier,
-        stage: row.stage.parse().map_err(anyhow::Error::msg)?,
-        status: row.status.parse().map_err(anyhow::Error::msg)?,
-        sub_status: parse(row.sub_status)?,
-        resolution_code: parse(row.resolution_code)?,
-        outcome: parse(row.outcome)?,
-        signposted_to: parse(row.signposted_to)?,
+        stage: row.stage,
+        status: row.status,
+        sub_status: row.sub_status,
+        resolution_code: row.resolution_code,
+        outcome: row.outcome,
+        signposted_to: row.signposted_to,
         allocated_to: row.allocated_to,
         plan: row
             .resolution_plan
             .map(serde_json::from_value)
             .transpose()?,
-        referral: parse(row.referral)?,
+        referral: row.referral,
         referral_payment: referral_payment.filter(|_| tier == Tier::Dissatisfaction),
         hr_guidance_followed: row.hr_guidance_followed,
-        ice_stage: parse(row.ice_stage)?,
-        phso_stage: parse(row.phso_stage)?,
+        ice_stage: row.ice_stage,
+        phso_stage: row.phso_stage,
         ice_upheld: row.ice_upheld,
         phso_upheld: row.phso_upheld,
         remedial_actions: serde_json::from_value(row.remedial_actions)?,
         awaiting_evidence: row.awaiting_evidence,
         context: Context {
-            written_only: restriction
-                .parse::<ContactRestriction>()
-                .map_err(anyhow::Error::msg)?
-                == ContactRestriction::WrittenOnly,
+            written_only: restriction == ContactRestriction::WrittenOnly,
             vulnerable,
-            staff_complaint: row.about.parse::<About>().map_err(anyhow::Error::msg)?
-                == About::Staff,
+            staff_complaint: row.about == About::Staff,
             earlier_handler,
             consolatory_referral: tier == Tier::Resolution && referral_payment.is_some(),
         },
@@ -155,18 +147,18 @@ pub async fn save(
         .as_ref()
         .map(|p| serde_json::to_value(p).expect("a plan serialises"));
     let changes = (
-        cases::stage.eq(state.stage.as_str()),
-        cases::status.eq(state.status.as_str()),
-        cases::sub_status.eq(state.sub_status.map(|s| s.as_str())),
-        cases::resolution_code.eq(state.resolution_code.map(|c| c.as_str())),
-        cases::outcome.eq(state.outcome.map(|o| o.as_str())),
-        cases::signposted_to.eq(state.signposted_to.map(|s| s.as_str())),
+        cases::stage.eq(state.stage),
+        cases::status.eq(state.status),
+        cases::sub_status.eq(state.sub_status),
+        cases::resolution_code.eq(state.resolution_code),
+        cases::outcome.eq(state.outcome),
+        cases::signposted_to.eq(state.signposted_to),
         cases::allocated_to.eq(state.allocated_to.as_deref()),
         cases::resolution_plan.eq(plan),
-        cases::referral.eq(state.referral.map(|r| r.as_str())),
+        cases::referral.eq(state.referral),
         cases::hr_guidance_followed.eq(state.hr_guidance_followed),
-        cases::ice_stage.eq(state.ice_stage.map(|s| s.as_str())),
-        cases::phso_stage.eq(state.phso_stage.map(|s| s.as_str())),
+        cases::ice_stage.eq(state.ice_stage),
+        cases::phso_stage.eq(state.phso_stage),
         cases::ice_upheld.eq(state.ice_upheld),
         cases::phso_upheld.eq(state.phso_upheld),
         cases::remedial_actions
@@ -227,10 +219,7 @@ pub async fn set_root_cause(
 pub async fn waiting(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, i64)>> {
     use diesel::dsl::count_star;
     let rows: Vec<(String, Option<String>, i64)> = cases::table
-        .filter(cases::status.eq_any([
-            Status::PendingApproval.as_str(),
-            Status::PendingAssignment.as_str(),
-        ]))
+        .filter(cases::status.eq_any([Status::PendingApproval, Status::PendingAssignment]))
         .group_by((cases::status, cases::sub_status))
         .select((cases::status, cases::sub_status, count_star()))
         .order((cases::status, cases::sub_status))
