@@ -184,7 +184,7 @@ fn no_event_a_sender_can_write_makes_anything_panic() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let base = test_config("postgres://postgres@127.0.0.1:5432/postgres");
     let scratch = runtime
-        .block_on(ScratchDatabase::create(
+        .block_on(ScratchDatabase::from_template(
             &base.database_url(),
             "complaints_fuzz",
         ))

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashMap;
 
 use common::{wait_for_within, TestEnv};
-use complaints::cli::bench::seed_timers;
+use complaints::db::bench::seed_timers;
 use complaints::db::schema::{outbox, timers};
 use complaints::supervisor::{self, WorkerKind};
 use diesel::prelude::*;

@@ -49,7 +49,7 @@ async fn a_corrupt_row_is_an_error_naming_the_column_and_value() {
         text.contains("'contact_restriction'") && text.contains("`written only`"),
         "{text}"
     );
-    let state = casework::load(&mut conn, &[case.id])
+    let state = casework::load(&mut conn, std::slice::from_ref(&case.reference))
         .await
         .expect_err("the state machine refuses it too");
     assert!(format!("{state:#}").contains("`written only`"), "{state:#}");

@@ -402,9 +402,10 @@ pub struct CaseFacts {
     pub correspondence: Option<Correspondence>,
 }
 
+/// The columns of a case that its [`CaseFacts`] are made from.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
-struct FactsRow {
+pub(super) struct FactsRow {
     id: Uuid,
     reference: String,
     tier: Tier,
@@ -473,26 +474,35 @@ pub async fn facts(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(row, region, contact_restriction)| {
-            let facts = CaseFacts {
-                id: row.id,
-                reference: row.reference.clone(),
-                tier: row.tier,
-                region,
-                pos: row.pos,
-                about: row.about,
-                contact_restriction,
-                received_at: row.received_at,
-                closed: row.closed_at.is_some(),
-                kind: row.kind,
-                consolatory_referral: row.tier == Tier::Resolution
-                    && row.consolatory_payment_pence.is_some(),
-                raised_by: row.raised_by,
-                correspondence: row.correspondence,
-            };
-            (row.reference, facts)
+        .map(|(row, region, restriction)| {
+            let facts = facts_of(row, region, restriction);
+            (facts.reference.clone(), facts)
         })
         .collect())
+}
+
+/// A case's facts from its row and its customer's region and contact restriction.
+pub(super) fn facts_of(
+    row: FactsRow,
+    region: Region,
+    contact_restriction: ContactRestriction,
+) -> CaseFacts {
+    CaseFacts {
+        id: row.id,
+        tier: row.tier,
+        region,
+        pos: row.pos,
+        about: row.about,
+        contact_restriction,
+        received_at: row.received_at,
+        closed: row.closed_at.is_some(),
+        kind: row.kind,
+        consolatory_referral: row.tier == Tier::Resolution
+            && row.consolatory_payment_pence.is_some(),
+        raised_by: row.raised_by,
+        correspondence: row.correspondence,
+        reference: row.reference,
+    }
 }
 
 /// Closes an open case with a resolution code; returns whether it was open.

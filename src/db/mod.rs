@@ -1,6 +1,7 @@
 //! PostgreSQL through diesel-async: the connection pool, the migrations, and one storage module
 //! per table family. Handlers never hold SQL of their own; they call these.
 
+pub mod bench;
 pub mod cases;
 pub mod casework;
 pub mod clients;

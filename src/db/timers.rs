@@ -18,11 +18,11 @@ use crate::vocabulary::ClockKind;
 pub const CHANNEL: &str = "timers";
 
 /// A timer's `state` while its clock runs.
-pub(super) const PENDING: &str = "pending";
-/// A timer's `state` once its clock ran out and `timer.fired` was published.
-pub(super) const FIRED: &str = "fired";
+pub(crate) const PENDING: &str = "pending";
+/// A timer's `state` once its clock ran out and the scheduler fired it.
+pub(crate) const FIRED: &str = "fired";
 /// A timer's `state` once the event that meets its clock stopped it.
-pub(super) const CANCELLED: &str = "cancelled";
+pub(crate) const CANCELLED: &str = "cancelled";
 
 #[derive(Insertable)]
 #[diesel(table_name = timers)]
