@@ -64,21 +64,17 @@ pub struct Acknowledgement {
     lead: Duration,
 }
 
-impl Acknowledgement {
-    /// The worker, with the app's calendar and letter lead time.
-    pub fn new(app: &App) -> Self {
-        Self {
+impl Worker for Acknowledgement {
+    const NAME: &'static str = "acknowledgement";
+    type Event = AcknowledgementEvent;
+
+    /// With the app's calendar and letter lead time.
+    fn build(app: &App) -> anyhow::Result<Self> {
+        Ok(Self {
             calendar: app.calendar.clone(),
             lead: Duration::hours(i64::from(app.config.clock.letter_lead_hours)),
-        }
+        })
     }
-}
-
-const NAME: &str = "acknowledgement";
-
-impl Worker for Acknowledgement {
-    const NAME: &'static str = NAME;
-    type Event = AcknowledgementEvent;
 
     async fn apply(
         &self,
@@ -86,7 +82,7 @@ impl Worker for Acknowledgement {
         events: &[&CloudEvent<AcknowledgementEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Acknowledgement::NAME, now);
         for (event, case) in &with_cases(conn, events, &mut effects).await? {
             // A dispute is acknowledged by its own plan letters (the disputes worker); official
             // correspondence is answered, not acknowledged as a complaint.

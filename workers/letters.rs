@@ -7,17 +7,17 @@
 //! worker to send it (`letter.email_requested`) or leaves it for its printer. A redelivered
 //! request finds its letter already made and changes nothing.
 //!
-//! The printer ([`run_printer`], a sender of [`super::sender`]) writes no file inside a
+//! The printer ([`Printer`], a sender of [`super::sender`]) writes no file inside a
 //! transaction: it claims letters awaiting print (committed), writes each one's print-ready PDF
 //! to the dispatch directory under the letter's id (written aside and renamed into place, so the
 //! print vendor never sees half a file and a retry overwrites rather than adds), then marks it
 //! posted with `letter.ready_for_post` and `letter.sent` by post, once per letter.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::London;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -27,8 +27,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use super::effects::{with_cases, Effects};
+use super::poll::{self, Poller};
 use super::sender::{self, count_repeat, BATCH};
-use super::Worker;
+use super::{Companion, Worker};
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
 use crate::db::letters::{self, Claimed, LetterRecord, NewLetter};
@@ -39,8 +40,12 @@ use crate::events::{
 };
 use crate::letters::catalogue::spec;
 use crate::letters::dispatch::{channel, Recipient};
-use crate::letters::pdf;
-use crate::letters::render::{Addressee, LetterContext, Letters, Organisation, Regional};
+use crate::letters::post::{
+    addressee, letter_date, organisation, pdf_file, postal_address, PostRoom,
+};
+use crate::letters::render::{
+    LetterContext, LetterError, Letters, Organisation, Regional, Rendered,
+};
 use crate::process::clocks::written_contact_only;
 use crate::vocabulary::{DispatchChannel, LetterCode};
 
@@ -52,49 +57,31 @@ crate::event_set! {
     }
 }
 
-const NAME: &str = "letters";
-
-/// Prints and posts letters: writes the PDF where the print vendor collects it.
+/// The letters worker's printer: hands each letter awaiting print to the [`PostRoom`] and
+/// records it posted (a [`Poller`] on the `dispatch` channel, beside the worker's consumers).
 #[derive(Clone)]
-pub struct PostRoom {
-    dispatch_dir: PathBuf,
-    organisation: Organisation,
+pub struct Printer {
+    post_room: PostRoom,
 }
 
-impl PostRoom {
-    /// The post room of the app's configuration.
-    pub fn new(app: &App) -> Self {
-        Self {
-            dispatch_dir: PathBuf::from(&app.config.letters.dispatch_dir),
-            organisation: organisation(app),
-        }
+impl Poller for Printer {
+    const NAME: &'static str = "print";
+    const CHANNEL: &'static str = letters::CHANNEL;
+
+    async fn round(&self, app: &App, shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        self.print_round(app, shutdown).await
     }
 
-    /// Writes the PDF of a letter under its stable name (its id): aside first, then renamed
-    /// into place, so the file the print vendor sees is whole and writing it again replaces it.
-    /// Returns its path.
-    pub fn print(&self, letter: &LetterRecord, customer: &Party) -> std::io::Result<String> {
-        let file = pdf_file(letter.id);
-        // Northern Ireland's customers hear from NICMS.
-        let organisation = self.organisation.in_region(customer.region);
-        let header = [organisation.name, letter_date(letter.created_at)];
-        let bytes = pdf::render(&header, &addressee(customer), &letter.body_print);
-        std::fs::create_dir_all(&self.dispatch_dir)?;
-        let partial = self.dispatch_dir.join(format!(".{file}.partial"));
-        let written = std::fs::write(&partial, bytes)
-            .and_then(|()| std::fs::rename(&partial, self.dispatch_dir.join(&file)));
-        if written.is_err() {
-            // Best effort: the vendor ignores partial files, the next attempt rewrites it.
-            let _ = std::fs::remove_file(&partial);
-        }
-        written.map(|()| self.path(&file))
+    fn batch_size(&self, _app: &App) -> usize {
+        BATCH as usize
     }
 
-    /// The path of a posted letter's PDF.
-    pub fn path(&self, file: &str) -> String {
-        self.dispatch_dir.join(file).display().to_string()
+    async fn idle(&self, app: &App) -> Duration {
+        sender::poll_interval(app)
     }
+}
 
+impl Printer {
     /// One round of the printer: up to [`BATCH`] times, claims one letter awaiting print
     /// (committed), writes its PDF, marks it posted with its events (committed). One at a
     /// time, so a printer that dies leaves at most the one file in hand claimed. Returns how
@@ -136,7 +123,7 @@ impl PostRoom {
                 count_repeat("print");
                 warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: printing it again");
             }
-            match self.print(&letter, customer) {
+            match self.post_room.print(&letter, customer) {
                 Ok(path) => {
                     self.posted(conn, case, &letter, &path, app.clock.now())
                         .await?
@@ -168,7 +155,7 @@ impl PostRoom {
                 if !letters::mark_posted(conn, letter.id, path, now).await? {
                     return Ok(false);
                 }
-                let mut effects = Effects::new(NAME, now);
+                let mut effects = Effects::new(LettersWorker::NAME, now);
                 effects.note(
                     case,
                     format!("Letter {code} ready for post ({file})"),
@@ -208,36 +195,34 @@ impl PostRoom {
     }
 }
 
-/// Runs the printer until `shutdown`.
-pub async fn run_printer(post_room: PostRoom, app: App, shutdown: CancellationToken) {
-    let round_app = app.clone();
-    let stop = shutdown.clone();
-    sender::run(app, "print", shutdown, move || {
-        let (post_room, app, stop) = (post_room.clone(), round_app.clone(), stop.clone());
-        async move { post_room.print_round(&app, &stop).await }
-    })
-    .await;
-}
-
 /// The letters worker.
 pub struct LettersWorker {
-    letters: Arc<Letters>,
+    letters: Letters,
     organisation: Organisation,
-}
-
-impl LettersWorker {
-    /// The worker, with the app's templates.
-    pub fn new(app: &App, letters: Arc<Letters>) -> Self {
-        Self {
-            letters,
-            organisation: organisation(app),
-        }
-    }
+    printer: Printer,
 }
 
 impl Worker for LettersWorker {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "letters";
     type Event = LetterEvent;
+
+    /// With the templates of `letters.templates_dir`, every one compiled (or the start fails).
+    fn build(app: &App) -> anyhow::Result<Self> {
+        let dir = Path::new(&app.config.letters.templates_dir);
+        Ok(Self {
+            letters: Letters::load(dir)?,
+            organisation: organisation(&app.config),
+            printer: Printer {
+                post_room: PostRoom::new(&app.config),
+            },
+        })
+    }
+
+    /// The printer.
+    fn companions(self: &Arc<Self>, app: &App, shutdown: &CancellationToken) -> Vec<Companion> {
+        let printer = poll::run(self.printer.clone(), app.clone(), shutdown.clone());
+        vec![Box::pin(printer)]
+    }
 
     async fn apply(
         &self,
@@ -245,49 +230,31 @@ impl Worker for LettersWorker {
         events: &[&CloudEvent<LetterEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(LettersWorker::NAME, now);
         let requests = with_cases(conn, events, &mut effects).await?;
         let case_ids: Vec<Uuid> = requests.iter().map(|(_, case)| case.id).collect();
         let customers = letters::addressees(conn, &case_ids).await?;
-        for (event, case) in &requests {
-            let LetterEvent::LetterRequested(request) = &event.data;
-            let customer = &customers[&case.id];
-            self.produce(conn, case, customer, request, event, now, &mut effects)
-                .await?;
+        for request in &requests {
+            let customer = &customers[&request.1.id];
+            self.produce(conn, request, customer, &mut effects).await?;
         }
         Ok(effects.write(conn).await?)
     }
 }
 
 impl LettersWorker {
-    /// Renders, keeps and dispatches one letter.
-    #[allow(clippy::too_many_arguments)]
+    /// Renders, keeps and dispatches one letter: a letter that cannot be rendered is refused
+    /// and noted; a redelivered request finds its letter kept and changes nothing.
     async fn produce(
         &self,
         conn: &mut AsyncPgConnection,
-        case: &CaseFacts,
+        (event, case): &(&CloudEvent<LetterEvent>, CaseFacts),
         customer: &Party,
-        request: &LetterRequested,
-        event: &CloudEvent<LetterEvent>,
-        now: DateTime<Utc>,
         effects: &mut Effects,
     ) -> anyhow::Result<()> {
-        let cause = event.id;
+        let LetterEvent::LetterRequested(request) = &event.data;
         let code = request.code;
-        let letter_spec = spec(code);
-        let context = letter_context(
-            code,
-            case,
-            customer,
-            &self.organisation,
-            request.fields.clone(),
-            now,
-        );
-        let rendered = self
-            .letters
-            .render(code, &context)
-            .and_then(|email| Ok((email, self.letters.render_for_print(code, &context)?)));
-        let (email, print) = match rendered {
+        let (email, print) = match self.render(case, customer, request, effects.now()) {
             Ok(forms) => forms,
             Err(e) => {
                 metrics::counter!("complaints_letters_failed_total", "code" => code.as_str())
@@ -296,7 +263,7 @@ impl LettersWorker {
                     case,
                     format!("Letter {code} could not be produced: {e}"),
                     json!({}),
-                    cause,
+                    event.id,
                 );
                 effects.reject(event, e.to_string());
                 return Ok(());
@@ -310,58 +277,79 @@ impl LettersWorker {
                 prefers_post: customer.prefers_post,
                 restriction: customer.contact_restriction,
             },
-            letter_spec.enclosures,
+            spec(code).enclosures,
         );
-        let letter_id = Uuid::now_v7();
-        let mut letter = NewLetter {
-            id: letter_id,
+        let (recipient, status) = match how {
+            DispatchChannel::Email => (
+                customer.email.clone().unwrap_or_default(),
+                letters::AWAITING_EMAIL,
+            ),
+            DispatchChannel::Post => (postal_address(customer), letters::AWAITING_PRINT),
+        };
+        let letter = NewLetter {
+            id: Uuid::now_v7(),
             case_id: case.id,
             code: code.as_str().into(),
-            requested_by_event: cause,
+            requested_by_event: event.id,
             template_version: email.template_version.clone(),
             subject: email.subject.clone(),
-            body_text: email.text.clone(),
-            body_html: email.html.clone(),
-            body_print: print.text.clone(),
+            body_text: email.text,
+            body_html: email.html,
+            body_print: print.text,
             channel: how.as_str().into(),
-            recipient: String::new(),
-            status: String::new(),
+            recipient,
+            status: status.into(),
             pdf_path: None,
-            created_at: now,
+            created_at: effects.now(),
             sent_at: None,
         };
-        match how {
-            DispatchChannel::Email => {
-                letter.recipient = customer.email.clone().unwrap_or_default();
-                letter.status = letters::AWAITING_EMAIL.into();
-                if letters::insert(conn, &letter).await? {
-                    effects.note(
-                        case,
-                        format!("Letter {code} “{}” produced, to go by email", email.subject),
-                        json!({ "letter_id": letter_id, "template_version": email.template_version }),
-                        cause,
-                    );
-                    effects.emit(
-                        case,
-                        letter_email_requested::TYPE,
-                        LetterEmailRequested { letter_id, code },
-                    );
-                }
-            }
-            DispatchChannel::Post => {
-                letter.recipient = postal_address(customer);
-                letter.status = letters::AWAITING_PRINT.into();
-                if letters::insert(conn, &letter).await? {
-                    effects.note(
-                        case,
-                        format!("Letter {code} “{}” produced, to go by post", email.subject),
-                        json!({ "letter_id": letter_id, "template_version": email.template_version }),
-                        cause,
-                    );
-                }
-            }
+        if letters::insert(conn, &letter).await? {
+            produced(effects, case, &letter, code, how);
         }
         Ok(())
+    }
+
+    /// The letter's email and print forms.
+    fn render(
+        &self,
+        case: &CaseFacts,
+        customer: &Party,
+        request: &LetterRequested,
+        now: DateTime<Utc>,
+    ) -> Result<(Rendered, Rendered), LetterError> {
+        let code = request.code;
+        let fields = request.fields.clone();
+        let context = letter_context(code, case, customer, &self.organisation, fields, now);
+        let email = self.letters.render(code, &context)?;
+        Ok((email, self.letters.render_for_print(code, &context)?))
+    }
+}
+
+/// Notes a kept letter on its case and, for email, asks the email worker to send it (a postal
+/// one waits for the printer).
+fn produced(
+    effects: &mut Effects,
+    case: &CaseFacts,
+    letter: &NewLetter,
+    code: LetterCode,
+    how: DispatchChannel,
+) {
+    let by = match how {
+        DispatchChannel::Email => "email",
+        DispatchChannel::Post => "post",
+    };
+    effects.note(
+        case,
+        format!("Letter {code} “{}” produced, to go by {by}", letter.subject),
+        json!({ "letter_id": letter.id, "template_version": letter.template_version }),
+        letter.requested_by_event,
+    );
+    if how == DispatchChannel::Email {
+        let requested = LetterEmailRequested {
+            letter_id: letter.id,
+            code,
+        };
+        effects.emit(case, letter_email_requested::TYPE, requested);
     }
 }
 
@@ -393,38 +381,4 @@ pub fn letter_context(
             .collect(),
         print: false,
     }
-}
-
-/// The file name of a letter's PDF in the dispatch directory.
-fn pdf_file(letter_id: Uuid) -> String {
-    format!("{letter_id}.pdf")
-}
-
-/// The organisation as letters show it.
-pub fn organisation(app: &App) -> Organisation {
-    Organisation {
-        name: app.config.letters.organisation_name.clone(),
-        name_northern_ireland: app
-            .config
-            .letters
-            .organisation_name_northern_ireland
-            .clone(),
-        phone: app.config.letters.organisation_phone.clone(),
-        signatory: app.config.letters.signatory.clone(),
-    }
-}
-
-/// A letter's date as the UK writes it: `24 November 2026`.
-pub fn letter_date(now: DateTime<Utc>) -> String {
-    now.with_timezone(&London).format("%-d %B %Y").to_string()
-}
-
-/// The customer as letters address them (an address too long for the envelope window folded).
-fn addressee(customer: &Party) -> Addressee {
-    Addressee::new(&customer.name, &customer.address_lines, &customer.postcode)
-}
-
-/// The postal address on one line, as printed.
-pub fn postal_address(customer: &Party) -> String {
-    addressee(customer).lines().join(", ")
 }
