@@ -80,6 +80,10 @@ pub struct LettersConfig {
     pub claim_lease_secs: u64,
 }
 
+fn default_email_concurrency() -> usize {
+    8
+}
+
 fn default_organisation_name_northern_ireland() -> String {
     "Northern Ireland Child Maintenance Service".into()
 }
@@ -102,6 +106,11 @@ pub struct EmailConfig {
     pub from: String,
     /// Domain of the Message-IDs.
     pub message_id_domain: String,
+    /// How many emails one process sends at once, each over its own connection from a pool
+    /// that keeps that many open; also how many it claims at a time, so at most this many are
+    /// in flight should it die.
+    #[serde(default = "default_email_concurrency")]
+    pub concurrency: usize,
     /// Team addresses for notifications.
     pub teams: TeamAddresses,
 }
@@ -455,6 +464,9 @@ impl Config {
                 "email.from",
                 "is not an email address (e.g. \"Name <user@example.org>\")",
             );
+        }
+        if !(1..=256).contains(&self.email.concurrency) {
+            return bad("email.concurrency", "must be between 1 and 256");
         }
         if self.http.body_limit_bytes == 0 {
             return bad("http.body_limit_bytes", "must be at least 1");

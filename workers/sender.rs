@@ -1,11 +1,13 @@
 //! The loop of the senders, which do what cannot be undone: the email worker's SMTP sends and
 //! the letters worker's PDF writes for the print vendor. Neither happens inside a transaction
 //! that may roll back. A sender works in rounds, in the steps the outbox relay's publishing
-//! follows, one row at a time: **claim** it (attempt + 1 and a claim stamp, committed),
-//! **act**, **mark** it done together with what it causes (timeline, events; committed). So a
-//! failed batch repeats nothing, and a crash between the act and the mark repeats only the one
-//! act then in flight, once its claim's lease (`letters.claim_lease_secs`) runs out; each such
-//! repeat is counted in `complaints_effects_repeated_total{effect}`.
+//! follows: **claim** a row (attempt + 1 and a claim stamp, committed), **act**, **mark** it
+//! done together with what it causes (timeline, events; committed). The printer takes one row
+//! at a time; the email sender keeps `email.concurrency` sends in flight, claiming and marking
+//! them in groups. So a failed batch repeats nothing, and a crash between the act and the mark
+//! repeats only the acts then in flight (one PDF; at most `email.concurrency` emails), once
+//! their claims' lease (`letters.claim_lease_secs`) runs out; each such repeat is counted in
+//! `complaints_effects_repeated_total{effect}`.
 //!
 //! A round that cannot act (SMTP server unreachable, dispatch directory unwritable, database
 //! gone) gives its claims back and the loop retries with capped backoff; nothing is lost and
