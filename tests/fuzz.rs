@@ -193,7 +193,10 @@ fn no_event_a_sender_can_write_makes_anything_panic() {
     config.database.url = scratch.url.clone();
     let app = App::new(config).unwrap();
     let (intake, casework) = (Intake, Casework);
-    let (acknowledgement, deadlines) = (Acknowledgement::new(&app), Deadlines::new(&app));
+    let (acknowledgement, deadlines) = (
+        Acknowledgement::build(&app).unwrap(),
+        Deadlines::build(&app).unwrap(),
+    );
     let mut conn = runtime
         .block_on(AsyncPgConnection::establish(&scratch.url))
         .unwrap();

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::effects::{match_subjects, start_clocks, subjects, Effects};
 use super::official;
 use super::Worker;
+use crate::app::App;
 use crate::db::cases::CaseFacts;
 use crate::db::casework::NewState;
 use crate::db::{cases, casework, staff, systemic_log, timers};
@@ -117,6 +118,10 @@ pub struct Casework;
 impl Worker for Casework {
     const NAME: &'static str = NAME;
     type Event = CaseworkEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Casework)
+    }
 
     /// Reads the batch's cases once (their facts and states, under their row locks), applies
     /// each event in order to the state the ones before it left, then writes every changed

@@ -5,7 +5,7 @@
 //! is itself the request: an unknown letter id is refused) and the events teams must hear of
 //! (tasks, breached response targets, high-profile cases), for which it writes one
 //! notification row per event in the event's transaction. No email goes out from inside a
-//! transaction: the sender part ([`EmailWorker::send_round`], run by [`run_sender`]) claims
+//! transaction: the sender part ([`EmailWorker::send_round`], run by [`EmailSender`]) claims
 //! letters awaiting email and pending notifications, sends them over SMTP, `email.concurrency`
 //! at a time over a pool of as many connections, then records each sent with its timeline
 //! entry and `letter.sent` (see [`super::sender`]). A batch that rolls back therefore sends
@@ -34,9 +34,9 @@ use tracing::warn;
 use uuid::Uuid;
 
 use super::effects::{with_cases, Effects};
-use super::letters::postal_address;
+use super::poll::{self, Poller};
 use super::sender::{self, count_repeat, BATCH};
-use super::Worker;
+use super::{Companion, Worker};
 use crate::app::App;
 use crate::config::{EmailConfig, SmtpTls, TeamAddresses};
 use crate::db::cases::{self, CaseFacts};
@@ -46,6 +46,7 @@ use crate::events::{
     letter_sent, CaseFlaggedHighProfile, CaseTargetBreached, CloudEvent, LetterEmailRequested,
     LetterSent, TaskCreated,
 };
+use crate::letters::post::postal_address;
 use crate::vocabulary::{Assignee, DispatchChannel, LetterCode};
 
 crate::event_set! {
@@ -72,21 +73,6 @@ pub struct EmailWorker {
     from: Mailbox,
     message_id_domain: String,
     teams: TeamAddresses,
-}
-
-impl EmailWorker {
-    /// The worker, with an SMTP transport built from `[email]`.
-    pub fn new(app: &App) -> anyhow::Result<Self> {
-        let config = &app.config.email;
-        Ok(Self {
-            transport: transport(config)?,
-            server: format!("{}:{}", config.host, config.port).into(),
-            concurrency: config.concurrency,
-            from: config.from.parse()?,
-            message_id_domain: config.message_id_domain.clone(),
-            teams: config.teams.clone(),
-        })
-    }
 }
 
 /// The SMTP transport of the configuration: a pool of up to `email.concurrency` connections,
@@ -131,6 +117,25 @@ impl Worker for EmailWorker {
     const NAME: &'static str = NAME;
     type Event = EmailEvent;
 
+    /// With an SMTP transport built from `[email]`.
+    fn build(app: &App) -> anyhow::Result<Self> {
+        let config = &app.config.email;
+        Ok(Self {
+            transport: transport(config)?,
+            server: format!("{}:{}", config.host, config.port).into(),
+            concurrency: config.concurrency,
+            from: config.from.parse()?,
+            message_id_domain: config.message_id_domain.clone(),
+            teams: config.teams.clone(),
+        })
+    }
+
+    /// The sender, sharing the worker's SMTP transport.
+    fn companions(self: &Arc<Self>, app: &App, shutdown: &CancellationToken) -> Vec<Companion> {
+        let sender = poll::run(EmailSender(self.clone()), app.clone(), shutdown.clone());
+        vec![Box::pin(sender)]
+    }
+
     /// Refuses a letter email request naming no kept letter, and keeps one notification for
     /// each event a team must hear of; the sender does the sending.
     async fn apply(
@@ -171,15 +176,25 @@ async fn refuse_unknown_letters(
     Ok(())
 }
 
-/// Runs the email sender until `shutdown`.
-pub async fn run_sender(worker: Arc<EmailWorker>, app: App, shutdown: CancellationToken) {
-    let round_app = app.clone();
-    let stop = shutdown.clone();
-    sender::run(app, "email", shutdown, move || {
-        let (worker, app, stop) = (worker.clone(), round_app.clone(), stop.clone());
-        async move { worker.send_round(&app, &stop).await }
-    })
-    .await;
+/// The email worker's sender: sends what the worker queued (a [`Poller`] on the `dispatch`
+/// channel, beside the worker's consumers, sharing its SMTP transport).
+pub struct EmailSender(Arc<EmailWorker>);
+
+impl Poller for EmailSender {
+    const NAME: &'static str = "email";
+    const CHANNEL: &'static str = letters::CHANNEL;
+
+    async fn round(&self, app: &App, shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        self.0.send_round(app, shutdown).await
+    }
+
+    fn batch_size(&self, _app: &App) -> usize {
+        BATCH as usize
+    }
+
+    async fn idle(&self, app: &App) -> Duration {
+        sender::poll_interval(app)
+    }
 }
 
 impl EmailWorker {
