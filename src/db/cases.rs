@@ -304,8 +304,7 @@ impl CaseView {
     /// Whether it is a complaint about a member of staff: what staff wrote on it is shown only
     /// to readers allowed it (process.md §3, staff-behaviour complaints).
     pub fn is_staff_complaint(&self) -> bool {
-        self.case.about == crate::vocabulary::About::Staff.as_str()
-            || self.case.staff_reference.is_some()
+        self.case.complaint.about == About::Staff || self.case.complaint.staff_reference.is_some()
     }
 
     /// The view with what staff wrote withheld from its timeline (each such entry keeps its
