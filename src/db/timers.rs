@@ -17,7 +17,8 @@ use crate::vocabulary::ClockKind;
 /// The channel schedulers LISTEN on: a timer was set that may be due before they wake.
 pub const CHANNEL: &str = "timers";
 
-const PENDING: &str = "pending";
+/// The state of a timer that has neither fired nor been cancelled.
+pub(crate) const PENDING: &str = "pending";
 /// The state of a timer the scheduler has fired.
 pub(crate) const FIRED: &str = "fired";
 const CANCELLED: &str = "cancelled";
