@@ -1,6 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) for the email tests and for `scripts/up`.
 
-Accepts every message and writes it, as received, to DIR/<n>.eml; refuses any recipient whose
+Accepts every message and writes it, as received but for a first `X-Peer: host:port` header
+naming the connection it came over, to DIR/<n>.eml; refuses any recipient whose
 address contains "bounce" with a permanent 550, as a mail server does for a mailbox that does not
 exist. Prints "ready" once listening; stops on SIGTERM.
 
@@ -29,7 +30,8 @@ class Mailroom:
 
     async def handle_DATA(self, server, session, envelope):
         path = self.directory / f"{next(self.numbers)}.eml"
-        path.write_bytes(envelope.original_content)
+        host, port = session.peer[:2]
+        path.write_bytes(f"X-Peer: {host}:{port}\r\n".encode() + envelope.original_content)
         return "250 Message accepted for delivery"
 
 

@@ -4,8 +4,10 @@
 //! Unknown keys and bad values stop the start with a message that names the key. Secrets are
 //! never read from a file: a password set in one is refused.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use figment::providers::{Env, Format, Toml};
 use figment::Figment;
@@ -39,8 +41,13 @@ pub struct Config {
     pub amqp: AmqpConfig,
     /// The HTTP server (intake, case look-up, health, metrics).
     pub http: HttpConfig,
-    /// The intake worker.
+    /// The intake worker: how old a complaint may be, and (older keys) its consumers and
+    /// batches.
     pub intake: IntakeConfig,
+    /// Each consuming worker's own consumers, batch and prefetch, overriding the worker's
+    /// defaults (`[workers.<name>]`, e.g. `[workers.casework] batch_size = 64`).
+    #[serde(default)]
+    pub workers: BTreeMap<String, WorkerOverrides>,
     /// The outbox relay.
     pub relay: RelayConfig,
     /// The clock.
@@ -80,6 +87,10 @@ pub struct LettersConfig {
     pub claim_lease_secs: u64,
 }
 
+fn default_email_concurrency() -> usize {
+    8
+}
+
 fn default_organisation_name_northern_ireland() -> String {
     "Northern Ireland Child Maintenance Service".into()
 }
@@ -102,6 +113,11 @@ pub struct EmailConfig {
     pub from: String,
     /// Domain of the Message-IDs.
     pub message_id_domain: String,
+    /// How many emails one process sends at once, each over its own connection from a pool
+    /// that keeps that many open; also how many it claims at a time, so at most this many are
+    /// in flight should it die.
+    #[serde(default = "default_email_concurrency")]
+    pub concurrency: usize,
     /// Team addresses for notifications.
     pub teams: TeamAddresses,
 }
@@ -174,8 +190,10 @@ pub struct AmqpConfig {
     pub password: Option<String>,
     /// Prefix of every exchange and queue name (empty in production).
     pub namespace: String,
-    /// Unacknowledged deliveries per consumer.
-    pub prefetch: u16,
+    /// Unacknowledged deliveries per consumer for every worker that `[workers.<name>]` does not
+    /// give its own (the older key; unset, each worker uses its default).
+    #[serde(default)]
+    pub prefetch: Option<u16>,
     /// Deliveries of one message before the broker dead-letters it.
     pub delivery_limit: u32,
     /// Days a message stays on a dead-letter queue before the broker discards it (dead
@@ -206,16 +224,50 @@ pub struct HttpConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeConfig {
-    /// Consumers (each its own connection and transaction) per process: while one commits,
-    /// another reads.
-    pub consumers: usize,
-    /// Most complaints per database transaction.
-    pub batch_size: usize,
-    /// Longest wait to fill a batch, in milliseconds.
-    pub batch_wait_ms: u64,
+    /// Consumers per process (the older key for `workers.intake.consumers`, which wins).
+    #[serde(default)]
+    pub consumers: Option<usize>,
+    /// Most complaints per database transaction (the older key for
+    /// `workers.intake.batch_size`, which wins).
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    /// Longest wait to fill a batch, in milliseconds (the older key for
+    /// `workers.intake.batch_wait_ms`, which wins).
+    #[serde(default)]
+    pub batch_wait_ms: Option<u64>,
     /// Oldest `received_at` a complaint may carry, in days: an older one is refused at
     /// validation (it would open a case already past its targets).
     pub max_received_age_days: u32,
+}
+
+/// What `[workers.<name>]` may set for one consuming worker; each key left out keeps the
+/// worker's own default (its consts on [`crate::workers::Worker`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerOverrides {
+    /// Consumers per process, each with its own channel and transaction.
+    pub consumers: Option<usize>,
+    /// Most deliveries applied in one database transaction.
+    pub batch_size: Option<usize>,
+    /// Longest a partly filled batch waits for more deliveries, in milliseconds.
+    pub batch_wait_ms: Option<u64>,
+    /// Unacknowledged deliveries each consumer holds at once (at least `batch_size`).
+    pub prefetch: Option<u16>,
+}
+
+/// How one consuming worker runs in a process: its defaults with the configuration's
+/// overrides applied ([`Config::worker_settings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerSettings {
+    /// Consumers per process, each with its own channel and transaction: while one commits,
+    /// another reads.
+    pub consumers: usize,
+    /// Most deliveries applied in one database transaction.
+    pub batch_size: usize,
+    /// Longest a partly filled batch waits for more deliveries.
+    pub batch_wait: Duration,
+    /// Unacknowledged deliveries each consumer holds at once.
+    pub prefetch: u16,
 }
 
 /// Outbox relay settings.
@@ -429,17 +481,60 @@ impl Config {
         if self.database.pool_size == 0 {
             return bad("database.pool_size", "must be at least 1");
         }
-        if self.amqp.prefetch == 0 {
+        if self.amqp.prefetch == Some(0) {
             return bad("amqp.prefetch", "must be at least 1");
         }
         if self.amqp.delivery_limit == 0 {
             return bad("amqp.delivery_limit", "must be at least 1");
         }
-        if self.intake.batch_size == 0 || self.intake.batch_size > usize::from(self.amqp.prefetch) {
-            return bad("intake.batch_size", "must be between 1 and amqp.prefetch");
+        let prefetch = usize::from(self.amqp.prefetch.unwrap_or(u16::MAX));
+        if self
+            .intake
+            .batch_size
+            .is_some_and(|size| size == 0 || size > prefetch)
+        {
+            return bad(
+                "intake.batch_size",
+                "must be between 1 and the prefetch (at most 65535)",
+            );
         }
-        if self.intake.consumers == 0 {
+        if self.intake.consumers == Some(0) {
             return bad("intake.consumers", "must be at least 1");
+        }
+        for (name, set) in &self.workers {
+            if !crate::workers::QUEUES
+                .iter()
+                .any(|q| q.worker == name.as_str())
+            {
+                return Err(ConfigError::Invalid {
+                    key: format!("workers.{name}"),
+                    problem: format!(
+                        "no consuming worker is called {name:?} (they are: {})",
+                        crate::workers::QUEUES
+                            .iter()
+                            .map(|q| q.worker)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    source_name: "the configuration".into(),
+                });
+            }
+            let prefetch = usize::from(set.prefetch.or(self.amqp.prefetch).unwrap_or(u16::MAX));
+            let zero = |v: Option<usize>| v == Some(0);
+            if zero(set.consumers)
+                || set.prefetch == Some(0)
+                || set
+                    .batch_size
+                    .is_some_and(|size| size == 0 || size > prefetch)
+            {
+                return Err(ConfigError::Invalid {
+                    key: format!("workers.{name}"),
+                    problem: "consumers and prefetch must each be at least 1, and batch_size \
+                              between 1 and the prefetch"
+                        .into(),
+                    source_name: "the configuration".into(),
+                });
+            }
         }
         if self.scheduler.batch_size < 1 {
             return bad("scheduler.batch_size", "must be at least 1");
@@ -455,6 +550,9 @@ impl Config {
                 "email.from",
                 "is not an email address (e.g. \"Name <user@example.org>\")",
             );
+        }
+        if !(1..=256).contains(&self.email.concurrency) {
+            return bad("email.concurrency", "must be between 1 and 256");
         }
         if self.http.body_limit_bytes == 0 {
             return bad("http.body_limit_bytes", "must be at least 1");
@@ -475,6 +573,43 @@ impl Config {
             return bad("relay.batch_size", "must be at least 1");
         }
         Ok(())
+    }
+
+    /// How the worker called `name` runs, from its `defaults`: `[workers.<name>]` wins, then
+    /// (for intake) the older `[intake]` keys and `amqp.prefetch`. The prefetch is never below
+    /// the batch size, or a batch could never fill.
+    pub fn worker_settings(&self, name: &str, defaults: WorkerSettings) -> WorkerSettings {
+        let own = self.workers.get(name).cloned().unwrap_or_default();
+        let older = if name == "intake" {
+            WorkerOverrides {
+                consumers: self.intake.consumers,
+                batch_size: self.intake.batch_size,
+                batch_wait_ms: self.intake.batch_wait_ms,
+                prefetch: None,
+            }
+        } else {
+            WorkerOverrides::default()
+        };
+        let batch_size = own
+            .batch_size
+            .or(older.batch_size)
+            .unwrap_or(defaults.batch_size);
+        let prefetch = own
+            .prefetch
+            .or(self.amqp.prefetch)
+            .unwrap_or(defaults.prefetch);
+        WorkerSettings {
+            consumers: own
+                .consumers
+                .or(older.consumers)
+                .unwrap_or(defaults.consumers),
+            batch_size,
+            batch_wait: own
+                .batch_wait_ms
+                .or(older.batch_wait_ms)
+                .map_or(defaults.batch_wait, Duration::from_millis),
+            prefetch: prefetch.max(u16::try_from(batch_size).unwrap_or(u16::MAX)),
+        }
     }
 
     /// The database URL with the password from the environment, if one is set.

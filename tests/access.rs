@@ -11,26 +11,6 @@ use complaints::vocabulary::Scope;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// Runs the `complaints` binary against the test's database, as an operator would.
-fn cli(env: &TestEnv, args: &[&str]) -> std::process::Output {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
-        .args(args)
-        .env("COMPLAINTS__DATABASE__URL", &env.app.config.database.url)
-        .env(
-            "COMPLAINTS__AMQP__NAMESPACE",
-            &env.app.config.amqp.namespace,
-        )
-        .env("COMPLAINTS__LOG__LEVEL", "warn")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "complaints {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 /// Asserts the answer is `status` with the one JSON error shape and `code`; returns its reasons.
 async fn error_of(response: reqwest::Response, status: u16, code: &str) -> Vec<String> {
     assert_eq!(response.status().as_u16(), status);
@@ -133,11 +113,7 @@ async fn a_client_made_on_the_command_line_works_until_it_is_revoked() {
     ])
     .await;
     let mut observer = env.observe(&["complaint.received"]).await;
-    let added = cli(
-        &env,
-        &["clients", "add", "web-form", "--scope", "complaints:write"],
-    );
-    let stdout = String::from_utf8(added.stdout).unwrap();
+    let stdout = env.cli_ok(&["clients", "add", "web-form", "--scope", "complaints:write"]);
     let token = stdout.lines().last().expect("the token, on the last line");
     assert!(
         token.starts_with("cmpl_") && !token.contains(' '),
@@ -197,10 +173,10 @@ async fn a_client_made_on_the_command_line_works_until_it_is_revoked() {
     error_of(read, 403, "forbidden").await;
 
     // Listed without its token; revoked in another process, refused here at once.
-    let listed = String::from_utf8(cli(&env, &["clients", "list"]).stdout).unwrap();
+    let listed = env.cli_ok(&["clients", "list"]);
     assert!(listed.contains("web-form") && listed.contains("complaints:write"));
     assert!(!listed.contains(token), "never a token in the list");
-    cli(&env, &["clients", "revoke", "web-form"]);
+    env.cli_ok(&["clients", "revoke", "web-form"]);
     let after = web_form
         .post(env.url("/v1/events"))
         .json(&complaint("CUST-ACCESS-2"))

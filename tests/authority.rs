@@ -5,7 +5,9 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::casework::{case, decide, decision, mp, open};
+use common::casework::{
+    allocate, case, decide, decision, dissatisfied, mp, open, team_leader_cannot_resolve,
+};
 use common::{close_case_at, Observer, TestEnv};
 use complaints::supervisor::WorkerKind;
 use serde_json::{json, Value};
@@ -46,14 +48,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         "Pending Assignment",
         "nothing changed"
     );
-    decide(
-        &env,
-        r,
-        "case.allocated",
-        json!({ "to": "cmtl1", "by": "tl1" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r, "cmtl1", "tl1").await;
 
     let reason = refused(
         &env,
@@ -220,14 +215,7 @@ async fn tier_0_escalation_needs_a_team_leader_then_a_g7() {
     let mut refusals = env.observe(&["command.rejected"]).await;
     let dis = open(&env, "CUST-AUTHORITY-0", |_| {}).await;
     let r = dis.reference.as_str();
-    decide(
-        &env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
-    )
-    .await;
+    dissatisfied(&env, r, "cw1").await;
     let reason = refused(
         &env,
         &mut refusals,
@@ -240,14 +228,7 @@ async fn tier_0_escalation_needs_a_team_leader_then_a_g7() {
         reason,
         "a team leader's decision is made by a team leader: cw1 does not hold the role team_leader"
     );
-    decide(
-        &env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
+    team_leader_cannot_resolve(&env, r).await;
     let reason = refused(
         &env,
         &mut refusals,
@@ -265,17 +246,7 @@ async fn tier_0_escalation_needs_a_team_leader_then_a_g7() {
 
 /// Runs `complaints staff …` against the test's database.
 fn staff_cli(env: &TestEnv, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
-        .arg("staff")
-        .args(args)
-        .env("COMPLAINTS__DATABASE__URL", &env.app.config.database.url)
-        .env(
-            "COMPLAINTS__AMQP__NAMESPACE",
-            &env.app.config.amqp.namespace,
-        )
-        .env("COMPLAINTS__LOG__LEVEL", "warn")
-        .output()
-        .expect("the binary runs")
+    env.cli(&[&["staff"], args].concat())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

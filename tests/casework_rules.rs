@@ -6,9 +6,11 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::casework::{case, decide, decision, open};
+use common::casework::{
+    allocate, case, decide, decision, dissatisfied, g7_authorises, mp, open,
+    team_leader_cannot_resolve, upheld,
+};
 use common::{close_case_at, wait_for, TestEnv};
-use complaints::db::cases::CaseRecord;
 use complaints::db::schema::{case_timeline, cases, systemic_issues, timers};
 use complaints::supervisor::WorkerKind;
 use diesel::prelude::*;
@@ -23,12 +25,6 @@ const WORKERS: &[WorkerKind] = &[
     WorkerKind::Scheduler,
     WorkerKind::OutboxRelay,
 ];
-
-/// A complaint that opens a Resolution case at once: an MP's (rule 4).
-fn mp(data: &mut Value) {
-    data["raised_by"] = json!("mp");
-    data["received_at"] = json!(Utc::now());
-}
 
 /// The timeline entries of a case, oldest first.
 async fn timeline(env: &TestEnv, case_id: Uuid) -> Vec<String> {
@@ -56,28 +52,6 @@ async fn clock_is(env: &TestEnv, case_id: Uuid, kind: &str, state: &str) {
         states.iter().any(|s| s == state).then_some(())
     })
     .await;
-}
-
-/// A Resolution case allocated to `mp1` with an Upheld outcome, waiting for its redress.
-async fn upheld(env: &TestEnv, customer: &str) -> CaseRecord {
-    let res = open(env, customer, mp).await;
-    let r = res.reference.as_str();
-    decide(
-        env,
-        r,
-        "case.allocated",
-        json!({ "to": "mp1", "by": "tl2" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
-    decide(
-        env,
-        r,
-        "outcome.decided",
-        json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
-        |c| c.outcome.as_deref() == Some("upheld"),
-    )
-    .await
 }
 
 /// Seed 000: every allegation of staff behaviour goes to the Complaint Resolution Team, except
@@ -245,30 +219,9 @@ async fn a_case_conference_is_recorded() {
     // Tier 0: only the G7 holds one, while the referral waits for them.
     let dis = open(&env, "CUST-CONFERENCE-T0", |_| {}).await;
     let r = dis.reference.as_str();
-    decide(
-        &env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
-    )
-    .await;
-    decide(
-        &env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
-    decide(
-        &env,
-        r,
-        "escalation.authorised",
-        json!({ "case_conference_held": true, "customer_told_by_phone": true, "by": "g7" }),
-        |c| c.status == "Closed",
-    )
-    .await;
+    dissatisfied(&env, r, "cw1").await;
+    team_leader_cannot_resolve(&env, r).await;
+    g7_authorises(&env, r, true, true).await;
     let entries = timeline(&env, dis.id).await;
     assert!(entries
         .iter()
@@ -588,14 +541,7 @@ async fn a_tier_0_consolatory_payment_is_a_referral_not_a_complaint() {
 
     // The case manager decides the payment; there is no outcome to decide.
     let rr = res.reference.as_str();
-    decide(
-        &env,
-        rr,
-        "case.allocated",
-        json!({ "to": "cm1", "by": "tl2" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, rr, "cm1", "tl2").await;
     env.publish(&decision(
         rr,
         "outcome.decided",

@@ -11,13 +11,11 @@ use figment::Jail;
 fn the_defaults_load_and_the_environment_overrides_them() {
     Jail::expect_with(|jail| {
         let config = Config::load().expect("defaults");
-        assert_eq!(config.amqp.prefetch, 512);
-        jail.set_env("COMPLAINTS__AMQP__PREFETCH", "64");
-        jail.set_env("COMPLAINTS__INTAKE__BATCH_SIZE", "32");
+        assert_eq!(config.database.pool_size, 8);
+        jail.set_env("COMPLAINTS__DATABASE__POOL_SIZE", "4");
         jail.set_env("COMPLAINTS__DATABASE__PASSWORD", "s3cret");
         let config = Config::load().expect("overridden");
-        assert_eq!(config.amqp.prefetch, 64);
-        assert_eq!(config.intake.batch_size, 32);
+        assert_eq!(config.database.pool_size, 4);
         assert_eq!(
             config.database_url(),
             "postgres://postgres:s3cret@127.0.0.1:5432/complaints"
@@ -195,6 +193,51 @@ fn a_cluster_is_a_list_of_nodes_and_the_one_node_key_still_works() {
             error.contains("amqp.urls") && !error.contains("s3cret"),
             "{error}"
         );
+        Ok(())
+    });
+}
+
+#[test]
+fn each_worker_has_its_own_consumers_batch_and_prefetch() {
+    use complaints::workers::casework::Casework;
+    use complaints::workers::intake::Intake;
+    use complaints::workers::{settings, Worker};
+    Jail::expect_with(|jail| {
+        let config = Config::load().expect("defaults");
+        let intake = settings::<Intake>(&config);
+        assert_eq!(intake.consumers, Intake::CONSUMERS);
+        assert_eq!(intake.batch_size, Intake::BATCH_SIZE);
+        assert_eq!(intake.prefetch, Intake::PREFETCH);
+        // The older [intake] key still sets intake's batch, and only intake's.
+        jail.set_env("COMPLAINTS__INTAKE__BATCH_SIZE", "32");
+        jail.set_env("COMPLAINTS__WORKERS__CASEWORK__BATCH_SIZE", "8");
+        jail.set_env("COMPLAINTS__WORKERS__CASEWORK__CONSUMERS", "3");
+        let config = Config::load().expect("overridden");
+        assert_eq!(settings::<Intake>(&config).batch_size, 32);
+        let casework = settings::<Casework>(&config);
+        assert_eq!((casework.batch_size, casework.consumers), (8, 3));
+        assert_eq!(casework.prefetch, Casework::PREFETCH);
+        // [workers.intake] wins over the older key.
+        jail.set_env("COMPLAINTS__WORKERS__INTAKE__BATCH_SIZE", "16");
+        assert_eq!(settings::<Intake>(&Config::load().unwrap()).batch_size, 16);
+        Ok(())
+    });
+}
+
+#[test]
+fn an_override_for_a_worker_that_does_not_exist_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.set_env("COMPLAINTS__WORKERS__CASEWROK__BATCH_SIZE", "8");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("workers.casewrok"), "{error}");
+        assert!(error.contains("casework"), "{error}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("COMPLAINTS__WORKERS__CASEWORK__PREFETCH", "4");
+        jail.set_env("COMPLAINTS__WORKERS__CASEWORK__BATCH_SIZE", "8");
+        let error = Config::load().unwrap_err().to_string();
+        assert!(error.contains("workers.casework"), "{error}");
         Ok(())
     });
 }

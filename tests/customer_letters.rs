@@ -7,7 +7,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::casework::{case, decide, decision, escalated_from, open};
+use common::casework::{allocate, case, decide, decision, escalate_to_resolution, open};
 use common::{case_opened_by, close_case_at, complaint, wait_for, SmtpServer, TestEnv};
 use complaints::db::cases::CaseRecord;
 use complaints::db::schema::{case_timeline, letters, timers};
@@ -117,32 +117,7 @@ async fn wait_for_entry(env: &TestEnv, case_id: Uuid, entry: &str) {
 /// A tier 0 case taken to the G7's authorisation and escalated to Resolution.
 async fn escalate(env: &TestEnv, customer: &str, told_by_phone: bool) -> (CaseRecord, CaseRecord) {
     let dis = open(env, customer, |_| {}).await;
-    let r = dis.reference.as_str();
-    decide(
-        env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
-    )
-    .await;
-    decide(
-        env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
-    decide(
-        env,
-        r,
-        "escalation.authorised",
-        json!({ "case_conference_held": false, "customer_told_by_phone": told_by_phone, "by": "g7" }),
-        |c| c.status == "Closed",
-    )
-    .await;
-    let res = escalated_from(env, &dis).await;
+    let res = escalate_to_resolution(env, &dis, "cw1", told_by_phone).await;
     (dis, res)
 }
 
@@ -257,32 +232,7 @@ async fn a_staff_complaint_is_acknowledged_by_letter_at_tier_0_and_never_phoned(
         "{rejection:?}"
     );
 
-    let r = dis.reference.as_str();
-    decide(
-        &env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "Wants it looked at properly", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
-    )
-    .await;
-    decide(
-        &env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
-    decide(
-        &env,
-        r,
-        "escalation.authorised",
-        json!({ "case_conference_held": false, "customer_told_by_phone": false, "by": "g7" }),
-        |c| c.status == "Closed",
-    )
-    .await;
-    let res = escalated_from(&env, &dis).await;
+    let res = escalate_to_resolution(&env, &dis, "tl1", false).await;
     let sent = wait_for_emails(&env, &smtp, res.id, 1).await;
     assert_eq!(sent[0].0, "CMSL5842");
     assert!(
@@ -332,14 +282,7 @@ async fn an_outcome_stops_the_acknowledgement_clock() {
     })
     .await;
     let r = rev.reference.as_str();
-    decide(
-        &env,
-        r,
-        "case.allocated",
-        json!({ "to": "rv1", "by": "tl2" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r, "rv1", "tl2").await;
     decide(
         &env,
         r,
@@ -370,14 +313,7 @@ async fn an_outcome_stops_the_acknowledgement_clock() {
     let res = case_opened_by(&env, event["id"].as_str().unwrap()).await;
     wait_for_clock(&env, res.id, "acknowledgement", "pending").await;
     let r1 = res.reference.as_str();
-    decide(
-        &env,
-        r1,
-        "case.allocated",
-        json!({ "to": "mp1", "by": "tl1" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r1, "mp1", "tl1").await;
     decide(
         &env,
         r1,

@@ -1,7 +1,8 @@
 //! Letters from request to the customer through the real broker, database and SMTP server
 //! (aiosmtpd on loopback): every letter emailed and read back, one email for a request
 //! delivered twice, post for enclosures and written-only customers, a bounce switched to post,
-//! an SMTP server that is down at first and comes back, a letter refused for a missing field.
+//! an SMTP server that is down at first and comes back, a letter refused for a missing field,
+//! many letters sent at once over pooled connections, each arriving once.
 
 mod common;
 
@@ -312,5 +313,87 @@ async fn no_contact_in_48_hours_ends_with_the_acknowledgement_in_the_customers_i
     assert!(messages[0].contains("To: jane.example@example.org"));
     assert!(messages[0].contains("Keeping you informed about your complaint"));
     assert!(messages[0].contains(&case.reference));
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letters_sent_concurrently_each_reach_the_smtp_server_once() {
+    const LETTERS: usize = 24;
+    const CONCURRENCY: usize = 6;
+    let without_email: Vec<WorkerKind> = ALL
+        .iter()
+        .copied()
+        .filter(|k| *k != WorkerKind::Email)
+        .collect();
+    let env = TestEnv::start_with(&without_email, |config| {
+        config.email.concurrency = CONCURRENCY
+    })
+    .await;
+    let smtp = SmtpServer::start(env.app.config.email.port);
+    let case = case_for(&env, "CUST-MANY-LETTERS", |_| {}).await;
+    for _ in 0..LETTERS {
+        let code = LetterCode::Cmsl5800;
+        env.publish(&request(&case.reference, code, example_fields(code)))
+            .await;
+    }
+    // Every letter waits before the sender starts, so it has them all to send at once.
+    let awaiting = |status: &'static str| {
+        let env = &env;
+        async move {
+            letter_statuses(env, case.id)
+                .await
+                .iter()
+                .filter(|(_, _, s)| s == status)
+                .count()
+        }
+    };
+    wait_for("every letter kept, awaiting email", || async {
+        (awaiting("awaiting_email").await == LETTERS).then_some(())
+    })
+    .await;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let mut email =
+        complaints::supervisor::start(&env.app, &[WorkerKind::Email], None, &shutdown).unwrap();
+    wait_for("every letter recorded sent", || async {
+        (awaiting("sent").await == LETTERS).then_some(())
+    })
+    .await;
+    shutdown.cancel();
+    while email.join_next().await.is_some() {}
+
+    // Recorded sent only after the server accepted it: every email is in by now.
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), LETTERS, "one email per letter, no more");
+    let mut conn = env.conn().await;
+    let ids: Vec<Uuid> = letters::table
+        .filter(letters::case_id.eq(case.id))
+        .select(letters::id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let domain = &env.app.config.email.message_id_domain;
+    for id in &ids {
+        let copies = messages
+            .iter()
+            .filter(|m| m.contains(&format!("<{id}@{domain}>")))
+            .count();
+        assert_eq!(copies, 1, "letter {id} arrives exactly once");
+    }
+    let attempts: Vec<i32> = letters::table
+        .filter(letters::case_id.eq(case.id))
+        .select(letters::attempts)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert!(attempts.iter().all(|a| *a == 1), "no letter sent twice");
+    let connections: std::collections::HashSet<&str> = messages
+        .iter()
+        .filter_map(|m| m.lines().next()?.strip_prefix("X-Peer: "))
+        .collect();
+    assert!(
+        (2..=CONCURRENCY).contains(&connections.len()),
+        "sent over a pool of up to {CONCURRENCY} connections, more than one at once: {connections:?}"
+    );
+    drop(conn);
     env.stop().await;
 }

@@ -184,7 +184,7 @@ fn no_event_a_sender_can_write_makes_anything_panic() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let base = test_config("postgres://postgres@127.0.0.1:5432/postgres");
     let scratch = runtime
-        .block_on(ScratchDatabase::create(
+        .block_on(ScratchDatabase::from_template(
             &base.database_url(),
             "complaints_fuzz",
         ))
@@ -193,7 +193,10 @@ fn no_event_a_sender_can_write_makes_anything_panic() {
     config.database.url = scratch.url.clone();
     let app = App::new(config).unwrap();
     let (intake, casework) = (Intake, Casework);
-    let (acknowledgement, deadlines) = (Acknowledgement::new(&app), Deadlines::new(&app));
+    let (acknowledgement, deadlines) = (
+        Acknowledgement::build(&app).unwrap(),
+        Deadlines::build(&app).unwrap(),
+    );
     let mut conn = runtime
         .block_on(AsyncPgConnection::establish(&scratch.url))
         .unwrap();

@@ -19,7 +19,6 @@ use common::{
     case_count, case_opened_by, complaint, dead_letters_of, free_port, wait_for, TestEnv,
 };
 use complaints::app::App;
-use complaints::broker::consumer;
 use complaints::db::schema::timers;
 use complaints::events::checks::{MAX_PROBLEM_BYTES, MAX_REASON_BYTES};
 use complaints::events::{ClientReplied, CloudEvent};
@@ -257,6 +256,10 @@ impl Worker for Panicky {
     const NAME: &'static str = "panicky";
     type Event = PanicEvent;
 
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Panicky)
+    }
+
     async fn apply(
         &self,
         _conn: &mut AsyncPgConnection,
@@ -298,7 +301,7 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     let connection = common::amqp(&app).await;
     app.topology.declare(&connection, &[spec]).await.unwrap();
     let shutdown = CancellationToken::new();
-    let running = tokio::spawn(consumer::run(
+    let running = tokio::spawn(complaints::workers::runner::run(
         Arc::new(Panicky),
         app.clone(),
         shutdown.clone(),

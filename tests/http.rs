@@ -25,7 +25,9 @@ async fn health_readiness_and_metrics() {
 
     let intake = env.app.topology.queue("intake");
     let dead = env.app.topology.dead_letter_queue("intake");
-    let consumers = env.app.config.intake.consumers;
+    let consumers =
+        complaints::workers::settings::<complaints::workers::intake::Intake>(&env.app.config)
+            .consumers;
     let metrics = common::wait_for("the intake consumers in /metrics", || async {
         let text = http
             .get(env.url("/metrics"))

@@ -7,7 +7,8 @@
 mod common;
 
 use common::casework::{
-    case, decide, decision, escalated_from, letters_of, mp, open, timeline_len,
+    allocate, case, decide, decision, dissatisfied, escalated_from, g7_authorises, letters_of, mp,
+    open, team_leader_cannot_resolve, timeline_len,
 };
 use common::{dead_letters_of, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
@@ -134,33 +135,12 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     let dis = open(&env, "CUST-JOURNEY", |_| {}).await;
     let r = dis.reference.as_str();
 
-    decide(
-        &env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
-    )
-    .await;
+    dissatisfied(&env, r, "cw1").await;
     let task = tasks.next().await;
     assert_eq!(task.data["assignee"], "team_leader");
-    decide(
-        &env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
+    team_leader_cannot_resolve(&env, r).await;
     assert_eq!(tasks.next().await.data["assignee"], "manager");
-    let closed = decide(
-        &env,
-        r,
-        "escalation.authorised",
-        json!({ "case_conference_held": true, "customer_told_by_phone": false, "by": "g7" }),
-        |c| c.status == "Closed",
-    )
-    .await;
+    let closed = g7_authorises(&env, r, true, false).await;
     assert_eq!(closed.resolution_code.as_deref(), Some("Unresolved"));
     assert_eq!(closed.stage, "Escalate to Resolution");
 
@@ -177,14 +157,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     assert_eq!(told.subject.as_deref(), Some(res.reference.as_str()));
 
     let r1 = res.reference.as_str();
-    decide(
-        &env,
-        r1,
-        "case.allocated",
-        json!({ "to": "cm1", "by": "tl2" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r1, "cm1", "tl2").await;
     let escalated = decide(
         &env,
         r1,
@@ -220,14 +193,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         .contains("no part in earlier responses"));
     assert_eq!(case(&env, r2).await.status, "Pending Assignment");
 
-    decide(
-        &env,
-        r2,
-        "case.allocated",
-        json!({ "to": "rv1", "by": "tl3" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r2, "rv1", "tl3").await;
     decide(
         &env,
         r2,
@@ -295,14 +261,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         (1, "mp_specialists")
     );
     let r = res.reference.as_str();
-    decide(
-        &env,
-        r,
-        "case.allocated",
-        json!({ "to": "mp1", "by": "tl1" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r, "mp1", "tl1").await;
     decide(
         &env,
         r,
@@ -419,14 +378,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
     let env = TestEnv::start(WORKERS).await;
     let res = open(&env, "CUST-REVIEW", mp).await;
     let r1 = res.reference.as_str();
-    decide(
-        &env,
-        r1,
-        "case.allocated",
-        json!({ "to": "mp1", "by": "tl1" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r1, "mp1", "tl1").await;
     decide(
         &env,
         r1,
@@ -445,14 +397,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
     .await;
     let rev = escalated_from(&env, &res).await;
     let r = rev.reference.as_str();
-    decide(
-        &env,
-        r,
-        "case.allocated",
-        json!({ "to": "rv1", "by": "tl2" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, r, "rv1", "tl2").await;
     decide(
         &env,
         r,

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Command;
 
-use common::casework::{decide, decision, escalated_from, mp, open};
+use common::casework::{decide, decision, escalate_to_resolution, mp, open};
 use common::{wait_for, TestEnv};
 use complaints::supervisor::WorkerKind;
 use serde_json::{json, Value};
@@ -37,32 +37,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
 
     // A Dissatisfaction case the team leader could not resolve: escalated to tier 1.
     let dis = open(&env, "CUST-REPORT-B", |_| {}).await;
-    let r = dis.reference.as_str();
-    decide(
-        &env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "No", "by": "cw2" }),
-        |c| c.status == "Pending Approval",
-    )
-    .await;
-    decide(
-        &env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
-    decide(
-        &env,
-        r,
-        "escalation.authorised",
-        json!({ "customer_told_by_phone": true, "by": "g7" }),
-        |c| c.status == "Closed",
-    )
-    .await;
-    escalated_from(&env, &dis).await;
+    escalate_to_resolution(&env, &dis, "cw2", true).await;
 
     // An MP's letter, upheld with a £50 consolatory payment, done and closed.
     let res = open(&env, "CUST-REPORT-C", |data| {

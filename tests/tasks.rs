@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::casework::{case, decide, escalated_from, open};
+use common::casework::{
+    allocate, case, decide, dissatisfied, escalated_from, g7_authorises, open,
+    team_leader_cannot_resolve,
+};
 use common::{wait_for, TestEnv};
 use complaints::db::schema::{tasks, timers};
 use complaints::supervisor::WorkerKind;
@@ -24,26 +27,6 @@ const WORKERS: &[WorkerKind] = &[
     WorkerKind::OutboxRelay,
     WorkerKind::Http,
 ];
-
-/// Runs the `complaints` binary against the test's database, as an operator would.
-fn cli(env: &TestEnv, args: &[&str]) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_complaints"))
-        .args(args)
-        .env("COMPLAINTS__DATABASE__URL", &env.app.config.database.url)
-        .env(
-            "COMPLAINTS__AMQP__NAMESPACE",
-            &env.app.config.amqp.namespace,
-        )
-        .env("COMPLAINTS__LOG__LEVEL", "warn")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "complaints {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 /// `GET /v1/tasks` with `query`: the tasks listed.
 async fn listed(env: &TestEnv, http: &reqwest::Client, query: &str) -> Vec<Value> {
@@ -81,14 +64,7 @@ async fn tasks_open_with_their_decision_and_close_with_the_work() {
     let r = dis.reference.as_str();
     assert!(listed(&env, &http, "state=open").await.is_empty());
 
-    decide(
-        &env,
-        r,
-        "customer.dissatisfied",
-        json!({ "reason": "Still no payment", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
-    )
-    .await;
+    dissatisfied(&env, r, "cw1").await;
     let email = created.next().await;
     let open_now = listed(&env, &http, "team=operational_caseworkers&state=open").await;
     assert_eq!(open_now.len(), 1, "{open_now:?}");
@@ -107,28 +83,14 @@ async fn tasks_open_with_their_decision_and_close_with_the_work() {
         .await
         .is_empty());
 
-    decide(
-        &env,
-        r,
-        "team_leader.decided",
-        json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
-    )
-    .await;
+    team_leader_cannot_resolve(&env, r).await;
     assert_eq!(states_of(&env, dis.id, "team_leader").await, ["done"]);
     assert_eq!(states_of(&env, dis.id, "manager").await, ["open"]);
     let done = listed(&env, &http, "team=operational_caseworkers&state=done").await;
     assert_eq!(done.len(), 1);
     assert!(done[0]["closed_at"].is_string());
 
-    decide(
-        &env,
-        r,
-        "escalation.authorised",
-        json!({ "case_conference_held": true, "customer_told_by_phone": false, "by": "g7" }),
-        |c| c.status == "Closed",
-    )
-    .await;
+    g7_authorises(&env, r, true, false).await;
     assert_eq!(states_of(&env, dis.id, "manager").await, ["done"]);
     let res = escalated_from(&env, &dis).await;
     let crt = wait_for("the CRT's task", || async {
@@ -162,28 +124,21 @@ async fn tasks_open_with_their_decision_and_close_with_the_work() {
     })
     .await;
     // The operator's view: the team's open tasks, and the case's own.
-    let text = cli(&env, &["tasks", "--team", "complaint_resolution_team"]);
+    let text = env.cli_ok(&["tasks", "--team", "complaint_resolution_team"]);
     assert!(text.contains(&res.reference), "{text}");
     assert!(text.contains("complaint_resolution_team"), "{text}");
-    let everyone = cli(&env, &["tasks", "--json"]);
+    let everyone = env.cli_ok(&["tasks", "--json"]);
     let everyone: Vec<Value> = serde_json::from_str(&everyone).unwrap();
     assert_eq!(
         everyone.len(),
         1,
         "only the CRT's task is open: {everyone:?}"
     );
-    let shown = cli(&env, &["show", r]);
+    let shown = env.cli_ok(&["show", r]);
     assert!(shown.contains("tasks:"), "{shown}");
     assert!(shown.contains("done"), "{shown}");
 
-    decide(
-        &env,
-        &res.reference,
-        "case.allocated",
-        json!({ "to": "cm1", "by": "tl2" }),
-        |c| c.status == "In Progress",
-    )
-    .await;
+    allocate(&env, &res.reference, "cm1", "tl2").await;
     assert_eq!(
         states_of(&env, res.id, "complaint_resolution_team").await,
         ["done"]

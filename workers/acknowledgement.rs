@@ -64,21 +64,19 @@ pub struct Acknowledgement {
     lead: Duration,
 }
 
-impl Acknowledgement {
-    /// The worker, with the app's calendar and letter lead time.
-    pub fn new(app: &App) -> Self {
-        Self {
-            calendar: app.calendar.clone(),
-            lead: Duration::hours(i64::from(app.config.clock.letter_lead_hours)),
-        }
-    }
-}
-
 const NAME: &str = "acknowledgement";
 
 impl Worker for Acknowledgement {
     const NAME: &'static str = NAME;
     type Event = AcknowledgementEvent;
+
+    /// With the app's calendar and letter lead time.
+    fn build(app: &App) -> anyhow::Result<Self> {
+        Ok(Self {
+            calendar: app.calendar.clone(),
+            lead: Duration::hours(i64::from(app.config.clock.letter_lead_hours)),
+        })
+    }
 
     async fn apply(
         &self,

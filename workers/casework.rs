@@ -9,17 +9,20 @@
 //! third of its tier on its category within a month records a systemic issue and tells the
 //! manager, who records what was done about it (`systemic_issue.action_recorded`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
-use super::effects::{start_clocks, with_cases, Effects};
+use super::effects::{match_subjects, start_clocks, subjects, Effects};
 use super::official;
 use super::Worker;
+use crate::app::App;
 use crate::db::cases::CaseFacts;
-use crate::db::{casework, staff, systemic_log, timers};
+use crate::db::casework::NewState;
+use crate::db::{cases, casework, staff, systemic_log, timers};
 use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{
@@ -116,6 +119,13 @@ impl Worker for Casework {
     const NAME: &'static str = NAME;
     type Event = CaseworkEvent;
 
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Casework)
+    }
+
+    /// Reads the batch's cases once (their facts and states, under their row locks), applies
+    /// each event in order to the state the ones before it left, then writes every changed
+    /// state in one statement and the timeline entries, tasks and events together.
     async fn apply(
         &self,
         conn: &mut AsyncPgConnection,
@@ -123,135 +133,196 @@ impl Worker for Casework {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let mut effects = Effects::new(NAME, now);
-        let found = with_cases(conn, events, &mut effects).await?;
-        let ids: Vec<_> = found.iter().map(|(_, case)| case.id).collect();
-        let mut states = casework::load(conn, &ids).await?;
+        let references = subjects(events);
+        cases::lock(conn, &references).await?;
+        let (facts, mut states) = casework::load(conn, &references).await?;
+        let found = match_subjects(events, &facts, &mut effects);
         let directory = staff_of(conn, &found).await?;
+        let mut changed: Vec<Uuid> = Vec::new();
+        let mut closing: HashSet<Uuid> = HashSet::new();
         for (event, case) in &found {
-            match &event.data {
-                CaseworkEvent::CaseOpened(_) => {
-                    if keeps_a_systemic_log(case.tier) && case.kind == CaseKind::Complaint {
-                        systemic_check(conn, case, event.id, &mut effects).await?;
-                    }
-                    continue;
-                }
-                CaseworkEvent::MpInvolved(mp) => {
-                    official::mp_involved(conn, case, mp, event, &mut effects).await?;
-                    continue;
-                }
-                CaseworkEvent::CorrespondenceReplied(reply) => {
-                    official::correspondence_replied(conn, case, reply, event, &mut effects)
-                        .await?;
-                    continue;
-                }
-                CaseworkEvent::SystemicIssueActionRecorded(action) => {
-                    systemic_action(conn, case, event, action, &directory, &mut effects).await?;
-                    continue;
-                }
-                _ => {}
+            if apart(conn, event, case, &directory, &mut effects).await? {
+                continue;
             }
             let Some(state) = states.get(&case.id) else {
-                // Only a dispute or official correspondence has no complaint state: a dispute's
-                // own worker takes its decisions and any reply from its customer; correspondence
-                // is answered, with no tier's procedure and no escalation.
-                let reason = match case.kind {
-                    CaseKind::Correspondence => format!(
-                        "{} is official correspondence, not a complaint: it has no escalation route and is answered by correspondence.replied",
-                        case.reference
-                    ),
-                    _ => format!(
-                        "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
-                        case.reference
-                    ),
-                };
-                if !matches!(event.data, CaseworkEvent::ClientReplied(_)) {
-                    effects.reject(event, reason);
-                }
+                refuse_no_procedure(event, case, &mut effects);
                 continue;
             };
-            let (mut decision, by, fields) = decision_of(&event.data);
-            form_needed(&mut decision, &event.data, by, &directory);
-            if let Err(reason) = entitled(case.tier, &event.data, &decision, by, &directory) {
-                effects.reject(event, reason);
+            let Some(after) =
+                decide_one(conn, event, case, state, &directory, &mut effects).await?
+            else {
                 continue;
-            }
-            let transition = match decide(state, &decision, by) {
-                Ok(t) => t,
-                Err(reason) => {
-                    effects.reject(event, reason);
-                    continue;
-                }
             };
-            let letters = match letters_of(&transition, fields) {
-                Ok(letters) => letters,
-                Err(reason) => {
-                    effects.reject(event, reason);
-                    continue;
-                }
-            };
-            let newly_closed = !state.is_closed() && transition.state.is_closed();
-            casework::save(conn, case.id, &transition.state, newly_closed, now).await?;
-            effects.note(
-                case,
-                transition.summary.clone(),
-                json!({
-                    "by": by,
-                    "decision": event.event_type,
-                    "authclient": event.authclient,
-                }),
-                event.id,
-            );
-            if let Some((entry, detail)) = written(&event.data) {
-                effects.note(case, entry, detail, event.id);
+            if !state.is_closed() && after.is_closed() {
+                closing.insert(case.id);
             }
-            match &event.data {
-                CaseworkEvent::CategoriesChanged(change) => {
-                    let names = Category::normalise(&change.categories);
-                    casework::set_categories(conn, case.id, &names).await?;
-                    if keeps_a_systemic_log(case.tier) {
-                        systemic_check(conn, case, event.id, &mut effects).await?;
-                    }
-                }
-                CaseworkEvent::EvidenceRequested(request) => {
-                    let wait = clocks::evidence_wait(now, request.days)?;
-                    start_clocks(conn, case, &[wait], event.id, &mut effects).await?;
-                }
-                CaseworkEvent::ResolutionPlanDrafted(_) if state.awaiting_evidence => {
-                    let because = "the case manager drafted the redress";
-                    for met in timers::cancel(
-                        conn,
-                        case.id,
-                        &[ClockKind::EvidenceWait],
-                        None,
-                        because,
-                        now,
-                    )
-                    .await?
-                    {
-                        effects.note(
-                            case,
-                            format!("Clock {} met: {because}", met.clock),
-                            json!({}),
-                            event.id,
-                        );
-                    }
-                }
-                CaseworkEvent::ClosureDecided(ClosureDecided {
-                    root_cause: Some(root_cause),
-                    ..
-                }) => casework::set_root_cause(conn, case.id, root_cause).await?,
-                _ => {}
+            if !changed.contains(&case.id) {
+                changed.push(case.id);
             }
-            let (assignees, key) = decision.does_tasks();
-            effects.tasks_done(case, assignees, key, event.id);
-            if newly_closed {
-                effects.case_closed(case, event.id);
-            }
-            announce(&mut effects, case, state, &transition, letters, event.id);
-            states.insert(case.id, transition.state);
+            states.insert(case.id, after);
         }
+        let saved: Vec<NewState> = changed
+            .iter()
+            .map(|id| NewState {
+                id: *id,
+                state: &states[id],
+                closing: closing.contains(id),
+            })
+            .collect();
+        casework::save(conn, &saved, now).await?;
         Ok(effects.write(conn).await?)
     }
+}
+
+/// Applies an event that is no decision of the state machine — a new case (for the Systemic
+/// Log), an MP's involvement, a reply to official correspondence, a Systemic Log entry's
+/// action — and says so; `false` for a decision, left to [`decide_one`].
+async fn apart(
+    conn: &mut AsyncPgConnection,
+    event: &CloudEvent<CaseworkEvent>,
+    case: &CaseFacts,
+    directory: &HashMap<String, Member>,
+    effects: &mut Effects,
+) -> anyhow::Result<bool> {
+    match &event.data {
+        CaseworkEvent::CaseOpened(_) => {
+            if keeps_a_systemic_log(case.tier) && case.kind == CaseKind::Complaint {
+                systemic_check(conn, case, event.id, effects).await?;
+            }
+        }
+        CaseworkEvent::MpInvolved(mp) => {
+            official::mp_involved(conn, case, mp, event, effects).await?;
+        }
+        CaseworkEvent::CorrespondenceReplied(reply) => {
+            official::correspondence_replied(conn, case, reply, event, effects).await?;
+        }
+        CaseworkEvent::SystemicIssueActionRecorded(action) => {
+            systemic_action(conn, case, event, action, directory, effects).await?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Refuses a decision about a case with no complaint state: only a dispute or official
+/// correspondence has none. A dispute's own worker takes its decisions and any reply from its
+/// customer; correspondence is answered, with no tier's procedure and no escalation.
+fn refuse_no_procedure(event: &CloudEvent<CaseworkEvent>, case: &CaseFacts, effects: &mut Effects) {
+    let reason = match case.kind {
+        CaseKind::Correspondence => format!(
+            "{} is official correspondence, not a complaint: it has no escalation route and is answered by correspondence.replied",
+            case.reference
+        ),
+        _ => format!(
+            "{} is a dispute, not a complaint: its plan is decided by dispute_plan.proposed or dispute_plan.agreed",
+            case.reference
+        ),
+    };
+    if !matches!(event.data, CaseworkEvent::ClientReplied(_)) {
+        effects.reject(event, reason);
+    }
+}
+
+/// Applies one decision to a case in `state`: refused (`None`, nothing changed) when the person
+/// may not make it, the state does not allow it or its letters lack text; otherwise the state
+/// after it (written by the caller with the batch's others), with its timeline entries, what it
+/// writes beside the state, and what it causes.
+async fn decide_one(
+    conn: &mut AsyncPgConnection,
+    event: &CloudEvent<CaseworkEvent>,
+    case: &CaseFacts,
+    state: &CaseState,
+    directory: &HashMap<String, Member>,
+    effects: &mut Effects,
+) -> anyhow::Result<Option<CaseState>> {
+    let by = decided_by(&event.data);
+    let mut decision = decision(&event.data);
+    form_needed(&mut decision, &event.data, by, directory);
+    let checked = entitled(case.tier, &event.data, &decision, by, directory)
+        .and_then(|()| decide(state, &decision, by))
+        .and_then(|transition| {
+            let letters = letters_of(&transition, letter_text(&event.data))?;
+            Ok((transition, letters))
+        });
+    let (transition, letters) = match checked {
+        Ok(accepted) => accepted,
+        Err(reason) => {
+            effects.reject(event, reason);
+            return Ok(None);
+        }
+    };
+    effects.note(
+        case,
+        transition.summary.clone(),
+        json!({
+            "by": by,
+            "decision": event.event_type,
+            "authclient": event.authclient,
+        }),
+        event.id,
+    );
+    if let Some((entry, detail)) = written(&event.data) {
+        effects.note(case, entry, detail, event.id);
+    }
+    beside_the_state(conn, event, case, state, effects).await?;
+    let (assignees, key) = decision.does_tasks();
+    effects.tasks_done(case, assignees, key, event.id);
+    if !state.is_closed() && transition.state.is_closed() {
+        effects.case_closed(case, event.id);
+    }
+    announce(effects, case, state, &transition, letters, event.id);
+    Ok(Some(transition.state))
+}
+
+/// What an accepted decision writes beside the case's state: new categories (and the Systemic
+/// Log check they bring), the evidence wait's clock started or met, the root cause at closure.
+async fn beside_the_state(
+    conn: &mut AsyncPgConnection,
+    event: &CloudEvent<CaseworkEvent>,
+    case: &CaseFacts,
+    state: &CaseState,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let now = effects.now();
+    match &event.data {
+        CaseworkEvent::CategoriesChanged(change) => {
+            let names = Category::normalise(&change.categories);
+            casework::set_categories(conn, case.id, &names).await?;
+            if keeps_a_systemic_log(case.tier) {
+                systemic_check(conn, case, event.id, effects).await?;
+            }
+        }
+        CaseworkEvent::EvidenceRequested(request) => {
+            let wait = clocks::evidence_wait(now, request.days)?;
+            start_clocks(conn, case, &[wait], event.id, effects).await?;
+        }
+        CaseworkEvent::ResolutionPlanDrafted(_) if state.awaiting_evidence => {
+            let because = "the case manager drafted the redress";
+            let met = timers::cancel(
+                conn,
+                case.id,
+                &[ClockKind::EvidenceWait],
+                None,
+                because,
+                now,
+            )
+            .await?;
+            for met in met {
+                effects.note(
+                    case,
+                    format!("Clock {} met: {because}", met.clock),
+                    json!({}),
+                    event.id,
+                );
+            }
+        }
+        CaseworkEvent::ClosureDecided(ClosureDecided {
+            root_cause: Some(root_cause),
+            ..
+        }) => casework::set_root_cause(conn, case.id, root_cause).await?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The staff directory entries of everyone the events name as deciding or as assignee.
@@ -261,18 +332,14 @@ async fn staff_of(
 ) -> anyhow::Result<HashMap<String, Member>> {
     let mut ids: Vec<&str> = Vec::new();
     for (event, _) in found {
+        // The official decisions look up their own people (`official`).
         if let CaseworkEvent::CaseOpened(_)
         | CaseworkEvent::MpInvolved(_)
         | CaseworkEvent::CorrespondenceReplied(_) = &event.data
         {
             continue;
         }
-        if let CaseworkEvent::SystemicIssueActionRecorded(action) = &event.data {
-            ids.push(&action.by);
-            continue;
-        }
-        let (_, by, _) = decision_of(&event.data);
-        ids.push(by);
+        ids.push(decided_by(&event.data));
         if let CaseworkEvent::CaseAllocated(allocated) = &event.data {
             ids.push(&allocated.to);
         }
@@ -320,7 +387,7 @@ fn announce(
     before: &CaseState,
     transition: &Transition,
     letters: Vec<(LetterCode, LetterFields)>,
-    cause: uuid::Uuid,
+    cause: Uuid,
 ) {
     // Escalating to Resolution, CMSL5842 tells the customer that the Resolution team will be
     // in touch: it goes out once, from the new case and under its reference (the escalation
@@ -424,149 +491,132 @@ fn form_needed(
     payment.cmsf5551 = !grade.is_some_and(|g| g.at_least(needed));
 }
 
-/// The machine's decision, who made it, and the letter text it brings.
-fn decision_of(event: &CaseworkEvent) -> (Decision, &str, Option<&LetterFields>) {
+/// Who made a decision: the member of staff the event names, the customer for what the
+/// customer did (and a new case, which the customer raised), ICE for its own report.
+fn decided_by(event: &CaseworkEvent) -> &str {
+    use CaseworkEvent as E;
     match event {
-        CaseworkEvent::ContactAttempted(c) => (
-            Decision::ContactAttempted {
-                method: c.method,
-                successful: c.successful,
-            },
-            &c.by,
-            None,
-        ),
-        CaseworkEvent::CaseAllocated(a) => (Decision::Allocated { to: a.to.clone() }, &a.by, None),
-        CaseworkEvent::ResolutionPlanDrafted(p) => (
-            Decision::PlanDrafted {
-                grounds: p.grounds.clone(),
-                actions: p.actions.clone(),
-            },
-            &p.by,
-            None,
-        ),
-        CaseworkEvent::ResolutionPlanSubmitted(s) => (Decision::PlanSubmitted, &s.by, None),
-        CaseworkEvent::ResolutionPlanApproved(a) => (
-            Decision::PlanApproved {
-                approver: a.approver,
-                amount_pence: a.amount_pence,
-            },
-            &a.by,
-            Some(&a.letter_fields),
-        ),
-        CaseworkEvent::ResolutionPlanRejected(r) => (
-            Decision::PlanRejected {
-                approver: r.approver,
-            },
-            &r.by,
-            Some(&r.letter_fields),
-        ),
-        CaseworkEvent::ResolutionPlanProposed(p) => (
-            Decision::PlanProposed {
-                customer_reached: p.customer_reached,
-            },
-            &p.by,
-            Some(&p.letter_fields),
-        ),
-        CaseworkEvent::ResolutionPlanAgreed(a) => (
-            Decision::PlanAgreed {
-                due: a.actions.iter().map(|x| (x.id.clone(), x.due_on)).collect(),
-            },
-            CUSTOMER,
-            None,
-        ),
-        CaseworkEvent::ResolutionPlanDisagreed(d) => (Decision::PlanDisagreed, &d.by, None),
-        CaseworkEvent::RemedialActionRequested(r) => (
-            Decision::RemedialActionRequested {
-                action_id: r.action_id.clone(),
-            },
-            CUSTOMER,
-            None,
-        ),
-        CaseworkEvent::ActionCompleted(a) => (
-            Decision::ActionCompleted {
-                action_id: a.action_id.clone(),
-            },
-            CUSTOMER,
-            None,
-        ),
-        CaseworkEvent::OutcomeDecided(o) => (
-            Decision::OutcomeDecided {
-                outcome: o.outcome,
-                hr_guidance_followed: o.hr_guidance_followed,
-                customer_clearly_dissatisfied: o.customer_clearly_dissatisfied,
-            },
-            &o.by,
-            Some(&o.letter_fields),
-        ),
-        CaseworkEvent::ClientReplied(_) => (Decision::ClientReplied, CUSTOMER, None),
-        CaseworkEvent::CustomerDissatisfied(d) => (
-            Decision::CustomerDissatisfied,
-            &d.by,
-            Some(&d.letter_fields),
-        ),
-        CaseworkEvent::TeamLeaderDecided(d) => (
-            Decision::TeamLeaderDecided {
-                choice: d.decision,
-                // Whether CMSF5551 goes with it is the directory's to say: `form_needed`.
-                payment: d
-                    .consolatory_payment_pence
-                    .map(|amount_pence| ConsolatoryReferral {
-                        amount_pence,
-                        cmsf5551: false,
-                    }),
-            },
-            &d.by,
-            None,
-        ),
-        CaseworkEvent::EscalationAuthorised(e) => (
-            Decision::EscalationAuthorised {
-                customer_told_by_phone: e.customer_told_by_phone,
-            },
-            &e.by,
-            None,
-        ),
-        CaseworkEvent::CategoriesChanged(c) => (Decision::CategoriesChanged, &c.by, None),
-        CaseworkEvent::ClosureDecided(c) => (
-            Decision::ClosureDecided {
-                resolution_code: c.resolution_code,
-                customer_reached: c.customer_reached,
-            },
-            &c.by,
-            Some(&c.letter_fields),
-        ),
-        CaseworkEvent::ExternalStageRecorded(e) => (
-            Decision::ExternalStageRecorded {
-                body: e.body,
-                stage: e.stage,
-                upheld: e.upheld,
-            },
-            &e.by,
-            None,
-        ),
-        CaseworkEvent::IceFinalReportRecorded(report) => (
-            Decision::ExternalStageRecorded {
-                body: ExternalBody::Ice,
-                stage: ExternalStage::FinalReport,
-                upheld: Some(report.upheld),
-            },
-            ICE,
-            None,
-        ),
-        CaseworkEvent::EvidenceRequested(e) => {
-            (Decision::EvidenceRequested { days: e.days }, &e.by, None)
-        }
-        CaseworkEvent::CaseConferenceHeld(c) => (
-            Decision::CaseConferenceHeld {
-                decision: c.decision,
-            },
-            &c.by,
-            None,
-        ),
-        CaseworkEvent::CaseOpened(_)
-        | CaseworkEvent::MpInvolved(_)
-        | CaseworkEvent::CorrespondenceReplied(_)
-        | CaseworkEvent::SystemicIssueActionRecorded(_) => {
-            unreachable!("a new case, an MP's involvement, a correspondence reply and a Systemic Log entry's action are applied before the state machine")
+        E::ContactAttempted(ContactAttempted { by, .. })
+        | E::CaseAllocated(CaseAllocated { by, .. })
+        | E::ResolutionPlanDrafted(ResolutionPlanDrafted { by, .. })
+        | E::ResolutionPlanSubmitted(ResolutionPlanSubmitted { by, .. })
+        | E::ResolutionPlanApproved(ResolutionPlanApproved { by, .. })
+        | E::ResolutionPlanRejected(ResolutionPlanRejected { by, .. })
+        | E::ResolutionPlanProposed(ResolutionPlanProposed { by, .. })
+        | E::ResolutionPlanDisagreed(ResolutionPlanDisagreed { by, .. })
+        | E::OutcomeDecided(OutcomeDecided { by, .. })
+        | E::CustomerDissatisfied(CustomerDissatisfied { by, .. })
+        | E::TeamLeaderDecided(TeamLeaderDecided { by, .. })
+        | E::EscalationAuthorised(EscalationAuthorised { by, .. })
+        | E::CategoriesChanged(CategoriesChanged { by, .. })
+        | E::ClosureDecided(ClosureDecided { by, .. })
+        | E::ExternalStageRecorded(ExternalStageRecorded { by, .. })
+        | E::EvidenceRequested(EvidenceRequested { by, .. })
+        | E::CaseConferenceHeld(CaseConferenceHeld { by, .. })
+        | E::MpInvolved(MpInvolved { by, .. })
+        | E::CorrespondenceReplied(CorrespondenceReplied { by, .. })
+        | E::SystemicIssueActionRecorded(SystemicIssueActionRecorded { by, .. }) => by,
+        E::ResolutionPlanAgreed(_)
+        | E::RemedialActionRequested(_)
+        | E::ActionCompleted(_)
+        | E::ClientReplied(_)
+        | E::CaseOpened(_) => CUSTOMER,
+        E::IceFinalReportRecorded(_) => ICE,
+    }
+}
+
+/// The letter text the caseworker gave with a decision, for the letters it sends.
+fn letter_text(event: &CaseworkEvent) -> Option<&LetterFields> {
+    use CaseworkEvent as E;
+    match event {
+        E::ResolutionPlanApproved(ResolutionPlanApproved { letter_fields, .. })
+        | E::ResolutionPlanRejected(ResolutionPlanRejected { letter_fields, .. })
+        | E::ResolutionPlanProposed(ResolutionPlanProposed { letter_fields, .. })
+        | E::OutcomeDecided(OutcomeDecided { letter_fields, .. })
+        | E::CustomerDissatisfied(CustomerDissatisfied { letter_fields, .. })
+        | E::ClosureDecided(ClosureDecided { letter_fields, .. }) => Some(letter_fields),
+        _ => None,
+    }
+}
+
+/// The state machine's decision an event records.
+fn decision(event: &CaseworkEvent) -> Decision {
+    use CaseworkEvent as E;
+    match event {
+        E::ContactAttempted(c) => Decision::ContactAttempted {
+            method: c.method,
+            successful: c.successful,
+        },
+        E::CaseAllocated(a) => Decision::Allocated { to: a.to.clone() },
+        E::ResolutionPlanDrafted(p) => Decision::PlanDrafted {
+            grounds: p.grounds.clone(),
+            actions: p.actions.clone(),
+        },
+        E::ResolutionPlanSubmitted(_) => Decision::PlanSubmitted,
+        E::ResolutionPlanApproved(a) => Decision::PlanApproved {
+            approver: a.approver,
+            amount_pence: a.amount_pence,
+        },
+        E::ResolutionPlanRejected(r) => Decision::PlanRejected {
+            approver: r.approver,
+        },
+        E::ResolutionPlanProposed(p) => Decision::PlanProposed {
+            customer_reached: p.customer_reached,
+        },
+        E::ResolutionPlanAgreed(a) => Decision::PlanAgreed {
+            due: a.actions.iter().map(|x| (x.id.clone(), x.due_on)).collect(),
+        },
+        E::ResolutionPlanDisagreed(_) => Decision::PlanDisagreed,
+        E::RemedialActionRequested(r) => Decision::RemedialActionRequested {
+            action_id: r.action_id.clone(),
+        },
+        E::ActionCompleted(a) => Decision::ActionCompleted {
+            action_id: a.action_id.clone(),
+        },
+        E::OutcomeDecided(o) => Decision::OutcomeDecided {
+            outcome: o.outcome,
+            hr_guidance_followed: o.hr_guidance_followed,
+            customer_clearly_dissatisfied: o.customer_clearly_dissatisfied,
+        },
+        E::ClientReplied(_) => Decision::ClientReplied,
+        E::CustomerDissatisfied(_) => Decision::CustomerDissatisfied,
+        E::TeamLeaderDecided(d) => Decision::TeamLeaderDecided {
+            choice: d.decision,
+            // Whether CMSF5551 goes with it is the directory's to say: `form_needed`.
+            payment: d
+                .consolatory_payment_pence
+                .map(|amount_pence| ConsolatoryReferral {
+                    amount_pence,
+                    cmsf5551: false,
+                }),
+        },
+        E::EscalationAuthorised(e) => Decision::EscalationAuthorised {
+            customer_told_by_phone: e.customer_told_by_phone,
+        },
+        E::CategoriesChanged(_) => Decision::CategoriesChanged,
+        E::ClosureDecided(c) => Decision::ClosureDecided {
+            resolution_code: c.resolution_code,
+            customer_reached: c.customer_reached,
+        },
+        E::ExternalStageRecorded(e) => Decision::ExternalStageRecorded {
+            body: e.body,
+            stage: e.stage,
+            upheld: e.upheld,
+        },
+        E::IceFinalReportRecorded(report) => Decision::ExternalStageRecorded {
+            body: ExternalBody::Ice,
+            stage: ExternalStage::FinalReport,
+            upheld: Some(report.upheld),
+        },
+        E::EvidenceRequested(e) => Decision::EvidenceRequested { days: e.days },
+        E::CaseConferenceHeld(c) => Decision::CaseConferenceHeld {
+            decision: c.decision,
+        },
+        E::CaseOpened(_)
+        | E::MpInvolved(_)
+        | E::CorrespondenceReplied(_)
+        | E::SystemicIssueActionRecorded(_) => {
+            unreachable!("a new case, an MP's involvement, a correspondence reply and a Systemic Log entry's action are applied apart from the state machine")
         }
     }
 }
@@ -624,7 +674,7 @@ fn keeps_a_systemic_log(tier: Tier) -> bool {
 async fn systemic_check(
     conn: &mut AsyncPgConnection,
     case: &CaseFacts,
-    cause: uuid::Uuid,
+    cause: Uuid,
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
     let recorded = systemic_log::record_if_third(conn, case.id, effects.now()).await?;

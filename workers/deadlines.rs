@@ -80,20 +80,18 @@ pub struct Deadlines {
     calendar: Arc<WorkingDays>,
 }
 
-impl Deadlines {
-    /// The worker, with the app's calendar.
-    pub fn new(app: &App) -> Self {
-        Self {
-            calendar: app.calendar.clone(),
-        }
-    }
-}
-
 const NAME: &str = "deadlines";
 
 impl Worker for Deadlines {
     const NAME: &'static str = NAME;
     type Event = DeadlineEvent;
+
+    /// With the app's calendar.
+    fn build(app: &App) -> anyhow::Result<Self> {
+        Ok(Self {
+            calendar: app.calendar.clone(),
+        })
+    }
 
     async fn apply(
         &self,

@@ -18,8 +18,8 @@ use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 
 use super::effects::{start_clocks, with_cases, Effects};
-use super::letters::letter_date;
 use super::Worker;
+use crate::app::App;
 use crate::db::cases::CaseFacts;
 use crate::db::disputes;
 use crate::db::timers;
@@ -27,6 +27,7 @@ use crate::events::{
     ClientReplied, CloudEvent, DisputePlanAgreed, DisputePlanProposed, LetterFields, TimerFired,
 };
 use crate::letters::catalogue::{check_fields, spec};
+use crate::letters::post::letter_date;
 use crate::process::clocks::written_contact_only;
 use crate::process::disputes::{action_due, decide, reply_window, PlanDecision, REPLY_DAYS};
 use crate::vocabulary::{Assignee, ClockKind, DisputeStage, LetterCode};
@@ -54,6 +55,10 @@ pub struct Disputes;
 impl Worker for Disputes {
     const NAME: &'static str = NAME;
     type Event = DisputeEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Disputes)
+    }
 
     async fn apply(
         &self,

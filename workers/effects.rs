@@ -3,6 +3,8 @@
 //! starts with: the cases its events' subjects name, and a `command.rejected` for an event that
 //! names none.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
@@ -12,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::cases::{self, CaseFacts};
 use crate::db::outbox::{self, OutboxRow};
-use crate::db::tasks::{self, NewTask};
+use crate::db::tasks::{self, DoneBy, NewTask};
 use crate::db::timeline::{self, NewEntry};
 use crate::db::timers;
 use crate::events::{
@@ -36,21 +38,9 @@ pub struct Effects {
 /// the tasks it does before the tasks it causes open).
 enum TaskChange {
     Open(NewTask),
-    Done {
-        case_id: Uuid,
-        assignees: Vec<Assignee>,
-        key: String,
-        by: Uuid,
-    },
-    DoneById {
-        case_id: Uuid,
-        id: Uuid,
-        by: Uuid,
-    },
-    CancelOpen {
-        case_id: Uuid,
-        by: Uuid,
-    },
+    Done(DoneBy),
+    DoneById { case_id: Uuid, id: Uuid, by: Uuid },
+    CancelOpen { case_id: Uuid, by: Uuid },
 }
 
 impl Effects {
@@ -194,12 +184,12 @@ impl Effects {
         if assignees.is_empty() {
             return;
         }
-        self.tasks.push(TaskChange::Done {
+        self.tasks.push(TaskChange::Done(DoneBy {
             case_id: case.id,
             assignees: assignees.to_vec(),
             key: key.into(),
             by: cause,
-        });
+        }));
     }
 
     /// Closes one open task of the case as done by its id (`task.done`).
@@ -250,38 +240,66 @@ impl Effects {
     }
 }
 
-/// Applies task changes in order, opening consecutive new tasks together.
+/// Applies task changes with a statement per kind of change per [`layers`] layer, never a
+/// statement per change: a batch's decisions close and open their tasks together.
 async fn write_tasks(
     conn: &mut AsyncPgConnection,
     changes: Vec<TaskChange>,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let mut opening = Vec::new();
-    for change in changes {
-        if let TaskChange::Open(task) = change {
-            opening.push(task);
-            continue;
+    for layer in layers(changes) {
+        let (mut opening, mut done, mut done_by_id, mut cancelling) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for change in layer {
+            match change {
+                TaskChange::Open(task) => opening.push(task),
+                TaskChange::Done(closing) => done.push(closing),
+                TaskChange::DoneById { case_id, id, by } => done_by_id.push((case_id, id, by)),
+                TaskChange::CancelOpen { case_id, by } => cancelling.push((case_id, by)),
+            }
         }
-        tasks::open(conn, &std::mem::take(&mut opening)).await?;
-        match change {
-            TaskChange::Done {
-                case_id,
-                assignees,
-                key,
-                by,
-            } => {
-                tasks::done(conn, case_id, &assignees, &key, by, now).await?;
+        tasks::open(conn, &opening).await?;
+        tasks::done(conn, &done, now).await?;
+        tasks::done_by_id(conn, &done_by_id, now).await?;
+        tasks::cancel_open(conn, &cancelling, now).await?;
+    }
+    Ok(())
+}
+
+/// Splits task changes into layers written one after another, so that each case's changes
+/// apply in the order they were made (a decision closes the tasks it does before the tasks it
+/// causes open; a closing cancels what is open by then), while a layer holds at most one change
+/// per case — or several openings, which do not depend on each other — and so its changes can
+/// be written together in any order: changes to different cases touch different rows.
+fn layers(changes: Vec<TaskChange>) -> Vec<Vec<TaskChange>> {
+    let mut latest: HashMap<Uuid, (usize, bool)> = HashMap::new();
+    let mut layers: Vec<Vec<TaskChange>> = Vec::new();
+    for change in changes {
+        let opens = matches!(change, TaskChange::Open(_));
+        let layer = match latest.get(&change.case_id()) {
+            None => 0,
+            Some(&(layer, opened)) if opened && opens => layer,
+            Some(&(layer, _)) => layer + 1,
+        };
+        latest.insert(change.case_id(), (layer, opens));
+        if layers.len() <= layer {
+            layers.push(Vec::new());
+        }
+        layers[layer].push(change);
+    }
+    layers
+}
+
+impl TaskChange {
+    fn case_id(&self) -> Uuid {
+        match self {
+            TaskChange::Open(task) => task.case_id,
+            TaskChange::Done(closing) => closing.case_id,
+            TaskChange::DoneById { case_id, .. } | TaskChange::CancelOpen { case_id, .. } => {
+                *case_id
             }
-            TaskChange::DoneById { case_id, id, by } => {
-                tasks::done_by_id(conn, case_id, id, by, now).await?;
-            }
-            TaskChange::CancelOpen { case_id, by } => {
-                tasks::cancel_open(conn, case_id, by, now).await?;
-            }
-            TaskChange::Open(_) => unreachable!("opened above"),
         }
     }
-    tasks::open(conn, &opening).await
 }
 
 /// Sets clocks on a case, noting on its timeline each one that was not already running.
@@ -317,17 +335,35 @@ pub async fn start_clocks(
 /// Each event with the case its subject names, in order; an event that names no known case is
 /// refused with `command.rejected` (through `effects`) and left out. Every case worker starts
 /// here, and so holds its cases' row locks ([`cases::lock`]) for the rest of its transaction:
-/// what it reads of a case cannot change under it before it writes.
+/// what it reads of a case cannot change under it before it writes. (The casework worker,
+/// which reads its cases' states with their facts, takes the same steps: [`subjects`],
+/// [`cases::lock`], its one read, [`match_subjects`].)
 pub async fn with_cases<'e, E>(
     conn: &mut AsyncPgConnection,
     events: &[&'e CloudEvent<E>],
     effects: &mut Effects,
 ) -> QueryResult<Vec<(&'e CloudEvent<E>, CaseFacts)>> {
+    let references = subjects(events);
+    cases::lock(conn, &references).await?;
+    let cases = cases::facts(conn, &references).await?;
+    Ok(match_subjects(events, &cases, effects))
+}
+
+/// The case references the events' subjects name, sorted, each once.
+pub fn subjects<E>(events: &[&CloudEvent<E>]) -> Vec<String> {
     let mut references: Vec<String> = events.iter().filter_map(|e| e.subject.clone()).collect();
     references.sort();
     references.dedup();
-    cases::lock(conn, &references).await?;
-    let cases = cases::facts(conn, &references).await?;
+    references
+}
+
+/// Each event with the case its subject names among `cases`, in order; an event that names none
+/// is refused with `command.rejected` (through `effects`) and left out.
+pub fn match_subjects<'e, E>(
+    events: &[&'e CloudEvent<E>],
+    cases: &HashMap<String, CaseFacts>,
+    effects: &mut Effects,
+) -> Vec<(&'e CloudEvent<E>, CaseFacts)> {
     let mut found = Vec::with_capacity(events.len());
     for &event in events {
         let Some(reference) = event.subject.as_deref() else {
@@ -339,5 +375,5 @@ pub async fn with_cases<'e, E>(
             None => effects.reject(event, format!("no case {reference}")),
         }
     }
-    Ok(found)
+    found
 }

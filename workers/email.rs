@@ -5,12 +5,13 @@
 //! is itself the request: an unknown letter id is refused) and the events teams must hear of
 //! (tasks, breached response targets, high-profile cases), for which it writes one
 //! notification row per event in the event's transaction. No email goes out from inside a
-//! transaction: the sender part ([`EmailWorker::send_round`], run by [`run_sender`]) claims
-//! letters awaiting email and pending notifications, sends each over SMTP, then records it
-//! sent with its timeline entry and `letter.sent` (see [`super::sender`]). A batch that rolls
-//! back therefore sends nothing twice, and a crash between a send and its record repeats only
-//! that send, with the same Message-ID (`<letter-id@domain>`, `<event-id@domain>`), so mail
-//! systems can fold it.
+//! transaction: the sender part ([`EmailWorker::send_round`], run by [`EmailSender`]) claims
+//! letters awaiting email and pending notifications, sends them over SMTP, `email.concurrency`
+//! at a time over a pool of as many connections, then records each sent with its timeline
+//! entry and `letter.sent` (see [`super::sender`]). A batch that rolls back therefore sends
+//! nothing twice, and a crash between a send and its record repeats only the sends then in
+//! flight (at most `email.concurrency`), with the same Message-IDs (`<letter-id@domain>`,
+//! `<event-id@domain>`), so mail systems can fold them.
 //!
 //! An unreachable server or a temporary refusal (4xx) gives the claims back and the sender
 //! retries with backoff until the server is back. A permanent refusal (5xx, e.g. no such
@@ -24,16 +25,18 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::json;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 use uuid::Uuid;
 
 use super::effects::{with_cases, Effects};
-use super::letters::postal_address;
+use super::poll::{self, Poller};
 use super::sender::{self, count_repeat, BATCH};
-use super::Worker;
+use super::{Companion, Worker};
 use crate::app::App;
 use crate::config::{EmailConfig, SmtpTls, TeamAddresses};
 use crate::db::cases::{self, CaseFacts};
@@ -43,6 +46,7 @@ use crate::events::{
     letter_sent, CaseFlaggedHighProfile, CaseTargetBreached, CloudEvent, LetterEmailRequested,
     LetterSent, TaskCreated,
 };
+use crate::letters::post::postal_address;
 use crate::vocabulary::{Assignee, DispatchChannel, LetterCode};
 
 crate::event_set! {
@@ -64,36 +68,26 @@ const NAME: &str = "email";
 /// The email worker.
 pub struct EmailWorker {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    server: String,
+    server: Arc<str>,
+    concurrency: usize,
     from: Mailbox,
     message_id_domain: String,
     teams: TeamAddresses,
 }
 
-impl EmailWorker {
-    /// The worker, with an SMTP transport built from `[email]`.
-    pub fn new(app: &App) -> anyhow::Result<Self> {
-        let config = &app.config.email;
-        Ok(Self {
-            transport: transport(config)?,
-            server: format!("{}:{}", config.host, config.port),
-            from: config.from.parse()?,
-            message_id_domain: config.message_id_domain.clone(),
-            teams: config.teams.clone(),
-        })
-    }
-}
-
-/// The SMTP transport of the configuration; credentials only when a user is set.
-fn transport(config: &EmailConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+/// The SMTP transport of the configuration: a pool of up to `email.concurrency` connections,
+/// kept open between sends; credentials only when a user is set.
+pub fn transport(config: &EmailConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let builder = match config.tls {
         SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
         SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)?,
         SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)?,
     };
+    let pool = PoolConfig::new().max_size(u32::try_from(config.concurrency)?);
     let mut builder = builder
         .port(config.port)
-        .timeout(Some(Duration::from_secs(10)));
+        .timeout(Some(Duration::from_secs(10)))
+        .pool_config(pool);
     if !config.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             config.username.clone(),
@@ -109,10 +103,41 @@ enum Outcome {
     Refused(String),
 }
 
+/// A letter or team notification claimed for sending, with its case.
+enum Claim {
+    Letter(Box<LetterRecord>, CaseFacts),
+    Notice(Notification, CaseFacts),
+}
+
+/// A claim and how its send ended: `Err` when the server could not be reached or refused for
+/// now.
+type Finished = (Claim, anyhow::Result<Outcome>);
+
 impl Worker for EmailWorker {
     const NAME: &'static str = NAME;
     type Event = EmailEvent;
 
+    /// With an SMTP transport built from `[email]`.
+    fn build(app: &App) -> anyhow::Result<Self> {
+        let config = &app.config.email;
+        Ok(Self {
+            transport: transport(config)?,
+            server: format!("{}:{}", config.host, config.port).into(),
+            concurrency: config.concurrency,
+            from: config.from.parse()?,
+            message_id_domain: config.message_id_domain.clone(),
+            teams: config.teams.clone(),
+        })
+    }
+
+    /// The sender, sharing the worker's SMTP transport.
+    fn companions(self: &Arc<Self>, app: &App, shutdown: &CancellationToken) -> Vec<Companion> {
+        let sender = poll::run(EmailSender(self.clone()), app.clone(), shutdown.clone());
+        vec![Box::pin(sender)]
+    }
+
+    /// Refuses a letter email request naming no kept letter, and keeps one notification for
+    /// each event a team must hear of; the sender does the sending.
     async fn apply(
         &self,
         conn: &mut AsyncPgConnection,
@@ -120,284 +145,235 @@ impl Worker for EmailWorker {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let mut effects = Effects::new(NAME, now);
-        let mut notices = Vec::new();
-        for (event, case) in &with_cases(conn, events, &mut effects).await? {
-            if let EmailEvent::LetterEmailRequested(request) = &event.data {
-                if !letters::exists(conn, request.letter_id).await? {
-                    effects.reject(event, format!("no letter {}", request.letter_id));
-                }
-                continue;
-            }
-            if let Some((recipient, subject, body)) = self.notification(case, &event.data) {
-                notices.push(Notification {
-                    id: event.id,
-                    case_id: case.id,
-                    recipient,
-                    subject,
-                    body,
-                    created_at: now,
-                });
-            }
-        }
+        let found = with_cases(conn, events, &mut effects).await?;
+        refuse_unknown_letters(conn, &found, &mut effects).await?;
+        let notices: Vec<Notification> = found
+            .iter()
+            .filter_map(|(event, case)| self.notification(event, case, now))
+            .collect();
         notifications::insert(conn, &notices).await?;
         Ok(effects.write(conn).await?)
     }
 }
 
-/// Runs the email sender until `shutdown`.
-pub async fn run_sender(worker: Arc<EmailWorker>, app: App, shutdown: CancellationToken) {
-    let round_app = app.clone();
-    let stop = shutdown.clone();
-    sender::run(app, "email", shutdown, move || {
-        let (worker, app, stop) = (worker.clone(), round_app.clone(), stop.clone());
-        async move { worker.send_round(&app, &stop).await }
-    })
-    .await;
+/// Refuses each `letter.email_requested` whose letter is not kept.
+async fn refuse_unknown_letters(
+    conn: &mut AsyncPgConnection,
+    found: &[(&CloudEvent<EmailEvent>, CaseFacts)],
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let requested = |event: &CloudEvent<EmailEvent>| match &event.data {
+        EmailEvent::LetterEmailRequested(request) => Some(request.letter_id),
+        _ => None,
+    };
+    let ids: Vec<Uuid> = found.iter().filter_map(|(e, _)| requested(e)).collect();
+    let kept = letters::existing(conn, &ids).await?;
+    for (event, _) in found {
+        if let Some(id) = requested(event).filter(|id| !kept.contains(id)) {
+            effects.reject(event, format!("no letter {id}"));
+        }
+    }
+    Ok(())
+}
+
+/// The email worker's sender: sends what the worker queued (a [`Poller`] on the `dispatch`
+/// channel, beside the worker's consumers, sharing its SMTP transport).
+pub struct EmailSender(Arc<EmailWorker>);
+
+impl Poller for EmailSender {
+    const NAME: &'static str = "email";
+    const CHANNEL: &'static str = letters::CHANNEL;
+
+    async fn round(&self, app: &App, shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        self.0.send_round(app, shutdown).await
+    }
+
+    fn batch_size(&self, _app: &App) -> usize {
+        BATCH as usize
+    }
+
+    async fn idle(&self, app: &App) -> Duration {
+        sender::poll_interval(app)
+    }
 }
 
 impl EmailWorker {
-    /// One round of the sender: up to [`BATCH`] times, claims one letter awaiting email or
-    /// one pending notification (committed; letters and notifications in turn), sends it,
-    /// records it (committed). One at a time, so a sender that dies leaves at most the one send
-    /// in flight claimed. Returns how many it sent or recorded refused; fails, having given
-    /// the claim back, when the server cannot be reached.
+    /// One round of the sender, over up to [`BATCH`] letters awaiting email and pending
+    /// notifications: keeps `email.concurrency` sends in flight, each over a pooled connection.
+    /// Whenever sends finish it **claims** as many more (committed; letters and notifications
+    /// in turn), starts **sending** them, and **records** the finished ones together
+    /// (committed). So a sender that dies leaves at most `email.concurrency` sends claimed but
+    /// unrecorded. Returns how many it claimed; fails, having given back the claims whose sends
+    /// could not reach the server and recorded the rest, when the server cannot be reached.
     pub async fn send_round(
         &self,
         app: &App,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<usize> {
-        let lease = sender::lease(app);
         let mut pooled = app.pool.get().await?;
         let conn: &mut AsyncPgConnection = &mut pooled;
-        let mut done = 0;
-        while done < BATCH as usize && !shutdown.is_cancelled() {
-            let letters_first = done % 2 == 0;
-            let (letter, notice, cases) = conn
-                .transaction::<_, diesel::result::Error, _>(async |conn| {
-                    let mut letter = None;
-                    let mut notice = None;
-                    if letters_first {
-                        letter = letters::claim(conn, letters::AWAITING_EMAIL, 1, lease)
-                            .await?
-                            .pop();
+        let mut sending: JoinSet<Finished> = JoinSet::new();
+        let (mut claimed, mut more, mut failure) = (0, true, None);
+        loop {
+            let room = self.concurrency.saturating_sub(sending.len());
+            let room = room.min(BATCH as usize - claimed);
+            if more && room > 0 && failure.is_none() && !shutdown.is_cancelled() {
+                match self.claim(conn, app, room, claimed % 2 == 0).await {
+                    Ok(claims) => {
+                        more = claims.len() == room;
+                        claimed += claims.len();
+                        for claim in claims {
+                            self.start_sending(&mut sending, claim);
+                        }
                     }
-                    if letter.is_none() {
-                        notice = notifications::claim(conn, 1, lease).await?.pop();
-                    }
-                    if letter.is_none() && notice.is_none() && !letters_first {
-                        letter = letters::claim(conn, letters::AWAITING_EMAIL, 1, lease)
-                            .await?
-                            .pop();
-                    }
-                    let ids: Vec<Uuid> = letter
-                        .iter()
-                        .map(|c: &Claimed<LetterRecord>| c.row.case_id)
-                        .chain(notice.iter().map(|c: &Claimed<Notification>| c.row.case_id))
-                        .collect();
-                    let cases = cases::facts_by_id(conn, &ids).await?;
-                    Ok((letter, notice, cases))
-                })
-                .await?;
-            if let Some(Claimed {
-                row: letter,
-                taken_over,
-            }) = letter
-            {
-                let case = cases
-                    .get(&letter.case_id)
-                    .ok_or_else(|| anyhow::anyhow!("letter {} has no case", letter.id))?;
-                if taken_over {
-                    count_repeat("email");
-                    warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: sending it again");
+                    Err(e) => failure = Some(e),
                 }
-                match self.send(self.letter(&letter)).await {
-                    Ok(Outcome::Sent) => self.sent(conn, case, &letter, app.clock.now()).await?,
-                    Ok(Outcome::Refused(reason)) => {
-                        self.refused(conn, case, &letter, &reason, app.clock.now())
-                            .await?
-                    }
-                    Err(e) => {
-                        letters::release(conn, letter.id, &e.to_string()).await?;
-                        return Err(e);
-                    }
-                }
-            } else if let Some(Claimed {
-                row: notice,
-                taken_over,
-            }) = notice
-            {
-                let case = cases
-                    .get(&notice.case_id)
-                    .ok_or_else(|| anyhow::anyhow!("notification {} has no case", notice.id))?;
-                if taken_over {
-                    count_repeat("email");
-                    warn!(notification_id = %notice.id, "an earlier claim on this notification lapsed: sending it again");
-                }
-                let message = self.plain(
-                    &notice.recipient,
-                    &notice.subject,
-                    &notice.body,
-                    message_id(notice.id, &self.message_id_domain),
-                );
-                match self.send(message).await {
-                    Ok(outcome) => {
-                        self.notified(conn, case, &notice, outcome, app.clock.now())
-                            .await?
-                    }
-                    Err(e) => {
-                        notifications::release(conn, notice.id, &e.to_string()).await?;
-                        return Err(e);
-                    }
-                }
-            } else {
-                break;
             }
-            done += 1;
+            let Some(first) = sending.join_next().await else {
+                break;
+            };
+            let mut finished = vec![first?];
+            while let Some(next) = sending.try_join_next() {
+                finished.push(next?);
+            }
+            if let Err(e) = self.record(conn, finished, app.clock.now()).await {
+                failure.get_or_insert(e);
+            }
         }
-        Ok(done)
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(claimed),
+        }
     }
 
-    /// Records a letter emailed: its status, a timeline entry and `letter.sent`, together.
-    async fn sent(
+    /// Claims up to `limit` letters awaiting email and pending notifications (`letters_first`,
+    /// or notifications first), with their cases, and commits the claims.
+    async fn claim(
         &self,
         conn: &mut AsyncPgConnection,
-        case: &CaseFacts,
-        letter: &LetterRecord,
+        app: &App,
+        limit: usize,
+        letters_first: bool,
+    ) -> anyhow::Result<Vec<Claim>> {
+        let lease = sender::lease(app);
+        let (claimed_letters, notices, cases) = conn
+            .transaction::<_, diesel::result::Error, _>(async |conn| {
+                let limit = limit as i64;
+                let (claimed_letters, notices) = if letters_first {
+                    let l = letters::claim(conn, letters::AWAITING_EMAIL, limit, lease).await?;
+                    let n = notifications::claim(conn, limit - l.len() as i64, lease).await?;
+                    (l, n)
+                } else {
+                    let n = notifications::claim(conn, limit, lease).await?;
+                    let room = limit - n.len() as i64;
+                    let l = letters::claim(conn, letters::AWAITING_EMAIL, room, lease).await?;
+                    (l, n)
+                };
+                let ids: Vec<Uuid> = claimed_letters
+                    .iter()
+                    .map(|c| c.row.case_id)
+                    .chain(notices.iter().map(|c| c.row.case_id))
+                    .collect();
+                let cases = cases::facts_by_id(conn, &ids).await?;
+                Ok((claimed_letters, notices, cases))
+            })
+            .await?;
+        let case = |id: Uuid| {
+            cases
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("no case {id} for a claimed email"))
+        };
+        let mut claims = Vec::with_capacity(claimed_letters.len() + notices.len());
+        for Claimed { row, taken_over } in claimed_letters {
+            if taken_over {
+                count_repeat("email");
+                warn!(letter_id = %row.id, attempts = row.attempts, "an earlier claim on this letter lapsed: sending it again");
+            }
+            let case = case(row.case_id)?;
+            claims.push(Claim::Letter(Box::new(row), case));
+        }
+        for Claimed { row, taken_over } in notices {
+            if taken_over {
+                count_repeat("email");
+                warn!(notification_id = %row.id, "an earlier claim on this notification lapsed: sending it again");
+            }
+            let case = case(row.case_id)?;
+            claims.push(Claim::Notice(row, case));
+        }
+        Ok(claims)
+    }
+
+    /// Starts sending a claim's email on its own task, so it goes on while others are claimed
+    /// and recorded.
+    fn start_sending(&self, sending: &mut JoinSet<Finished>, claim: Claim) {
+        let message = match &claim {
+            Claim::Letter(letter, _) => self.letter(letter),
+            Claim::Notice(notice, _) => self.plain(
+                &notice.recipient,
+                &notice.subject,
+                &notice.body,
+                message_id(notice.id, &self.message_id_domain),
+            ),
+        };
+        let (transport, server) = (self.transport.clone(), self.server.clone());
+        sending.spawn(async move {
+            let outcome = send(&transport, &server, message).await;
+            (claim, outcome)
+        });
+    }
+
+    /// Records finished sends together: each letter sent with its timeline entry and
+    /// `letter.sent`, each refused one switched to post, each notification's outcome; the claims
+    /// whose sends failed given back. Fails with the first such failure, once all is recorded.
+    async fn record(
+        &self,
+        conn: &mut AsyncPgConnection,
+        finished: Vec<Finished>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
+        let mut failure = None;
         conn.transaction::<_, anyhow::Error, _>(async |conn| {
-            if !letters::mark_sent(conn, letter.id, now).await? {
-                return Ok(());
-            }
             let mut effects = Effects::new(NAME, now);
-            effects.note(
-                case,
-                format!("Letter {code} sent by email to {}", mask(&letter.recipient)),
-                json!({ "letter_id": letter.id, "channel": "email" }),
-                letter.requested_by_event,
-            );
-            effects.emit(
-                case,
-                letter_sent::TYPE,
-                LetterSent {
-                    code,
-                    channel: DispatchChannel::Email,
-                },
-            );
+            let mut sent = Vec::new();
+            for (claim, outcome) in finished {
+                match (claim, outcome) {
+                    (Claim::Letter(letter, case), Ok(Outcome::Sent)) => sent.push((*letter, case)),
+                    (Claim::Letter(letter, case), Ok(Outcome::Refused(reason))) => {
+                        refused(conn, &case, &letter, &reason, &mut effects).await?
+                    }
+                    (Claim::Notice(notice, case), Ok(outcome)) => {
+                        notified(conn, &case, &notice, outcome, &mut effects).await?
+                    }
+                    (Claim::Letter(letter, _), Err(e)) => {
+                        letters::release(conn, letter.id, &e.to_string()).await?;
+                        failure.get_or_insert(e);
+                    }
+                    (Claim::Notice(notice, _), Err(e)) => {
+                        notifications::release(conn, notice.id, &e.to_string()).await?;
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+            emailed(conn, &sent, &mut effects).await?;
             Ok(effects.write(conn).await?)
         })
         .await?;
-        metrics::counter!("complaints_letters_sent_total", "code" => code.as_str(), "channel" => "email")
-            .increment(1);
-        Ok(())
-    }
-
-    /// Records a letter's email refused for good: noted on the case, the letter to go by post.
-    async fn refused(
-        &self,
-        conn: &mut AsyncPgConnection,
-        case: &CaseFacts,
-        letter: &LetterRecord,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
-        metrics::counter!("complaints_letters_failed_total", "code" => code.as_str()).increment(1);
-        conn.transaction::<_, anyhow::Error, _>(async |conn| {
-            let customer = letters::addressees(conn, &[case.id])
-                .await?
-                .remove(&case.id)
-                .ok_or_else(|| anyhow::anyhow!("case {} has no customer", case.reference))?;
-            if !letters::switch_to_post(conn, letter.id, &postal_address(&customer), reason).await?
-            {
-                return Ok(());
-            }
-            let mut effects = Effects::new(NAME, now);
-            effects.note(
-                case,
-                format!(
-                    "Email of letter {code} to {} refused: {reason}; sending by post",
-                    mask(&letter.recipient)
-                ),
-                json!({ "letter_id": letter.id, "error": reason }),
-                letter.requested_by_event,
-            );
-            Ok(effects.write(conn).await?)
-        })
-        .await
-    }
-
-    /// Records how a team notification's send ended, with a timeline entry.
-    async fn notified(
-        &self,
-        conn: &mut AsyncPgConnection,
-        case: &CaseFacts,
-        notice: &Notification,
-        outcome: Outcome,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let (status, error, entry) = match &outcome {
-            Outcome::Sent => (
-                notifications::SENT,
-                None,
-                format!("{}: emailed to {}", notice.subject, notice.recipient),
-            ),
-            Outcome::Refused(reason) => {
-                warn!(notification_id = %notice.id, %reason, "a team notification was refused");
-                (
-                    notifications::REFUSED,
-                    Some(reason.as_str()),
-                    format!(
-                        "{}: email to {} refused: {reason}",
-                        notice.subject, notice.recipient
-                    ),
-                )
-            }
-        };
-        conn.transaction::<_, anyhow::Error, _>(async |conn| {
-            if notifications::finish(conn, notice.id, status, error, now).await? {
-                let mut effects = Effects::new(NAME, now);
-                effects.note(case, entry, json!({}), notice.id);
-                effects.write(conn).await?;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Sends once: `Err` when the server could not be reached or refused for now (4xx), so the
-    /// sender backs off and tries again later.
-    async fn send(&self, message: anyhow::Result<Message>) -> anyhow::Result<Outcome> {
-        let message = match message {
-            Ok(message) => message,
-            Err(e) => return Ok(Outcome::Refused(format!("not a usable message: {e}"))),
-        };
-        match self.transport.send(message).await {
-            Ok(_) => Ok(Outcome::Sent),
-            Err(e) if e.is_permanent() => Ok(Outcome::Refused(e.to_string())),
-            Err(e) => {
-                metrics::counter!("complaints_email_retries_total", "server" => self.server.clone())
-                    .increment(1);
-                // This error is logged by the sender loop: its reply code only, since a
-                // server's reply text may quote the recipient's address.
-                let why = e
-                    .status()
-                    .map_or_else(|| e.to_string(), |code| format!("it replied {code}"));
-                anyhow::bail!("SMTP server {} unavailable: {why}", self.server)
-            }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
-
-    /// A team notification: what to say to whom.
+    /// The team notification an event causes: what to say to whom (none for a letter).
     fn notification(
         &self,
+        event: &CloudEvent<EmailEvent>,
         case: &CaseFacts,
-        notice: &EmailEvent,
-    ) -> Option<(String, String, String)> {
+        now: DateTime<Utc>,
+    ) -> Option<Notification> {
         let teams = &self.teams;
         let reference = &case.reference;
-        let message = match notice {
+        let (recipient, subject, body) = match &event.data {
             EmailEvent::TaskCreated(task) => {
                 let to = match task.assignee {
                     Assignee::Caseworker => &teams.caseworker,
@@ -427,7 +403,14 @@ impl EmailWorker {
             ),
             EmailEvent::LetterEmailRequested(_) => return None,
         };
-        Some(message)
+        Some(Notification {
+            id: event.id,
+            case_id: case.id,
+            recipient,
+            subject,
+            body,
+            created_at: now,
+        })
     }
 
     /// A plain-text email with a stable Message-ID.
@@ -471,6 +454,124 @@ impl EmailWorker {
                     ),
             )?)
     }
+}
+
+/// Sends once over the pooled transport: `Err` when the server could not be reached or
+/// refused for now (4xx), so the sender backs off and tries again later.
+async fn send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    server: &str,
+    message: anyhow::Result<Message>,
+) -> anyhow::Result<Outcome> {
+    let message = match message {
+        Ok(message) => message,
+        Err(e) => return Ok(Outcome::Refused(format!("not a usable message: {e}"))),
+    };
+    match transport.send(message).await {
+        Ok(_) => Ok(Outcome::Sent),
+        Err(e) if e.is_permanent() => Ok(Outcome::Refused(e.to_string())),
+        Err(e) => {
+            metrics::counter!("complaints_email_retries_total", "server" => server.to_owned())
+                .increment(1);
+            // This error is logged by the sender loop: its reply code only, since a server's
+            // reply text may quote the recipient's address.
+            let why = e
+                .status()
+                .map_or_else(|| e.to_string(), |code| format!("it replied {code}"));
+            anyhow::bail!("SMTP server {server} unavailable: {why}")
+        }
+    }
+}
+
+/// Records letters emailed: each one's status, a timeline entry and `letter.sent` (once: a
+/// letter already recorded is left as it is).
+async fn emailed(
+    conn: &mut AsyncPgConnection,
+    sent: &[(LetterRecord, CaseFacts)],
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let ids: Vec<Uuid> = sent.iter().map(|(letter, _)| letter.id).collect();
+    let marked = letters::mark_sent(conn, &ids, effects.now()).await?;
+    for (letter, case) in sent.iter().filter(|(l, _)| marked.contains(&l.id)) {
+        let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
+        effects.note(
+            case,
+            format!("Letter {code} sent by email to {}", mask(&letter.recipient)),
+            json!({ "letter_id": letter.id, "channel": "email" }),
+            letter.requested_by_event,
+        );
+        effects.emit(
+            case,
+            letter_sent::TYPE,
+            LetterSent {
+                code,
+                channel: DispatchChannel::Email,
+            },
+        );
+        metrics::counter!("complaints_letters_sent_total", "code" => code.as_str(), "channel" => "email")
+            .increment(1);
+    }
+    Ok(())
+}
+
+/// Records a letter's email refused for good: noted on the case, the letter to go by post.
+async fn refused(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    letter: &LetterRecord,
+    reason: &str,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let code: LetterCode = letter.code.parse().map_err(anyhow::Error::msg)?;
+    metrics::counter!("complaints_letters_failed_total", "code" => code.as_str()).increment(1);
+    let customer = letters::addressees(conn, &[case.id])
+        .await?
+        .remove(&case.id)
+        .ok_or_else(|| anyhow::anyhow!("case {} has no customer", case.reference))?;
+    if letters::switch_to_post(conn, letter.id, &postal_address(&customer), reason).await? {
+        effects.note(
+            case,
+            format!(
+                "Email of letter {code} to {} refused: {reason}; sending by post",
+                mask(&letter.recipient)
+            ),
+            json!({ "letter_id": letter.id, "error": reason }),
+            letter.requested_by_event,
+        );
+    }
+    Ok(())
+}
+
+/// Records how a team notification's send ended, with a timeline entry.
+async fn notified(
+    conn: &mut AsyncPgConnection,
+    case: &CaseFacts,
+    notice: &Notification,
+    outcome: Outcome,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let (status, error, entry) = match &outcome {
+        Outcome::Sent => (
+            notifications::SENT,
+            None,
+            format!("{}: emailed to {}", notice.subject, notice.recipient),
+        ),
+        Outcome::Refused(reason) => {
+            warn!(notification_id = %notice.id, %reason, "a team notification was refused");
+            (
+                notifications::REFUSED,
+                Some(reason.as_str()),
+                format!(
+                    "{}: email to {} refused: {reason}",
+                    notice.subject, notice.recipient
+                ),
+            )
+        }
+    };
+    if notifications::finish(conn, notice.id, status, error, effects.now()).await? {
+        effects.note(case, entry, json!({}), notice.id);
+    }
+    Ok(())
 }
 
 /// The Message-ID of a letter: the same on every attempt.

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::effects::{with_cases, Effects};
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
+use crate::app::App;
 use crate::db::{cases, outbox, timeline};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{CaseEscalated, CloudEvent};
@@ -38,6 +39,10 @@ pub struct Escalation;
 impl Worker for Escalation {
     const NAME: &'static str = NAME;
     type Event = EscalationEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Escalation)
+    }
 
     async fn apply(
         &self,

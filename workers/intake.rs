@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::effects::Effects;
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
+use crate::app::App;
 use crate::db::cases;
 use crate::db::disputes::{self, NewDispute};
 use crate::db::feedback::{self, NewFeedback};
@@ -55,6 +56,10 @@ crate::event_set! {
 impl Worker for Intake {
     const NAME: &'static str = "intake";
     type Event = IntakeEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Intake)
+    }
 
     async fn apply(
         &self,

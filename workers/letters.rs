@@ -7,17 +7,17 @@
 //! worker to send it (`letter.email_requested`) or leaves it for its printer. A redelivered
 //! request finds its letter already made and changes nothing.
 //!
-//! The printer ([`run_printer`], a sender of [`super::sender`]) writes no file inside a
+//! The printer ([`Printer`], a sender of [`super::sender`]) writes no file inside a
 //! transaction: it claims letters awaiting print (committed), writes each one's print-ready PDF
 //! to the dispatch directory under the letter's id (written aside and renamed into place, so the
 //! print vendor never sees half a file and a retry overwrites rather than adds), then marks it
 //! posted with `letter.ready_for_post` and `letter.sent` by post, once per letter.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Europe::London;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -27,8 +27,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use super::effects::{with_cases, Effects};
+use super::poll::{self, Poller};
 use super::sender::{self, count_repeat, BATCH};
-use super::Worker;
+use super::{Companion, Worker};
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
 use crate::db::letters::{self, Claimed, LetterRecord, NewLetter};
@@ -39,10 +40,12 @@ use crate::events::{
 };
 use crate::letters::catalogue::spec;
 use crate::letters::dispatch::{channel, Recipient};
-use crate::letters::pdf;
-use crate::letters::render::{Addressee, LetterContext, Letters, Organisation, Regional};
+use crate::letters::post::{
+    addressee, letter_date, organisation, pdf_file, postal_address, PostRoom,
+};
+use crate::letters::render::{LetterContext, Letters, Organisation, Regional};
 use crate::process::clocks::written_contact_only;
-use crate::vocabulary::{DispatchChannel, LetterCode, Region};
+use crate::vocabulary::{DispatchChannel, LetterCode};
 
 crate::event_set! {
     /// What the letters worker reads.
@@ -54,51 +57,31 @@ crate::event_set! {
 
 const NAME: &str = "letters";
 
-/// Prints and posts letters: writes the PDF where the print vendor collects it.
+/// The letters worker's printer: hands each letter awaiting print to the [`PostRoom`] and
+/// records it posted (a [`Poller`] on the `dispatch` channel, beside the worker's consumers).
 #[derive(Clone)]
-pub struct PostRoom {
-    dispatch_dir: PathBuf,
-    organisation: Organisation,
+pub struct Printer {
+    post_room: PostRoom,
 }
 
-impl PostRoom {
-    /// The post room of the app's configuration.
-    pub fn new(app: &App) -> Self {
-        Self {
-            dispatch_dir: PathBuf::from(&app.config.letters.dispatch_dir),
-            organisation: organisation(app),
-        }
+impl Poller for Printer {
+    const NAME: &'static str = "print";
+    const CHANNEL: &'static str = letters::CHANNEL;
+
+    async fn round(&self, app: &App, shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        self.print_round(app, shutdown).await
     }
 
-    /// Writes the PDF of a letter under its stable name (its id): aside first, then renamed
-    /// into place, so the file the print vendor sees is whole and writing it again replaces it.
-    /// Returns its path.
-    pub fn print(&self, letter: &LetterRecord, customer: &Party) -> std::io::Result<String> {
-        let file = pdf_file(letter.id);
-        // Northern Ireland's customers hear from NICMS; a region that does not parse keeps
-        // the default name (the letter's text was rendered for the right region already).
-        let organisation = match customer.region.parse::<Region>() {
-            Ok(region) => self.organisation.in_region(region),
-            Err(_) => self.organisation.clone(),
-        };
-        let header = [organisation.name, letter_date(letter.created_at)];
-        let bytes = pdf::render(&header, &addressee(customer), &letter.body_print);
-        std::fs::create_dir_all(&self.dispatch_dir)?;
-        let partial = self.dispatch_dir.join(format!(".{file}.partial"));
-        let written = std::fs::write(&partial, bytes)
-            .and_then(|()| std::fs::rename(&partial, self.dispatch_dir.join(&file)));
-        if written.is_err() {
-            // Best effort: the vendor ignores partial files, the next attempt rewrites it.
-            let _ = std::fs::remove_file(&partial);
-        }
-        written.map(|()| self.path(&file))
+    fn batch_size(&self, _app: &App) -> usize {
+        BATCH as usize
     }
 
-    /// The path of a posted letter's PDF.
-    pub fn path(&self, file: &str) -> String {
-        self.dispatch_dir.join(file).display().to_string()
+    async fn idle(&self, app: &App) -> Duration {
+        sender::poll_interval(app)
     }
+}
 
+impl Printer {
     /// One round of the printer: up to [`BATCH`] times, claims one letter awaiting print
     /// (committed), writes its PDF, marks it posted with its events (committed). One at a
     /// time, so a printer that dies leaves at most the one file in hand claimed. Returns how
@@ -140,7 +123,7 @@ impl PostRoom {
                 count_repeat("print");
                 warn!(letter_id = %letter.id, attempts = letter.attempts, "an earlier claim on this letter lapsed: printing it again");
             }
-            match self.print(&letter, customer) {
+            match self.post_room.print(&letter, customer) {
                 Ok(path) => {
                     self.posted(conn, case, &letter, &path, app.clock.now())
                         .await?
@@ -212,36 +195,34 @@ impl PostRoom {
     }
 }
 
-/// Runs the printer until `shutdown`.
-pub async fn run_printer(post_room: PostRoom, app: App, shutdown: CancellationToken) {
-    let round_app = app.clone();
-    let stop = shutdown.clone();
-    sender::run(app, "print", shutdown, move || {
-        let (post_room, app, stop) = (post_room.clone(), round_app.clone(), stop.clone());
-        async move { post_room.print_round(&app, &stop).await }
-    })
-    .await;
-}
-
 /// The letters worker.
 pub struct LettersWorker {
-    letters: Arc<Letters>,
+    letters: Letters,
     organisation: Organisation,
-}
-
-impl LettersWorker {
-    /// The worker, with the app's templates.
-    pub fn new(app: &App, letters: Arc<Letters>) -> Self {
-        Self {
-            letters,
-            organisation: organisation(app),
-        }
-    }
+    printer: Printer,
 }
 
 impl Worker for LettersWorker {
     const NAME: &'static str = NAME;
     type Event = LetterEvent;
+
+    /// With the templates of `letters.templates_dir`, every one compiled (or the start fails).
+    fn build(app: &App) -> anyhow::Result<Self> {
+        let dir = Path::new(&app.config.letters.templates_dir);
+        Ok(Self {
+            letters: Letters::load(dir)?,
+            organisation: organisation(&app.config),
+            printer: Printer {
+                post_room: PostRoom::new(&app.config),
+            },
+        })
+    }
+
+    /// The printer.
+    fn companions(self: &Arc<Self>, app: &App, shutdown: &CancellationToken) -> Vec<Companion> {
+        let printer = poll::run(self.printer.clone(), app.clone(), shutdown.clone());
+        vec![Box::pin(printer)]
+    }
 
     async fn apply(
         &self,
@@ -397,38 +378,4 @@ pub fn letter_context(
             .collect(),
         print: false,
     }
-}
-
-/// The file name of a letter's PDF in the dispatch directory.
-fn pdf_file(letter_id: Uuid) -> String {
-    format!("{letter_id}.pdf")
-}
-
-/// The organisation as letters show it.
-pub fn organisation(app: &App) -> Organisation {
-    Organisation {
-        name: app.config.letters.organisation_name.clone(),
-        name_northern_ireland: app
-            .config
-            .letters
-            .organisation_name_northern_ireland
-            .clone(),
-        phone: app.config.letters.organisation_phone.clone(),
-        signatory: app.config.letters.signatory.clone(),
-    }
-}
-
-/// A letter's date as the UK writes it: `24 November 2026`.
-pub fn letter_date(now: DateTime<Utc>) -> String {
-    now.with_timezone(&London).format("%-d %B %Y").to_string()
-}
-
-/// The customer as letters address them (an address too long for the envelope window folded).
-fn addressee(customer: &Party) -> Addressee {
-    Addressee::new(&customer.name, &customer.address_lines, &customer.postcode)
-}
-
-/// The postal address on one line, as printed.
-pub fn postal_address(customer: &Party) -> String {
-    addressee(customer).lines().join(", ")
 }

@@ -1,7 +1,13 @@
 //! The workers. Each consuming worker is one file with the same small shape: the queue it
 //! reads ([`Worker::NAME`]), the events it reads ([`Worker::Event`], whose types are bound to
-//! its queue), and `apply`, which changes the database inside the transaction the consumer
-//! loop opens. Adding a worker is adding a file, a line to [`QUEUES`] and a line to `src/supervisor.rs`.
+//! its queue), how it is built from the app ([`Worker::build`]), its consumers, batch and
+//! prefetch (consts, overridden per worker by `[workers.<name>]`), and `apply`, which changes
+//! the database inside the transaction the [`runner`] opens. The workers that work in rounds
+//! over rows instead (the scheduler, the outbox relay, the senders) are [`poll::Poller`]s.
+//!
+//! Adding a worker is adding its file and one line to the [`registry!`] table below: the queue
+//! list ([`QUEUES`]), the names `complaints run --workers` takes and runs by default
+//! ([`WorkerKind`]) and the spawning ([`WorkerKind::build`]) all come from that table.
 //!
 //! - [`intake`]: `complaint.received` → route (process.md §3) → case opened or complaint refused.
 //! - [`acknowledgement`]: the 48-hour, 2-working-day and CMSL5700 clocks and their letters.
@@ -19,7 +25,8 @@
 //! the reply to official correspondence.
 //!
 //! [`effects`] and [`opening`] are what the workers share: the timeline entries and events a
-//! batch causes, and how a case opens.
+//! batch causes, and how a case opens. [`runner`] is the consumer loop, [`poll`] the round
+//! loop, [`sender`] what the two senders share.
 
 pub mod acknowledgement;
 pub mod casework;
@@ -33,25 +40,60 @@ pub mod letters;
 pub mod official;
 pub mod opening;
 pub mod outbox_relay;
+pub mod poll;
+pub mod runner;
 pub mod scheduler;
 pub mod sender;
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
+use crate::app::App;
 use crate::broker::topology::QueueSpec;
+use crate::config::{Config, WorkerSettings};
 use crate::events::incoming::EventSet;
 use crate::events::CloudEvent;
+use poll::Poller;
+
+/// The tasks of one process, each ending with an error when it stops by itself for one.
+pub type Tasks = JoinSet<anyhow::Result<()>>;
+
+/// A task that runs beside a worker's consumers until shutdown (the letters worker's printer,
+/// the email worker's sender).
+pub type Companion = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// A worker that consumes one queue.
 pub trait Worker: Send + Sync + 'static {
-    /// The worker kind: its queue is `complaints.<NAME>`, its inbox rows carry this name.
+    /// The worker's one name: its queue is `complaints.<NAME>`, its inbox rows, timeline
+    /// entries, metrics and log lines carry it, and `complaints run --workers` and
+    /// `[workers.<NAME>]` take it.
     const NAME: &'static str;
+    /// Consumers per process, each with its own channel and transaction: while one commits,
+    /// another reads (`[workers.<NAME>] consumers`).
+    const CONSUMERS: usize = 1;
+    /// Most deliveries applied in one database transaction (`batch_size`).
+    const BATCH_SIZE: usize = 256;
+    /// Longest a partly filled batch waits for more deliveries, in milliseconds
+    /// (`batch_wait_ms`).
+    const BATCH_WAIT_MS: u64 = 5;
+    /// Unacknowledged deliveries each consumer holds at once (`prefetch`).
+    const PREFETCH: u16 = 512;
     /// The events it reads; their types are the routing keys bound to its queue. A message
     /// that does not parse and validate as one of them is dead-lettered before `apply` sees it.
     type Event: EventSet;
+
+    /// The worker, from the app's configuration; fails when it cannot work (e.g. a letter
+    /// template does not compile), before anything starts.
+    fn build(app: &App) -> anyhow::Result<Self>
+    where
+        Self: Sized;
 
     /// Applies events not applied before, in the caller's transaction: every state change,
     /// timeline entry and outbox event commits together or not at all.
@@ -61,6 +103,25 @@ pub trait Worker: Send + Sync + 'static {
         events: &'a [&'a CloudEvent<Self::Event>],
         now: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send + 'a;
+
+    /// The tasks that run beside its consumers, once per process (none by default).
+    fn companions(self: &Arc<Self>, _app: &App, _shutdown: &CancellationToken) -> Vec<Companion> {
+        Vec::new()
+    }
+}
+
+/// How `W` runs under `config`: its consts, with `[workers.<NAME>]` (and the older keys) over
+/// them.
+pub fn settings<W: Worker>(config: &Config) -> WorkerSettings {
+    config.worker_settings(
+        W::NAME,
+        WorkerSettings {
+            consumers: W::CONSUMERS,
+            batch_size: W::BATCH_SIZE,
+            batch_wait: Duration::from_millis(W::BATCH_WAIT_MS),
+            prefetch: W::PREFETCH,
+        },
+    )
 }
 
 /// The queue of a worker.
@@ -71,14 +132,100 @@ pub const fn queue_spec<W: Worker>() -> QueueSpec {
     }
 }
 
-/// Every worker queue, declared by every process on start.
-pub const QUEUES: &[QueueSpec] = &[
-    queue_spec::<intake::Intake>(),
-    queue_spec::<acknowledgement::Acknowledgement>(),
-    queue_spec::<casework::Casework>(),
-    queue_spec::<escalation::Escalation>(),
-    queue_spec::<deadlines::Deadlines>(),
-    queue_spec::<disputes::Disputes>(),
-    queue_spec::<letters::LettersWorker>(),
-    queue_spec::<email::EmailWorker>(),
-];
+/// A worker built and ready to spawn.
+pub struct Runnable(Box<SpawnOnto>);
+
+/// What spawns a built worker's tasks onto a process's.
+type SpawnOnto = dyn FnOnce(&App, &CancellationToken, &mut Tasks) + Send;
+
+impl Runnable {
+    fn consumer<W: Worker>(worker: W) -> Self {
+        Self(Box::new(move |app, shutdown, tasks| {
+            runner::spawn(worker, app, shutdown, tasks)
+        }))
+    }
+
+    fn poller<P: Poller>(poller: P) -> Self {
+        Self(Box::new(move |app, shutdown, tasks| {
+            let (app, shutdown) = (app.clone(), shutdown.clone());
+            tasks.spawn(async move {
+                poll::run(poller, app, shutdown).await;
+                Ok(())
+            });
+        }))
+    }
+
+    /// Spawns its tasks onto `tasks`; they run until `shutdown`.
+    pub fn spawn(self, app: &App, shutdown: &CancellationToken, tasks: &mut Tasks) {
+        (self.0)(app, shutdown, tasks)
+    }
+}
+
+/// The one table of workers: writes [`WorkerKind`] (with the HTTP server, which is not a
+/// worker but runs beside them), [`WorkerKind::ALL`], [`WorkerKind::build`] and [`QUEUES`].
+/// A `consumers` line names a [`Worker`], a `pollers` line a [`Poller`] built by `Default`.
+macro_rules! registry {
+    (
+        consumers { $( $(#[$cdoc:meta])* $consumer:ident => $cty:ty, )* }
+        pollers { $( $(#[$pdoc:meta])* $poller:ident => $pty:ty, )* }
+    ) => {
+        /// A kind of worker a process can run (`complaints run --workers`, in kebab case).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+        pub enum WorkerKind {
+            $( $(#[$cdoc])* $consumer, )*
+            $( $(#[$pdoc])* $poller, )*
+            /// The HTTP server: intake, case look-up, the ops page, health, metrics.
+            Http,
+        }
+
+        impl WorkerKind {
+            /// Every kind: what `complaints run` runs by default.
+            pub const ALL: &[WorkerKind] = &[
+                $( WorkerKind::$consumer, )*
+                $( WorkerKind::$poller, )*
+                WorkerKind::Http,
+            ];
+
+            /// Builds the kind's worker, ready to spawn; `None` for the HTTP server, which
+            /// the supervisor serves itself.
+            pub fn build(self, app: &App) -> anyhow::Result<Option<Runnable>> {
+                Ok(match self {
+                    $( WorkerKind::$consumer => Some(Runnable::consumer(<$cty as Worker>::build(app)?)), )*
+                    $( WorkerKind::$poller => Some(Runnable::poller(<$pty as Default>::default())), )*
+                    WorkerKind::Http => None,
+                })
+            }
+        }
+
+        /// Every worker queue, declared by every process on start.
+        pub const QUEUES: &[QueueSpec] = &[ $( queue_spec::<$cty>(), )* ];
+    };
+}
+
+registry! {
+    consumers {
+        /// Consumes `complaint.received`, opens cases.
+        Intake => intake::Intake,
+        /// Starts and meets the acknowledgement clocks, requests their letters.
+        Acknowledgement => acknowledgement::Acknowledgement,
+        /// Applies caseworkers' decisions through the tier state machines; keeps the Systemic
+        /// Log.
+        Casework => casework::Casework,
+        /// Opens the linked higher case of an escalated one and tells the receiving team.
+        Escalation => escalation::Escalation,
+        /// Response targets, waits, action due dates, ICE redress.
+        Deadlines => deadlines::Deadlines,
+        /// A dispute's action plan letters and their follow-up clocks.
+        Disputes => disputes::Disputes,
+        /// Renders requested letters and sends them to email or post; prints postal letters.
+        Letters => letters::LettersWorker,
+        /// Sends letters and team notifications by SMTP.
+        Email => email::EmailWorker,
+    }
+    pollers {
+        /// Fires due timers.
+        Scheduler => scheduler::Scheduler,
+        /// Publishes the outbox.
+        OutboxRelay => outbox_relay::OutboxRelay,
+    }
+}

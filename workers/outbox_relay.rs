@@ -8,55 +8,36 @@
 //! writer commits; a slow poll covers a lost notification. When the broker is down the round
 //! fails, nothing is marked sent, and the relay retries with backoff.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::debug;
 
+use super::poll::Poller;
 use crate::app::App;
-use crate::backoff::Backoff;
 use crate::broker::publisher::Outgoing;
-use crate::db::{listener, outbox};
+use crate::db::outbox;
 
-/// The worker kind's name (`complaints run --workers outbox-relay`).
-pub const NAME: &str = "outbox-relay";
+/// The outbox relay.
+#[derive(Debug, Default)]
+pub struct OutboxRelay;
 
-/// Relays until `shutdown`.
-pub async fn run(app: App, shutdown: CancellationToken) {
-    let wake = Arc::new(Notify::new());
-    tokio::spawn(listener::listen(
-        app.config.database_url(),
-        outbox::CHANNEL,
-        wake.clone(),
-        shutdown.clone(),
-    ));
-    let poll = Duration::from_millis(app.config.relay.poll_interval_ms);
-    let mut backoff = Backoff::default();
-    info!("outbox relay running");
-    loop {
-        match relay_round(&app).await {
-            Ok(published) if published as i64 >= app.config.relay.batch_size => {
-                backoff = Backoff::default();
-                continue;
-            }
-            Ok(_) => backoff = Backoff::default(),
-            Err(e) => {
-                let wait = backoff.next_wait();
-                warn!(error = %e, ?wait, "outbox relay round failed; retrying");
-                tokio::select! {
-                    () = shutdown.cancelled() => return,
-                    () = tokio::time::sleep(wait) => continue,
-                }
-            }
-        }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = wake.notified() => {}
-            () = tokio::time::sleep(poll) => {}
-        }
+impl Poller for OutboxRelay {
+    const NAME: &'static str = "outbox-relay";
+    const CHANNEL: &'static str = outbox::CHANNEL;
+
+    async fn round(&self, app: &App, _shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        relay_round(app).await
+    }
+
+    fn batch_size(&self, app: &App) -> usize {
+        usize::try_from(app.config.relay.batch_size).unwrap_or(usize::MAX)
+    }
+
+    /// `relay.poll_interval_ms`: a lost notification delays an event at most this long.
+    async fn idle(&self, app: &App) -> Duration {
+        Duration::from_millis(app.config.relay.poll_interval_ms)
     }
 }
 

@@ -6,66 +6,41 @@
 //! is due (one index read, never a scan), or until a `NOTIFY timers` says an earlier one was
 //! set, or the simulated clock jumps.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::debug;
 
+use super::poll::Poller;
 use crate::app::App;
-use crate::backoff::Backoff;
 use crate::db::schema::cases;
 use crate::db::timeline::{self, NewEntry};
-use crate::db::{listener, outbox, timers};
+use crate::db::{outbox, timers};
 use crate::events::{timer_fired, CloudEvent, TimerFired};
 
-/// The worker kind's name (`complaints run --workers scheduler`).
-pub const NAME: &str = "scheduler";
+/// The scheduler.
+#[derive(Debug, Default)]
+pub struct Scheduler;
 
-/// Fires due timers until `shutdown`.
-pub async fn run(app: App, shutdown: CancellationToken) {
-    let wake = Arc::new(Notify::new());
-    tokio::spawn(listener::listen(
-        app.config.database_url(),
-        timers::CHANNEL,
-        wake.clone(),
-        shutdown.clone(),
-    ));
-    let mut jumps = app.clock.jumps();
-    let max_idle = Duration::from_millis(app.config.scheduler.max_idle_ms);
-    let mut backoff = Backoff::default();
-    info!("scheduler running");
-    loop {
-        let sleep = match fire_due(&app).await {
-            Ok(fired) if fired as i64 >= app.config.scheduler.batch_size => continue,
-            Ok(_) => {
-                backoff = Backoff::default();
-                until_next_due(&app).await.unwrap_or(max_idle).min(max_idle)
-            }
-            Err(e) => {
-                let wait = backoff.next_wait();
-                warn!(error = %format!("{e:#}"), ?wait, "firing timers failed; retrying");
-                wait
-            }
-        };
-        let jumped = async {
-            match jumps.as_mut() {
-                Some(rx) => {
-                    let _ = rx.changed().await;
-                }
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = wake.notified() => {}
-            () = jumped => {}
-            () = tokio::time::sleep(sleep) => {}
-        }
+impl Poller for Scheduler {
+    const NAME: &'static str = "scheduler";
+    const CHANNEL: &'static str = timers::CHANNEL;
+
+    async fn round(&self, app: &App, _shutdown: &CancellationToken) -> anyhow::Result<usize> {
+        fire_due(app).await
+    }
+
+    fn batch_size(&self, app: &App) -> usize {
+        usize::try_from(app.config.scheduler.batch_size).unwrap_or(usize::MAX)
+    }
+
+    /// Until the earliest pending timer is due, at most `scheduler.max_idle_ms`.
+    async fn idle(&self, app: &App) -> Duration {
+        let max_idle = Duration::from_millis(app.config.scheduler.max_idle_ms);
+        until_next_due(app).await.unwrap_or(max_idle).min(max_idle)
     }
 }
 
@@ -116,7 +91,7 @@ pub async fn fire_due(app: &App) -> anyhow::Result<usize> {
                 entries.push(NewEntry {
                     case_id: timer.case_id,
                     at: now,
-                    actor: NAME.into(),
+                    actor: Scheduler::NAME.into(),
                     entry: format!("Clock {} ran out (deadline {})", timer.clock, timer.deadline.format("%Y-%m-%d %H:%M UTC")),
                     detail: json!({ "clock": timer.clock, "key": timer.key, "due_at": timer.due_at }),
                     event_id: Some(event.id),

@@ -1,5 +1,6 @@
 //! RabbitMQ through lapin: the topology the application declares, a confirming publisher that
-//! reconnects by itself, and the consumer loop every worker runs in.
+//! reconnects by itself, and the headers of a dead letter. The consumer loop every worker runs
+//! in is the workers' runner (`workers/runner.rs`).
 
 pub mod consumer;
 pub mod dead_letters;

@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::db::{cases, letters};
+use crate::letters::post::organisation;
 use crate::letters::render::Letters;
 use crate::vocabulary::LetterCode;
-use crate::workers::letters::{letter_context, organisation};
+use crate::workers::letters::letter_context;
 
 /// Arguments of `complaints letters`.
 #[derive(Debug, Args)]
@@ -78,7 +79,7 @@ pub async fn letters(app: App, args: LettersArgs) -> anyhow::Result<()> {
         code,
         case,
         &customer,
-        &organisation(&app),
+        &organisation(&app.config),
         fields,
         app.clock.now(),
     );

@@ -23,12 +23,8 @@ Any number of processes may run the same workers on any number of hosts: they co
 messages on the same queues and share the outbox without publishing a row twice."
 )]
 pub struct RunArgs {
-    /// Workers to run, comma-separated.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "intake,acknowledgement,casework,escalation,deadlines,disputes,scheduler,letters,email,outbox-relay,http"
-    )]
+    /// Workers to run, comma-separated (all of them by default).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = WorkerKind::ALL.to_vec())]
     pub workers: Vec<WorkerKind>,
 }
 

@@ -401,9 +401,10 @@ pub struct CaseFacts {
     pub correspondence: Option<Correspondence>,
 }
 
+/// The columns of a case that its [`CaseFacts`] are made from.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
-struct FactsRow {
+pub(super) struct FactsRow {
     id: Uuid,
     reference: String,
     tier: i16,
@@ -473,28 +474,34 @@ pub async fn facts(
     Ok(rows
         .into_iter()
         .filter_map(|(row, region, restriction)| {
-            let facts = CaseFacts {
-                id: row.id,
-                reference: row.reference.clone(),
-                tier: Tier::from_number(row.tier)?,
-                region: region.parse().ok()?,
-                pos: row.pos,
-                about: row.about.parse().ok()?,
-                contact_restriction: restriction.parse().ok()?,
-                received_at: row.received_at,
-                closed: row.closed_at.is_some(),
-                kind: row.kind.parse().ok()?,
-                consolatory_referral: row.tier == Tier::Resolution.number()
-                    && row.consolatory_payment_pence.is_some(),
-                raised_by: row.raised_by.parse().ok()?,
-                correspondence: match row.correspondence {
-                    Some(kind) => Some(kind.parse().ok()?),
-                    None => None,
-                },
-            };
-            Some((row.reference, facts))
+            let facts = facts_of(row, &region, &restriction)?;
+            Some((facts.reference.clone(), facts))
         })
         .collect())
+}
+
+/// A case's facts from its row and its customer's region and contact restriction; `None` when
+/// a value is not one this version knows.
+pub(super) fn facts_of(row: FactsRow, region: &str, restriction: &str) -> Option<CaseFacts> {
+    Some(CaseFacts {
+        id: row.id,
+        tier: Tier::from_number(row.tier)?,
+        region: region.parse().ok()?,
+        pos: row.pos,
+        about: row.about.parse().ok()?,
+        contact_restriction: restriction.parse().ok()?,
+        received_at: row.received_at,
+        closed: row.closed_at.is_some(),
+        kind: row.kind.parse().ok()?,
+        consolatory_referral: row.tier == Tier::Resolution.number()
+            && row.consolatory_payment_pence.is_some(),
+        raised_by: row.raised_by.parse().ok()?,
+        correspondence: match row.correspondence {
+            Some(kind) => Some(kind.parse().ok()?),
+            None => None,
+        },
+        reference: row.reference,
+    })
 }
 
 /// Closes an open case with a resolution code; returns whether it was open.

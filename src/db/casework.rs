@@ -11,6 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::cases::{facts_of, CaseFacts, FactsRow};
 use super::schema::{cases, parties};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::process::casework::{CaseState, Context};
@@ -19,7 +20,6 @@ use crate::vocabulary::{About, CaseKind, ContactRestriction, Status, Tier};
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
 struct StateRow {
-    id: Uuid,
     tier: i16,
     stage: String,
     status: String,
@@ -40,47 +40,49 @@ struct StateRow {
     consolatory_payment_pence: Option<i64>,
     cmsf5551: bool,
     about: String,
-    linked_case_id: Option<Uuid>,
 }
 
-/// The states of the cases with these ids.
+/// A batch's cases as the casework worker reads them, in one statement: each case's facts by
+/// reference (unknown references, and rows this version cannot read as facts, are absent),
+/// and the state of each complaint case among them by id. The caller holds the cases' row locks
+/// ([`super::cases::lock`]).
 pub async fn load(
     conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> anyhow::Result<HashMap<Uuid, CaseState>> {
-    let rows: Vec<(StateRow, String, bool)> = cases::table
+    references: &[String],
+) -> anyhow::Result<(HashMap<String, CaseFacts>, HashMap<Uuid, CaseState>)> {
+    let (mut facts, mut states) = (HashMap::new(), HashMap::new());
+    if references.is_empty() {
+        return Ok((facts, states));
+    }
+    let earlier = diesel::alias!(cases as earlier_case);
+    let rows: Vec<(FactsRow, String, String, bool, StateRow, Option<String>)> = cases::table
         .inner_join(parties::table)
-        .filter(cases::id.eq_any(ids))
-        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
+        .left_join(earlier.on(cases::linked_case_id.eq(earlier.field(cases::id).nullable())))
+        .filter(cases::reference.eq_any(references))
         .select((
-            StateRow::as_select(),
+            FactsRow::as_select(),
+            parties::region,
             parties::contact_restriction,
             parties::vulnerable,
+            StateRow::as_select(),
+            earlier.field(cases::allocated_to).nullable(),
         ))
         .load(conn)
         .await?;
-    let linked: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|(r, _, _)| r.linked_case_id)
-        .collect();
-    let handlers: HashMap<Uuid, Option<String>> = cases::table
-        .filter(cases::id.eq_any(&linked))
-        .select((cases::id, cases::allocated_to))
-        .load::<(Uuid, Option<String>)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let mut states = HashMap::with_capacity(rows.len());
-    for (row, restriction, vulnerable) in rows {
-        let id = row.id;
-        let earlier_handler = row
-            .linked_case_id
-            .and_then(|l| handlers.get(&l).cloned().flatten());
-        let state = state_of(row, &restriction, vulnerable, earlier_handler)
-            .with_context(|| format!("case {id} holds a state this version cannot read"))?;
-        states.insert(id, state);
+    for (facts_row, region, restriction, vulnerable, row, earlier_handler) in rows {
+        let Some(case) = facts_of(facts_row, &region, &restriction) else {
+            continue;
+        };
+        if case.kind == CaseKind::Complaint {
+            let state =
+                state_of(row, &restriction, vulnerable, earlier_handler).with_context(|| {
+                    format!("case {} holds a state this version cannot read", case.id)
+                })?;
+            states.insert(case.id, state);
+        }
+        facts.insert(case.reference.clone(), case);
     }
-    Ok(states)
+    Ok((facts, states))
 }
 
 fn state_of(
@@ -139,59 +141,85 @@ fn state_of(
     })
 }
 
-/// Writes a case's new state; `newly_closed` when the decision closed it, which stamps its
-/// closing time in the same statement (a case is closed exactly when it has a code). The
-/// caller holds the case's row lock ([`super::cases::lock`], taken before [`load`]), so the
-/// state written is the one read plus this decision, never a lost update.
+/// A case's state after a batch's decisions, to write back.
+pub struct NewState<'a> {
+    /// The case.
+    pub id: Uuid,
+    /// Its state after the last of them.
+    pub state: &'a CaseState,
+    /// Whether one of them closed it: its closing time is stamped in the same statement (a
+    /// case is closed exactly when it has a code).
+    pub closing: bool,
+}
+
+/// Writes the cases' new states at `now`, in one statement. The caller holds the cases' row
+/// locks ([`super::cases::lock`], taken before [`load`]), so each state written is the one read
+/// plus the batch's decisions, never a lost update.
 pub async fn save(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-    state: &CaseState,
-    newly_closed: bool,
+    changed: &[NewState<'_>],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let plan = state
-        .plan
-        .as_ref()
-        .map(|p| serde_json::to_value(p).expect("a plan serialises"));
-    let changes = (
-        cases::stage.eq(state.stage.as_str()),
-        cases::status.eq(state.status.as_str()),
-        cases::sub_status.eq(state.sub_status.map(|s| s.as_str())),
-        cases::resolution_code.eq(state.resolution_code.map(|c| c.as_str())),
-        cases::outcome.eq(state.outcome.map(|o| o.as_str())),
-        cases::signposted_to.eq(state.signposted_to.map(|s| s.as_str())),
-        cases::allocated_to.eq(state.allocated_to.as_deref()),
-        cases::resolution_plan.eq(plan),
-        cases::referral.eq(state.referral.map(|r| r.as_str())),
-        cases::hr_guidance_followed.eq(state.hr_guidance_followed),
-        cases::ice_stage.eq(state.ice_stage.map(|s| s.as_str())),
-        cases::phso_stage.eq(state.phso_stage.map(|s| s.as_str())),
-        cases::ice_upheld.eq(state.ice_upheld),
-        cases::phso_upheld.eq(state.phso_upheld),
-        cases::remedial_actions
-            .eq(serde_json::to_value(&state.remedial_actions).expect("a map serialises")),
-        cases::awaiting_evidence.eq(state.awaiting_evidence),
-        cases::updated_at.eq(now),
-    );
-    let update = diesel::update(cases::table.find(id));
-    if newly_closed {
-        update
-            .set((changes, cases::closed_at.eq(now)))
-            .execute(conn)
-            .await?;
-    } else {
-        update.set(changes).execute(conn).await?;
+    use diesel::sql_types::{Array, Bool, Int8, Jsonb, Nullable, Text, Timestamptz};
+    if changed.is_empty() {
+        return Ok(());
     }
-    if let Some(payment) = state.referral_payment {
-        diesel::update(cases::table.find(id))
-            .set((
-                cases::consolatory_payment_pence.eq(payment.amount_pence),
-                cases::cmsf5551.eq(payment.cmsf5551),
-            ))
-            .execute(conn)
-            .await?;
+    fn column<T>(changed: &[NewState<'_>], value: impl Fn(&CaseState) -> T) -> Vec<T> {
+        changed.iter().map(|c| value(c.state)).collect()
     }
+    let text = |value: fn(&CaseState) -> Option<&'static str>| column(changed, value);
+    diesel::sql_query(
+        "UPDATE cases SET stage = v.stage, status = v.status, sub_status = v.sub_status, \
+         resolution_code = v.resolution_code, outcome = v.outcome, \
+         signposted_to = v.signposted_to, allocated_to = v.allocated_to, \
+         resolution_plan = v.resolution_plan, referral = v.referral, \
+         hr_guidance_followed = v.hr_guidance_followed, ice_stage = v.ice_stage, \
+         phso_stage = v.phso_stage, ice_upheld = v.ice_upheld, phso_upheld = v.phso_upheld, \
+         remedial_actions = v.remedial_actions, awaiting_evidence = v.awaiting_evidence, \
+         consolatory_payment_pence = COALESCE(v.payment_pence, cases.consolatory_payment_pence), \
+         cmsf5551 = COALESCE(v.cmsf5551, cases.cmsf5551), \
+         closed_at = CASE WHEN v.closing THEN $21 ELSE cases.closed_at END, updated_at = $21 \
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                     $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::bool[], $12::text[], \
+                     $13::text[], $14::bool[], $15::bool[], $16::jsonb[], $17::bool[], \
+                     $18::int8[], $19::bool[], $20::bool[]) \
+           AS v(id, stage, status, sub_status, resolution_code, outcome, signposted_to, \
+                allocated_to, resolution_plan, referral, hr_guidance_followed, ice_stage, \
+                phso_stage, ice_upheld, phso_upheld, remedial_actions, awaiting_evidence, \
+                payment_pence, cmsf5551, closing) \
+         WHERE cases.id = v.id",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(changed.iter().map(|c| c.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(column(changed, |s| s.stage.as_str()))
+    .bind::<Array<Text>, _>(column(changed, |s| s.status.as_str()))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.sub_status.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.resolution_code.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.outcome.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.signposted_to.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Text>>, _>(column(changed, |s| s.allocated_to.clone()))
+    .bind::<Array<Nullable<Jsonb>>, _>(column(changed, |s| {
+        s.plan
+            .as_ref()
+            .map(|p| serde_json::to_value(p).expect("a plan serialises"))
+    }))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.referral.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Bool>>, _>(column(changed, |s| s.hr_guidance_followed))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.ice_stage.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Text>>, _>(text(|s| s.phso_stage.map(|v| v.as_str())))
+    .bind::<Array<Nullable<Bool>>, _>(column(changed, |s| s.ice_upheld))
+    .bind::<Array<Nullable<Bool>>, _>(column(changed, |s| s.phso_upheld))
+    .bind::<Array<Jsonb>, _>(column(changed, |s| {
+        serde_json::to_value(&s.remedial_actions).expect("a map serialises")
+    }))
+    .bind::<Array<Bool>, _>(column(changed, |s| s.awaiting_evidence))
+    .bind::<Array<Nullable<Int8>>, _>(column(changed, |s| {
+        s.referral_payment.map(|p| p.amount_pence)
+    }))
+    .bind::<Array<Nullable<Bool>>, _>(column(changed, |s| s.referral_payment.map(|p| p.cmsf5551)))
+    .bind::<Array<Bool>, _>(changed.iter().map(|c| c.closing).collect::<Vec<_>>())
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Letters as sent: every letter produced is kept with its case, exactly as rendered, with the
 //! template version it came from and how it went out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -207,11 +207,18 @@ pub struct LetterRecord {
     pub requested_by_event: Uuid,
 }
 
-/// Whether a letter exists.
-pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(letters::table.find(id)))
-        .get_result(conn)
-        .await
+/// Which of these letters are kept.
+pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(letters::table
+        .filter(letters::id.eq_any(ids))
+        .select(letters::id)
+        .load::<Uuid>(conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// A case's letter by id, for `GET /v1/cases/{ref}/letters/{id}`.
@@ -243,16 +250,19 @@ pub async fn for_case(
         .await
 }
 
-/// Marks a letter emailed, unless it no longer awaits email; returns whether this call did
-/// (so what follows the send is recorded once per letter).
+/// Marks letters emailed at `now`, those of them still awaiting email; returns the ones this
+/// call marked (so each letter's `letter.sent` is published once).
 pub async fn mark_sent(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    ids: &[Uuid],
     now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let marked = diesel::update(
+) -> QueryResult<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(
         letters::table
-            .find(id)
+            .filter(letters::id.eq_any(ids))
             .filter(letters::status.eq(AWAITING_EMAIL)),
     )
     .set((
@@ -260,9 +270,9 @@ pub async fn mark_sent(
         letters::sent_at.eq(now),
         letters::claimed_at.eq(None::<DateTime<Utc>>),
     ))
-    .execute(conn)
-    .await?;
-    Ok(marked == 1)
+    .returning(letters::id)
+    .get_results(conn)
+    .await
 }
 
 /// Records that a letter's email was refused for good and it goes by post instead (its PDF

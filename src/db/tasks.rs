@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
@@ -139,75 +140,113 @@ pub async fn due_by_target(
     .await
 }
 
-/// Closes as done a case's open tasks for any of `assignees` about `key` (empty: the tasks
-/// about the case as a whole), by the event `by` at `now`. Returns how many closed.
+/// Tasks to close as done on one case: its open tasks for any of `assignees` about `key`
+/// (empty: the tasks about the case as a whole), closed by the event `by`.
+#[derive(Debug, Clone)]
+pub struct DoneBy {
+    /// The case.
+    pub case_id: Uuid,
+    /// Whose tasks the work was.
+    pub assignees: Vec<Assignee>,
+    /// What within the case the work was about (an action id), or empty.
+    pub key: String,
+    /// The event that did the work.
+    pub by: Uuid,
+}
+
+/// Closes as done, at `now`, the open tasks each of `closing` names, in one statement. A task
+/// is named by at most one of them (one per case: the effects context writes a case's task
+/// changes in order, one at a time).
 pub async fn done(
     conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    assignees: &[Assignee],
-    key: &str,
-    by: Uuid,
+    closing: &[DoneBy],
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let assignees: Vec<&str> = assignees.iter().map(|a| a.as_str()).collect();
-    diesel::update(
-        tasks::table
-            .filter(tasks::case_id.eq(case_id))
-            .filter(tasks::state.eq(OPEN))
-            .filter(tasks::assignee.eq_any(assignees))
-            .filter(tasks::key.eq(key)),
+    let rows = closing.iter().flat_map(|c| {
+        let mut assignees = c.assignees.clone();
+        assignees.sort_unstable_by_key(|a| a.as_str());
+        assignees.dedup();
+        assignees
+            .into_iter()
+            .map(move |a| (c.case_id, a.as_str(), c.key.as_str(), c.by))
+    });
+    let (mut case_ids, mut assignees, mut keys, mut bys) = (vec![], vec![], vec![], vec![]);
+    for (case_id, assignee, key, by) in rows {
+        case_ids.push(case_id);
+        assignees.push(assignee);
+        keys.push(key);
+        bys.push(by);
+    }
+    if case_ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "UPDATE tasks SET state = $5, closed_at = $6, closed_by_event = v.by \
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[]) AS v(case_id, assignee, key, by) \
+         WHERE tasks.case_id = v.case_id AND tasks.assignee = v.assignee AND tasks.key = v.key \
+         AND tasks.state = $7",
     )
-    .set((
-        tasks::state.eq(DONE),
-        tasks::closed_at.eq(now),
-        tasks::closed_by_event.eq(by),
-    ))
+    .bind::<Array<SqlUuid>, _>(case_ids)
+    .bind::<Array<Text>, _>(assignees)
+    .bind::<Array<Text>, _>(keys)
+    .bind::<Array<SqlUuid>, _>(bys)
+    .bind::<Text, _>(DONE)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(OPEN)
     .execute(conn)
     .await
 }
 
-/// Closes one open task as done by its id (a member of staff marking it done), by the event
-/// `by`; whether it was open on that case.
+/// Closes open tasks as done by their ids (a member of staff marking each done), each
+/// `(case_id, task id, by)`: only a task open on that case closes.
 pub async fn done_by_id(
     conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    id: Uuid,
-    by: Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    let closed = diesel::update(
-        tasks::table
-            .filter(tasks::id.eq(id))
-            .filter(tasks::case_id.eq(case_id))
-            .filter(tasks::state.eq(OPEN)),
-    )
-    .set((
-        tasks::state.eq(DONE),
-        tasks::closed_at.eq(now),
-        tasks::closed_by_event.eq(by),
-    ))
-    .execute(conn)
-    .await?;
-    Ok(closed > 0)
-}
-
-/// Cancels every task still open on a case (it closed), by the event `by` at `now`.
-pub async fn cancel_open(
-    conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    by: Uuid,
+    closing: &[(Uuid, Uuid, Uuid)],
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::update(
-        tasks::table
-            .filter(tasks::case_id.eq(case_id))
-            .filter(tasks::state.eq(OPEN)),
+    if closing.is_empty() {
+        return Ok(0);
+    }
+    let case_ids: Vec<Uuid> = closing.iter().map(|c| c.0).collect();
+    let ids: Vec<Uuid> = closing.iter().map(|c| c.1).collect();
+    let bys: Vec<Uuid> = closing.iter().map(|c| c.2).collect();
+    diesel::sql_query(
+        "UPDATE tasks SET state = $4, closed_at = $5, closed_by_event = v.by \
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS v(case_id, id, by) \
+         WHERE tasks.id = v.id AND tasks.case_id = v.case_id AND tasks.state = $6",
     )
-    .set((
-        tasks::state.eq(CANCELLED),
-        tasks::closed_at.eq(now),
-        tasks::closed_by_event.eq(by),
-    ))
+    .bind::<Array<SqlUuid>, _>(case_ids)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<SqlUuid>, _>(bys)
+    .bind::<Text, _>(DONE)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(OPEN)
+    .execute(conn)
+    .await
+}
+
+/// Cancels every task still open on each case of `closed` (`(case_id, by)`: the case closed,
+/// by the event `by`) at `now`.
+pub async fn cancel_open(
+    conn: &mut AsyncPgConnection,
+    closed: &[(Uuid, Uuid)],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    if closed.is_empty() {
+        return Ok(0);
+    }
+    let case_ids: Vec<Uuid> = closed.iter().map(|c| c.0).collect();
+    let bys: Vec<Uuid> = closed.iter().map(|c| c.1).collect();
+    diesel::sql_query(
+        "UPDATE tasks SET state = $3, closed_at = $4, closed_by_event = v.by \
+         FROM unnest($1::uuid[], $2::uuid[]) AS v(case_id, by) \
+         WHERE tasks.case_id = v.case_id AND tasks.state = $5",
+    )
+    .bind::<Array<SqlUuid>, _>(case_ids)
+    .bind::<Array<SqlUuid>, _>(bys)
+    .bind::<Text, _>(CANCELLED)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(OPEN)
     .execute(conn)
     .await
 }

@@ -106,3 +106,91 @@ pub async fn open(env: &TestEnv, customer: &str, adjust: impl FnOnce(&mut Value)
 pub fn mp(data: &mut Value) {
     data["raised_by"] = json!("mp");
 }
+
+/// A team leader (`by`) allocates case `reference` to `to`; waits until it is in progress.
+pub async fn allocate(env: &TestEnv, reference: &str, to: &str, by: &str) -> CaseRecord {
+    decide(
+        env,
+        reference,
+        "case.allocated",
+        json!({ "to": to, "by": by }),
+        |c| c.status == "In Progress",
+    )
+    .await
+}
+
+/// Tier 0: `by` records that the customer is still not content ("Still no payment"); the case
+/// waits for its team leader.
+pub async fn dissatisfied(env: &TestEnv, reference: &str, by: &str) -> CaseRecord {
+    decide(
+        env,
+        reference,
+        "customer.dissatisfied",
+        json!({ "reason": "Still no payment", "by": by }),
+        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+    )
+    .await
+}
+
+/// Tier 0: team leader `tl1` cannot resolve it; the case waits for the G7's authority.
+pub async fn team_leader_cannot_resolve(env: &TestEnv, reference: &str) -> CaseRecord {
+    decide(
+        env,
+        reference,
+        "team_leader.decided",
+        json!({ "decision": "cannot_resolve", "by": "tl1" }),
+        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+    )
+    .await
+}
+
+/// Tier 0: the G7 (`g7`) authorises the escalation, having held a case conference or not and
+/// having told the customer by phone or not; the tier 0 case closes.
+pub async fn g7_authorises(
+    env: &TestEnv,
+    reference: &str,
+    case_conference_held: bool,
+    customer_told_by_phone: bool,
+) -> CaseRecord {
+    decide(
+        env,
+        reference,
+        "escalation.authorised",
+        json!({ "case_conference_held": case_conference_held,
+                "customer_told_by_phone": customer_told_by_phone, "by": "g7" }),
+        |c| c.status == "Closed",
+    )
+    .await
+}
+
+/// Tier 0 to tier 1 the usual way: the customer is dissatisfied (recorded by `by`), the team
+/// leader cannot resolve it and the G7 authorises the escalation with no case conference.
+/// Returns the Resolution case the escalation opened.
+pub async fn escalate_to_resolution(
+    env: &TestEnv,
+    dis: &CaseRecord,
+    by: &str,
+    customer_told_by_phone: bool,
+) -> CaseRecord {
+    let r = dis.reference.as_str();
+    dissatisfied(env, r, by).await;
+    team_leader_cannot_resolve(env, r).await;
+    g7_authorises(env, r, false, customer_told_by_phone).await;
+    escalated_from(env, dis).await
+}
+
+/// An MP's complaint (a Resolution case at once) allocated to `mp1` by `tl2`, with an Upheld
+/// outcome: waiting for its redress.
+pub async fn upheld(env: &TestEnv, customer: &str) -> CaseRecord {
+    let res = open(env, customer, mp).await;
+    let r = res.reference.as_str();
+    allocate(env, r, "mp1", "tl2").await;
+    decide(
+        env,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
+        |c| c.outcome.as_deref() == Some("upheld"),
+    )
+    .await
+}

@@ -97,7 +97,7 @@ impl TestEnv {
     pub async fn start_with(kinds: &[WorkerKind], adjust: impl FnOnce(&mut Config)) -> Self {
         let mut base = test_config("postgres://postgres@127.0.0.1:5432/postgres");
         adjust(&mut base);
-        let scratch = ScratchDatabase::create(&base.database_url(), "complaints_test")
+        let scratch = ScratchDatabase::from_template(&base.database_url(), "complaints_test")
             .await
             .expect("PostgreSQL is running (scripts/services starts it)");
         let mut config = base;
@@ -160,6 +160,18 @@ impl TestEnv {
             .env("COMPLAINTS__LOG__LEVEL", "warn")
             .output()
             .expect("the binary runs")
+    }
+
+    /// Runs the `complaints` binary as [`TestEnv::cli`] does, asserts it succeeded and returns
+    /// what it printed.
+    pub fn cli_ok(&self, args: &[&str]) -> String {
+        let output = self.cli(args);
+        assert!(
+            output.status.success(),
+            "complaints {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("the output is UTF-8")
     }
 
     /// Waits until this process's clock shows at least `at` (it follows the database's offset

@@ -236,7 +236,10 @@ async fn broker_ceiling(app: &App, bodies: &[Vec<u8>]) -> anyhow::Result<Duratio
         )
         .await?;
     channel
-        .basic_qos(app.config.amqp.prefetch, BasicQosOptions::default())
+        .basic_qos(
+            crate::workers::settings::<crate::workers::intake::Intake>(&app.config).prefetch,
+            BasicQosOptions::default(),
+        )
         .await?;
     let mut consumer = channel
         .basic_consume(
