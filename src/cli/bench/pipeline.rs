@@ -140,8 +140,7 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
 
     let shutdown = CancellationToken::new();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let mut workers =
-        supervisor::start(app, WorkerKind::value_variants(), Some(listener), &shutdown)?;
+    let mut workers = supervisor::start(app, WorkerKind::ALL, Some(listener), &shutdown)?;
     let outcome = async {
         eprintln!(
             "throughput: {} complaints through intake and the fan-out…",
