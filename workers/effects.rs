@@ -12,7 +12,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::db::cases::{self, CaseFacts};
+use crate::db::cases::{self, CaseFacts, NewCase};
+use crate::db::disputes::NewDispute;
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::tasks::{self, DoneBy, NewTask};
 use crate::db::timeline::{self, NewEntry};
@@ -24,6 +25,59 @@ use crate::events::{
 use crate::letters::catalogue::spec;
 use crate::process::clocks::ClockSetting;
 use crate::vocabulary::{Assignee, ClockKind, LetterCode};
+
+/// What an effect is about: a case (or dispute) by its row id and reference, whether read
+/// ([`CaseFacts`]) or being opened in the same transaction ([`NewCase`], [`NewDispute`]).
+pub trait Subject {
+    /// The row id its timeline entries and tasks hang from.
+    fn id(&self) -> Uuid;
+    /// The reference its events carry as their subject.
+    fn reference(&self) -> &str;
+}
+
+impl Subject for CaseFacts {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+}
+
+impl Subject for NewCase {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+}
+
+impl Subject for NewDispute {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+}
+
+/// A case known by its id and reference only (what the scheduler reads of a timer's case).
+pub struct CaseRef {
+    /// Row id.
+    pub id: Uuid,
+    /// Reference.
+    pub reference: String,
+}
+
+impl Subject for CaseRef {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+}
 
 /// Timeline entries, task changes and events, written by [`Effects::write`].
 pub struct Effects {
@@ -56,9 +110,9 @@ impl Effects {
     }
 
     /// Adds a timeline entry to a case.
-    pub fn note(&mut self, case: &CaseFacts, entry: String, detail: Value, cause: Uuid) {
+    pub fn note(&mut self, case: &impl Subject, entry: String, detail: Value, cause: Uuid) {
         self.timeline.push(NewEntry {
-            case_id: case.id,
+            case_id: case.id(),
             at: self.now,
             actor: self.actor.into(),
             entry,
@@ -68,9 +122,38 @@ impl Effects {
     }
 
     /// Emits an event about a case.
-    pub fn emit<T: Serialize>(&mut self, case: &CaseFacts, event_type: &str, data: T) {
-        let event = CloudEvent::new(event_type, self.now, Some(case.reference.clone()), data);
+    pub fn emit<T: Serialize>(&mut self, case: &impl Subject, event_type: &str, data: T) {
+        self.push_event(Some(case.reference().to_owned()), event_type, data);
+    }
+
+    /// Emits an event no other event caused (a clock ran out) and notes it on the case's
+    /// timeline with the event itself as the entry's cause.
+    pub fn emit_noted<T: Serialize>(
+        &mut self,
+        case: &impl Subject,
+        (event_type, data): (&str, T),
+        entry: String,
+        detail: Value,
+    ) {
+        let id = self.push_event(Some(case.reference().to_owned()), event_type, data);
+        self.note(case, entry, detail, id);
+    }
+
+    /// Adds an event to the outbox; returns its id.
+    fn push_event<T: Serialize>(
+        &mut self,
+        subject: Option<String>,
+        event_type: &str,
+        data: T,
+    ) -> Uuid {
+        let event = CloudEvent::new(event_type, self.now, subject, data);
         self.outbox.push(outbox::row(&event, self.now));
+        event.id
+    }
+
+    /// Emits an event about no case (a complaint refused before any case opened).
+    pub fn announce<T: Serialize>(&mut self, event_type: &str, data: T) {
+        self.push_event(None, event_type, data);
     }
 
     /// When the effects happen.
@@ -81,7 +164,7 @@ impl Effects {
     /// Requests a system-generated letter and notes it on the timeline.
     pub fn request_letter(
         &mut self,
-        case: &CaseFacts,
+        case: &impl Subject,
         code: LetterCode,
         reason: &str,
         cause: Uuid,
@@ -93,7 +176,7 @@ impl Effects {
     /// the letter's needs) and notes it on the timeline.
     pub fn letter(
         &mut self,
-        case: &CaseFacts,
+        case: &impl Subject,
         code: LetterCode,
         reason: &str,
         fields: LetterFields,
@@ -109,7 +192,7 @@ impl Effects {
             case,
             letter_requested::TYPE,
             LetterRequested {
-                case_reference: case.reference.clone(),
+                case_reference: case.reference().to_owned(),
                 code,
                 reason: reason.into(),
                 automatic: spec(code).fields.is_empty(),
@@ -122,7 +205,7 @@ impl Effects {
     /// emails the team) and notes it on the timeline. The one way to create a task.
     pub fn task(
         &mut self,
-        case: &CaseFacts,
+        case: &impl Subject,
         assignee: Assignee,
         task: String,
         clock: Option<ClockKind>,
@@ -135,7 +218,7 @@ impl Effects {
     /// the decisions about that key ([`Effects::tasks_done`]).
     pub fn task_about(
         &mut self,
-        case: &CaseFacts,
+        case: &impl Subject,
         assignee: Assignee,
         key: &str,
         task: String,
@@ -154,9 +237,9 @@ impl Effects {
         let mut event = CloudEvent::new(
             task_created::TYPE,
             self.now,
-            Some(case.reference.clone()),
+            Some(case.reference().to_owned()),
             TaskCreated {
-                case_reference: case.reference.clone(),
+                case_reference: case.reference().to_owned(),
                 task_id: None,
                 assignee,
                 task: task.clone(),
@@ -168,7 +251,7 @@ impl Effects {
         self.outbox.push(outbox::row(&event, self.now));
         self.tasks.push(TaskChange::Open(NewTask {
             id,
-            case_id: case.id,
+            case_id: case.id(),
             assignee,
             key: key.into(),
             task,
@@ -180,12 +263,18 @@ impl Effects {
 
     /// Closes as done the case's open tasks for any of `assignees` about `key` (empty: about
     /// the case as a whole): `cause` did the work they asked for.
-    pub fn tasks_done(&mut self, case: &CaseFacts, assignees: &[Assignee], key: &str, cause: Uuid) {
+    pub fn tasks_done(
+        &mut self,
+        case: &impl Subject,
+        assignees: &[Assignee],
+        key: &str,
+        cause: Uuid,
+    ) {
         if assignees.is_empty() {
             return;
         }
         self.tasks.push(TaskChange::Done(DoneBy {
-            case_id: case.id,
+            case_id: case.id(),
             assignees: assignees.to_vec(),
             key: key.into(),
             by: cause,
@@ -193,9 +282,9 @@ impl Effects {
     }
 
     /// Closes one open task of the case as done by its id (`task.done`).
-    pub fn task_done(&mut self, case: &CaseFacts, id: Uuid, cause: Uuid) {
+    pub fn task_done(&mut self, case: &impl Subject, id: Uuid, cause: Uuid) {
         self.tasks.push(TaskChange::DoneById {
-            case_id: case.id,
+            case_id: case.id(),
             id,
             by: cause,
         });
@@ -203,9 +292,9 @@ impl Effects {
 
     /// Cancels the case's open tasks: it closed, so nobody need do them. Every worker that
     /// closes a case calls this before opening any task the closing itself causes.
-    pub fn case_closed(&mut self, case: &CaseFacts, cause: Uuid) {
+    pub fn case_closed(&mut self, case: &impl Subject, cause: Uuid) {
         self.tasks.push(TaskChange::CancelOpen {
-            case_id: case.id,
+            case_id: case.id(),
             by: cause,
         });
     }

@@ -10,16 +10,17 @@
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::effects::{with_cases, Effects};
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
 use crate::app::App;
-use crate::db::{cases, outbox, timeline};
+use crate::db::cases::{self, CaseFacts, CaseRecord, NewCase};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{CaseEscalated, CloudEvent};
 use crate::process::casework::plan::pounds;
-use crate::process::routing;
+use crate::process::routing::{self, Opening};
 use crate::vocabulary::{About, Addressee, Assignee, Channel, LetterCode, RaisedBy, Team, Tier};
 
 crate::event_set! {
@@ -30,34 +31,31 @@ crate::event_set! {
     }
 }
 
-const NAME: &str = "escalation";
-
 /// The escalation worker.
 #[derive(Debug, Default)]
 pub struct Escalation;
 
 impl Worker for Escalation {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "escalation";
     type Event = EscalationEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {
         Ok(Escalation)
     }
 
+    /// Opens the next tier's case of each closed case escalated to it; refuses the others.
     async fn apply(
         &self,
         conn: &mut AsyncPgConnection,
         events: &[&CloudEvent<EscalationEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Self::NAME, now);
         let found = with_cases(conn, events, &mut effects).await?;
         let ids: Vec<_> = found.iter().map(|(_, case)| case.id).collect();
         let records = cases::records_with_customer(conn, &ids).await?;
         let numbers = cases::next_numbers(conn, found.len()).await?;
         let mut new_cases = Vec::new();
-        let mut entries = Vec::new();
-        let mut rows = Vec::new();
         for ((event, lower), number) in found.iter().zip(numbers) {
             let EscalationEvent::CaseEscalated(escalated) = &event.data;
             let Some((record, party_id, customer)) =
@@ -65,133 +63,158 @@ impl Worker for Escalation {
             else {
                 continue;
             };
-            let opening = routing::escalation(
-                &record.reference,
-                lower.tier,
-                record.parliamentary_contact,
-                record.high_profile,
-            )
-            .filter(|o| o.tier == escalated.to_tier && lower.closed);
-            let Some(opening) = opening else {
-                effects.reject(
-                    event,
-                    format!(
-                        "case {} (tier {}, {}) cannot be escalated to tier {}",
-                        record.reference,
-                        lower.tier.number(),
-                        if lower.closed { "closed" } else { "open" },
-                        escalated.to_tier.number()
-                    ),
-                );
-                continue;
-            };
-            let draft = CaseDraft {
+            let escalating = Escalating {
                 cause: event.id,
-                customer_reference: customer,
-                region: lower.region,
-                received_at: now,
-                channel: parse::<Channel>(&record.channel)?,
-                raised_by: parse::<RaisedBy>(&record.raised_by)?,
-                about: lower.about,
-                addressee: parse::<Addressee>(&record.addressee)?,
-                categories: &record.categories,
-                summary: &record.summary,
-                pos: record.pos,
-                staff_reference: record.staff_reference.as_deref(),
-                provider: record.provider.as_deref(),
-            };
-            let first = (
-                format!(
-                    "Escalated from {} (tier {}, closed {})",
-                    record.reference,
-                    lower.tier.number(),
-                    escalated.resolution_code
-                ),
-                json!({ "escalated_from": record.reference, "reason": escalated.reason }),
-            );
-            let opened = open_case(
-                NAME,
-                &draft,
-                first,
-                &opening,
-                Some(lower.id),
-                *party_id,
-                number,
-                now,
-            );
-            let higher = opened.case.reference.clone();
-            effects.note(
+                escalated,
                 lower,
-                format!(
-                    "Escalated: case {higher} opened at tier {}",
-                    opening.tier.number()
-                ),
-                json!({ "escalated_to": higher }),
-                event.id,
-            );
-            let mut opened = opened;
-            if let Some(payment) = escalated.consolatory_payment {
-                // Seed 004: "non complaint consolatory payment referral only", with CMSF5551
-                // where the referring team leader's grade is below the payment's.
-                opened.case.consolatory_payment_pence = Some(payment.amount_pence);
-                opened.case.cmsf5551 = payment.cmsf5551;
-                opened.timeline.push(timeline::NewEntry {
-                    case_id: opened.case.id,
-                    at: now,
-                    actor: NAME.into(),
-                    entry: referral_entry(payment),
-                    detail: json!({ "consolatory_payment_pence": payment.amount_pence, "cmsf5551": payment.cmsf5551 }),
-                    event_id: Some(event.id),
-                });
+                record,
+            };
+            match escalating.opening() {
+                Some(opening) => new_cases.push(escalating.open(
+                    &mut effects,
+                    &opening,
+                    (*party_id, customer),
+                    number,
+                )?),
+                None => effects.reject(event, escalating.refusal()),
             }
-            let team = receiving_team(opening.team);
-            let staff = if lower.about == About::Staff {
-                " A staff-behaviour complaint: a team leader takes ownership."
-            } else {
-                ""
-            };
-            let task = match escalated.consolatory_payment {
-                Some(payment) => format!(
-                    "{higher} from {}: {}; allocate it to decide the payment",
-                    record.reference,
-                    referral_entry(payment)
-                ),
-                None => format!(
-                    "New {} case {higher} escalated from {}: allocate it.{staff}",
-                    opening.tier, record.reference
-                ),
-            };
-            // The task is about the new case: announce it under the new case's reference.
-            let announced = cases::CaseFacts {
-                id: opened.case.id,
-                reference: higher.clone(),
-                tier: opening.tier,
-                received_at: now,
-                closed: false,
-                ..lower.clone()
-            };
-            effects.task(&announced, team, task, None, event.id);
-            if escalated.acknowledge_by_letter && opening.tier == Tier::Resolution {
-                // The customer was not told by phone: CMSL5842, once, under the new reference.
-                // The acknowledgement worker finds it requested and starts no 48-hour clock.
-                effects.request_letter(
-                    &announced,
-                    LetterCode::Cmsl5842,
-                    &format!(
-                        "escalated from {}: the customer was not told by phone",
-                        record.reference
-                    ),
-                    event.id,
-                );
-            }
-            new_cases.push(opened.case);
-            entries.extend(opened.timeline);
-            rows.extend(opened.events);
         }
         cases::insert_all(conn, &new_cases).await?;
-        timeline::append(conn, &entries).await?;
-        outbox::append(conn, &rows).await?;
         Ok(effects.write(conn).await?)
+    }
+}
+
+/// One `case.escalated` about one lower case.
+struct Escalating<'a> {
+    cause: Uuid,
+    escalated: &'a CaseEscalated,
+    lower: &'a CaseFacts,
+    record: &'a CaseRecord,
+}
+
+impl Escalating<'_> {
+    /// Where the case goes, if it may go where the event says: it is closed and the next tier
+    /// up is the one named.
+    fn opening(&self) -> Option<Opening> {
+        routing::escalation(
+            &self.record.reference,
+            self.lower.tier,
+            self.record.parliamentary_contact,
+            self.record.high_profile,
+        )
+        .filter(|o| o.tier == self.escalated.to_tier && self.lower.closed)
+    }
+
+    /// Why it may not.
+    fn refusal(&self) -> String {
+        format!(
+            "case {} (tier {}, {}) cannot be escalated to tier {}",
+            self.record.reference,
+            self.lower.tier.number(),
+            if self.lower.closed { "closed" } else { "open" },
+            self.escalated.to_tier.number()
+        )
+    }
+
+    /// Opens the higher case (with the lower one's customer and details, received now), notes
+    /// it on the lower one, and tells the receiving team; returns its row.
+    fn open(
+        &self,
+        effects: &mut Effects,
+        opening: &Opening,
+        (party_id, customer): (Uuid, &str),
+        number: i64,
+    ) -> anyhow::Result<NewCase> {
+        let (record, lower, escalated) = (self.record, self.lower, self.escalated);
+        let draft = CaseDraft {
+            cause: self.cause,
+            customer_reference: customer,
+            region: lower.region,
+            received_at: effects.now(),
+            channel: parse::<Channel>(&record.channel)?,
+            raised_by: parse::<RaisedBy>(&record.raised_by)?,
+            about: lower.about,
+            addressee: parse::<Addressee>(&record.addressee)?,
+            categories: record.categories.clone(),
+            summary: &record.summary,
+            pos: record.pos,
+            staff_reference: record.staff_reference.as_deref(),
+            provider: record.provider.as_deref(),
+        };
+        let first = (
+            format!(
+                "Escalated from {} (tier {}, closed {})",
+                record.reference,
+                lower.tier.number(),
+                escalated.resolution_code
+            ),
+            json!({ "escalated_from": record.reference, "reason": escalated.reason }),
+        );
+        let mut higher = open_case(
+            effects,
+            &draft,
+            first,
+            opening,
+            Some(lower.id),
+            party_id,
+            number,
+        );
+        effects.note(
+            lower,
+            format!(
+                "Escalated: case {} opened at tier {}",
+                higher.reference,
+                opening.tier.number()
+            ),
+            json!({ "escalated_to": higher.reference }),
+            self.cause,
+        );
+        if let Some(payment) = escalated.consolatory_payment {
+            // Seed 004: "non complaint consolatory payment referral only", with CMSF5551
+            // where the referring team leader's grade is below the payment's.
+            higher.consolatory_payment_pence = Some(payment.amount_pence);
+            higher.cmsf5551 = payment.cmsf5551;
+            effects.note(
+                &higher,
+                referral_entry(payment),
+                json!({ "consolatory_payment_pence": payment.amount_pence, "cmsf5551": payment.cmsf5551 }),
+                self.cause,
+            );
+        }
+        self.tell_receiving_team(effects, &higher, opening);
+        Ok(higher)
+    }
+
+    /// The receiving team's task to allocate the new case and, when the customer was not told
+    /// of an escalation to Resolution by phone, its CMSL5842 — once, under the new reference
+    /// (the acknowledgement worker finds it requested and starts no 48-hour clock).
+    fn tell_receiving_team(&self, effects: &mut Effects, higher: &NewCase, opening: &Opening) {
+        let (lower_reference, new) = (&self.record.reference, &higher.reference);
+        let staff = if self.lower.about == About::Staff {
+            " A staff-behaviour complaint: a team leader takes ownership."
+        } else {
+            ""
+        };
+        let task = match self.escalated.consolatory_payment {
+            Some(payment) => format!(
+                "{new} from {lower_reference}: {}; allocate it to decide the payment",
+                referral_entry(payment)
+            ),
+            None => format!(
+                "New {} case {new} escalated from {lower_reference}: allocate it.{staff}",
+                opening.tier
+            ),
+        };
+        let team = receiving_team(opening.team);
+        effects.task(higher, team, task, None, self.cause);
+        if self.escalated.acknowledge_by_letter && opening.tier == Tier::Resolution {
+            effects.request_letter(
+                higher,
+                LetterCode::Cmsl5842,
+                &format!("escalated from {lower_reference}: the customer was not told by phone"),
+                self.cause,
+            );
+        }
     }
 }
 

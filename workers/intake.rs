@@ -18,26 +18,21 @@ use super::effects::Effects;
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
 use crate::app::App;
-use crate::db::cases;
+use crate::db::cases::{self, NewCase};
 use crate::db::disputes::{self, NewDispute};
 use crate::db::feedback::{self, NewFeedback};
-use crate::db::outbox;
 use crate::db::parties::{self, NewParty};
 use crate::db::rejected_complaints::{self, NewRejection};
-use crate::db::timeline;
 use crate::events::{
     complaint_rejected, dispute_opened, CloudEvent, ComplaintReceived, ComplaintRejected,
     DisputeOpened, FeedbackReceived,
 };
 use crate::process::case_reference::dispute_reference;
-use crate::process::routing::{self, Routing, ELIGIBILITY_MONTHS};
+use crate::process::routing::{self, Opening, Routing, ELIGIBILITY_MONTHS};
 use crate::process::staff_complaints::redact;
 use crate::vocabulary::{
     About, Assignee, CaseKind, Category, DisputeStage, RaisedBy, RejectionReason, Status, Team,
 };
-
-/// The timeline's name for this worker.
-const ACTOR: &str = "intake";
 
 /// The intake worker.
 #[derive(Debug, Default)]
@@ -61,15 +56,18 @@ impl Worker for Intake {
         Ok(Intake)
     }
 
+    /// Records feedback, redacts and routes each complaint, then refuses the ones the routing
+    /// refuses (opening a dispute for an appealable decision) and opens the others' cases.
     async fn apply(
         &self,
         conn: &mut AsyncPgConnection,
         events: &[&CloudEvent<IntakeEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
+        let mut effects = Effects::new(Self::NAME, now);
         record_feedback(conn, events, now).await?;
         // Before anything else: no staff member's name goes further than this.
-        let redacted: Vec<(uuid::Uuid, ComplaintReceived, Option<String>)> = events
+        let redacted: Vec<(Uuid, ComplaintReceived, Option<String>)> = events
             .iter()
             .filter_map(|e| match &e.data {
                 IntakeEvent::ComplaintReceived(complaint) => Some((e.id, complaint)),
@@ -86,116 +84,129 @@ impl Worker for Intake {
                 event_id: *event_id,
                 complaint,
                 staff_reference: staff_reference.as_deref(),
+                authclient: events
+                    .iter()
+                    .find(|e| e.id == *event_id)
+                    .and_then(|e| e.authclient.as_deref()),
             })
             .collect();
         let earlier = EarlierCases::find(conn, &complaints).await?;
-        let mut outbox_rows = Vec::new();
-        let mut rejections = Vec::new();
+        let mut refused = Vec::new();
         let mut openings = Vec::new();
-        let mut disputes = Vec::new();
         for &event in &complaints {
             let same = earlier.same_issue(event.complaint);
             let linked_id = same.case.and_then(|case| earlier.id_of(case));
             match routing::route(event.complaint, same.case) {
-                Routing::Reject { reason, detail } => {
-                    if reason == RejectionReason::AppealableDecision {
-                        disputes.push(event);
-                    }
-                    outbox_rows.push(outbox::row(
-                        &rejected_event(event, reason, &detail, now),
-                        now,
-                    ));
-                    rejections.push(NewRejection {
-                        event_id: event.event_id,
-                        reason: reason.as_str().into(),
-                        detail,
-                        complaint: serde_json::to_value(event.complaint)
-                            .expect("complaints serialise"),
-                        rejected_at: now,
-                    });
-                }
-                Routing::Open(opening) => openings.push((event, opening, linked_id, same.note)),
+                Routing::Reject { reason, detail } => refused.push((event, reason, detail)),
+                Routing::Open(opening) => openings.push(ToOpen {
+                    event,
+                    opening,
+                    linked_id,
+                    note: same.note,
+                }),
             }
         }
-        rejected_complaints::insert_all(conn, &rejections).await?;
-        open_disputes(conn, &disputes, now, &mut outbox_rows).await?;
-
-        if !openings.is_empty() {
-            let customers = openings
-                .iter()
-                .map(|(event, _, _, _)| NewParty::from_customer(&event.complaint.customer, now))
-                .collect();
-            let party_ids = parties::upsert(conn, customers).await?;
-            let numbers = cases::next_numbers(conn, openings.len()).await?;
-            let mut new_cases = Vec::with_capacity(openings.len());
-            let mut entries = Vec::with_capacity(openings.len() * 2);
-            // The API client that posted each complaint over HTTP, for its first timeline entry.
-            let authclients: std::collections::HashMap<uuid::Uuid, &str> = events
-                .iter()
-                .filter_map(|e| Some((e.id, e.authclient.as_deref()?)))
-                .collect();
-            let mut mixed = Vec::new();
-            for ((event, opening, linked_id, note), number) in openings.into_iter().zip(numbers) {
-                let party_id = party_ids[&event.complaint.customer.reference];
-                let complaint = event.complaint;
-                let draft = CaseDraft {
-                    cause: event.event_id,
-                    customer_reference: &complaint.customer.reference,
-                    region: complaint.customer.region,
-                    received_at: complaint.received_at,
-                    channel: complaint.channel,
-                    raised_by: complaint.raised_by,
-                    about: complaint.about,
-                    addressee: complaint.addressee,
-                    categories: &Category::normalise(&complaint.categories),
-                    summary: &complaint.summary,
-                    pos: complaint.pos,
-                    staff_reference: event.staff_reference,
-                    provider: complaint.provider.as_deref(),
-                };
-                let received = (
-                    format!(
-                        "Complaint received by {} from {}",
-                        complaint.channel, complaint.raised_by
-                    ),
-                    json!({
-                        "about": complaint.about,
-                        "categories": complaint.categories,
-                        "addressee": complaint.addressee,
-                        "authclient": authclients.get(&event.event_id),
-                    }),
-                );
-                let opened = open_case(
-                    ACTOR, &draft, received, &opening, linked_id, party_id, number, now,
-                );
-                if complaint.about == About::Mixed && opening.closed_at_once.is_none() {
-                    mixed.push((
-                        opened.case.reference.clone(),
-                        opening.team,
-                        complaint.provider.clone(),
-                        event.event_id,
-                    ));
-                }
-                entries.extend(opened.timeline);
-                if let Some(note) = note {
-                    entries.push(timeline::NewEntry {
-                        case_id: opened.case.id,
-                        at: now,
-                        actor: ACTOR.into(),
-                        entry: note,
-                        detail: json!({ "linked_case": opening.linked_case }),
-                        event_id: Some(event.event_id),
-                    });
-                }
-                new_cases.push(opened.case);
-                outbox_rows.extend(opened.events);
-            }
-            cases::insert_all(conn, &new_cases).await?;
-            timeline::append(conn, &entries).await?;
-            ask_providers(conn, &mixed, now).await?;
-        }
-        Ok(outbox::append(conn, &outbox_rows).await?)
+        refuse(conn, &refused, &mut effects).await?;
+        open_cases(conn, openings, &mut effects).await?;
+        Ok(effects.write(conn).await?)
     }
+}
+
+/// A complaint the routing opens a case for.
+struct ToOpen<'a> {
+    event: Received<'a>,
+    opening: Opening,
+    /// The earlier case on the same issue, if any.
+    linked_id: Option<Uuid>,
+    /// How the earlier case was found, for the timeline.
+    note: Option<String>,
+}
+
+/// Records each refused complaint (a row and `complaint.rejected`), and opens a dispute for
+/// each refused as a disagreement with an appealable decision.
+async fn refuse(
+    conn: &mut AsyncPgConnection,
+    refused: &[(Received<'_>, RejectionReason, String)],
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let mut rows = Vec::with_capacity(refused.len());
+    let mut disputes = Vec::new();
+    for (event, reason, detail) in refused {
+        if *reason == RejectionReason::AppealableDecision {
+            disputes.push(*event);
+        }
+        effects.announce(
+            complaint_rejected::TYPE,
+            ComplaintRejected {
+                complaint_event_id: event.event_id,
+                customer_reference: event.complaint.customer.reference.clone(),
+                reason: *reason,
+                detail: detail.clone(),
+            },
+        );
+        rows.push(NewRejection {
+            event_id: event.event_id,
+            reason: reason.as_str().into(),
+            detail: detail.clone(),
+            complaint: serde_json::to_value(event.complaint).expect("complaints serialise"),
+            rejected_at: effects.now(),
+        });
+    }
+    rejected_complaints::insert_all(conn, &rows).await?;
+    open_disputes(conn, &disputes, effects).await
+}
+
+/// Opens the routed complaints' cases: their customers, the case rows, their first timeline
+/// entries and events, and (a mixed complaint) the team's task to ask the provider.
+async fn open_cases(
+    conn: &mut AsyncPgConnection,
+    openings: Vec<ToOpen<'_>>,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    if openings.is_empty() {
+        return Ok(());
+    }
+    let now = effects.now();
+    let customers = openings
+        .iter()
+        .map(|o| NewParty::from_customer(&o.event.complaint.customer, now))
+        .collect();
+    let party_ids = parties::upsert(conn, customers).await?;
+    let numbers = cases::next_numbers(conn, openings.len()).await?;
+    let mut new_cases = Vec::with_capacity(openings.len());
+    let mut mixed = Vec::new();
+    for (to_open, number) in openings.into_iter().zip(numbers) {
+        let ToOpen {
+            event,
+            opening,
+            linked_id,
+            note,
+        } = to_open;
+        let complaint = event.complaint;
+        let party_id = party_ids[&complaint.customer.reference];
+        let case = open_case(
+            effects,
+            &event.draft(),
+            event.first_entry(),
+            &opening,
+            linked_id,
+            party_id,
+            number,
+        );
+        if let Some(note) = note {
+            let detail = json!({ "linked_case": opening.linked_case });
+            effects.note(&case, note, detail, event.event_id);
+        }
+        if complaint.about == About::Mixed && opening.closed_at_once.is_none() {
+            mixed.push((new_cases.len(), opening.team, event));
+        }
+        new_cases.push(case);
+    }
+    cases::insert_all(conn, &new_cases).await?;
+    for (index, team, event) in mixed {
+        ask_provider(effects, &new_cases[index], team, event);
+    }
+    Ok(())
 }
 
 /// Opens a dispute for each complaint refused as a disagreement with an appealable decision
@@ -205,12 +216,12 @@ impl Worker for Intake {
 async fn open_disputes(
     conn: &mut AsyncPgConnection,
     refused: &[Received<'_>],
-    now: DateTime<Utc>,
-    outbox_rows: &mut Vec<outbox::OutboxRow>,
+    effects: &mut Effects,
 ) -> anyhow::Result<()> {
     if refused.is_empty() {
         return Ok(());
     }
+    let now = effects.now();
     let customers = refused
         .iter()
         .map(|r| NewParty::from_customer(&r.complaint.customer, now))
@@ -218,13 +229,11 @@ async fn open_disputes(
     let party_ids = parties::upsert(conn, customers).await?;
     let numbers = cases::next_numbers(conn, refused.len()).await?;
     let mut rows = Vec::with_capacity(refused.len());
-    let mut entries = Vec::with_capacity(refused.len());
     for (event, number) in refused.iter().zip(numbers) {
         let complaint = event.complaint;
         let reference = dispute_reference(now, number);
-        let id = Uuid::now_v7();
-        rows.push(NewDispute {
-            id,
+        let dispute = NewDispute {
+            id: Uuid::now_v7(),
             reference: reference.clone(),
             kind: CaseKind::Dispute.as_str().into(),
             tier: 0,
@@ -244,35 +253,29 @@ async fn open_disputes(
             pos: complaint.pos,
             source_event_id: event.event_id,
             opened_at: now,
-        });
-        entries.push(timeline::NewEntry {
-            case_id: id,
-            at: now,
-            actor: ACTOR.into(),
-            entry: format!(
+        };
+        effects.note(
+            &dispute,
+            format!(
                 "Refused as a complaint (appealable decision) and opened as a dispute; received by {} from {}",
                 complaint.channel, complaint.raised_by
             ),
-            detail: json!({ "complaint_event_id": event.event_id }),
-            event_id: Some(event.event_id),
-        });
-        outbox_rows.push(outbox::row(
-            &CloudEvent::new(
-                dispute_opened::TYPE,
-                now,
-                Some(reference.clone()),
-                DisputeOpened {
-                    dispute_reference: reference,
-                    complaint_event_id: event.event_id,
-                    customer_reference: complaint.customer.reference.clone(),
-                    received_at: complaint.received_at,
-                },
-            ),
-            now,
-        ));
+            json!({ "complaint_event_id": event.event_id }),
+            event.event_id,
+        );
+        effects.emit(
+            &dispute,
+            dispute_opened::TYPE,
+            DisputeOpened {
+                dispute_reference: reference,
+                complaint_event_id: event.event_id,
+                customer_reference: complaint.customer.reference.clone(),
+                received_at: complaint.received_at,
+            },
+        );
+        rows.push(dispute);
     }
     disputes::insert_all(conn, &rows).await?;
-    timeline::append(conn, &entries).await?;
     Ok(())
 }
 
@@ -374,36 +377,24 @@ async fn record_feedback(
     Ok(feedback::insert_all(conn, &rows).await?)
 }
 
-/// For each new mixed complaint (seed 003), a task for its team: ask the provider for a
+/// For a new mixed complaint (seed 003), a task for its team: ask the provider for a
 /// contribution to the reply. The department owns the complaint; the provider's part of any
 /// later dissatisfaction goes through the provider's own process.
-async fn ask_providers(
-    conn: &mut AsyncPgConnection,
-    mixed: &[(String, Team, Option<String>, Uuid)],
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    if mixed.is_empty() {
-        return Ok(());
-    }
-    let references: Vec<String> = mixed.iter().map(|(r, ..)| r.clone()).collect();
-    let facts = cases::facts(conn, &references).await?;
-    let mut effects = Effects::new(ACTOR, now);
-    for (reference, team, provider, cause) in mixed {
-        let Some(case) = facts.get(reference) else {
-            continue;
-        };
-        let provider = provider.as_deref().unwrap_or("the contracted provider");
-        effects.task(
-            case,
-            team_assignee(*team),
-            format!(
-                "Mixed complaint: ask {provider} for a contribution to the reply (the department owns the complaint)"
-            ),
-            None,
-            *cause,
-        );
-    }
-    Ok(effects.write(conn).await?)
+fn ask_provider(effects: &mut Effects, case: &NewCase, team: Team, event: Received<'_>) {
+    let provider = event
+        .complaint
+        .provider
+        .as_deref()
+        .unwrap_or("the contracted provider");
+    effects.task(
+        case,
+        team_assignee(team),
+        format!(
+            "Mixed complaint: ask {provider} for a contribution to the reply (the department owns the complaint)"
+        ),
+        None,
+        event.event_id,
+    );
 }
 
 /// Who a task for a case's owning team goes to.
@@ -425,24 +416,45 @@ struct Received<'a> {
     complaint: &'a ComplaintReceived,
     /// The opaque reference of the member of staff complained about.
     staff_reference: Option<&'a str>,
+    /// The API client that posted it over HTTP, for its first timeline entry.
+    authclient: Option<&'a str>,
 }
 
-/// The `complaint.rejected` event for a refused complaint.
-fn rejected_event(
-    event: Received<'_>,
-    reason: RejectionReason,
-    detail: &str,
-    now: DateTime<Utc>,
-) -> CloudEvent<ComplaintRejected> {
-    CloudEvent::new(
-        complaint_rejected::TYPE,
-        now,
-        None,
-        ComplaintRejected {
-            complaint_event_id: event.event_id,
-            customer_reference: event.complaint.customer.reference.clone(),
-            reason,
-            detail: detail.to_owned(),
-        },
-    )
+impl<'a> Received<'a> {
+    /// What its case is made of.
+    fn draft(&self) -> CaseDraft<'a> {
+        let complaint = self.complaint;
+        CaseDraft {
+            cause: self.event_id,
+            customer_reference: &complaint.customer.reference,
+            region: complaint.customer.region,
+            received_at: complaint.received_at,
+            channel: complaint.channel,
+            raised_by: complaint.raised_by,
+            about: complaint.about,
+            addressee: complaint.addressee,
+            categories: Category::normalise(&complaint.categories),
+            summary: &complaint.summary,
+            pos: complaint.pos,
+            staff_reference: self.staff_reference,
+            provider: complaint.provider.as_deref(),
+        }
+    }
+
+    /// Its case's first timeline entry: how and from whom it came.
+    fn first_entry(&self) -> (String, serde_json::Value) {
+        let complaint = self.complaint;
+        (
+            format!(
+                "Complaint received by {} from {}",
+                complaint.channel, complaint.raised_by
+            ),
+            json!({
+                "about": complaint.about,
+                "categories": complaint.categories,
+                "addressee": complaint.addressee,
+                "authclient": self.authclient,
+            }),
+        )
+    }
 }

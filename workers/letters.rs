@@ -43,7 +43,9 @@ use crate::letters::dispatch::{channel, Recipient};
 use crate::letters::post::{
     addressee, letter_date, organisation, pdf_file, postal_address, PostRoom,
 };
-use crate::letters::render::{LetterContext, Letters, Organisation, Regional};
+use crate::letters::render::{
+    LetterContext, LetterError, Letters, Organisation, Regional, Rendered,
+};
 use crate::process::clocks::written_contact_only;
 use crate::vocabulary::{DispatchChannel, LetterCode};
 
@@ -234,45 +236,27 @@ impl Worker for LettersWorker {
         let requests = with_cases(conn, events, &mut effects).await?;
         let case_ids: Vec<Uuid> = requests.iter().map(|(_, case)| case.id).collect();
         let customers = letters::addressees(conn, &case_ids).await?;
-        for (event, case) in &requests {
-            let LetterEvent::LetterRequested(request) = &event.data;
-            let customer = &customers[&case.id];
-            self.produce(conn, case, customer, request, event, now, &mut effects)
-                .await?;
+        for request in &requests {
+            let customer = &customers[&request.1.id];
+            self.produce(conn, request, customer, &mut effects).await?;
         }
         Ok(effects.write(conn).await?)
     }
 }
 
 impl LettersWorker {
-    /// Renders, keeps and dispatches one letter.
-    #[allow(clippy::too_many_arguments)]
+    /// Renders, keeps and dispatches one letter: a letter that cannot be rendered is refused
+    /// and noted; a redelivered request finds its letter kept and changes nothing.
     async fn produce(
         &self,
         conn: &mut AsyncPgConnection,
-        case: &CaseFacts,
+        (event, case): &(&CloudEvent<LetterEvent>, CaseFacts),
         customer: &Party,
-        request: &LetterRequested,
-        event: &CloudEvent<LetterEvent>,
-        now: DateTime<Utc>,
         effects: &mut Effects,
     ) -> anyhow::Result<()> {
-        let cause = event.id;
+        let LetterEvent::LetterRequested(request) = &event.data;
         let code = request.code;
-        let letter_spec = spec(code);
-        let context = letter_context(
-            code,
-            case,
-            customer,
-            &self.organisation,
-            request.fields.clone(),
-            now,
-        );
-        let rendered = self
-            .letters
-            .render(code, &context)
-            .and_then(|email| Ok((email, self.letters.render_for_print(code, &context)?)));
-        let (email, print) = match rendered {
+        let (email, print) = match self.render(case, customer, request, effects.now()) {
             Ok(forms) => forms,
             Err(e) => {
                 metrics::counter!("complaints_letters_failed_total", "code" => code.as_str())
@@ -281,7 +265,7 @@ impl LettersWorker {
                     case,
                     format!("Letter {code} could not be produced: {e}"),
                     json!({}),
-                    cause,
+                    event.id,
                 );
                 effects.reject(event, e.to_string());
                 return Ok(());
@@ -295,58 +279,79 @@ impl LettersWorker {
                 prefers_post: customer.prefers_post,
                 restriction: customer.contact_restriction.parse().unwrap_or_default(),
             },
-            letter_spec.enclosures,
+            spec(code).enclosures,
         );
-        let letter_id = Uuid::now_v7();
-        let mut letter = NewLetter {
-            id: letter_id,
+        let (recipient, status) = match how {
+            DispatchChannel::Email => (
+                customer.email.clone().unwrap_or_default(),
+                letters::AWAITING_EMAIL,
+            ),
+            DispatchChannel::Post => (postal_address(customer), letters::AWAITING_PRINT),
+        };
+        let letter = NewLetter {
+            id: Uuid::now_v7(),
             case_id: case.id,
             code: code.as_str().into(),
-            requested_by_event: cause,
+            requested_by_event: event.id,
             template_version: email.template_version.clone(),
             subject: email.subject.clone(),
-            body_text: email.text.clone(),
-            body_html: email.html.clone(),
-            body_print: print.text.clone(),
+            body_text: email.text,
+            body_html: email.html,
+            body_print: print.text,
             channel: how.as_str().into(),
-            recipient: String::new(),
-            status: String::new(),
+            recipient,
+            status: status.into(),
             pdf_path: None,
-            created_at: now,
+            created_at: effects.now(),
             sent_at: None,
         };
-        match how {
-            DispatchChannel::Email => {
-                letter.recipient = customer.email.clone().unwrap_or_default();
-                letter.status = letters::AWAITING_EMAIL.into();
-                if letters::insert(conn, &letter).await? {
-                    effects.note(
-                        case,
-                        format!("Letter {code} “{}” produced, to go by email", email.subject),
-                        json!({ "letter_id": letter_id, "template_version": email.template_version }),
-                        cause,
-                    );
-                    effects.emit(
-                        case,
-                        letter_email_requested::TYPE,
-                        LetterEmailRequested { letter_id, code },
-                    );
-                }
-            }
-            DispatchChannel::Post => {
-                letter.recipient = postal_address(customer);
-                letter.status = letters::AWAITING_PRINT.into();
-                if letters::insert(conn, &letter).await? {
-                    effects.note(
-                        case,
-                        format!("Letter {code} “{}” produced, to go by post", email.subject),
-                        json!({ "letter_id": letter_id, "template_version": email.template_version }),
-                        cause,
-                    );
-                }
-            }
+        if letters::insert(conn, &letter).await? {
+            produced(effects, case, &letter, code, how);
         }
         Ok(())
+    }
+
+    /// The letter's email and print forms.
+    fn render(
+        &self,
+        case: &CaseFacts,
+        customer: &Party,
+        request: &LetterRequested,
+        now: DateTime<Utc>,
+    ) -> Result<(Rendered, Rendered), LetterError> {
+        let code = request.code;
+        let fields = request.fields.clone();
+        let context = letter_context(code, case, customer, &self.organisation, fields, now);
+        let email = self.letters.render(code, &context)?;
+        Ok((email, self.letters.render_for_print(code, &context)?))
+    }
+}
+
+/// Notes a kept letter on its case and, for email, asks the email worker to send it (a postal
+/// one waits for the printer).
+fn produced(
+    effects: &mut Effects,
+    case: &CaseFacts,
+    letter: &NewLetter,
+    code: LetterCode,
+    how: DispatchChannel,
+) {
+    let by = match how {
+        DispatchChannel::Email => "email",
+        DispatchChannel::Post => "post",
+    };
+    effects.note(
+        case,
+        format!("Letter {code} “{}” produced, to go by {by}", letter.subject),
+        json!({ "letter_id": letter.id, "template_version": letter.template_version }),
+        letter.requested_by_event,
+    );
+    if how == DispatchChannel::Email {
+        let requested = LetterEmailRequested {
+            letter_id: letter.id,
+            code,
+        };
+        effects.emit(case, letter_email_requested::TYPE, requested);
     }
 }
 

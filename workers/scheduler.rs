@@ -8,18 +8,16 @@
 
 use std::time::Duration;
 
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
+use super::effects::{CaseRef, Effects};
 use super::poll::Poller;
 use crate::app::App;
-use crate::db::schema::cases;
-use crate::db::timeline::{self, NewEntry};
-use crate::db::{outbox, timers};
-use crate::events::{timer_fired, CloudEvent, TimerFired};
+use crate::db::{cases, timers};
+use crate::events::{timer_fired, TimerFired};
 
 /// The scheduler.
 #[derive(Debug, Default)]
@@ -65,43 +63,34 @@ pub async fn fire_due(app: &App) -> anyhow::Result<usize> {
                 return Ok(Vec::new());
             }
             let case_ids: Vec<_> = due.iter().map(|t| t.case_id).collect();
-            let references: std::collections::HashMap<uuid::Uuid, String> = cases::table
-                .filter(cases::id.eq_any(&case_ids))
-                .select((cases::id, cases::reference))
-                .load::<(uuid::Uuid, String)>(conn)
-                .await?
-                .into_iter()
-                .collect();
-            let mut rows = Vec::with_capacity(due.len());
-            let mut entries = Vec::with_capacity(due.len());
+            let references = cases::references_by_id(conn, &case_ids).await?;
+            let mut effects = Effects::new(Scheduler::NAME, now);
             for timer in &due {
-                let reference = references[&timer.case_id].clone();
-                let event = CloudEvent::new(
-                    timer_fired::TYPE,
-                    now,
-                    Some(reference.clone()),
-                    TimerFired {
-                        case_reference: reference,
-                        clock: timer.clock.parse().map_err(anyhow::Error::msg)?,
-                        key: timer.key.clone(),
-                        deadline: timer.deadline,
-                        due_at: timer.due_at,
-                    },
+                let case = CaseRef {
+                    id: timer.case_id,
+                    reference: references[&timer.case_id].clone(),
+                };
+                let fired = TimerFired {
+                    case_reference: case.reference.clone(),
+                    clock: timer.clock.parse().map_err(anyhow::Error::msg)?,
+                    key: timer.key.clone(),
+                    deadline: timer.deadline,
+                    due_at: timer.due_at,
+                };
+                effects.emit_noted(
+                    &case,
+                    (timer_fired::TYPE, fired),
+                    format!(
+                        "Clock {} ran out (deadline {})",
+                        timer.clock,
+                        timer.deadline.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    json!({ "clock": timer.clock, "key": timer.key, "due_at": timer.due_at }),
                 );
-                entries.push(NewEntry {
-                    case_id: timer.case_id,
-                    at: now,
-                    actor: Scheduler::NAME.into(),
-                    entry: format!("Clock {} ran out (deadline {})", timer.clock, timer.deadline.format("%Y-%m-%d %H:%M UTC")),
-                    detail: json!({ "clock": timer.clock, "key": timer.key, "due_at": timer.due_at }),
-                    event_id: Some(event.id),
-                });
-                rows.push(outbox::row(&event, now));
             }
             let ids: Vec<i64> = due.iter().map(|t| t.id).collect();
             timers::mark_fired(conn, &ids, now).await?;
-            timeline::append(conn, &entries).await?;
-            outbox::append(conn, &rows).await?;
+            effects.write(conn).await?;
             Ok(due)
         })
         .await?;

@@ -660,3 +660,16 @@ async fn journey(conn: &mut AsyncPgConnection, case_id: Uuid) -> QueryResult<Vec
     .load(conn)
     .await
 }
+
+/// The references of the cases with these row ids (what the scheduler's events name).
+pub async fn references_by_id(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, String>> {
+    let rows = cases::table
+        .filter(cases::id.eq_any(ids))
+        .select((cases::id, cases::reference))
+        .load::<(Uuid, String)>(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
