@@ -63,8 +63,6 @@ crate::event_set! {
     }
 }
 
-const NAME: &str = "email";
-
 /// The email worker.
 pub struct EmailWorker {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -114,7 +112,7 @@ enum Claim {
 type Finished = (Claim, anyhow::Result<Outcome>);
 
 impl Worker for EmailWorker {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "email";
     type Event = EmailEvent;
 
     /// With an SMTP transport built from `[email]`.
@@ -144,7 +142,7 @@ impl Worker for EmailWorker {
         events: &[&CloudEvent<EmailEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(EmailWorker::NAME, now);
         let found = with_cases(conn, events, &mut effects).await?;
         refuse_unknown_letters(conn, &found, &mut effects).await?;
         let notices: Vec<Notification> = found
@@ -334,7 +332,7 @@ impl EmailWorker {
     ) -> anyhow::Result<()> {
         let mut failure = None;
         conn.transaction::<_, anyhow::Error, _>(async |conn| {
-            let mut effects = Effects::new(NAME, now);
+            let mut effects = Effects::new(EmailWorker::NAME, now);
             let mut sent = Vec::new();
             for (claim, outcome) in finished {
                 match (claim, outcome) {

@@ -57,8 +57,6 @@ crate::event_set! {
     }
 }
 
-const NAME: &str = "letters";
-
 /// The letters worker's printer: hands each letter awaiting print to the [`PostRoom`] and
 /// records it posted (a [`Poller`] on the `dispatch` channel, beside the worker's consumers).
 #[derive(Clone)]
@@ -157,7 +155,7 @@ impl Printer {
                 if !letters::mark_posted(conn, letter.id, path, now).await? {
                     return Ok(false);
                 }
-                let mut effects = Effects::new(NAME, now);
+                let mut effects = Effects::new(LettersWorker::NAME, now);
                 effects.note(
                     case,
                     format!("Letter {code} ready for post ({file})"),
@@ -205,7 +203,7 @@ pub struct LettersWorker {
 }
 
 impl Worker for LettersWorker {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "letters";
     type Event = LetterEvent;
 
     /// With the templates of `letters.templates_dir`, every one compiled (or the start fails).
@@ -232,7 +230,7 @@ impl Worker for LettersWorker {
         events: &[&CloudEvent<LetterEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(LettersWorker::NAME, now);
         let requests = with_cases(conn, events, &mut effects).await?;
         let case_ids: Vec<Uuid> = requests.iter().map(|(_, case)| case.id).collect();
         let customers = letters::addressees(conn, &case_ids).await?;
