@@ -5,7 +5,7 @@
 //! is itself the request: an unknown letter id is refused) and the events teams must hear of
 //! (tasks, breached response targets, high-profile cases), for which it writes one
 //! notification row per event in the event's transaction. No email goes out from inside a
-//! transaction: the sender part ([`EmailWorker::send_round`], run by [`EmailSender`]) claims
+//! transaction: the sender part ([`Email::send_round`], run by [`EmailSender`]) claims
 //! letters awaiting email and pending notifications, sends them over SMTP, `email.concurrency`
 //! at a time over a pool of as many connections, then records each sent with its timeline
 //! entry and `letter.sent` (see [`super::sender`]). A batch that rolls back therefore sends
@@ -64,7 +64,7 @@ crate::event_set! {
 }
 
 /// The email worker.
-pub struct EmailWorker {
+pub struct Email {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     server: Arc<str>,
     concurrency: usize,
@@ -111,7 +111,7 @@ enum Claim {
 /// now.
 type Finished = (Claim, anyhow::Result<Outcome>);
 
-impl Worker for EmailWorker {
+impl Worker for Email {
     const NAME: &'static str = "email";
     type Event = EmailEvent;
 
@@ -142,7 +142,7 @@ impl Worker for EmailWorker {
         events: &[&CloudEvent<EmailEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(EmailWorker::NAME, now);
+        let mut effects = Effects::new(Email::NAME, now);
         let found = with_cases(conn, events, &mut effects).await?;
         refuse_unknown_letters(conn, &found, &mut effects).await?;
         let notices: Vec<Notification> = found
@@ -176,7 +176,7 @@ async fn refuse_unknown_letters(
 
 /// The email worker's sender: sends what the worker queued (a [`Poller`] on the `dispatch`
 /// channel, beside the worker's consumers, sharing its SMTP transport).
-pub struct EmailSender(Arc<EmailWorker>);
+pub struct EmailSender(Arc<Email>);
 
 impl Poller for EmailSender {
     const NAME: &'static str = "email";
@@ -195,7 +195,7 @@ impl Poller for EmailSender {
     }
 }
 
-impl EmailWorker {
+impl Email {
     /// One round of the sender, over up to [`BATCH`] letters awaiting email and pending
     /// notifications: keeps `email.concurrency` sends in flight, each over a pooled connection.
     /// Whenever sends finish it **claims** as many more (committed; letters and notifications
@@ -332,7 +332,7 @@ impl EmailWorker {
     ) -> anyhow::Result<()> {
         let mut failure = None;
         conn.transaction::<_, anyhow::Error, _>(async |conn| {
-            let mut effects = Effects::new(EmailWorker::NAME, now);
+            let mut effects = Effects::new(Email::NAME, now);
             let mut sent = Vec::new();
             for (claim, outcome) in finished {
                 match (claim, outcome) {

@@ -44,7 +44,7 @@ use crate::letters::post::{
     addressee, letter_date, organisation, pdf_file, postal_address, PostRoom,
 };
 use crate::letters::render::{
-    LetterContext, LetterError, Letters, Organisation, Regional, Rendered,
+    LetterContext, LetterError, Organisation, Regional, Rendered, Templates,
 };
 use crate::process::clocks::written_contact_only;
 use crate::vocabulary::{DispatchChannel, LetterCode};
@@ -155,7 +155,7 @@ impl Printer {
                 if !letters::mark_posted(conn, letter.id, path, now).await? {
                     return Ok(false);
                 }
-                let mut effects = Effects::new(LettersWorker::NAME, now);
+                let mut effects = Effects::new(Letters::NAME, now);
                 effects.note(
                     case,
                     format!("Letter {code} ready for post ({file})"),
@@ -196,13 +196,13 @@ impl Printer {
 }
 
 /// The letters worker.
-pub struct LettersWorker {
-    letters: Letters,
+pub struct Letters {
+    templates: Templates,
     organisation: Organisation,
     printer: Printer,
 }
 
-impl Worker for LettersWorker {
+impl Worker for Letters {
     const NAME: &'static str = "letters";
     type Event = LetterEvent;
 
@@ -210,7 +210,7 @@ impl Worker for LettersWorker {
     fn build(app: &App) -> anyhow::Result<Self> {
         let dir = Path::new(&app.config.letters.templates_dir);
         Ok(Self {
-            letters: Letters::load(dir)?,
+            templates: Templates::load(dir)?,
             organisation: organisation(&app.config),
             printer: Printer {
                 post_room: PostRoom::new(&app.config),
@@ -230,7 +230,7 @@ impl Worker for LettersWorker {
         events: &[&CloudEvent<LetterEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(LettersWorker::NAME, now);
+        let mut effects = Effects::new(Letters::NAME, now);
         let requests = with_cases(conn, events, &mut effects).await?;
         let case_ids: Vec<Uuid> = requests.iter().map(|(_, case)| case.id).collect();
         let customers = letters::addressees(conn, &case_ids).await?;
@@ -242,7 +242,7 @@ impl Worker for LettersWorker {
     }
 }
 
-impl LettersWorker {
+impl Letters {
     /// Renders, keeps and dispatches one letter: a letter that cannot be rendered is refused
     /// and noted; a redelivered request finds its letter kept and changes nothing.
     async fn produce(
@@ -320,8 +320,8 @@ impl LettersWorker {
         let code = request.code;
         let fields = request.fields.clone();
         let context = letter_context(code, case, customer, &self.organisation, fields, now);
-        let email = self.letters.render(code, &context)?;
-        Ok((email, self.letters.render_for_print(code, &context)?))
+        let email = self.templates.render(code, &context)?;
+        Ok((email, self.templates.render_for_print(code, &context)?))
     }
 }
 

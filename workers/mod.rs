@@ -234,9 +234,9 @@ registry! {
         /// A dispute's action plan letters and their follow-up clocks.
         Disputes => disputes::Disputes,
         /// Renders requested letters and sends them to email or post; prints postal letters.
-        Letters => letters::LettersWorker,
+        Letters => letters::Letters,
         /// Sends letters and team notifications by SMTP.
-        Email => email::EmailWorker,
+        Email => email::Email,
     }
     pollers {
         /// Fires due timers.
