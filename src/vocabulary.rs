@@ -689,6 +689,58 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// What a member of staff wrote with a decision, kept on the case's timeline as written
+    /// (issue 12 point 12): each kind is an entry `"<label>: <text>"` whose detail names the
+    /// kind under `written`, so a reader not allowed the text is shown the label alone.
+    Written {
+        /// The reasons for a finding (`outcome.decided`).
+        OutcomeReasons = "outcome_reasons",
+        /// Why the customer is not content (`customer.dissatisfied`).
+        DissatisfactionReason = "dissatisfaction_reason",
+        /// The customer's objection to a proposed plan (`resolution_plan.disagreed`).
+        Objection = "objection",
+        /// Why an approver rejected a plan (`resolution_plan.rejected`).
+        RejectionReason = "rejection_reason",
+        /// What ICE said or asked (`external_stage.recorded`).
+        IceNote = "ice_note",
+        /// What the PHSO said or asked (`external_stage.recorded`).
+        PhsoNote = "phso_note",
+        /// What the customer's reply said (`client.replied`).
+        CustomerReply = "customer_reply",
+        /// What another team is asked to put right (`remedial_action.requested`).
+        RemedialAction = "remedial_action",
+        /// The evidence the customer is invited to send (`evidence.requested`).
+        EvidenceRequested = "evidence_requested",
+        /// A case conference's notes (`case_conference.held`).
+        CaseConferenceNotes = "case_conference_notes",
+        /// A substantive holding reply's text (`holding_reply.sent`).
+        HoldingReply = "holding_reply",
+        /// The action taken on a Systemic Log entry (`systemic_issue.action_recorded`).
+        SystemicAction = "systemic_action",
+    }
+}
+
+impl Written {
+    /// The words the timeline entry starts with, before the text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Written::OutcomeReasons => "Reasons for the outcome",
+            Written::DissatisfactionReason => "Why the customer is not content",
+            Written::Objection => "The customer's objection to the plan",
+            Written::RejectionReason => "Why the plan was rejected",
+            Written::IceNote => "ICE's note",
+            Written::PhsoNote => "The PHSO's note",
+            Written::CustomerReply => "The customer's reply",
+            Written::RemedialAction => "Remedial action asked for",
+            Written::EvidenceRequested => "Evidence asked for",
+            Written::CaseConferenceNotes => "Case conference notes",
+            Written::HoldingReply => "Substantive holding reply sent",
+            Written::SystemicAction => "Action taken on systemic issue",
+        }
+    }
+}
+
+domain_enum! {
     /// What an API client may do over HTTP (README "Security"). A client holds one or more.
     Scope {
         /// Post `complaint.received`: what an intake channel may do.
@@ -697,6 +749,9 @@ domain_enum! {
         DecisionsWrite = "decisions:write",
         /// Read cases and their letters (`GET /v1/cases/…`).
         CasesRead = "cases:read",
+        /// Read what caseworkers wrote on a complaint about a member of staff (without it,
+        /// `GET /v1/cases/…` withholds that text: process.md §3, staff-behaviour complaints).
+        StaffComplaintsRead = "staff_complaints:read",
         /// Read reports (`GET /v1/reports/…`).
         ReportsRead = "reports:read",
         /// Read the teams' task lists (`GET /v1/tasks`).

@@ -468,7 +468,39 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
     let sent = letters_of(&env, rev.id, 3).await;
     let codes: Vec<&str> = sent.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(codes, ["CMSL5801", "CMSL5803", "CMSL5807"]);
+    // What was written with each decision is on the cases' timelines as written (issue 12
+    // point 12), as `show` and the API present them.
+    assert_eq!(
+        written(&env, r1).await,
+        [
+            "Reasons for the outcome: One payment was late",
+            "Why the customer is not content: Wants more"
+        ]
+    );
+    assert_eq!(
+        written(&env, r).await,
+        [
+            "Reasons for the outcome: All three payments were late",
+            "The customer's objection to the plan: Not enough",
+            "Why the customer is not content: Does not accept closure"
+        ]
+    );
     env.stop().await;
+}
+
+/// The timeline entries of case `reference` that keep what someone wrote, as `show` and the
+/// API present them.
+async fn written(env: &TestEnv, reference: &str) -> Vec<String> {
+    let mut conn = env.conn().await;
+    let view = find_by_reference(&mut conn, reference)
+        .await
+        .unwrap()
+        .unwrap();
+    view.timeline
+        .into_iter()
+        .filter(|e| e.written().is_some())
+        .map(|e| e.entry)
+        .collect()
 }
 
 /// A decision the case's state does not allow is refused with the reason, and changes

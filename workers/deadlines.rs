@@ -42,7 +42,9 @@ use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::routing;
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus};
+use crate::vocabulary::{
+    Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus, Written,
+};
 
 crate::event_set! {
     /// What the deadlines worker reads.
@@ -166,12 +168,13 @@ impl Deadlines {
             DeadlineEvent::HoldingReplySent(reply) => {
                 // The holding reply's text is part of the case's record, kept as the
                 // caseworker wrote it (seed 001: a full progress update).
-                step.effects.note(
-                    step.case,
-                    format!("Substantive holding reply sent: {}", reply.summary),
-                    json!({ "holding_reply": reply.summary }),
-                    step.cause,
+                let (entry, detail) = crate::db::timeline::written(
+                    Written::HoldingReply,
+                    "",
+                    &reply.summary,
+                    json!({}),
                 );
+                step.effects.note(step.case, entry, detail, step.cause);
                 step.meet(
                     &[ClockKind::ResponseTarget],
                     None,

@@ -17,6 +17,10 @@ pub struct ShowArgs {
     /// Print the case as JSON (the same document as GET /v1/cases/{ref}).
     #[arg(long)]
     pub json: bool,
+    /// On a complaint about a member of staff, show what staff wrote (withheld by default, as
+    /// from API clients without `staff_complaints:read`).
+    #[arg(long)]
+    pub unmasked: bool,
 }
 
 /// Prints the case, or fails when there is none.
@@ -29,9 +33,12 @@ pub async fn show(app: App, args: ShowArgs) -> anyhow::Result<()> {
         );
     };
     let mut conn = app.db().await?;
-    let Some(case) = cases::find_by_reference(&mut conn, &reference).await? else {
+    let Some(mut case) = cases::find_by_reference(&mut conn, &reference).await? else {
         anyhow::bail!("no case {reference}");
     };
+    if case.is_staff_complaint() && !args.unmasked {
+        case = case.with_written_withheld();
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&case)?);
     } else {

@@ -299,6 +299,22 @@ pub struct CaseView {
     pub timeline: Vec<Entry>,
 }
 
+impl CaseView {
+    /// Whether it is a complaint about a member of staff: what staff wrote on it is shown only
+    /// to readers allowed it (process.md §3, staff-behaviour complaints).
+    pub fn is_staff_complaint(&self) -> bool {
+        self.case.about == crate::vocabulary::About::Staff.as_str()
+            || self.case.staff_reference.is_some()
+    }
+
+    /// The view with what staff wrote withheld from its timeline (each such entry keeps its
+    /// label): how a reader not allowed a staff complaint's case notes sees it.
+    pub fn with_written_withheld(mut self) -> Self {
+        self.timeline = self.timeline.into_iter().map(Entry::withheld).collect();
+        self
+    }
+}
+
 /// A letter as the case lists it (the whole letter is at `/v1/cases/{ref}/letters/{id}`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LetterSummary {
