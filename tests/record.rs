@@ -95,7 +95,7 @@ async fn what_staff_write_is_kept_and_a_staff_complaints_only_for_readers_allowe
         data["staff_member"] = json!({ "reference": "LM-REF-7", "name": "Pat Officer" });
     })
     .await;
-    assert_eq!(staff.tier, 1);
+    assert_eq!(staff.tier, complaints::vocabulary::Tier::Resolution);
     allocate(&env, &staff.reference, "cm1", "tl1").await;
     record(staff.reference.clone(), "cm1").await;
     assert_eq!(written(&env, &allowed, &staff.reference).await, kept);
