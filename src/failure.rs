@@ -2,9 +2,10 @@
 //!
 //! - an **outage** (the database went away mid-transaction) holds the batch until the database
 //!   is back: no delivery attempt is burnt on it;
-//! - a **permanent** failure — one no retry can fix: a value the database cannot store, a date
-//!   outside any calendar, an internal event that contradicts the database, a panic — sends the
-//!   message to the dead-letter queue at once, with its reason;
+//! - a **permanent** failure — one no retry can fix: a value the database cannot store, a stored
+//!   value this version cannot read, a date outside any calendar, an internal event that
+//!   contradicts the database, a panic — sends the message to the dead-letter queue at once,
+//!   with its reason;
 //! - anything else is **transient**: the message is retried, and after `amqp.delivery_limit`
 //!   attempts dead-lettered with the last error as its reason.
 //!
@@ -100,7 +101,11 @@ pub fn classify(error: &anyhow::Error) -> Failure {
 /// (never its detail, which quotes the row).
 fn classify_database(error: &DieselError) -> Option<Failure> {
     let DieselError::DatabaseError(kind, info) = error else {
-        return matches!(error, DieselError::BrokenTransactionManager).then_some(Failure::Outage);
+        return match error {
+            DieselError::BrokenTransactionManager => Some(Failure::Outage),
+            DieselError::DeserializationError(_) => Some(unreadable(error)),
+            _ => None,
+        };
     };
     let message = info.message();
     let permanent = |kind: &'static str| Failure::Permanent {
@@ -120,6 +125,22 @@ fn classify_database(error: &DieselError) -> Option<Failure> {
         _ if is_data_exception(message) => Some(permanent("unstorable_value")),
         _ if is_shutdown(message) => Some(Failure::Outage),
         _ => None,
+    }
+}
+
+/// A stored value this version cannot read (a state, code or restriction it does not know): no
+/// retry reads it differently, so the message is dead-lettered at once, its reason naming the
+/// column and the value ([`crate::vocabulary::UnknownValue`]), to be replayed once the row is
+/// put right.
+fn unreadable(error: &DieselError) -> Failure {
+    use std::error::Error as _;
+    let value = error.source().map(ToString::to_string).unwrap_or_default();
+    Failure::Permanent {
+        kind: "unreadable_value",
+        reason: bounded(
+            &format!("a stored value this version cannot read: {error}: {value}"),
+            MAX_PROBLEM_BYTES,
+        ),
     }
 }
 

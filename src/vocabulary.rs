@@ -6,14 +6,45 @@
 //!
 //! [`as_str`]: Tier::as_str
 
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{SmallInt, Text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A value that is not one of its type's names, read from an event or from the database. One
+/// policy everywhere: the value is refused with this error, never dropped or replaced by a
+/// default. Read from a row, diesel's error names the column ("Error deserializing field
+/// 'contact_restriction'") and this, its source, names the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {type_name} `{value}`")]
+pub struct UnknownValue {
+    /// The domain type the value should have been (`ContactRestriction`).
+    pub type_name: &'static str,
+    /// The value as found, cut to 100 characters.
+    pub value: String,
+}
+
+impl UnknownValue {
+    fn new(type_name: &'static str, value: &str) -> Self {
+        Self {
+            type_name,
+            value: value.chars().take(100).collect(),
+        }
+    }
+}
 
 /// Declares a domain enum with its snake_case wire name and `as_str`/`FromStr` over that name.
 macro_rules! domain_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
+            AsExpression, FromSqlRow,
+        )]
+        #[diesel(sql_type = Text)]
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+
         }
@@ -39,7 +70,32 @@ macro_rules! domain_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
                     $($wire => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} `{other}`", stringify!($name))),
+                    other => Err(UnknownValue::new(stringify!($name), other).to_string()),
+                }
+            }
+        }
+
+        /// A value compares equal to its wire name (`Status::Closed == "Closed"`).
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl ToSql<Text, Pg> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        /// A stored value this version does not know is an error (diesel adds the column's
+        /// name), never a default: see [`UnknownValue`].
+        impl FromSql<Text, Pg> for $name {
+            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                match text.as_str() {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(Box::new(UnknownValue::new(stringify!($name), &text))),
                 }
             }
         }
@@ -48,6 +104,8 @@ macro_rules! domain_enum {
 
 domain_enum! {
     /// The organisation's own tiers; each tier is its own case, linked to the one before.
+    /// Named in events by its word, stored as its number (a `smallint`).
+    #[diesel(sql_type = SmallInt)]
     Tier {
         /// Tier 0, issue resolution at the first point of contact.
         Dissatisfaction = "dissatisfaction",
@@ -80,6 +138,20 @@ impl Tier {
             Tier::Resolution => "RES",
             Tier::Review => "REV",
         }
+    }
+}
+
+impl ToSql<SmallInt, Pg> for Tier {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        ToSql::<SmallInt, Pg>::to_sql(&self.number(), &mut out.reborrow())
+    }
+}
+
+/// A tier number this version does not know is an error naming the number, never a default.
+impl FromSql<SmallInt, Pg> for Tier {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let n = <i16 as FromSql<SmallInt, Pg>>::from_sql(bytes)?;
+        Tier::from_number(n).ok_or_else(|| UnknownValue::new("Tier", &n.to_string()).into())
     }
 }
 
@@ -689,6 +761,58 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// What a member of staff wrote with a decision, kept on the case's timeline as written
+    /// (issue 12 point 12): each kind is an entry `"<label>: <text>"` whose detail names the
+    /// kind under `written`, so a reader not allowed the text is shown the label alone.
+    Written {
+        /// The reasons for a finding (`outcome.decided`).
+        OutcomeReasons = "outcome_reasons",
+        /// Why the customer is not content (`customer.dissatisfied`).
+        DissatisfactionReason = "dissatisfaction_reason",
+        /// The customer's objection to a proposed plan (`resolution_plan.disagreed`).
+        Objection = "objection",
+        /// Why an approver rejected a plan (`resolution_plan.rejected`).
+        RejectionReason = "rejection_reason",
+        /// What ICE said or asked (`external_stage.recorded`).
+        IceNote = "ice_note",
+        /// What the PHSO said or asked (`external_stage.recorded`).
+        PhsoNote = "phso_note",
+        /// What the customer's reply said (`client.replied`).
+        CustomerReply = "customer_reply",
+        /// What another team is asked to put right (`remedial_action.requested`).
+        RemedialAction = "remedial_action",
+        /// The evidence the customer is invited to send (`evidence.requested`).
+        EvidenceRequested = "evidence_requested",
+        /// A case conference's notes (`case_conference.held`).
+        CaseConferenceNotes = "case_conference_notes",
+        /// A substantive holding reply's text (`holding_reply.sent`).
+        HoldingReply = "holding_reply",
+        /// The action taken on a Systemic Log entry (`systemic_issue.action_recorded`).
+        SystemicAction = "systemic_action",
+    }
+}
+
+impl Written {
+    /// The words the timeline entry starts with, before the text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Written::OutcomeReasons => "Reasons for the outcome",
+            Written::DissatisfactionReason => "Why the customer is not content",
+            Written::Objection => "The customer's objection to the plan",
+            Written::RejectionReason => "Why the plan was rejected",
+            Written::IceNote => "ICE's note",
+            Written::PhsoNote => "The PHSO's note",
+            Written::CustomerReply => "The customer's reply",
+            Written::RemedialAction => "Remedial action asked for",
+            Written::EvidenceRequested => "Evidence asked for",
+            Written::CaseConferenceNotes => "Case conference notes",
+            Written::HoldingReply => "Substantive holding reply sent",
+            Written::SystemicAction => "Action taken on systemic issue",
+        }
+    }
+}
+
+domain_enum! {
     /// What an API client may do over HTTP (README "Security"). A client holds one or more.
     Scope {
         /// Post `complaint.received`: what an intake channel may do.
@@ -697,6 +821,9 @@ domain_enum! {
         DecisionsWrite = "decisions:write",
         /// Read cases and their letters (`GET /v1/cases/…`).
         CasesRead = "cases:read",
+        /// Read what caseworkers wrote on a complaint about a member of staff (without it,
+        /// `GET /v1/cases/…` withholds that text: process.md §3, staff-behaviour complaints).
+        StaffComplaintsRead = "staff_complaints:read",
         /// Read reports (`GET /v1/reports/…`).
         ReportsRead = "reports:read",
         /// Read the teams' task lists (`GET /v1/tasks`).

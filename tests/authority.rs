@@ -10,6 +10,7 @@ use common::casework::{
 };
 use common::{close_case_at, Observer, TestEnv};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{Outcome, SubStatus};
 use serde_json::{json, Value};
 
 const WORKERS: &[WorkerKind] = &[
@@ -67,7 +68,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "cmtl1" }),
-        |c| c.outcome.as_deref() == Some("upheld"),
+        |c| c.outcome == Some(Outcome::Upheld),
     )
     .await;
     decide(
@@ -80,7 +81,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
                 "due_on": "2026-12-15", "payment": { "amount_pence": 60000, "kind": "actual_financial_loss" } }],
             "by": "cmtl1"
         }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
     // At Resolution a payment beyond the case manager's delegated authority goes straight to
@@ -90,7 +91,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.submitted",
         json!({ "by": "cmtl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+        |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
     )
     .await;
     let reason = refused(
@@ -110,7 +111,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.approved",
         json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "spt1" }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
 
@@ -122,7 +123,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         data["earlier_case"] = json!(earlier.reference);
     })
     .await;
-    assert_eq!(rev.tier, 2);
+    assert_eq!(rev.tier.number(), 2);
     let r = rev.reference.as_str();
     let steps = [
         ("case.allocated", json!({ "to": "rvtl1", "by": "tl3" })),
@@ -148,7 +149,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.submitted",
         json!({ "by": "rvtl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+        |c| c.sub_status == Some(SubStatus::PendingTlApproval),
     )
     .await;
     // The drafter is a team leader too, and still may not approve their own plan.
@@ -195,7 +196,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.approved",
         json!({ "approver": "team_leader", "amount_pence": 60000, "by": "g7" }),
-        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+        |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
     )
     .await;
     decide(
@@ -203,7 +204,7 @@ async fn only_entitled_staff_decide_and_nobody_approves_their_own_plan() {
         r,
         "resolution_plan.approved",
         json!({ "approver": "special_payment_team", "amount_pence": 60000, "by": "spt1" }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     env.stop().await;

@@ -13,6 +13,7 @@ use common::casework::{
 use common::{close_case_at, wait_for, TestEnv};
 use complaints::db::schema::{case_timeline, cases, systemic_issues, timers};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{ResolutionCode, SubStatus};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -70,13 +71,13 @@ async fn a_staff_allegation_goes_to_the_crt_unless_an_apology_suffices() {
     };
     let allegation = open(&env, "CUST-STAFF-CRT", staff(false)).await;
     assert_eq!(
-        (allegation.tier, allegation.handling_team.as_str()),
+        (allegation.tier.number(), allegation.handling_team.as_str()),
         (1, "complaint_resolution_team")
     );
     assert_eq!(allegation.status, "Pending Assignment");
     let apology = open(&env, "CUST-STAFF-SORRY", staff(true)).await;
     assert_eq!(
-        (apology.tier, apology.handling_team.as_str()),
+        (apology.tier.number(), apology.handling_team.as_str()),
         (0, "team_leaders")
     );
     // Categories are kept by their agreed names, whatever the spelling; free text (event
@@ -85,7 +86,10 @@ async fn a_staff_allegation_goes_to_the_crt_unless_an_apology_suffices() {
         data["categories"] = json!(["Lost post", "lost-post", "Post office queue"]);
     })
     .await;
-    assert_eq!(spelt.categories, ["lost_post", "Post office queue"]);
+    assert_eq!(
+        spelt.complaint.categories,
+        ["lost_post", "Post office queue"]
+    );
     env.stop().await;
 }
 
@@ -106,7 +110,7 @@ async fn more_evidence_is_invited_on_its_own_clock() {
             &case.reference,
             "evidence.requested",
             ask(days),
-            |c| c.sub_status.as_deref() == Some("Wait"),
+            |c| c.sub_status == Some(SubStatus::Wait),
         )
         .await;
         assert_eq!(waiting.status, "In Progress");
@@ -141,7 +145,7 @@ async fn more_evidence_is_invited_on_its_own_clock() {
     clock_is(&env, replying.id, "evidence_wait", "cancelled").await;
     wait_for("the reply ends the wait", || async {
         let now = case(&env, &replying.reference).await;
-        (now.sub_status.as_deref() == Some("Draft Action Plan")).then_some(())
+        (now.sub_status == Some(SubStatus::DraftActionPlan)).then_some(())
     })
     .await;
 
@@ -168,7 +172,7 @@ async fn more_evidence_is_invited_on_its_own_clock() {
         json!({ "grounds": ["Bank charges"], "by": "mp1", "actions": [
             { "id": "A1", "kind": "apology", "description": "Apologise", "due_on": "2026-12-10" }
         ] }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     let mut conn = env.conn().await;
@@ -248,7 +252,7 @@ async fn the_review_team_keeps_a_systemic_log_with_the_action_taken() {
             data["categories"] = json!(["lost_post"]);
         })
         .await;
-        assert_eq!(review.tier, 2);
+        assert_eq!(review.tier.number(), 2);
         reviews.push(review);
     }
     let issue = loop {
@@ -391,7 +395,7 @@ async fn a_case_manager_pays_within_their_delegated_financial_authority() {
         &within.reference,
         "resolution_plan.drafted",
         plan(10_000, false),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     for (customer, pence, review) in [
@@ -405,7 +409,7 @@ async fn a_case_manager_pays_within_their_delegated_financial_authority() {
             r,
             "resolution_plan.drafted",
             plan(pence, review),
-            |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+            |c| c.sub_status == Some(SubStatus::DraftActionPlan),
         )
         .await;
         decide(
@@ -413,7 +417,7 @@ async fn a_case_manager_pays_within_their_delegated_financial_authority() {
             r,
             "resolution_plan.submitted",
             json!({ "by": "mp1" }),
-            |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+            |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
         )
         .await;
         // (The third upheld case on one category also tasks the manager: the Systemic Log.)
@@ -478,7 +482,7 @@ async fn a_tier_0_consolatory_payment_is_a_referral_not_a_complaint() {
         r,
         "customer.dissatisfied",
         json!({ "reason": "Wants something for the worry", "by": "cw1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await;
     // £600 needs an SEO; tl1 is an HEO in the directory, so CMSF5551 goes with it.
@@ -487,7 +491,7 @@ async fn a_tier_0_consolatory_payment_is_a_referral_not_a_complaint() {
         r,
         "team_leader.decided",
         json!({ "decision": "consolatory_payment_referral", "consolatory_payment_pence": 60000, "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await;
     let closed = decide(
@@ -499,11 +503,11 @@ async fn a_tier_0_consolatory_payment_is_a_referral_not_a_complaint() {
     )
     .await;
     assert_eq!(
-        closed.resolution_code.as_deref(),
-        Some("Actions Complete – Client Not OK")
+        closed.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientNotOk)
     );
     let res = common::casework::escalated_from(&env, &closed).await;
-    assert_eq!(res.tier, 1);
+    assert_eq!(res.tier.number(), 1);
     let mut conn = env.conn().await;
     let (pence, cmsf5551): (Option<i64>, bool) = cases::table
         .find(res.id)
@@ -561,7 +565,7 @@ async fn a_tier_0_consolatory_payment_is_a_referral_not_a_complaint() {
             { "id": "P1", "kind": "financial_redress", "description": "Consolatory payment", "due_on": "2026-12-10",
               "payment": { "amount_pence": 60000, "kind": "consolatory" } }
         ] }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
 

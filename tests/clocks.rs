@@ -44,7 +44,7 @@ async fn review_case(env: &TestEnv, customer: &str) -> CaseRecord {
     review["data"]["earlier_case"] = json!(resolution.reference);
     env.publish(&review).await;
     let case = case_opened_by(env, review["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 2);
+    assert_eq!(case.tier.number(), 2);
     case
 }
 
@@ -91,7 +91,7 @@ async fn no_contact_in_48_hours_sends_the_acknowledgement_letter_in_time() {
     let due = wait_for_clock(&env, case.id, "acknowledgement", "pending").await;
     assert_eq!(
         due,
-        case.received_at + Duration::hours(40),
+        case.complaint.received_at + Duration::hours(40),
         "fires 8 hours before the 48"
     );
 
@@ -348,7 +348,7 @@ async fn a_failed_call_at_tier_0_sends_cmsl5700_and_opens_a_fourteen_day_window(
     let event = complaint("CUST-TIER0");
     env.publish(&event).await;
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 0);
+    assert_eq!(case.tier.number(), 0);
     for _ in 0..2 {
         let failed = decision(
             &case.reference,

@@ -207,7 +207,10 @@ async fn a_staff_complaint_is_acknowledged_by_letter_at_tier_0_and_never_phoned(
         data["staff_member"] = json!({ "reference": "LM-REF-7", "name": "Pat Officer" });
     })
     .await;
-    assert_eq!((dis.tier, dis.handling_team.as_str()), (0, "team_leaders"));
+    assert_eq!(
+        (dis.tier.number(), dis.handling_team.as_str()),
+        (0, "team_leaders")
+    );
     let sent = wait_for_emails(&env, &smtp, dis.id, 1).await;
     assert_eq!(sent[0].0, "CMSL5700");
     let text = &sent[0].1;
@@ -264,7 +267,7 @@ async fn review_case(env: &TestEnv, customer: &str, adjust: impl Fn(&mut Value))
     adjust(&mut review["data"]);
     env.publish(&review).await;
     let case = case_opened_by(env, review["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 2);
+    assert_eq!(case.tier.number(), 2);
     wait_for_clock(env, case.id, "review_acknowledgement", "pending").await;
     case
 }

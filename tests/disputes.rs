@@ -152,7 +152,7 @@ async fn a_plan_agreed_by_phone_is_confirmed_by_cmsl5812_once_and_followed_up() 
         "We have considered your dispute and will amend our decision".into(),
         format!(
             "You disputed our decision on {}.",
-            letter_date(opened.received_at)
+            letter_date(opened.complaint.received_at)
         ),
         "The steps that we'll take to resolve your dispute".into(),
         "We will recalculate your maintenance from 1 March.".into(),

@@ -9,6 +9,7 @@ use common::{case_count, case_opened_by, close_case_at, complaint, wait_for, Tes
 use complaints::db::cases::find_by_reference;
 use complaints::db::schema::{cases, inbox, parties, rejected_complaints};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::ResolutionCode;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::json;
@@ -23,7 +24,7 @@ async fn a_complaint_published_over_amqp_opens_a_case_and_announces_it() {
     env.publish(&event).await;
 
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 0);
+    assert_eq!(case.tier.number(), 0);
     assert_eq!(case.stage, "Acknowledge Issue");
     assert_eq!(case.status, "In Progress");
     assert_eq!(case.handling_team, "operational_caseworkers");
@@ -192,7 +193,11 @@ async fn out_of_time_is_refused_unless_an_mp_raises_it() {
     from_mp["data"]["raised_by"] = json!("mp");
     env.publish(&from_mp).await;
     let case = case_opened_by(&env, from_mp["id"].as_str().unwrap()).await;
-    assert_eq!(case.tier, 1, "MP correspondence goes to Resolution");
+    assert_eq!(
+        case.tier.number(),
+        1,
+        "MP correspondence goes to Resolution"
+    );
     assert_eq!(case.handling_team, "mp_specialists");
     assert!(case.parliamentary_contact);
     assert!(case.reference.starts_with("RES-"));
@@ -211,7 +216,7 @@ async fn a_high_profile_complaint_notifies_the_operations_directors_office() {
     env.publish(&event).await;
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
     assert!(case.high_profile);
-    assert_eq!(case.tier, 0, "the case stays at its own tier");
+    assert_eq!(case.tier.number(), 0, "the case stays at its own tier");
     let flagged = observer.next().await;
     assert_eq!(flagged.subject.as_deref(), Some(case.reference.as_str()));
     assert_eq!(flagged.data["notify"], "operations_director_office");
@@ -236,7 +241,7 @@ async fn a_review_needs_a_resolution_case_closed_in_the_last_six_months() {
     review["data"]["review_requested"] = json!(true);
     env.publish(&review).await;
     let opened = case_opened_by(&env, review["id"].as_str().unwrap()).await;
-    assert_eq!(opened.tier, 2);
+    assert_eq!(opened.tier.number(), 2);
     assert_eq!(opened.handling_team, "complaint_review_team");
     assert_eq!(opened.linked_case_id, Some(resolution.id));
     assert_eq!(opened.closed_at, None);
@@ -251,9 +256,9 @@ async fn a_review_needs_a_resolution_case_closed_in_the_last_six_months() {
     stale["id"] = json!(uuid::Uuid::now_v7());
     env.publish(&stale).await;
     let refused = case_opened_by(&env, stale["id"].as_str().unwrap()).await;
-    assert_eq!(refused.tier, 2);
+    assert_eq!(refused.tier.number(), 2);
     assert_eq!(refused.status, "Closed");
-    assert_eq!(refused.resolution_code.as_deref(), Some("Rejected"));
+    assert_eq!(refused.resolution_code, Some(ResolutionCode::Rejected));
     let closed = observer.next().await;
     assert_eq!(closed.subject.as_deref(), Some(refused.reference.as_str()));
     assert_eq!(closed.data["resolution_code"], "Rejected");
@@ -279,7 +284,7 @@ async fn a_recent_dissatisfaction_on_the_same_issue_goes_to_resolution() {
     again["data"]["earlier_case"] = json!(dissatisfaction.reference);
     env.publish(&again).await;
     let resolution = case_opened_by(&env, again["id"].as_str().unwrap()).await;
-    assert_eq!(resolution.tier, 1);
+    assert_eq!(resolution.tier.number(), 1);
     assert_eq!(resolution.stage, "Acknowledge Complaint");
     assert_eq!(resolution.status, "Pending Assignment");
     assert_eq!(resolution.linked_case_id, Some(dissatisfaction.id));

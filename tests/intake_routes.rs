@@ -14,6 +14,7 @@ use complaints::db::cases::find_by_reference;
 use complaints::db::reports::report;
 use complaints::db::schema::{feedback, rejected_complaints, timers};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{Correspondence, ResolutionCode};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -140,8 +141,8 @@ async fn official_correspondence_is_answered_to_its_own_target_with_no_escalatio
     .await;
     assert!(pos.reference.starts_with("COR-"), "{}", pos.reference);
     assert_eq!(pos.kind, "correspondence");
-    assert_eq!(pos.correspondence.as_deref(), Some("pos"));
-    assert!(pos.pos, "a POS reply is due in 20 working days");
+    assert_eq!(pos.correspondence, Some(Correspondence::Pos));
+    assert!(pos.complaint.pos, "a POS reply is due in 20 working days");
     assert_eq!(pos.handling_team, "complaint_resolution_team");
     let treat = open(&env, "CUST-TREAT", |data| {
         data["correspondence"] = json!("treat_official");
@@ -170,7 +171,7 @@ async fn official_correspondence_is_answered_to_its_own_target_with_no_escalatio
             .unwrap()
     };
     let deadline = view.clocks[0].deadline;
-    let working_days_ahead = (deadline - pos.received_at).num_days();
+    let working_days_ahead = (deadline - pos.complaint.received_at).num_days();
     assert!(
         (26..=34).contains(&working_days_ahead),
         "20 working days: {working_days_ahead} calendar days"
@@ -226,8 +227,8 @@ async fn official_correspondence_is_answered_to_its_own_target_with_no_escalatio
     )
     .await;
     assert_eq!(
-        answered.resolution_code.as_deref(),
-        Some("Answered Enquiry")
+        answered.resolution_code,
+        Some(ResolutionCode::AnsweredEnquiry)
     );
     assert_eq!(
         answered.signposted_to, None,
@@ -288,8 +289,15 @@ async fn a_provider_complaint_goes_to_the_provider_and_a_mixed_one_asks_it_for_a
         data["provider"] = json!("Acme Employment Services");
     })
     .await;
-    assert_eq!(mixed.tier, 0, "the department owns a mixed complaint");
-    assert_eq!(mixed.provider.as_deref(), Some("Acme Employment Services"));
+    assert_eq!(
+        mixed.tier.number(),
+        0,
+        "the department owns a mixed complaint"
+    );
+    assert_eq!(
+        mixed.complaint.provider.as_deref(),
+        Some("Acme Employment Services")
+    );
     let task = events.next().await;
     assert_eq!(task.event_type, "task.created");
     assert_eq!(task.subject.as_deref(), Some(mixed.reference.as_str()));
@@ -318,7 +326,10 @@ async fn a_complaint_ice_raises_is_a_review_and_the_ice_team_is_told_when_it_clo
     let mut env = TestEnv::start(WORKERS).await;
     let mut tasks = env.observe(&["task.created"]).await;
     let phso = open(&env, "CUST-PHSO", |data| data["raised_by"] = json!("phso")).await;
-    assert_eq!((phso.tier, phso.status.as_str()), (2, "Pending Assignment"));
+    assert_eq!(
+        (phso.tier.number(), phso.status.as_str()),
+        (2, "Pending Assignment")
+    );
     let rev = open(&env, "CUST-ICE", |data| {
         data["raised_by"] = json!("ice");
         // No time limit for ICE, and no Resolution case needed.
@@ -327,7 +338,11 @@ async fn a_complaint_ice_raises_is_a_review_and_the_ice_team_is_told_when_it_clo
     .await;
     assert!(rev.reference.starts_with("REV-"));
     assert_eq!(
-        (rev.tier, rev.handling_team.as_str(), rev.resolution_code),
+        (
+            rev.tier.number(),
+            rev.handling_team.as_str(),
+            rev.resolution_code
+        ),
         (2, "complaint_review_team", None)
     );
     let r = rev.reference.as_str();
@@ -400,7 +415,7 @@ async fn an_mp_involved_in_a_customers_complaint_is_recorded_handed_over_and_rep
     // customer's recent Dissatisfaction on the category, found without being named).
     let earlier = open(&env, "CUST-MP-1", |_| {}).await;
     let res = open(&env, "CUST-MP-1", |_| {}).await;
-    assert_eq!(res.tier, 1);
+    assert_eq!(res.tier.number(), 1);
     assert_eq!(res.linked_case_id, Some(earlier.id));
     let handed = decide(&env, &res.reference, "mp.involved", involved.clone(), |c| {
         c.handling_team == "mp_specialists"
@@ -440,7 +455,7 @@ async fn the_same_issue_is_the_customers_own_case_named_or_found_by_category() {
         data["earlier_case"] = json!(theirs.reference);
     })
     .await;
-    assert_eq!((other.tier, other.linked_case_id), (0, None));
+    assert_eq!((other.tier.number(), other.linked_case_id), (0, None));
     assert!(entries(&env, &other.reference)
         .await
         .iter()
@@ -451,11 +466,14 @@ async fn the_same_issue_is_the_customers_own_case_named_or_found_by_category() {
         data["categories"] = json!(["staff conduct"]);
     })
     .await;
-    assert_eq!((new_issue.tier, new_issue.linked_case_id), (0, None));
+    assert_eq!(
+        (new_issue.tier.number(), new_issue.linked_case_id),
+        (0, None)
+    );
 
     // The same customer on the same category, naming nothing: found, tier 1 (rule 7).
     let again = open(&env, "CUST-SAME-A", |_| {}).await;
-    assert_eq!(again.tier, 1);
+    assert_eq!(again.tier.number(), 1);
     assert_eq!(again.linked_case_id, Some(theirs.id));
     assert!(entries(&env, &again.reference)
         .await

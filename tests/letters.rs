@@ -6,12 +6,12 @@ use std::path::Path;
 
 use complaints::letters::catalogue::LEAFLET;
 use complaints::letters::pdf;
-use complaints::letters::render::{Addressee, LetterContext, Letters, Organisation, Regional};
+use complaints::letters::render::{Addressee, LetterContext, Organisation, Regional, Templates};
 use complaints::vocabulary::{LetterCode, Region};
 use serde_json::json;
 
-fn letters() -> Letters {
-    Letters::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
+fn letters() -> Templates {
+    Templates::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
         .expect("templates compile")
 }
 
@@ -246,7 +246,7 @@ fn a_template_that_does_not_compile_is_named() {
         }
     }
     std::fs::write(dir.join("letters/CMSL5806.hbs"), "Subject\n{{#if}}broken").unwrap();
-    let error = Letters::load(&dir).unwrap_err().to_string();
+    let error = Templates::load(&dir).unwrap_err().to_string();
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(error.contains("CMSL5806.hbs"), "{error}");
 }

@@ -14,6 +14,7 @@ use common::{dead_letters_of, wait_for, TestEnv};
 use complaints::db::cases::find_by_reference;
 use complaints::db::schema::{systemic_issues, timers};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::{ExternalStage, Outcome, ResolutionCode, Signposting, SubStatus};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -48,7 +49,7 @@ async fn tier_0_resolved_at_source() {
     let mut closed = env.observe(&["case.closed"]).await;
     let mut scheduled = env.observe(&["actions.scheduled"]).await;
     let dis = open(&env, "CUST-T0-SOURCE", |_| {}).await;
-    assert_eq!((dis.tier, dis.status.as_str()), (0, "In Progress"));
+    assert_eq!((dis.tier.number(), dis.status.as_str()), (0, "In Progress"));
     let r = dis.reference.as_str();
 
     decide(
@@ -99,10 +100,10 @@ async fn tier_0_resolved_at_source() {
     )
     .await;
     assert_eq!(
-        done.resolution_code.as_deref(),
-        Some("Actions Complete – Client OK")
+        done.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientOk)
     );
-    assert_eq!(done.sub_status.as_deref(), Some("Complete"));
+    assert_eq!(done.sub_status, Some(SubStatus::Complete));
     assert_eq!(done.root_cause.as_deref(), Some("system error"));
     assert!(done.closed_at.is_some());
 
@@ -141,7 +142,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     team_leader_cannot_resolve(&env, r).await;
     assert_eq!(tasks.next().await.data["assignee"], "manager");
     let closed = g7_authorises(&env, r, true, false).await;
-    assert_eq!(closed.resolution_code.as_deref(), Some("Unresolved"));
+    assert_eq!(closed.resolution_code, Some(ResolutionCode::Unresolved));
     assert_eq!(closed.stage, "Escalate to Resolution");
 
     let res = escalated_from(&env, &dis).await;
@@ -149,9 +150,12 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     let told = letters_of(&env, res.id, 1).await;
     assert_eq!(told[0].0, "CMSL5842");
     assert!(told[0].1.contains(&res.reference), "{}", told[0].1);
-    assert_eq!((res.tier, res.status.as_str()), (1, "Pending Assignment"));
+    assert_eq!(
+        (res.tier.number(), res.status.as_str()),
+        (1, "Pending Assignment")
+    );
     assert_eq!(res.handling_team, "complaint_resolution_team");
-    assert_eq!(res.summary, dis.summary);
+    assert_eq!(res.complaint.summary, dis.complaint.summary);
     let told = tasks.next().await;
     assert_eq!(told.data["assignee"], "complaint_resolution_team");
     assert_eq!(told.subject.as_deref(), Some(res.reference.as_str()));
@@ -167,12 +171,12 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(escalated.signposted_to.as_deref(), Some("review"));
-    assert_eq!(escalated.resolution_code.as_deref(), Some("Unresolved"));
+    assert_eq!(escalated.signposted_to, Some(Signposting::Review));
+    assert_eq!(escalated.resolution_code, Some(ResolutionCode::Unresolved));
 
     let rev = escalated_from(&env, &res).await;
     assert_eq!(
-        (rev.tier, rev.handling_team.as_str()),
+        (rev.tier.number(), rev.handling_team.as_str()),
         (2, "complaint_review_team")
     );
     assert_eq!(tasks.next().await.data["assignee"], "complaint_review_team");
@@ -200,7 +204,7 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         "outcome.decided",
         json!({ "outcome": "justified", "reasons": "Right to complain; the apology given is enough",
                 "by": "rv1", "letter_fields": { "update": "We have looked again at your complaint." } }),
-        |c| c.sub_status.as_deref() == Some("Wait"),
+        |c| c.sub_status == Some(SubStatus::Wait),
     )
     .await;
     assert_eq!(letters_of(&env, rev.id, 1).await[0].0, "CMSL5800");
@@ -220,13 +224,13 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(final_case.signposted_to.as_deref(), Some("ice"));
+    assert_eq!(final_case.signposted_to, Some(Signposting::Ice));
     let at_ice = decide(
         &env,
         r2,
         "external_stage.recorded",
         json!({ "body": "ice", "stage": "contacted", "note": "ICE asked for the file", "by": "ice-team" }),
-        |c| c.ice_stage.as_deref() == Some("contacted"),
+        |c| c.ice_stage == Some(ExternalStage::Contacted),
     )
     .await;
     assert_eq!(at_ice.linked_case_id, Some(res.id));
@@ -236,7 +240,10 @@ async fn a_customer_journey_escalates_from_tier_0_to_ice() {
     let journey: Vec<(&str, i16, Option<&str>)> = view
         .journey
         .iter()
-        .map(|s| (s.reference.as_str(), s.tier, s.resolution_code.as_deref()))
+        .map(|s| {
+            let code = s.resolution_code.map(ResolutionCode::as_str);
+            (s.reference.as_str(), s.tier.number(), code)
+        })
         .collect();
     assert_eq!(
         journey,
@@ -257,7 +264,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
     let mut tasks = env.observe(&["task.created"]).await;
     let res = open(&env, "CUST-SPT", mp).await;
     assert_eq!(
-        (res.tier, res.handling_team.as_str()),
+        (res.tier.number(), res.handling_team.as_str()),
         (1, "mp_specialists")
     );
     let r = res.reference.as_str();
@@ -267,7 +274,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
-        |c| c.outcome.as_deref() == Some("upheld"),
+        |c| c.outcome == Some(Outcome::Upheld),
     )
     .await;
     decide(
@@ -283,7 +290,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
             ],
             "by": "mp1"
         }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
     // At Resolution beyond the case manager's delegated authority the payment goes straight to
@@ -293,7 +300,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         r,
         "resolution_plan.submitted",
         json!({ "by": "mp1" }),
-        |c| c.sub_status.as_deref() == Some("Pending Special Payment Team"),
+        |c| c.sub_status == Some(SubStatus::PendingSpecialPaymentTeam),
     )
     .await;
     let spt = tasks.next().await;
@@ -320,7 +327,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         r,
         "resolution_plan.approved",
         json!({ "approver": "special_payment_team", "amount_pence": 30000, "by": "spt1" }),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     decide(
@@ -339,7 +346,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
             { "id": "A1", "description": "Apologise", "due_on": "2026-12-10" },
             { "id": "A2", "description": "Bank charges", "due_on": "2026-12-20" }
         ] }),
-        |c| c.sub_status.as_deref() == Some("Undertake Actions Prescribed"),
+        |c| c.sub_status == Some(SubStatus::UndertakeActionsPrescribed),
     )
     .await;
     for id in ["A1", "A2"] {
@@ -366,7 +373,7 @@ async fn a_special_payment_beyond_delegated_authority_goes_to_the_special_paymen
         |c| c.status == "Closed",
     )
     .await;
-    assert_eq!(done.signposted_to.as_deref(), Some("review"));
+    assert_eq!(done.signposted_to, Some(Signposting::Review));
     env.stop().await;
 }
 
@@ -403,7 +410,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "All three payments were late", "by": "rv1" }),
-        |c| c.sub_status.as_deref() == Some("Draft Action Plan"),
+        |c| c.sub_status == Some(SubStatus::DraftActionPlan),
     )
     .await;
     decide(
@@ -411,7 +418,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         r,
         "resolution_plan.drafted",
         apology_plan("rv1"),
-        |c| c.sub_status.as_deref() == Some("Approved"),
+        |c| c.sub_status == Some(SubStatus::Approved),
     )
     .await;
     decide(
@@ -432,7 +439,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         r,
         "resolution_plan.disagreed",
         json!({ "objection": "Not enough", "by": "rv1" }),
-        |c| c.sub_status.as_deref() == Some("Pending TL Approval"),
+        |c| c.sub_status == Some(SubStatus::PendingTlApproval),
     )
     .await;
     decide(
@@ -441,7 +448,7 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
         "resolution_plan.approved",
         json!({ "approver": "team_leader", "amount_pence": 0, "by": "tl2",
                 "letter_fields": { "update": "A senior team leader reviewed the plan." } }),
-        |c| c.sub_status.as_deref() == Some("Undertake Actions Prescribed"),
+        |c| c.sub_status == Some(SubStatus::UndertakeActionsPrescribed),
     )
     .await;
     decide(
@@ -462,13 +469,45 @@ async fn a_disputed_review_plan_goes_ahead_and_closes_client_not_ok() {
     )
     .await;
     assert_eq!(
-        closed.resolution_code.as_deref(),
-        Some("Actions Complete – Client Not OK")
+        closed.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientNotOk)
     );
     let sent = letters_of(&env, rev.id, 3).await;
     let codes: Vec<&str> = sent.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(codes, ["CMSL5801", "CMSL5803", "CMSL5807"]);
+    // What was written with each decision is on the cases' timelines as written (issue 12
+    // point 12), as `show` and the API present them.
+    assert_eq!(
+        written(&env, r1).await,
+        [
+            "Reasons for the outcome: One payment was late",
+            "Why the customer is not content: Wants more"
+        ]
+    );
+    assert_eq!(
+        written(&env, r).await,
+        [
+            "Reasons for the outcome: All three payments were late",
+            "The customer's objection to the plan: Not enough",
+            "Why the customer is not content: Does not accept closure"
+        ]
+    );
     env.stop().await;
+}
+
+/// The timeline entries of case `reference` that keep what someone wrote, as `show` and the
+/// API present them.
+async fn written(env: &TestEnv, reference: &str) -> Vec<String> {
+    let mut conn = env.conn().await;
+    let view = find_by_reference(&mut conn, reference)
+        .await
+        .unwrap()
+        .unwrap();
+    view.timeline
+        .into_iter()
+        .filter(|e| e.written().is_some())
+        .map(|e| e.entry)
+        .collect()
 }
 
 /// A decision the case's state does not allow is refused with the reason, and changes
@@ -781,7 +820,7 @@ async fn a_review_closes_fourteen_days_after_cmsl5805_when_the_customer_is_silen
         "closure.decided",
         json!({ "resolution_code": "Actions Complete – Client OK", "customer_reached": false, "by": "rv1",
                 "letter_fields": { "what_this_means": "Your complaint is resolved." } }),
-        |c| c.sub_status.as_deref() == Some("Wait"),
+        |c| c.sub_status == Some(SubStatus::Wait),
     )
     .await;
     assert_eq!(
@@ -811,9 +850,9 @@ async fn a_review_closes_fourteen_days_after_cmsl5805_when_the_customer_is_silen
     })
     .await;
     assert_eq!(
-        closed.resolution_code.as_deref(),
-        Some("Actions Complete – Client OK")
+        closed.resolution_code,
+        Some(ResolutionCode::ActionsCompleteClientOk)
     );
-    assert_eq!(closed.signposted_to.as_deref(), Some("ice"));
+    assert_eq!(closed.signposted_to, Some(Signposting::Ice));
     env.stop().await;
 }

@@ -10,6 +10,7 @@ use std::process::Command;
 use common::casework::{decide, decision, escalate_to_resolution, mp, open};
 use common::{wait_for, TestEnv};
 use complaints::supervisor::WorkerKind;
+use complaints::vocabulary::ExternalStage;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,7 +92,7 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
         r,
         "external_stage.recorded",
         json!({ "body": "phso", "stage": "contacted", "note": "Referred by the MP", "by": "pu1" }),
-        |c| c.phso_stage.as_deref() == Some("contacted"),
+        |c| c.phso_stage == Some(ExternalStage::Contacted),
     )
     .await;
     decide(

@@ -66,9 +66,12 @@ async fn a_staff_members_name_is_kept_nowhere() {
     event["data"]["staff_member"] = json!({ "reference": "LM-REF-0042", "name": NAME });
     env.publish(&event).await;
     let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
-    assert_eq!(case.staff_reference.as_deref(), Some("LM-REF-0042"));
     assert_eq!(
-        case.summary,
+        case.complaint.staff_reference.as_deref(),
+        Some("LM-REF-0042")
+    );
+    assert_eq!(
+        case.complaint.summary,
         "[member of staff] shouted at me on the phone. When I asked, [member of staff] refused to give a name."
     );
     assert_eq!(case.handling_team, "mp_specialists");

@@ -13,6 +13,7 @@ use common::{wait_for, TestEnv};
 use complaints::db::schema::{tasks, timers};
 use complaints::supervisor::WorkerKind;
 use complaints::vocabulary::Scope;
+use complaints::vocabulary::SubStatus;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use reqwest::StatusCode;
@@ -170,7 +171,7 @@ async fn the_task_list_is_oldest_first_checked_and_behind_its_scope() {
             &opened.reference,
             "customer.dissatisfied",
             json!({ "reason": "Still no payment", "by": "cw1" }),
-            |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+            |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
         )
         .await;
         cases.push(opened.reference);

@@ -64,10 +64,8 @@ pub struct Acknowledgement {
     lead: Duration,
 }
 
-const NAME: &str = "acknowledgement";
-
 impl Worker for Acknowledgement {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "acknowledgement";
     type Event = AcknowledgementEvent;
 
     /// With the app's calendar and letter lead time.
@@ -84,7 +82,7 @@ impl Worker for Acknowledgement {
         events: &[&CloudEvent<AcknowledgementEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Acknowledgement::NAME, now);
         for (event, case) in &with_cases(conn, events, &mut effects).await? {
             // A dispute is acknowledged by its own plan letters (the disputes worker); official
             // correspondence is answered, not acknowledged as a complaint.

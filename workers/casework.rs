@@ -41,7 +41,7 @@ use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::process::clocks;
 use crate::vocabulary::{
     Assignee, CaseKind, Category, ClockKind, ExternalBody, ExternalStage, LetterCode, StaffRole,
-    TeamLeaderDecision, Tier,
+    TeamLeaderDecision, Tier, Written,
 };
 
 crate::event_set! {
@@ -759,39 +759,70 @@ async fn systemic_action(
         );
         return Ok(());
     };
-    effects.note(
-        case,
-        format!(
-            "Action taken on systemic issue {} (`{category}`): {}",
-            action.issue_id, action.action_taken
-        ),
+    let (entry, detail) = crate::db::timeline::written(
+        Written::SystemicAction,
+        &format!(" {} (`{category}`)", action.issue_id),
+        &action.action_taken,
         json!({ "by": by, "systemic_issue": action.issue_id, "authclient": event.authclient }),
-        event.id,
     );
+    effects.note(case, entry, detail, event.id);
     Ok(())
 }
 
-/// What a caseworker wrote with a decision of the casework-side rules, kept on the case's
-/// timeline as written: the evidence asked for, a case conference's notes, whether the G7 held
-/// one before authorising a referral.
+/// What a caseworker, approver or customer wrote with a decision, kept on the case's timeline
+/// as written (issue 12 point 12): nothing written is discarded. The G7's case conference
+/// before a referral is recorded as a fact.
 fn written(event: &CaseworkEvent) -> Option<(String, Value)> {
-    match event {
-        CaseworkEvent::EvidenceRequested(e) => Some((
-            format!("Evidence asked for: {}", e.requested),
-            json!({ "evidence_requested": e.requested, "days": e.days }),
-        )),
-        CaseworkEvent::CaseConferenceHeld(c) => Some((
-            format!(
-                "Case conference notes ({}): {}",
-                c.attendees.join(", "),
-                c.notes
-            ),
+    use crate::db::timeline::written as keep;
+    let external = |e: &ExternalStageRecorded| match e.body {
+        ExternalBody::Ice => Written::IceNote,
+        ExternalBody::Phso => Written::PhsoNote,
+    };
+    Some(match event {
+        CaseworkEvent::OutcomeDecided(o) => {
+            keep(Written::OutcomeReasons, "", &o.reasons, json!({}))
+        }
+        CaseworkEvent::CustomerDissatisfied(d) => {
+            keep(Written::DissatisfactionReason, "", &d.reason, json!({}))
+        }
+        CaseworkEvent::ResolutionPlanDisagreed(d) => {
+            keep(Written::Objection, "", &d.objection, json!({}))
+        }
+        CaseworkEvent::ResolutionPlanRejected(r) => keep(
+            Written::RejectionReason,
+            "",
+            &r.reason,
+            json!({ "approver": r.approver }),
+        ),
+        CaseworkEvent::ExternalStageRecorded(e) => {
+            keep(external(e), "", &e.note, json!({ "stage": e.stage }))
+        }
+        CaseworkEvent::ClientReplied(ClientReplied {
+            summary: Some(summary),
+            ..
+        }) => keep(Written::CustomerReply, "", summary, json!({})),
+        CaseworkEvent::RemedialActionRequested(r) => keep(
+            Written::RemedialAction,
+            &format!(" ({}, of {})", r.action_id, r.team),
+            &r.description,
+            json!({ "action_id": r.action_id, "team": r.team }),
+        ),
+        CaseworkEvent::EvidenceRequested(e) => keep(
+            Written::EvidenceRequested,
+            "",
+            &e.requested,
+            json!({ "days": e.days }),
+        ),
+        CaseworkEvent::CaseConferenceHeld(c) => keep(
+            Written::CaseConferenceNotes,
+            &format!(" ({})", c.attendees.join(", ")),
+            &c.notes,
             json!({ "attendees": c.attendees, "decision": c.decision }),
-        )),
-        CaseworkEvent::EscalationAuthorised(e) if e.case_conference_held => Some((
+        ),
+        CaseworkEvent::EscalationAuthorised(e) if e.case_conference_held => (
             "The G7 held a case conference before authorising the referral".into(),
             json!({ "case_conference_held": true }),
-        )),
-        _ => None,
-    }
+        ),
+        _ => return None,
+    })
 }

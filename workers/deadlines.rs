@@ -42,7 +42,9 @@ use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::routing;
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus};
+use crate::vocabulary::{
+    Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus, Written,
+};
 
 crate::event_set! {
     /// What the deadlines worker reads.
@@ -80,10 +82,8 @@ pub struct Deadlines {
     calendar: Arc<WorkingDays>,
 }
 
-const NAME: &str = "deadlines";
-
 impl Worker for Deadlines {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "deadlines";
     type Event = DeadlineEvent;
 
     /// With the app's calendar.
@@ -99,7 +99,7 @@ impl Worker for Deadlines {
         events: &[&CloudEvent<DeadlineEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Deadlines::NAME, now);
         for (event, case) in &with_cases(conn, events, &mut effects).await? {
             let mut step = Step {
                 conn: &mut *conn,
@@ -121,144 +121,156 @@ impl Worker for Deadlines {
                     )
                     .into());
                 }
-                DeadlineEvent::CaseClosed(_) => {
-                    let stopped =
-                        timers::cancel_all(step.conn, case.id, "the case closed", now).await?;
-                    if !stopped.is_empty() {
-                        let names: Vec<String> = stopped.iter().map(|c| c.clock.clone()).collect();
-                        step.note(format!(
-                            "Clocks stopped: the case closed ({})",
-                            names.join(", ")
-                        ));
-                    }
-                    if routing::ice_is_told_on_closure(case.tier, case.raised_by) {
-                        step.effects.task(
-                            case,
-                            Assignee::IceTeam,
-                            "A Review raised by a failed ICE gateway check has closed: give ICE the details of the review and close 'notify ICE of complaint closure'".into(),
-                            None,
-                            event.id,
-                        );
-                    }
-                }
+                DeadlineEvent::CaseClosed(_) => stopped(&mut step).await?,
                 _ if case.closed => {}
-                DeadlineEvent::CaseOpened(_) => {
-                    // A consolatory-payment referral is not a complaint: no response target.
-                    if clocks::has_response_target(case.tier) && !case.consolatory_referral {
-                        let target = clocks::response_target(
-                            &self.calendar,
-                            case.region,
-                            case.received_at,
-                            case.pos,
-                        );
-                        let target = target?;
-                        step.start(std::slice::from_ref(&target)).await?;
-                        // A task a decision raised before the target was set (the escalation
-                        // worker's, for the receiving team) is due by it too.
-                        tasks::due_by_target(step.conn, case.id, target.deadline).await?;
-                    }
-                }
-                DeadlineEvent::ActionsScheduled(plan) => {
-                    step.meet(
-                        &[ClockKind::ResponseTarget, ClockKind::WaitAfterCmsl5801],
-                        None,
-                        "a resolution plan was agreed",
-                    )
-                    .await?;
-                    let due: Vec<ClockSetting> = plan
-                        .actions
-                        .iter()
-                        .map(|a| clocks::action_due(&a.id, a.due_on))
-                        .collect::<Result<_, _>>()?;
-                    step.start(&due).await?;
-                }
-                DeadlineEvent::HoldingReplySent(reply) => {
-                    // The holding reply's text is part of the case's record, kept as the
-                    // caseworker wrote it (seed 001: a full progress update).
-                    step.effects.note(
-                        step.case,
-                        format!("Substantive holding reply sent: {}", reply.summary),
-                        json!({ "holding_reply": reply.summary }),
-                        step.cause,
-                    );
-                    step.meet(
-                        &[ClockKind::ResponseTarget],
-                        None,
-                        "a substantive holding reply was sent",
-                    )
-                    .await?;
-                }
-                DeadlineEvent::LetterSent(letter) => {
-                    if clocks::answers_the_complaint(letter.code) {
-                        step.meet(
-                            &[ClockKind::ResponseTarget],
-                            None,
-                            &format!("{} answered the complaint", letter.code),
-                        )
-                        .await?;
-                    }
-                    if let Some(wait) = clocks::wait_after(letter.code, now)?
-                        .filter(|w| w.clock != ClockKind::DissatisfactionReplyWindow)
-                    {
-                        // CMSL5801 with LM_00008 confirms a plan agreed by phone: no wait.
-                        let waiting = letter.code != LetterCode::Cmsl5801
-                            || cases::sub_status(step.conn, case.id).await?.as_deref()
-                                == Some(SubStatus::Wait.as_str());
-                        if waiting {
-                            step.start(&[wait]).await?;
-                        }
-                    }
-                }
-                DeadlineEvent::ResolutionPlanDisagreed(_) => {
-                    step.meet(
-                        &[ClockKind::WaitAfterCmsl5801],
-                        None,
-                        "the customer disagreed with the plan",
-                    )
-                    .await?;
-                }
-                DeadlineEvent::ClientReplied(_) => {
-                    let waits = [
-                        ClockKind::WaitAfterCmsl5800,
-                        ClockKind::WaitAfterCmsl5801,
-                        ClockKind::WaitAfterCmsl5805,
-                        ClockKind::EvidenceWait,
-                    ];
-                    step.meet(&waits, None, "the customer replied").await?;
-                }
-                DeadlineEvent::ActionCompleted(done) => {
-                    step.meet(
-                        MET_BY_ACTION,
-                        Some(&done.action_id),
-                        &format!("action {} completed", done.action_id),
-                    )
-                    .await?;
-                }
-                DeadlineEvent::RemedialActionRequested(asked) => {
-                    let deadline = clocks::remedial_action(&asked.action_id, asked.complexity, now);
-                    step.start(&[deadline?]).await?;
-                }
-                DeadlineEvent::IceFinalReportRecorded(report) => {
-                    // A report about a case ICE does not take is refused by casework too.
-                    if report.redress_pence > 0 && takes_cases_at(ExternalBody::Ice, case.tier) {
-                        step.start(&[clocks::ice_redress(now)?]).await?;
-                    }
-                }
-                DeadlineEvent::IceRedressPaid(_) => {
-                    step.meet(&[ClockKind::IceRedress], None, "the ICE redress was paid")
-                        .await?;
-                    step.effects.tasks_done(
-                        case,
-                        &[Assignee::Manager],
-                        ICE_REDRESS_TASK,
-                        step.cause,
-                    );
-                }
-                DeadlineEvent::TimerFired(timer) => self.ran_out(&mut step, timer).await?,
+                data => self.on(&mut step, data).await?,
             }
         }
         Ok(effects.write(conn).await?)
     }
+}
+
+impl Deadlines {
+    /// What one event on an open case starts, meets or does.
+    async fn on(&self, step: &mut Step<'_>, data: &DeadlineEvent) -> anyhow::Result<()> {
+        let (case, now) = (step.case, step.now);
+        match data {
+            DeadlineEvent::CaseOpened(_) => {
+                // A consolatory-payment referral is not a complaint: no response target.
+                if clocks::has_response_target(case.tier) && !case.consolatory_referral {
+                    let target = clocks::response_target(
+                        &self.calendar,
+                        case.region,
+                        case.received_at,
+                        case.pos,
+                    );
+                    let target = target?;
+                    step.start(std::slice::from_ref(&target)).await?;
+                    // A task a decision raised before the target was set (the escalation
+                    // worker's, for the receiving team) is due by it too.
+                    tasks::due_by_target(step.conn, case.id, target.deadline).await?;
+                }
+            }
+            DeadlineEvent::ActionsScheduled(plan) => {
+                step.meet(
+                    &[ClockKind::ResponseTarget, ClockKind::WaitAfterCmsl5801],
+                    None,
+                    "a resolution plan was agreed",
+                )
+                .await?;
+                let due: Vec<ClockSetting> = plan
+                    .actions
+                    .iter()
+                    .map(|a| clocks::action_due(&a.id, a.due_on))
+                    .collect::<Result<_, _>>()?;
+                step.start(&due).await?;
+            }
+            DeadlineEvent::HoldingReplySent(reply) => {
+                // The holding reply's text is part of the case's record, kept as the
+                // caseworker wrote it (seed 001: a full progress update).
+                let (entry, detail) = crate::db::timeline::written(
+                    Written::HoldingReply,
+                    "",
+                    &reply.summary,
+                    json!({}),
+                );
+                step.effects.note(step.case, entry, detail, step.cause);
+                step.meet(
+                    &[ClockKind::ResponseTarget],
+                    None,
+                    "a substantive holding reply was sent",
+                )
+                .await?;
+            }
+            DeadlineEvent::LetterSent(letter) => {
+                if clocks::answers_the_complaint(letter.code) {
+                    step.meet(
+                        &[ClockKind::ResponseTarget],
+                        None,
+                        &format!("{} answered the complaint", letter.code),
+                    )
+                    .await?;
+                }
+                if let Some(wait) = clocks::wait_after(letter.code, now)?
+                    .filter(|w| w.clock != ClockKind::DissatisfactionReplyWindow)
+                {
+                    // CMSL5801 with LM_00008 confirms a plan agreed by phone: no wait.
+                    let waiting = letter.code != LetterCode::Cmsl5801
+                        || cases::sub_status(step.conn, case.id).await? == Some(SubStatus::Wait);
+                    if waiting {
+                        step.start(&[wait]).await?;
+                    }
+                }
+            }
+            DeadlineEvent::ResolutionPlanDisagreed(_) => {
+                step.meet(
+                    &[ClockKind::WaitAfterCmsl5801],
+                    None,
+                    "the customer disagreed with the plan",
+                )
+                .await?;
+            }
+            DeadlineEvent::ClientReplied(_) => {
+                let waits = [
+                    ClockKind::WaitAfterCmsl5800,
+                    ClockKind::WaitAfterCmsl5801,
+                    ClockKind::WaitAfterCmsl5805,
+                    ClockKind::EvidenceWait,
+                ];
+                step.meet(&waits, None, "the customer replied").await?;
+            }
+            DeadlineEvent::ActionCompleted(done) => {
+                step.meet(
+                    MET_BY_ACTION,
+                    Some(&done.action_id),
+                    &format!("action {} completed", done.action_id),
+                )
+                .await?;
+            }
+            DeadlineEvent::RemedialActionRequested(asked) => {
+                let deadline = clocks::remedial_action(&asked.action_id, asked.complexity, now);
+                step.start(&[deadline?]).await?;
+            }
+            DeadlineEvent::IceFinalReportRecorded(report) => {
+                // A report about a case ICE does not take is refused by casework too.
+                if report.redress_pence > 0 && takes_cases_at(ExternalBody::Ice, case.tier) {
+                    step.start(&[clocks::ice_redress(now)?]).await?;
+                }
+            }
+            DeadlineEvent::IceRedressPaid(_) => {
+                step.meet(&[ClockKind::IceRedress], None, "the ICE redress was paid")
+                    .await?;
+                step.effects
+                    .tasks_done(case, &[Assignee::Manager], ICE_REDRESS_TASK, step.cause);
+            }
+            DeadlineEvent::TimerFired(timer) => self.ran_out(step, timer).await?,
+            DeadlineEvent::CaseClosed(_) => unreachable!("handled before"),
+        }
+        Ok(())
+    }
+}
+
+/// A case closed: every clock it had stops; a closed Review that ICE raised tells the ICE team.
+async fn stopped(step: &mut Step<'_>) -> anyhow::Result<()> {
+    let case = step.case;
+    let stopped = timers::cancel_all(step.conn, case.id, "the case closed", step.now).await?;
+    if !stopped.is_empty() {
+        let names: Vec<String> = stopped.iter().map(|c| c.clock.clone()).collect();
+        step.note(format!(
+            "Clocks stopped: the case closed ({})",
+            names.join(", ")
+        ));
+    }
+    if routing::ice_is_told_on_closure(case.tier, case.raised_by) {
+        step.effects.task(
+            case,
+            Assignee::IceTeam,
+            "A Review raised by a failed ICE gateway check has closed: give ICE the details of the review and close 'notify ICE of complaint closure'".into(),
+            None,
+            step.cause,
+        );
+    }
+    Ok(())
 }
 
 /// The key of the manager's task to see ICE's redress paid: closed by `ice.redress_paid`.

@@ -46,14 +46,12 @@ crate::event_set! {
     }
 }
 
-const NAME: &str = "disputes";
-
 /// The disputes worker.
 #[derive(Debug, Default)]
 pub struct Disputes;
 
 impl Worker for Disputes {
-    const NAME: &'static str = NAME;
+    const NAME: &'static str = "disputes";
     type Event = DisputeEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {
@@ -66,7 +64,7 @@ impl Worker for Disputes {
         events: &[&CloudEvent<DisputeEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Disputes::NAME, now);
         let found = with_cases(conn, events, &mut effects).await?;
         let ids: Vec<_> = found.iter().map(|(_, case)| case.id).collect();
         let mut stages = disputes::lock_stages(conn, &ids).await?;

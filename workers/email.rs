@@ -5,7 +5,7 @@
 //! is itself the request: an unknown letter id is refused) and the events teams must hear of
 //! (tasks, breached response targets, high-profile cases), for which it writes one
 //! notification row per event in the event's transaction. No email goes out from inside a
-//! transaction: the sender part ([`EmailWorker::send_round`], run by [`EmailSender`]) claims
+//! transaction: the sender part ([`Email::send_round`], run by [`EmailSender`]) claims
 //! letters awaiting email and pending notifications, sends them over SMTP, `email.concurrency`
 //! at a time over a pool of as many connections, then records each sent with its timeline
 //! entry and `letter.sent` (see [`super::sender`]). A batch that rolls back therefore sends
@@ -63,10 +63,8 @@ crate::event_set! {
     }
 }
 
-const NAME: &str = "email";
-
 /// The email worker.
-pub struct EmailWorker {
+pub struct Email {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     server: Arc<str>,
     concurrency: usize,
@@ -122,8 +120,8 @@ impl Claim {
 /// now.
 type Finished = (Claim, anyhow::Result<Outcome>);
 
-impl Worker for EmailWorker {
-    const NAME: &'static str = NAME;
+impl Worker for Email {
+    const NAME: &'static str = "email";
     type Event = EmailEvent;
 
     /// With an SMTP transport built from `[email]`.
@@ -153,7 +151,7 @@ impl Worker for EmailWorker {
         events: &[&CloudEvent<EmailEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Email::NAME, now);
         let found = with_cases(conn, events, &mut effects).await?;
         refuse_unknown_letters(conn, &found, &mut effects).await?;
         let notices: Vec<Notification> = found
@@ -187,7 +185,7 @@ async fn refuse_unknown_letters(
 
 /// The email worker's sender: sends what the worker queued (a [`Poller`] on the `dispatch`
 /// channel, beside the worker's consumers, sharing its SMTP transport).
-pub struct EmailSender(Arc<EmailWorker>);
+pub struct EmailSender(Arc<Email>);
 
 impl Poller for EmailSender {
     const NAME: &'static str = "email";
@@ -206,7 +204,7 @@ impl Poller for EmailSender {
     }
 }
 
-impl EmailWorker {
+impl Email {
     /// One round of the sender, until nothing more awaits email or `shutdown`: keeps up to
     /// `email.concurrency` sends in flight, each over a pooled connection. Whenever a quarter of
     /// them (at least one) have finished it **claims** as many more (committed; letters and
@@ -384,7 +382,7 @@ impl EmailWorker {
                     .get(&id)
                     .ok_or_else(|| anyhow::anyhow!("no case {id} for a claimed email"))
             };
-            let mut effects = Effects::new(NAME, now);
+            let mut effects = Effects::new(Email::NAME, now);
             let mut sent = Vec::new();
             for (claim, outcome) in finished {
                 match (claim, outcome) {

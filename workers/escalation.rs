@@ -16,12 +16,12 @@ use super::effects::{with_cases, Effects};
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
 use crate::app::App;
-use crate::db::cases::{self, CaseFacts, CaseRecord, NewCase};
+use crate::db::cases::{self, CaseFacts, CaseRecord, ComplaintDetails, NewCase};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{CaseEscalated, CloudEvent};
 use crate::process::casework::plan::pounds;
 use crate::process::routing::{self, Opening};
-use crate::vocabulary::{About, Addressee, Assignee, Channel, LetterCode, RaisedBy, Team, Tier};
+use crate::vocabulary::{About, Assignee, LetterCode, Team, Tier};
 
 crate::event_set! {
     /// What the escalation worker reads.
@@ -130,16 +130,10 @@ impl Escalating<'_> {
             cause: self.cause,
             customer_reference: customer,
             region: lower.region,
-            received_at: effects.now(),
-            channel: parse::<Channel>(&record.channel)?,
-            raised_by: parse::<RaisedBy>(&record.raised_by)?,
-            about: lower.about,
-            addressee: parse::<Addressee>(&record.addressee)?,
-            categories: record.categories.clone(),
-            summary: &record.summary,
-            pos: record.pos,
-            staff_reference: record.staff_reference.as_deref(),
-            provider: record.provider.as_deref(),
+            complaint: ComplaintDetails {
+                received_at: effects.now(),
+                ..record.complaint.clone()
+            },
         };
         let first = (
             format!(
@@ -238,9 +232,4 @@ fn receiving_team(team: Team) -> Assignee {
         Team::ComplaintReviewTeam => Assignee::ComplaintReviewTeam,
         _ => Assignee::ComplaintResolutionTeam,
     }
-}
-
-/// A stored value read back.
-fn parse<T: std::str::FromStr<Err = String>>(value: &str) -> anyhow::Result<T> {
-    value.parse().map_err(anyhow::Error::msg)
 }

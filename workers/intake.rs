@@ -18,7 +18,7 @@ use super::effects::Effects;
 use super::opening::{open_case, CaseDraft};
 use super::Worker;
 use crate::app::App;
-use crate::db::cases::{self, NewCase};
+use crate::db::cases::{self, ComplaintDetails, NewCase};
 use crate::db::disputes::{self, NewDispute};
 use crate::db::feedback::{self, NewFeedback};
 use crate::db::parties::{self, NewParty};
@@ -428,16 +428,18 @@ impl<'a> Received<'a> {
             cause: self.event_id,
             customer_reference: &complaint.customer.reference,
             region: complaint.customer.region,
-            received_at: complaint.received_at,
-            channel: complaint.channel,
-            raised_by: complaint.raised_by,
-            about: complaint.about,
-            addressee: complaint.addressee,
-            categories: Category::normalise(&complaint.categories),
-            summary: &complaint.summary,
-            pos: complaint.pos,
-            staff_reference: self.staff_reference,
-            provider: complaint.provider.as_deref(),
+            complaint: ComplaintDetails {
+                received_at: complaint.received_at,
+                channel: complaint.channel,
+                raised_by: complaint.raised_by,
+                about: complaint.about,
+                addressee: complaint.addressee,
+                categories: Category::normalise(&complaint.categories),
+                summary: complaint.summary.clone(),
+                pos: complaint.pos,
+                staff_reference: self.staff_reference.map(str::to_owned),
+                provider: complaint.provider.clone(),
+            },
         }
     }
 

@@ -44,7 +44,7 @@ use crate::letters::post::{
     addressee, letter_date, organisation, pdf_file, postal_address, PostRoom,
 };
 use crate::letters::render::{
-    LetterContext, LetterError, Letters, Organisation, Regional, Rendered,
+    LetterContext, LetterError, Organisation, Regional, Rendered, Templates,
 };
 use crate::process::clocks::written_contact_only;
 use crate::vocabulary::{DispatchChannel, LetterCode};
@@ -56,8 +56,6 @@ crate::event_set! {
         LetterRequested(LetterRequested) = letter_requested,
     }
 }
-
-const NAME: &str = "letters";
 
 /// The letters worker's printer: hands each letter awaiting print to the [`PostRoom`] and
 /// records it posted (a [`Poller`] on the `dispatch` channel, beside the worker's consumers).
@@ -157,7 +155,7 @@ impl Printer {
                 if !letters::mark_posted(conn, letter.id, path, now).await? {
                     return Ok(false);
                 }
-                let mut effects = Effects::new(NAME, now);
+                let mut effects = Effects::new(Letters::NAME, now);
                 effects.note(
                     case,
                     format!("Letter {code} ready for post ({file})"),
@@ -198,21 +196,21 @@ impl Printer {
 }
 
 /// The letters worker.
-pub struct LettersWorker {
-    letters: Letters,
+pub struct Letters {
+    templates: Templates,
     organisation: Organisation,
     printer: Printer,
 }
 
-impl Worker for LettersWorker {
-    const NAME: &'static str = NAME;
+impl Worker for Letters {
+    const NAME: &'static str = "letters";
     type Event = LetterEvent;
 
     /// With the templates of `letters.templates_dir`, every one compiled (or the start fails).
     fn build(app: &App) -> anyhow::Result<Self> {
         let dir = Path::new(&app.config.letters.templates_dir);
         Ok(Self {
-            letters: Letters::load(dir)?,
+            templates: Templates::load(dir)?,
             organisation: organisation(&app.config),
             printer: Printer {
                 post_room: PostRoom::new(&app.config),
@@ -232,7 +230,7 @@ impl Worker for LettersWorker {
         events: &[&CloudEvent<LetterEvent>],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut effects = Effects::new(NAME, now);
+        let mut effects = Effects::new(Letters::NAME, now);
         let requests = with_cases(conn, events, &mut effects).await?;
         let case_ids: Vec<Uuid> = requests.iter().map(|(_, case)| case.id).collect();
         let customers = letters::addressees(conn, &case_ids).await?;
@@ -244,7 +242,7 @@ impl Worker for LettersWorker {
     }
 }
 
-impl LettersWorker {
+impl Letters {
     /// Renders, keeps and dispatches one letter: a letter that cannot be rendered is refused
     /// and noted; a redelivered request finds its letter kept and changes nothing.
     async fn produce(
@@ -277,7 +275,7 @@ impl LettersWorker {
             Recipient {
                 email: customer.email.as_deref(),
                 prefers_post: customer.prefers_post,
-                restriction: customer.contact_restriction.parse().unwrap_or_default(),
+                restriction: customer.contact_restriction,
             },
             spec(code).enclosures,
         );
@@ -322,8 +320,8 @@ impl LettersWorker {
         let code = request.code;
         let fields = request.fields.clone();
         let context = letter_context(code, case, customer, &self.organisation, fields, now);
-        let email = self.letters.render(code, &context)?;
-        Ok((email, self.letters.render_for_print(code, &context)?))
+        let email = self.templates.render(code, &context)?;
+        Ok((email, self.templates.render_for_print(code, &context)?))
     }
 }
 

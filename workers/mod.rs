@@ -21,6 +21,22 @@
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
 //!
+//! Which worker owns which clock (starts it; every clock also stops when its case closes):
+//!
+//! | clock | started by, on | met by | when it runs out |
+//! | --- | --- | --- | --- |
+//! | `acknowledgement` (48 h, tier 1) | acknowledgement, `case.opened` | contact made, any letter sent, outcome, holding reply | acknowledgement requests CMSL5842 |
+//! | `review_acknowledgement` (2 working days, tier 2) | acknowledgement, `case.opened` | as above | acknowledgement requests CMSL5829 |
+//! | `dissatisfaction_reply_window` (14 days) | acknowledgement, CMSL5700 sent | `client.replied` | acknowledgement: the caseworker decides on escalation |
+//! | `response_target` (15 / 20 working days) | deadlines, `case.opened` | plan agreed, holding reply, answering letter | deadlines records the breach, tells the team leader and the manager |
+//! | `wait_after_cmsl5800` / `_5805` (7 / 14 days) | deadlines, the letter sent | `client.replied` | deadlines closes the case |
+//! | `wait_after_cmsl5801` (7 days) | deadlines, the letter sent while waiting | reply, plan agreed or disagreed | deadlines: the caseworker's task |
+//! | `action_due`, `action_overdue` | deadlines, `actions.scheduled` (what casework accepted) | `action.completed` | deadlines: reminder, then the manager |
+//! | `remedial_action`, `remedial_action_overdue` | deadlines, `remedial_action.requested` | `action.completed` | deadlines: chase, then the manager |
+//! | `evidence_wait` | casework, `evidence.requested` | `client.replied` (deadlines) | deadlines: the caseworker decides on what there is |
+//! | `ice_redress` (4 weeks) | deadlines, ICE's final report with redress | `ice.redress_paid` | deadlines: the manager's task |
+//! | `dispute_reply`, `dispute_action_due` | disputes, the plan letters | reply, plan agreed | disputes |
+//!
 //! [`official`] is the part of casework that is no tier's procedure: an MP's involvement and
 //! the reply to official correspondence.
 //!
@@ -218,9 +234,9 @@ registry! {
         /// A dispute's action plan letters and their follow-up clocks.
         Disputes => disputes::Disputes,
         /// Renders requested letters and sends them to email or post; prints postal letters.
-        Letters => letters::LettersWorker,
+        Letters => letters::Letters,
         /// Sends letters and team notifications by SMTP.
-        Email => email::EmailWorker,
+        Email => email::Email,
     }
     pollers {
         /// Fires due timers.

@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::effects::Effects;
-use crate::db::cases::NewCase;
+use crate::db::cases::{ComplaintDetails, NewCase};
 use crate::events::{
     case_closed, case_flagged_high_profile, case_opened, CaseClosed, CaseFlaggedHighProfile,
     CaseOpened,
@@ -17,8 +17,7 @@ use crate::process::case_reference::case_reference;
 use crate::process::casework::opening_stage_and_status;
 use crate::process::correspondence;
 use crate::process::routing::{ClosedAtOnce, Opening};
-use crate::vocabulary::{About, Addressee, Channel, RaisedBy, Region};
-use crate::vocabulary::{CaseKind, Correspondence, Stage, Status, SubStatus};
+use crate::vocabulary::{CaseKind, Correspondence, Region, Stage, Status, SubStatus};
 
 /// What a new case is made of: from a complaint at intake, or from the lower case when one is
 /// escalated.
@@ -29,26 +28,8 @@ pub struct CaseDraft<'a> {
     pub customer_reference: &'a str,
     /// The customer's region.
     pub region: Region,
-    /// When the organisation received the complaint (at this tier).
-    pub received_at: DateTime<Utc>,
-    /// How it came.
-    pub channel: Channel,
-    /// Who raised it.
-    pub raised_by: RaisedBy,
-    /// What it is about.
-    pub about: About,
-    /// To whom it was addressed.
-    pub addressee: Addressee,
-    /// Its categories.
-    pub categories: Vec<String>,
-    /// The complaint details (already redacted of any member of staff's name).
-    pub summary: &'a str,
-    /// Private Office correspondence.
-    pub pos: bool,
-    /// The opaque reference of the member of staff complained about.
-    pub staff_reference: Option<&'a str>,
-    /// The contracted provider a mixed complaint is also about.
-    pub provider: Option<&'a str>,
+    /// What the complaint says (its summary already redacted of any member of staff's name).
+    pub complaint: ComplaintDetails,
 }
 
 /// Opens a case: returns its row (for the caller to insert with the batch's others) and gives
@@ -89,14 +70,14 @@ pub fn open_case(
     let opened = CaseOpened {
         case_reference: case.reference.clone(),
         tier: opening.tier,
-        stage: case.stage.clone(),
-        status: case.status.clone(),
+        stage: case.stage.as_str().into(),
+        status: case.status.as_str().into(),
         handling_team: opening.team,
         customer_reference: draft.customer_reference.to_owned(),
         region: draft.region,
-        received_at: draft.received_at,
-        channel: draft.channel,
-        raised_by: draft.raised_by,
+        received_at: draft.complaint.received_at,
+        channel: draft.complaint.channel,
+        raised_by: draft.complaint.raised_by,
         linked_case_reference: opening.linked_case.clone(),
         high_profile: opening.high_profile,
         parliamentary_contact: opening.parliamentary_contact,
@@ -114,7 +95,7 @@ pub fn open_case(
         let flagged = CaseFlaggedHighProfile {
             case_reference: case.reference.clone(),
             notify: case_flagged_high_profile::NOTIFY.into(),
-            summary: draft.summary.to_owned(),
+            summary: draft.complaint.summary.clone(),
         };
         effects.emit(&case, case_flagged_high_profile::TYPE, flagged);
     }
@@ -127,9 +108,9 @@ pub fn open_case(
 /// A referral closed as it opens (process.md §3): the case row closed, its entry and
 /// `case.closed`.
 fn close_at_once(effects: &mut Effects, case: &mut NewCase, closed: &ClosedAtOnce, cause: Uuid) {
-    case.status = Status::Closed.as_str().into();
-    case.sub_status = Some(SubStatus::Complete.as_str().to_owned());
-    case.resolution_code = Some(closed.resolution_code.as_str().to_owned());
+    case.status = Status::Closed;
+    case.sub_status = Some(SubStatus::Complete);
+    case.resolution_code = Some(closed.resolution_code);
     case.closed_at = Some(effects.now());
     effects.note(
         case,
@@ -171,35 +152,28 @@ fn new_case(
             opening_stage_and_status(opening.tier),
         ),
     };
+    let mut complaint = draft.complaint.clone();
+    complaint.pos |= opening.correspondence == Some(Correspondence::Pos);
     NewCase {
         id: Uuid::now_v7(),
         reference,
-        tier: opening.tier.number(),
-        stage: stage.as_str().into(),
-        status: status.as_str().into(),
+        tier: opening.tier,
+        stage,
+        status,
         sub_status: None,
         resolution_code: None,
         party_id,
         linked_case_id,
-        handling_team: opening.team.as_str().into(),
-        received_at: draft.received_at,
-        channel: draft.channel.as_str().into(),
-        raised_by: draft.raised_by.as_str().into(),
-        about: draft.about.as_str().into(),
-        addressee: draft.addressee.as_str().into(),
-        categories: draft.categories.clone(),
-        summary: draft.summary.to_owned(),
+        handling_team: opening.team,
+        complaint,
         high_profile: opening.high_profile,
         parliamentary_contact: opening.parliamentary_contact,
-        pos: draft.pos || opening.correspondence == Some(Correspondence::Pos),
         source_event_id: draft.cause,
         opened_at: now,
         closed_at: None,
-        staff_reference: draft.staff_reference.map(str::to_owned),
         consolatory_payment_pence: None,
         cmsf5551: false,
-        kind: kind.as_str().into(),
-        correspondence: opening.correspondence.map(|c| c.as_str().into()),
-        provider: draft.provider.map(str::to_owned),
+        kind,
+        correspondence: opening.correspondence,
     }
 }

@@ -18,7 +18,7 @@ complaints clients add web-form --scope complaints:write\n  \
 complaints clients add case-management --scope decisions:write --scope cases:read\n  \
 complaints clients add prometheus --scope metrics:read\n  \
 complaints clients list\n  complaints clients revoke web-form\n\n\
-Scopes: complaints:write, decisions:write, cases:read, reports:read, tasks:read, ops, metrics:read.\n\
+Scopes: complaints:write, decisions:write, cases:read, staff_complaints:read, reports:read, tasks:read, ops, metrics:read.\n\
 Use the token as: curl -H \"Authorization: Bearer $TOKEN\" …")]
 pub struct ClientsArgs {
     /// What to do.

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::app::App;
 use crate::db::{cases, letters};
 use crate::letters::post::organisation;
-use crate::letters::render::Letters;
+use crate::letters::render::Templates;
 use crate::vocabulary::LetterCode;
 use crate::workers::letters::letter_context;
 
@@ -61,7 +61,7 @@ pub async fn letters(app: App, args: LettersArgs) -> anyhow::Result<()> {
         html,
     } = args.action;
     let code: LetterCode = code.parse().map_err(anyhow::Error::msg)?;
-    let templates = Letters::load(Path::new(&app.config.letters.templates_dir))?;
+    let templates = Templates::load(Path::new(&app.config.letters.templates_dir))?;
     let mut conn = app.pool.get().await?;
     let facts = cases::facts(&mut conn, std::slice::from_ref(&case_reference)).await?;
     let case = facts

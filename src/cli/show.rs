@@ -5,6 +5,7 @@ use clap::Args;
 use crate::app::App;
 use crate::db::cases::{self, CaseView};
 use crate::process::casework::plan::pounds;
+use crate::vocabulary::ContactRestriction;
 
 /// Arguments of `complaints show`.
 #[derive(Debug, Args)]
@@ -17,6 +18,10 @@ pub struct ShowArgs {
     /// Print the case as JSON (the same document as GET /v1/cases/{ref}).
     #[arg(long)]
     pub json: bool,
+    /// On a complaint about a member of staff, show what staff wrote (withheld by default, as
+    /// from API clients without `staff_complaints:read`).
+    #[arg(long)]
+    pub unmasked: bool,
 }
 
 /// Prints the case, or fails when there is none.
@@ -29,9 +34,12 @@ pub async fn show(app: App, args: ShowArgs) -> anyhow::Result<()> {
         );
     };
     let mut conn = app.db().await?;
-    let Some(case) = cases::find_by_reference(&mut conn, &reference).await? else {
+    let Some(mut case) = cases::find_by_reference(&mut conn, &reference).await? else {
         anyhow::bail!("no case {reference}");
     };
+    if case.is_staff_complaint() && !args.unmasked {
+        case = case.with_written_withheld();
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&case)?);
     } else {
@@ -100,11 +108,11 @@ fn render(view: &CaseView) -> String {
     );
     out += &format!(
         "  received {} by {} from {}; about {}; categories {}\n",
-        c.received_at.format("%Y-%m-%d %H:%M"),
-        c.channel,
-        c.raised_by,
-        c.about,
-        c.categories.join(", ")
+        c.complaint.received_at.format("%Y-%m-%d %H:%M"),
+        c.complaint.channel,
+        c.complaint.raised_by,
+        c.complaint.about,
+        c.complaint.categories.join(", ")
     );
     let mut flags = Vec::new();
     if c.high_profile {
@@ -113,13 +121,13 @@ fn render(view: &CaseView) -> String {
     if c.parliamentary_contact {
         flags.push("parliamentary contact");
     }
-    if c.pos {
+    if c.complaint.pos {
         flags.push("POS");
     }
     if view.customer.vulnerable {
         flags.push("vulnerable customer");
     }
-    if view.customer.contact_restriction != "none" {
+    if view.customer.contact_restriction != ContactRestriction::None {
         flags.push("written contact only");
     }
     if !flags.is_empty() {
@@ -133,7 +141,7 @@ fn render(view: &CaseView) -> String {
             .journey
             .iter()
             .map(|s| {
-                let end = s.resolution_code.as_deref().unwrap_or(&s.status);
+                let end = s.resolution_code.map_or(s.status.as_str(), |c| c.as_str());
                 format!("{} ({end})", s.reference)
             })
             .collect();
@@ -145,7 +153,6 @@ fn render(view: &CaseView) -> String {
     if let Some(outcome) = &c.outcome {
         let onward = c
             .signposted_to
-            .as_deref()
             .map(|s| format!(", signposted to {s}"))
             .unwrap_or_default();
         out += &format!("  outcome: {outcome}{onward}\n");
@@ -172,7 +179,7 @@ fn render(view: &CaseView) -> String {
             breached.format("%Y-%m-%d %H:%M UTC")
         );
     }
-    out += &format!("  summary: {}\n", c.summary);
+    out += &format!("  summary: {}\n", c.complaint.summary);
     if !view.clocks.is_empty() {
         out += "\nclocks:\n";
         for clock in &view.clocks {

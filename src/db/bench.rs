@@ -9,7 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{cases, outbox, timers};
 use super::timers::FIRED;
-use crate::vocabulary::ClockKind;
+use crate::vocabulary::{ClockKind, DispatchChannel, LetterCode};
 
 /// The clock of the timers [`seed_lag_timers`] sets, so their firing lag is measured apart from
 /// the seeded ones.
@@ -154,4 +154,75 @@ pub async fn lag_timers_lag(conn: &mut AsyncPgConnection) -> QueryResult<Lag> {
     .bind::<diesel::sql_types::Text, _>(FIRED)
     .get_result(conn)
     .await
+}
+
+/// How many events of `event_type` the worker `consumer` has applied (its inbox rows for
+/// events the system itself emitted, through the outbox).
+pub async fn count_applied(
+    conn: &mut AsyncPgConnection,
+    consumer: &str,
+    event_type: &str,
+) -> QueryResult<i64> {
+    use super::schema::inbox;
+    inbox::table
+        .inner_join(outbox::table.on(outbox::event_id.eq(inbox::event_id)))
+        .filter(inbox::consumer.eq(consumer))
+        .filter(outbox::event_type.eq(event_type))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Which of the `complaint.received` events `event_ids` have opened a case so far.
+pub async fn opened_by(
+    conn: &mut AsyncPgConnection,
+    event_ids: &[uuid::Uuid],
+) -> QueryResult<Vec<uuid::Uuid>> {
+    cases::table
+        .filter(cases::source_event_id.eq_any(event_ids))
+        .select(cases::source_event_id)
+        .load(conn)
+        .await
+}
+
+/// Pending timers of `clock`.
+pub async fn count_pending_timers(
+    conn: &mut AsyncPgConnection,
+    clock: ClockKind,
+) -> QueryResult<i64> {
+    timers::table
+        .filter(timers::clock.eq(clock.as_str()))
+        .filter(timers::state.eq(super::timers::PENDING))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Letters of `code` rendered so far on cases that ran a `clock` (so not those written at
+/// once, with no clock), and how many of them have been emailed.
+pub async fn count_letters_of_clock(
+    conn: &mut AsyncPgConnection,
+    code: LetterCode,
+    clock: ClockKind,
+) -> QueryResult<(i64, i64)> {
+    use super::schema::letters;
+    let of_clock = || {
+        letters::table
+            .filter(letters::code.eq(code.as_str()))
+            .filter(
+                letters::case_id.eq_any(
+                    timers::table
+                        .filter(timers::clock.eq(clock.as_str()))
+                        .select(timers::case_id),
+                ),
+            )
+    };
+    let rendered = of_clock().count().get_result(conn).await?;
+    let emailed = of_clock()
+        .filter(letters::status.eq(super::letters::SENT))
+        .filter(letters::channel.eq(DispatchChannel::Email.as_str()))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok((rendered, emailed))
 }

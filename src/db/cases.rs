@@ -17,8 +17,9 @@ use super::timeline::{self, Entry};
 use super::timers::{self, ClockView};
 use crate::process::routing::EarlierCase;
 use crate::vocabulary::{
-    About, CaseKind, ContactRestriction, Correspondence, RaisedBy, Region, ResolutionCode, Team,
-    Tier,
+    About, Addressee, CaseKind, Channel, ContactRestriction, Correspondence, ExternalStage,
+    Outcome, RaisedBy, Region, ResolutionCode, Signposting, Stage, Status, SubStatus, Team,
+    TeamLeaderDecision, Tier,
 };
 
 /// A case to open.
@@ -27,60 +28,70 @@ use crate::vocabulary::{
 pub struct NewCase {
     /// Row id.
     pub id: Uuid,
-    /// Human-readable reference.
+    /// Human-readable reference (`RES-2026-000123`).
     pub reference: String,
-    /// Tier number (0, 1, 2).
-    pub tier: i16,
-    /// Stage.
-    pub stage: String,
-    /// Status.
-    pub status: String,
-    /// Sub-status.
-    pub sub_status: Option<String>,
-    /// Resolution code, when closed.
-    pub resolution_code: Option<String>,
-    /// The customer.
+    /// The tier it is opened at.
+    pub tier: Tier,
+    /// Where it starts in its tier's procedure.
+    pub stage: Stage,
+    /// Its first status (`Closed` for a referral closed at once).
+    pub status: Status,
+    /// Its first sub-status, if any.
+    pub sub_status: Option<SubStatus>,
+    /// The resolution code of a referral closed at once.
+    pub resolution_code: Option<ResolutionCode>,
+    /// The customer's row id.
     pub party_id: Uuid,
-    /// The case it came from.
+    /// The lower case it was escalated from, or the earlier case it follows.
     pub linked_case_id: Option<Uuid>,
     /// The team that owns it.
-    pub handling_team: String,
-    /// When the organisation received the complaint.
-    pub received_at: DateTime<Utc>,
-    /// Channel.
-    pub channel: String,
-    /// Who raised it.
-    pub raised_by: String,
-    /// What it is about.
-    pub about: String,
-    /// Addressee.
-    pub addressee: String,
-    /// Categories.
-    pub categories: Vec<String>,
-    /// Complaint details.
-    pub summary: String,
-    /// High profile.
+    pub handling_team: Team,
+    /// What the complaint says, as received.
+    #[diesel(embed)]
+    pub complaint: ComplaintDetails,
+    /// High profile: the Operations Director's office is told.
     pub high_profile: bool,
     /// Parliamentary contact involved.
     pub parliamentary_contact: bool,
-    /// Private Office correspondence.
-    pub pos: bool,
     /// The event that opened it.
     pub source_event_id: Uuid,
     /// When it opened.
     pub opened_at: DateTime<Utc>,
-    /// When it closed.
+    /// When it closed (a referral closed at once).
     pub closed_at: Option<DateTime<Utc>>,
-    /// The opaque reference of the member of staff complained about.
-    pub staff_reference: Option<String>,
     /// A consolatory-payment referral: the payment (process.md §4, tier 0 step 5).
     pub consolatory_payment_pence: Option<i64>,
     /// The referral carries form CMSF5551.
     pub cmsf5551: bool,
-    /// `complaint`, or `correspondence` for official correspondence.
-    pub kind: String,
+    /// A complaint, or official correspondence kept as a case.
+    pub kind: CaseKind,
     /// The kind of official correspondence.
-    pub correspondence: Option<String>,
+    pub correspondence: Option<Correspondence>,
+}
+
+/// What the complaint says, as the case keeps it: written when the case opens, copied whole to
+/// the case it escalates to (with that tier's own receipt time), read back with the case.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable, Serialize)]
+#[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
+pub struct ComplaintDetails {
+    /// When the organisation received the complaint at this tier.
+    pub received_at: DateTime<Utc>,
+    /// How it came.
+    pub channel: Channel,
+    /// Who raised it.
+    pub raised_by: RaisedBy,
+    /// What it is about.
+    pub about: About,
+    /// To whom it was addressed.
+    pub addressee: Addressee,
+    /// Its categories: each agreed one by its name, any other as written.
+    pub categories: Vec<String>,
+    /// The complaint details (redacted of any member of staff's name).
+    pub summary: String,
+    /// Private Office correspondence (a 20 working-day target).
+    pub pos: bool,
+    /// The opaque reference of the member of staff complained about.
+    pub staff_reference: Option<String>,
     /// The contracted provider a mixed complaint is also about.
     pub provider: Option<String>,
 }
@@ -124,15 +135,15 @@ pub async fn find_earlier(
     let rows: Vec<(EarlierRow, String)> = cases::table
         .inner_join(parties::table)
         .filter(cases::reference.eq_any(references))
-        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
+        .filter(cases::kind.eq(CaseKind::Complaint))
         .select((EarlierRow::as_select(), parties::reference))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(row, customer)| {
-            let (id, earlier) = row.into_earlier(customer)?;
-            Some((earlier.reference.clone(), (id, earlier)))
+        .map(|(row, customer)| {
+            let (id, earlier) = row.into_earlier(customer);
+            (earlier.reference.clone(), (id, earlier))
         })
         .collect())
 }
@@ -151,7 +162,7 @@ pub async fn recent_for_customers(
     let rows: Vec<(EarlierRow, String)> = cases::table
         .inner_join(parties::table)
         .filter(parties::reference.eq_any(customers))
-        .filter(cases::kind.eq(CaseKind::Complaint.as_str()))
+        .filter(cases::kind.eq(CaseKind::Complaint))
         .filter(
             cases::received_at
                 .ge(since)
@@ -163,7 +174,7 @@ pub async fn recent_for_customers(
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(row, customer)| row.into_earlier(customer))
+        .map(|(row, customer)| row.into_earlier(customer))
         .collect())
 }
 
@@ -173,25 +184,25 @@ pub async fn recent_for_customers(
 struct EarlierRow {
     id: Uuid,
     reference: String,
-    tier: i16,
-    handling_team: String,
+    tier: Tier,
+    handling_team: Team,
     received_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
     categories: Vec<String>,
 }
 
 impl EarlierRow {
-    fn into_earlier(self, customer_reference: String) -> Option<(Uuid, EarlierCase)> {
+    fn into_earlier(self, customer_reference: String) -> (Uuid, EarlierCase) {
         let earlier = EarlierCase {
             reference: self.reference,
-            tier: Tier::from_number(self.tier)?,
-            team: self.handling_team.parse().ok()?,
+            tier: self.tier,
+            team: self.handling_team,
             received_at: self.received_at,
             closed_at: self.closed_at,
             customer_reference,
             categories: self.categories,
         };
-        Some((self.id, earlier))
+        (self.id, earlier)
     }
 }
 
@@ -202,77 +213,67 @@ pub struct CaseRecord {
     /// Row id.
     #[serde(skip)]
     pub id: Uuid,
-    /// Reference.
+    /// Human-readable reference (`RES-2026-000123`).
     pub reference: String,
-    /// Tier number.
-    pub tier: i16,
-    /// Stage.
-    pub stage: String,
-    /// Status.
-    pub status: String,
-    /// Sub-status.
-    pub sub_status: Option<String>,
-    /// Resolution code.
-    pub resolution_code: Option<String>,
-    /// Owning team.
-    pub handling_team: String,
-    /// When received.
-    pub received_at: DateTime<Utc>,
-    /// Channel.
-    pub channel: String,
-    /// Who raised it.
-    pub raised_by: String,
-    /// What about.
-    pub about: String,
-    /// Addressee.
-    pub addressee: String,
-    /// Categories.
-    pub categories: Vec<String>,
-    /// Details.
-    pub summary: String,
-    /// High profile.
+    /// Its tier, shown as its number (0, 1, 2).
+    #[serde(serialize_with = "tier_number")]
+    pub tier: Tier,
+    /// Where it is in its tier's procedure.
+    pub stage: Stage,
+    /// Its status.
+    pub status: Status,
+    /// The step within its status.
+    pub sub_status: Option<SubStatus>,
+    /// How it ended, once closed.
+    pub resolution_code: Option<ResolutionCode>,
+    /// The team that owns it.
+    pub handling_team: Team,
+    /// What the complaint says, as received.
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub complaint: ComplaintDetails,
+    /// High profile: the Operations Director's office is told.
     pub high_profile: bool,
-    /// Parliamentary contact.
+    /// Parliamentary contact involved.
     pub parliamentary_contact: bool,
-    /// POS case.
-    pub pos: bool,
-    /// When opened.
+    /// When it opened.
     pub opened_at: DateTime<Utc>,
-    /// When closed.
+    /// When it closed.
     pub closed_at: Option<DateTime<Utc>>,
     /// The case it came from.
     #[serde(skip)]
     pub linked_case_id: Option<Uuid>,
     /// When its response target ran out unmet, if it did.
     pub target_breached_at: Option<DateTime<Utc>>,
-    /// The opaque reference of the member of staff complained about.
-    pub staff_reference: Option<String>,
     /// Tiers 1 and 2: the finding.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     /// Where the customer was signposted with the outcome.
-    pub signposted_to: Option<String>,
+    pub signposted_to: Option<Signposting>,
     /// The caseworker or case manager (an opaque staff id).
     pub allocated_to: Option<String>,
     /// The resolution plan: grounds, actions, approval, agreement, actions done.
     pub resolution_plan: Option<serde_json::Value>,
     /// Tier 0: the team leader's referral to tier 1.
-    pub referral: Option<String>,
+    pub referral: Option<TeamLeaderDecision>,
     /// The latest ICE stage recorded.
-    pub ice_stage: Option<String>,
+    pub ice_stage: Option<ExternalStage>,
     /// The latest PHSO stage recorded.
-    pub phso_stage: Option<String>,
+    pub phso_stage: Option<ExternalStage>,
     /// ICE's finding, once its final report is recorded.
     pub ice_upheld: Option<bool>,
     /// The PHSO's finding, once its final report is recorded.
     pub phso_upheld: Option<bool>,
     /// The root cause recorded at closure.
     pub root_cause: Option<String>,
-    /// `complaint`, `dispute` or `correspondence`.
-    pub kind: String,
-    /// The kind of official correspondence (`pos`, `mp_to_dg`, `treat_official`).
-    pub correspondence: Option<String>,
-    /// The contracted provider a mixed complaint is also about.
-    pub provider: Option<String>,
+    /// A complaint, a dispute, or official correspondence.
+    pub kind: CaseKind,
+    /// The kind of official correspondence.
+    pub correspondence: Option<Correspondence>,
+}
+
+/// A tier as the case view has always shown it: its number.
+fn tier_number<S: serde::Serializer>(tier: &Tier, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i16(tier.number())
 }
 
 /// A case as `show` and the HTTP API present it: its columns, the case it came from, the
@@ -297,6 +298,21 @@ pub struct CaseView {
     pub tasks: Vec<super::tasks::TaskView>,
     /// Its history, oldest first.
     pub timeline: Vec<Entry>,
+}
+
+impl CaseView {
+    /// Whether it is a complaint about a member of staff: what staff wrote on it is shown only
+    /// to readers allowed it (process.md §3, staff-behaviour complaints).
+    pub fn is_staff_complaint(&self) -> bool {
+        self.case.complaint.about == About::Staff || self.case.complaint.staff_reference.is_some()
+    }
+
+    /// The view with what staff wrote withheld from its timeline (each such entry keeps its
+    /// label): how a reader not allowed a staff complaint's case notes sees it.
+    pub fn with_written_withheld(mut self) -> Self {
+        self.timeline = self.timeline.into_iter().map(Entry::withheld).collect();
+        self
+    }
 }
 
 /// A letter as the case lists it (the whole letter is at `/v1/cases/{ref}/letters/{id}`).
@@ -407,15 +423,15 @@ pub struct CaseFacts {
 pub(super) struct FactsRow {
     id: Uuid,
     reference: String,
-    tier: i16,
+    tier: Tier,
     pos: bool,
-    about: String,
+    about: About,
     received_at: DateTime<Utc>,
     closed_at: Option<DateTime<Utc>>,
-    kind: String,
+    kind: CaseKind,
     consolatory_payment_pence: Option<i64>,
-    raised_by: String,
-    correspondence: Option<String>,
+    raised_by: RaisedBy,
+    correspondence: Option<Correspondence>,
 }
 
 /// Locks the cases with these references for the caller's transaction (`FOR NO KEY UPDATE`,
@@ -461,7 +477,7 @@ pub async fn facts(
     if references.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(FactsRow, String, String)> = cases::table
+    let rows: Vec<(FactsRow, Region, ContactRestriction)> = cases::table
         .inner_join(parties::table)
         .filter(cases::reference.eq_any(references))
         .select((
@@ -473,35 +489,35 @@ pub async fn facts(
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(row, region, restriction)| {
-            let facts = facts_of(row, &region, &restriction)?;
-            Some((facts.reference.clone(), facts))
+        .map(|(row, region, restriction)| {
+            let facts = facts_of(row, region, restriction);
+            (facts.reference.clone(), facts)
         })
         .collect())
 }
 
-/// A case's facts from its row and its customer's region and contact restriction; `None` when
-/// a value is not one this version knows.
-pub(super) fn facts_of(row: FactsRow, region: &str, restriction: &str) -> Option<CaseFacts> {
-    Some(CaseFacts {
+/// A case's facts from its row and its customer's region and contact restriction.
+pub(super) fn facts_of(
+    row: FactsRow,
+    region: Region,
+    contact_restriction: ContactRestriction,
+) -> CaseFacts {
+    CaseFacts {
         id: row.id,
-        tier: Tier::from_number(row.tier)?,
-        region: region.parse().ok()?,
+        tier: row.tier,
+        region,
         pos: row.pos,
-        about: row.about.parse().ok()?,
-        contact_restriction: restriction.parse().ok()?,
+        about: row.about,
+        contact_restriction,
         received_at: row.received_at,
         closed: row.closed_at.is_some(),
-        kind: row.kind.parse().ok()?,
-        consolatory_referral: row.tier == Tier::Resolution.number()
+        kind: row.kind,
+        consolatory_referral: row.tier == Tier::Resolution
             && row.consolatory_payment_pence.is_some(),
-        raised_by: row.raised_by.parse().ok()?,
-        correspondence: match row.correspondence {
-            Some(kind) => Some(kind.parse().ok()?),
-            None => None,
-        },
+        raised_by: row.raised_by,
+        correspondence: row.correspondence,
         reference: row.reference,
-    })
+    }
 }
 
 /// Closes an open case with a resolution code; returns whether it was open.
@@ -517,9 +533,9 @@ pub async fn close(
             .filter(cases::closed_at.is_null()),
     )
     .set((
-        cases::status.eq("Closed"),
-        cases::sub_status.eq("Complete"),
-        cases::resolution_code.eq(code.as_str()),
+        cases::status.eq(Status::Closed),
+        cases::sub_status.eq(SubStatus::Complete),
+        cases::resolution_code.eq(code),
         cases::closed_at.eq(now),
     ))
     .execute(conn)
@@ -531,13 +547,12 @@ pub async fn close(
 pub async fn parliamentary_contact(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
-) -> anyhow::Result<(bool, Team)> {
-    let (involved, team): (bool, String) = cases::table
+) -> QueryResult<(bool, Team)> {
+    cases::table
         .find(case_id)
         .select((cases::parliamentary_contact, cases::handling_team))
         .first(conn)
-        .await?;
-    Ok((involved, team.parse().map_err(anyhow::Error::msg)?))
+        .await
 }
 
 /// Records that an MP is involved in the case (parliamentary contact: yes), and hands it to
@@ -553,7 +568,7 @@ pub async fn record_mp_involved(
             diesel::update(row)
                 .set((
                     cases::parliamentary_contact.eq(true),
-                    cases::handling_team.eq(team.as_str()),
+                    cases::handling_team.eq(team),
                 ))
                 .execute(conn)
                 .await?
@@ -572,7 +587,7 @@ pub async fn record_mp_involved(
 pub async fn sub_status(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<SubStatus>> {
     cases::table
         .find(case_id)
         .select(cases::sub_status)
@@ -628,15 +643,16 @@ pub struct JourneyStep {
     /// Its reference.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
-    /// Its tier.
+    /// Its tier, shown as its number.
     #[diesel(sql_type = diesel::sql_types::SmallInt)]
-    pub tier: i16,
+    #[serde(serialize_with = "tier_number")]
+    pub tier: Tier,
     /// Its status.
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub status: String,
+    pub status: Status,
     /// How it ended, once closed.
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    pub resolution_code: Option<String>,
+    pub resolution_code: Option<ResolutionCode>,
 }
 
 /// The chain of linked cases `case_id` belongs to: up to the first case, then down through

@@ -15,36 +15,39 @@ use super::cases::{facts_of, CaseFacts, FactsRow};
 use super::schema::{cases, parties};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::process::casework::{CaseState, Context};
-use crate::vocabulary::{About, CaseKind, ContactRestriction, Status, Tier};
+use crate::vocabulary::{
+    About, CaseKind, ContactRestriction, ExternalStage, Outcome, Region, ResolutionCode,
+    Signposting, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
+};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
 struct StateRow {
-    tier: i16,
-    stage: String,
-    status: String,
-    sub_status: Option<String>,
-    resolution_code: Option<String>,
-    outcome: Option<String>,
-    signposted_to: Option<String>,
+    tier: Tier,
+    stage: Stage,
+    status: Status,
+    sub_status: Option<SubStatus>,
+    resolution_code: Option<ResolutionCode>,
+    outcome: Option<Outcome>,
+    signposted_to: Option<Signposting>,
     allocated_to: Option<String>,
     resolution_plan: Option<Value>,
-    referral: Option<String>,
+    referral: Option<TeamLeaderDecision>,
     hr_guidance_followed: Option<bool>,
-    ice_stage: Option<String>,
-    phso_stage: Option<String>,
+    ice_stage: Option<ExternalStage>,
+    phso_stage: Option<ExternalStage>,
     ice_upheld: Option<bool>,
     phso_upheld: Option<bool>,
     remedial_actions: Value,
     awaiting_evidence: bool,
     consolatory_payment_pence: Option<i64>,
     cmsf5551: bool,
-    about: String,
+    about: About,
 }
 
 /// A batch's cases as the casework worker reads them, in one statement: each case's facts by
-/// reference (unknown references, and rows this version cannot read as facts, are absent),
-/// and the state of each complaint case among them by id. The caller holds the cases' row locks
+/// reference (unknown references are absent; a value this version cannot read is an error
+/// naming its column), and the state of each complaint case among them by id. The caller holds the cases' row locks
 /// ([`super::cases::lock`]).
 pub async fn load(
     conn: &mut AsyncPgConnection,
@@ -55,7 +58,14 @@ pub async fn load(
         return Ok((facts, states));
     }
     let earlier = diesel::alias!(cases as earlier_case);
-    let rows: Vec<(FactsRow, String, String, bool, StateRow, Option<String>)> = cases::table
+    let rows: Vec<(
+        FactsRow,
+        Region,
+        ContactRestriction,
+        bool,
+        StateRow,
+        Option<String>,
+    )> = cases::table
         .inner_join(parties::table)
         .left_join(earlier.on(cases::linked_case_id.eq(earlier.field(cases::id).nullable())))
         .filter(cases::reference.eq_any(references))
@@ -70,13 +80,11 @@ pub async fn load(
         .load(conn)
         .await?;
     for (facts_row, region, restriction, vulnerable, row, earlier_handler) in rows {
-        let Some(case) = facts_of(facts_row, &region, &restriction) else {
-            continue;
-        };
+        let case = facts_of(facts_row, region, restriction);
         if case.kind == CaseKind::Complaint {
             let state =
-                state_of(row, &restriction, vulnerable, earlier_handler).with_context(|| {
-                    format!("case {} holds a state this version cannot read", case.id)
+                state_of(row, restriction, vulnerable, earlier_handler).with_context(|| {
+                    format!("case {} holds a plan this version cannot read", case.id)
                 })?;
             states.insert(case.id, state);
         }
@@ -87,18 +95,11 @@ pub async fn load(
 
 fn state_of(
     row: StateRow,
-    restriction: &str,
+    restriction: ContactRestriction,
     vulnerable: bool,
     earlier_handler: Option<String>,
-) -> anyhow::Result<CaseState> {
-    fn parse<T: std::str::FromStr<Err = String>>(
-        value: Option<String>,
-    ) -> anyhow::Result<Option<T>> {
-        value
-            .map(|v| v.parse().map_err(anyhow::Error::msg))
-            .transpose()
-    }
-    let tier = Tier::from_number(row.tier).context("unknown tier")?;
+) -> serde_json::Result<CaseState> {
+    let tier = row.tier;
     let referral_payment = row
         .consolatory_payment_pence
         .map(|amount_pence| ConsolatoryReferral {
@@ -107,34 +108,30 @@ fn state_of(
         });
     Ok(CaseState {
         tier,
-        stage: row.stage.parse().map_err(anyhow::Error::msg)?,
-        status: row.status.parse().map_err(anyhow::Error::msg)?,
-        sub_status: parse(row.sub_status)?,
-        resolution_code: parse(row.resolution_code)?,
-        outcome: parse(row.outcome)?,
-        signposted_to: parse(row.signposted_to)?,
+        stage: row.stage,
+        status: row.status,
+        sub_status: row.sub_status,
+        resolution_code: row.resolution_code,
+        outcome: row.outcome,
+        signposted_to: row.signposted_to,
         allocated_to: row.allocated_to,
         plan: row
             .resolution_plan
             .map(serde_json::from_value)
             .transpose()?,
-        referral: parse(row.referral)?,
+        referral: row.referral,
         referral_payment: referral_payment.filter(|_| tier == Tier::Dissatisfaction),
         hr_guidance_followed: row.hr_guidance_followed,
-        ice_stage: parse(row.ice_stage)?,
-        phso_stage: parse(row.phso_stage)?,
+        ice_stage: row.ice_stage,
+        phso_stage: row.phso_stage,
         ice_upheld: row.ice_upheld,
         phso_upheld: row.phso_upheld,
         remedial_actions: serde_json::from_value(row.remedial_actions)?,
         awaiting_evidence: row.awaiting_evidence,
         context: Context {
-            written_only: restriction
-                .parse::<ContactRestriction>()
-                .map_err(anyhow::Error::msg)?
-                == ContactRestriction::WrittenOnly,
+            written_only: restriction == ContactRestriction::WrittenOnly,
             vulnerable,
-            staff_complaint: row.about.parse::<About>().map_err(anyhow::Error::msg)?
-                == About::Staff,
+            staff_complaint: row.about == About::Staff,
             earlier_handler,
             consolatory_referral: tier == Tier::Resolution && referral_payment.is_some(),
         },

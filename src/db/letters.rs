@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::parties::Party;
 use super::schema::{cases, letters, parties};
+use crate::vocabulary::DispatchChannel;
 
 /// Waiting for the email worker.
 pub const AWAITING_EMAIL: &str = "awaiting_email";
@@ -292,7 +293,7 @@ pub async fn switch_to_post(
             .filter(letters::status.eq(AWAITING_EMAIL)),
     )
     .set((
-        letters::channel.eq("post"),
+        letters::channel.eq(DispatchChannel::Post.as_str()),
         letters::status.eq(AWAITING_PRINT),
         letters::recipient.eq(recipient),
         letters::last_error.eq(error),

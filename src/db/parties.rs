@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::schema::parties;
 use crate::events::complaint_received::Customer;
+use crate::vocabulary::{ContactRestriction, Region};
 
 /// A customer to insert or bring up to date.
 #[derive(Insertable)]
@@ -24,8 +25,8 @@ pub struct NewParty {
     postcode: String,
     email: Option<String>,
     phone: Option<String>,
-    region: String,
-    contact_restriction: String,
+    region: Region,
+    contact_restriction: ContactRestriction,
     vulnerable: bool,
     prefers_post: bool,
     created_at: DateTime<Utc>,
@@ -43,8 +44,8 @@ impl NewParty {
             postcode: customer.address.normalised_postcode(),
             email: customer.email.clone(),
             phone: customer.phone.clone(),
-            region: customer.region.as_str().into(),
-            contact_restriction: customer.contact_restriction.as_str().into(),
+            region: customer.region,
+            contact_restriction: customer.contact_restriction,
             vulnerable: customer.vulnerable,
             prefers_post: customer.prefers_post,
             created_at: now,
@@ -69,10 +70,10 @@ pub struct Party {
     pub email: Option<String>,
     /// Phone.
     pub phone: Option<String>,
-    /// Region.
-    pub region: String,
-    /// Contact restriction.
-    pub contact_restriction: String,
+    /// The region whose bank holidays count against the customer's clocks.
+    pub region: Region,
+    /// How the organisation may contact them.
+    pub contact_restriction: ContactRestriction,
     /// Vulnerable.
     pub vulnerable: bool,
     /// Wants letters by post.

@@ -88,7 +88,7 @@ pub async fn open(conn: &mut AsyncPgConnection, new: &[NewTask]) -> QueryResult<
     let targets: HashMap<Uuid, DateTime<Utc>> = timers::table
         .filter(timers::case_id.eq_any(&case_ids))
         .filter(timers::clock.eq(ClockKind::ResponseTarget.as_str()))
-        .filter(timers::state.eq("pending"))
+        .filter(timers::state.eq(super::timers::PENDING))
         .select((timers::case_id, timers::deadline))
         .load(conn)
         .await?

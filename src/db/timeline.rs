@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::case_timeline;
+use crate::vocabulary::Written;
 
 /// An entry to append.
 #[derive(Insertable)]
@@ -42,6 +43,29 @@ pub struct Entry {
     pub detail: Value,
     /// The event that caused it.
     pub event_id: Option<Uuid>,
+}
+
+/// The sentence and detail of an entry keeping what someone wrote: `"<label><qualifier>:
+/// <text>"`, with the kind under `written` in `detail` (an object) beside what it holds.
+pub fn written(kind: Written, qualifier: &str, text: &str, mut detail: Value) -> (String, Value) {
+    detail["written"] = Value::String(kind.as_str().to_owned());
+    (format!("{}{qualifier}: {text}", kind.label()), detail)
+}
+
+impl Entry {
+    /// What someone wrote here, when the entry keeps it.
+    pub fn written(&self) -> Option<Written> {
+        self.detail["written"].as_str()?.parse().ok()
+    }
+
+    /// The entry with what was written replaced by a note that it is withheld: how a reader
+    /// not allowed a staff complaint's case notes sees it. Other entries are unchanged.
+    pub fn withheld(mut self) -> Self {
+        if let Some(kind) = self.written() {
+            self.entry = format!("{}: (withheld)", kind.label());
+        }
+        self
+    }
 }
 
 /// Whether a case's timeline records a request for `letter` (entries written with a

@@ -17,10 +17,12 @@ use crate::vocabulary::ClockKind;
 /// The channel schedulers LISTEN on: a timer was set that may be due before they wake.
 pub const CHANNEL: &str = "timers";
 
-const PENDING: &str = "pending";
-/// The state of a timer the scheduler has fired.
+/// A timer's `state` while its clock runs.
+pub(crate) const PENDING: &str = "pending";
+/// A timer's `state` once its clock ran out and the scheduler fired it.
 pub(crate) const FIRED: &str = "fired";
-const CANCELLED: &str = "cancelled";
+/// A timer's `state` once the event that meets its clock stopped it.
+pub(crate) const CANCELLED: &str = "cancelled";
 
 #[derive(Insertable)]
 #[diesel(table_name = timers)]

@@ -39,6 +39,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the client holds `scope`.
+    pub fn holds(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
     /// `Ok` when the client holds `scope`; otherwise the 403 that names it.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         if self.scopes.contains(&scope) {

@@ -1,4 +1,7 @@
 //! `GET /v1/cases/{reference}`: a case with its customer and its timeline (scope `cases:read`).
+//! On a complaint about a member of staff, what staff wrote (outcome reasons, notes, objections)
+//! is shown only to a client that also holds `staff_complaints:read`; others see each such
+//! entry's label with the text withheld.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +28,11 @@ pub async fn get(
         .await
         .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
     match cases::find_by_reference(&mut conn, &reference).await {
+        Ok(Some(case))
+            if case.is_staff_complaint() && !caller.holds(Scope::StaffComplaintsRead) =>
+        {
+            Ok(Json(case.with_written_withheld()).into_response())
+        }
         Ok(Some(case)) => Ok(Json(case).into_response()),
         Ok(None) => Err(no_such_case()),
         Err(e) => Err(ApiError::internal(&e.into())),

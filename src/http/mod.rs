@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | `POST /v1/events` | `complaints:write` or `decisions:write` (by type) | validate a CloudEvent (structured, binary or batched mode), publish it with a confirm: 202 + id, or 400 + reasons |
 //! | `GET /v1/events/{id}` | `complaints:write` or `decisions:write` | what happened to an event: pending, applied, refused or dead-lettered |
-//! | `GET /v1/cases/{reference}` | `cases:read` | a case with its customer, clocks, letters and timeline |
+//! | `GET /v1/cases/{reference}` | `cases:read` | a case with its customer, clocks, letters and timeline (a staff complaint's case notes also need `staff_complaints:read`) |
 //! | `GET /v1/cases/{reference}/letters/{id}` | `cases:read` | a letter exactly as sent |
 //! | `GET /v1/reports/complaints?from=&to=[&format=csv]` | `reports:read` | the figures of process.md §7 for a period |
 //! | `GET /v1/tasks?team=&state=open` | `tasks:read` | a team's tasks in a state, oldest first |

@@ -13,7 +13,6 @@ use super::render::{Addressee, Organisation};
 use crate::config::Config;
 use crate::db::letters::LetterRecord;
 use crate::db::parties::Party;
-use crate::vocabulary::Region;
 
 /// Prints and posts letters: writes the PDF where the print vendor collects it.
 #[derive(Clone)]
@@ -36,12 +35,8 @@ impl PostRoom {
     /// replaces it. Returns its path.
     pub fn print(&self, letter: &LetterRecord, customer: &Party) -> std::io::Result<String> {
         let file = pdf_file(letter.id);
-        // Northern Ireland's customers hear from NICMS; a region that does not parse keeps
-        // the default name (the letter's text was rendered for the right region already).
-        let organisation = match customer.region.parse::<Region>() {
-            Ok(region) => self.organisation.in_region(region),
-            Err(_) => self.organisation.clone(),
-        };
+        // Northern Ireland's customers hear from NICMS.
+        let organisation = self.organisation.in_region(customer.region);
         let header = [organisation.name, letter_date(letter.created_at)];
         let bytes = pdf::render(&header, &addressee(customer), &letter.body_print);
         std::fs::create_dir_all(&self.dispatch_dir)?;

@@ -257,20 +257,20 @@ pub struct Rendered {
 }
 
 /// The compiled templates.
-pub struct Letters {
+pub struct Templates {
     registry: Handlebars<'static>,
     versions: HashMap<LetterCode, String>,
 }
 
-impl std::fmt::Debug for Letters {
+impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Letters")
+        f.debug_struct("Templates")
             .field("versions", &self.versions)
             .finish()
     }
 }
 
-impl Letters {
+impl Templates {
     /// Compiles `dir/partials/*.hbs` and `dir/letters/<CODE>.hbs` for every letter code.
     pub fn load(dir: &Path) -> Result<Self, LetterError> {
         let mut registry = Handlebars::new();

@@ -4,6 +4,7 @@
 use chrono::Utc;
 use complaints::db::cases::CaseRecord;
 use complaints::db::schema::{case_timeline, cases, letters};
+use complaints::vocabulary::{Outcome, SubStatus};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -127,7 +128,7 @@ pub async fn dissatisfied(env: &TestEnv, reference: &str, by: &str) -> CaseRecor
         reference,
         "customer.dissatisfied",
         json!({ "reason": "Still no payment", "by": by }),
-        |c| c.sub_status.as_deref() == Some("Pending Approval – TL"),
+        |c| c.sub_status == Some(SubStatus::PendingApprovalTl),
     )
     .await
 }
@@ -139,7 +140,7 @@ pub async fn team_leader_cannot_resolve(env: &TestEnv, reference: &str) -> CaseR
         reference,
         "team_leader.decided",
         json!({ "decision": "cannot_resolve", "by": "tl1" }),
-        |c| c.sub_status.as_deref() == Some("Pending G7 Authorisation"),
+        |c| c.sub_status == Some(SubStatus::PendingG7Authorisation),
     )
     .await
 }
@@ -190,7 +191,7 @@ pub async fn upheld(env: &TestEnv, customer: &str) -> CaseRecord {
         r,
         "outcome.decided",
         json!({ "outcome": "upheld", "reasons": "The payment was late", "by": "mp1" }),
-        |c| c.outcome.as_deref() == Some("upheld"),
+        |c| c.outcome == Some(Outcome::Upheld),
     )
     .await
 }

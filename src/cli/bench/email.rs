@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{complaints, publish_all, wait_for_count};
 use crate::app::App;
 use crate::db::letters::{self, NewLetter};
-use crate::letters::render::{LetterContext, Letters, Organisation, Rendered};
+use crate::letters::render::{LetterContext, Organisation, Rendered, Templates};
 use crate::supervisor::{self, WorkerKind};
 use crate::vocabulary::LetterCode;
 
@@ -103,7 +103,7 @@ pub async fn run(app: &App, args: EmailArgs) -> anyhow::Result<()> {
 /// `count` letters rendered with placeholder text, every emailable code in turn.
 fn render(app: &App, count: usize) -> anyhow::Result<Vec<(LetterCode, Rendered)>> {
     let config = &app.config.letters;
-    let letters = Letters::load(std::path::Path::new(&config.templates_dir))?;
+    let letters = Templates::load(std::path::Path::new(&config.templates_dir))?;
     let organisation = Organisation {
         name: config.organisation_name.clone(),
         name_northern_ireland: config.organisation_name_northern_ireland.clone(),

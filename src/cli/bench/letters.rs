@@ -23,12 +23,12 @@ pub struct LettersArgs {
 /// Renders and emails letters; needs neither the database nor the broker.
 pub async fn run(config: &Config, args: LettersArgs) -> anyhow::Result<()> {
     let LettersArgs { count, concurrency } = args;
-    use crate::letters::render::{LetterContext, Letters, Organisation};
+    use crate::letters::render::{LetterContext, Organisation, Templates};
     use crate::vocabulary::LetterCode;
     use lettre::message::{header::ContentType, MultiPart, SinglePart};
     use lettre::AsyncTransport;
 
-    let letters = Letters::load(std::path::Path::new(&config.letters.templates_dir))?;
+    let letters = Templates::load(std::path::Path::new(&config.letters.templates_dir))?;
     let organisation = Organisation {
         name: config.letters.organisation_name.clone(),
         name_northern_ireland: config.letters.organisation_name_northern_ireland.clone(),

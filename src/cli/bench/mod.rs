@@ -7,6 +7,8 @@
 //! - [`timers`]: firing the due timers among many pending ones, and firing lag.
 //! - [`letters`]: letters rendered and emailed per second.
 //! - [`email`]: the email worker's sends per second, beside the SMTP server's own ceiling.
+//! - [`pipeline`]: every worker together on the simulated clock: throughput through the
+//!   fan-out, latency at fixed loads, the acknowledgement letters 41 hours on, peak RSS.
 //!
 //! Every benchmark but `letters` runs in a scratch database and a scratch broker namespace,
 //! removed afterwards, so it runs beside a real deployment and leaves nothing behind.
@@ -15,6 +17,7 @@ pub mod casework;
 pub mod email;
 pub mod intake;
 pub mod letters;
+pub mod pipeline;
 pub mod timers;
 
 use std::time::{Duration, Instant};
@@ -103,6 +106,19 @@ the scheduler running and the pending ones still there, sets --lag-timers more t
 the next 5 seconds and reports how late they fired."
     )]
     Timers(timers::TimersArgs),
+    /// Every worker together: throughput through the fan-out, latency, letters, peak RSS.
+    #[command(
+        after_help = "Example (with the SMTP server of [email] listening, e.g. the one the tests use):\n  \
+python3 scripts/smtp_sink.py 2525 /tmp/mail &\n  \
+target/release/complaints bench pipeline --count 20000\n  \
+target/release/complaints bench pipeline --count 20000 --mix realistic\n\n\
+Starts every worker in this process, as `complaints run` does, on the simulated clock in a \
+scratch database and namespace. Measures the broker's ceiling; COUNT complaints from publish \
+until both clock workers have applied each case.opened; the latency from publish to case \
+committed at each of --rates for --seconds; after a 41-hour clock advance, the acknowledgement \
+letters (CMSL5842) rendered and emailed per second; and the process's peak RSS."
+    )]
+    Pipeline(pipeline::PipelineArgs),
 }
 
 /// Runs a benchmark and prints its figures.
@@ -120,6 +136,11 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
             config.email.concurrency = args.concurrency;
             in_scratch(config, async |app| email::run(app, args).await).await
         }
+        BenchKind::Pipeline(args) => {
+            let report = pipeline::measure(config, args).await?;
+            print!("{report}");
+            Ok(())
+        }
         BenchKind::Timers(args) => {
             in_scratch(config, async |app| timers::run(app, args).await).await
         }
@@ -127,10 +148,10 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// Runs a benchmark in a scratch database and broker namespace, removed afterwards.
-async fn in_scratch(
+async fn in_scratch<T>(
     config: Config,
-    run: impl AsyncFnOnce(&App) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    run: impl AsyncFnOnce(&App) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let scratch = ScratchDatabase::create(&config.database_url(), "complaints_bench").await?;
     let namespace = format!("bench-{}", Uuid::new_v4().simple());
     let mut config = config;

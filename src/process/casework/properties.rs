@@ -340,7 +340,7 @@ fn a_consolatory_referral_closes_client_not_ok_with_no_complaint_acknowledgement
         Some(ResolutionCode::ActionsCompleteClientNotOk)
     );
     assert_eq!(state.referral_payment.map(|p| p.amount_pence), Some(5_000));
-    assert_eq!(letters(&effects), []);
+    assert!(letters(&effects).is_empty());
 }
 
 #[test]

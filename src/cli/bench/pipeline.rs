@@ -1,0 +1,567 @@
+//! `complaints bench pipeline`: the whole pipeline in one run, every worker started by the
+//! supervisor as `complaints run` starts them (in this process), on the simulated clock, in a
+//! scratch database and broker namespace.
+//!
+//! 1. **Broker ceiling**: as `bench intake` measures it, with the same messages.
+//! 2. **Throughput**: COUNT complaints published with confirms as fast as the broker takes
+//!    them; the clock stops when every case is committed and both clock workers (the
+//!    acknowledgement and deadlines workers) have applied its `case.opened`, i.e. set its
+//!    timers: intake, the outbox relay's fan-out and both clock workers included.
+//! 3. **Latency**: at each offered load (complaints/s, published on a fixed schedule whatever
+//!    the system does), the time from each complaint's scheduled publish to its case's commit
+//!    (seen through the `NOTIFY` the commit sends): p50, p99 and max.
+//! 4. **Letters**: the simulated clock moves 41 hours on, past the point (48 hours less
+//!    `clock.letter_lead_hours`) where every tier 1 acknowledgement clock fires; the scheduler,
+//!    the acknowledgement worker, the letters worker and the email worker then render and email
+//!    a CMSL5842 for each. Timed until every one is emailed or `--letters-seconds` pass.
+//! 5. **Peak RSS** of the process (VmHWM), every worker and the benchmark's own data in it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{broker_ceiling, publish_all, wait_for_count, SAMPLE};
+use crate::app::App;
+use crate::broker::publisher::Outgoing;
+use crate::config::Config;
+use crate::db::bench as db;
+use crate::events::case_opened;
+use crate::supervisor::{self, WorkerKind};
+use crate::vocabulary::{ClockKind, LetterCode};
+use crate::workers::acknowledgement::Acknowledgement;
+use crate::workers::deadlines::Deadlines;
+use crate::workers::Worker;
+
+/// The clock advance after which every tier 1 acknowledgement letter is due (the 48-hour clock
+/// fires `clock.letter_lead_hours`, 8 by default, before its deadline).
+const ADVANCE: chrono::Duration = chrono::Duration::hours(41);
+
+/// Arguments of `complaints bench pipeline`.
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    /// Complaints for the throughput run.
+    #[arg(long, default_value_t = 20_000)]
+    pub count: usize,
+    /// Offered loads for the latency runs, complaints/s, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    pub rates: Vec<u32>,
+    /// Seconds each offered load lasts.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Longest the letters run may take before it reports what it managed.
+    #[arg(long, default_value_t = 120)]
+    pub letters_seconds: u64,
+    /// Which complaints.
+    #[arg(long, value_enum, default_value_t = Mix::Tier1)]
+    pub mix: Mix,
+}
+
+/// The complaints a benchmark publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mix {
+    /// The sample complaint raised by an MP, so that every case opens at tier 1 and starts
+    /// both clocks (the 48-hour acknowledgement and the response target).
+    Tier1,
+    /// A plausible national week: mostly tier 0, a fifth tier 1, a few reviews raised by ICE or
+    /// the PHSO, staff complaints, written-only customers, three regions, 20 categories of
+    /// which three carry over half the complaints.
+    Realistic,
+}
+
+/// The categories of the realistic mix with their weights (percent of complaints naming them
+/// first): the agreed list and the free-text ones a department's channels also send.
+const CATEGORIES: &[(&str, u32)] = &[
+    ("delay", 24),
+    ("payments", 18),
+    ("communication", 12),
+    ("wrong_information", 7),
+    ("calculation", 6),
+    ("lost_post", 5),
+    ("staff_conduct", 4),
+    ("enforcement", 4),
+    ("accessibility", 3),
+    ("data_protection", 2),
+    ("other", 2),
+    ("Change of circumstances", 2),
+    ("Arrears", 2),
+    ("Phone waiting times", 2),
+    ("Online account", 2),
+    ("Appointment cancelled", 1),
+    ("Identity checks", 1),
+    ("Overpayment recovery", 1),
+    ("Home visit", 1),
+    ("Translation", 1),
+];
+
+/// What one run measured.
+#[derive(Debug)]
+pub struct PipelineReport {
+    /// What was asked for.
+    pub args: PipelineArgs,
+    /// Publishing and consuming the throughput run's messages through a bare quorum queue.
+    pub ceiling: Duration,
+    /// The throughput run.
+    pub throughput: Throughput,
+    /// Each offered load's latencies, in the order of `args.rates`.
+    pub latencies: Vec<Latency>,
+    /// The letters after the clock advance.
+    pub letters: LettersRun,
+    /// The process's peak resident set (VmHWM) in KiB, where /proc tells it.
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// Runs the benchmark in a scratch database and namespace on the simulated clock.
+pub async fn measure(config: Config, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
+    let mut config = config;
+    config.clock.simulated = true;
+    super::in_scratch(config, async |app| run(app, args).await).await
+}
+
+async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
+    app.prepare().await?;
+    let mut complaints = Complaints::new(args.mix);
+
+    let bodies: Vec<Vec<u8>> = (0..args.count).map(|_| complaints.next("T").1).collect();
+    let size = bodies.iter().map(Vec::len).sum::<usize>() / args.count.max(1);
+    eprintln!(
+        "broker ceiling: {} persistent messages of {size} bytes, confirms, quorum queue…",
+        args.count
+    );
+    let ceiling = broker_ceiling(app, &bodies).await?;
+
+    let shutdown = CancellationToken::new();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let mut workers = supervisor::start(app, WorkerKind::ALL, Some(listener), &shutdown)?;
+    let outcome = async {
+        eprintln!(
+            "throughput: {} complaints through intake and the fan-out…",
+            args.count
+        );
+        let throughput = throughput(app, bodies).await?;
+        let mut latencies = Vec::new();
+        for &rate in &args.rates {
+            eprintln!("latency: {rate} complaints/s for {} s…", args.seconds);
+            latencies.push(latency(app, &mut complaints, rate, args.seconds).await?);
+        }
+        eprintln!("letters: clock advanced {} hours…", ADVANCE.num_hours());
+        let letters = letters(app, Duration::from_secs(args.letters_seconds)).await?;
+        anyhow::Ok((throughput, latencies, letters))
+    }
+    .await;
+    shutdown.cancel();
+    while workers.join_next().await.is_some() {}
+    let (throughput, latencies, letters) = outcome?;
+    Ok(PipelineReport {
+        args,
+        ceiling,
+        throughput,
+        latencies,
+        letters,
+        peak_rss_kib: peak_rss_kib(),
+    })
+}
+
+impl std::fmt::Display for PipelineReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let args = &self.args;
+        let per_second = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+        writeln!(
+            f,
+            "complaints bench pipeline --count {} --rates {} --seconds {} --mix {}",
+            args.count,
+            args.rates
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            args.seconds,
+            args.mix
+                .to_possible_value()
+                .expect("no skipped variants")
+                .get_name()
+        )?;
+        writeln!(
+            f,
+            "  broker ceiling (persistent, confirms, quorum queue, no work):  {:>8.0} msg/s ({:.2} s)",
+            per_second(args.count, self.ceiling),
+            self.ceiling.as_secs_f64()
+        )?;
+        let t = &self.throughput;
+        writeln!(
+            f,
+            "  publish → case committed and both clock workers' timers set:   {:>8.0} complaints/s ({:.2} s)",
+            per_second(args.count, t.fanned_out),
+            t.fanned_out.as_secs_f64(),
+        )?;
+        writeln!(
+            f,
+            "    of which publish → case committed:                           {:>8.0} complaints/s ({:.2} s)",
+            per_second(args.count, t.committed),
+            t.committed.as_secs_f64(),
+        )?;
+        for l in &self.latencies {
+            writeln!(
+                f,
+                "  latency at {:>5}/s offered (publish → case committed):  p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms ({} complaints, {:.0}/s achieved)",
+                l.rate,
+                ms(l.p50),
+                ms(l.p99),
+                ms(l.max),
+                l.count,
+                l.achieved
+            )?;
+        }
+        let l = &self.letters;
+        writeln!(
+            f,
+            "  after +{} h, CMSL5842 (acknowledgement) letters: {} due, rendered {:.1}/s, emailed {:.1}/s ({} emailed in {:.1} s{})",
+            ADVANCE.num_hours(),
+            l.due,
+            l.rendered as f64 / l.render_time.as_secs_f64(),
+            l.emailed as f64 / l.email_time.as_secs_f64(),
+            l.emailed,
+            l.email_time.as_secs_f64(),
+            if l.emailed < l.due {
+                "; stopped at --letters-seconds"
+            } else {
+                ""
+            }
+        )?;
+        match self.peak_rss_kib {
+            Some(kib) => writeln!(
+                f,
+                "  peak RSS (VmHWM) of this one process, every worker in it:       {:>8.1} MB",
+                kib as f64 / 1024.0
+            ),
+            None => writeln!(f, "  peak RSS: not available (no /proc/self/status)"),
+        }
+    }
+}
+
+/// How long the throughput run took.
+#[derive(Debug)]
+pub struct Throughput {
+    /// Until the last case was committed.
+    pub committed: Duration,
+    /// Until both clock workers had applied the last `case.opened`.
+    pub fanned_out: Duration,
+}
+
+async fn throughput(app: &App, bodies: Vec<Vec<u8>>) -> anyhow::Result<Throughput> {
+    let count = bodies.len();
+    let started = Instant::now();
+    let publishing = {
+        let publisher = app.publisher.clone();
+        tokio::spawn(async move { publish_all(&publisher, "complaint.received", &bodies).await })
+    };
+    let mut conn = app.pool.get().await?;
+    wait_for_count(count, "cases committed", async || {
+        Ok(db::count_cases(&mut conn).await?)
+    })
+    .await?;
+    let committed = started.elapsed();
+    publishing.await??;
+    fanned_out(app, count).await?;
+    Ok(Throughput {
+        committed,
+        fanned_out: started.elapsed(),
+    })
+}
+
+/// Waits until both clock workers have applied `cases` `case.opened` events.
+async fn fanned_out(app: &App, cases: usize) -> anyhow::Result<()> {
+    let mut conn = app.pool.get().await?;
+    for worker in [Acknowledgement::NAME, Deadlines::NAME] {
+        wait_for_count(
+            cases,
+            &format!("case.opened applied by the {worker} worker"),
+            async || Ok(db::count_applied(&mut conn, worker, case_opened::TYPE).await?),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Latencies of one offered load.
+#[derive(Debug)]
+pub struct Latency {
+    /// The offered load, complaints/s.
+    pub rate: u32,
+    /// The median time from publish to case committed.
+    pub p50: Duration,
+    /// The 99th percentile.
+    pub p99: Duration,
+    /// The slowest.
+    pub max: Duration,
+    /// Complaints published.
+    pub count: usize,
+    /// The load actually offered, complaints/s (below `rate` if publishing fell behind).
+    pub achieved: f64,
+}
+
+/// Publishes `rate` complaints a second for `seconds` on a fixed schedule (a millisecond tick,
+/// each complaint published by its own task so a slow confirm delays no other), and times each
+/// from its scheduled publish to its case's commit.
+async fn latency(
+    app: &App,
+    complaints: &mut Complaints,
+    rate: u32,
+    seconds: u64,
+) -> anyhow::Result<Latency> {
+    let total = (u64::from(rate) * seconds) as usize;
+    let tag = format!("L{rate}");
+    let batch: Vec<(Uuid, Vec<u8>)> = (0..total).map(|_| complaints.next(&tag)).collect();
+    let published: Arc<std::sync::Mutex<HashMap<Uuid, Instant>>> = Arc::default();
+
+    // Wakes on every commit that writes to the outbox (intake's among them).
+    let wake = Arc::new(Notify::new());
+    let stop = CancellationToken::new();
+    let listening = tokio::spawn(crate::db::listener::listen(
+        app.config.database_url(),
+        crate::db::outbox::CHANNEL,
+        wake.clone(),
+        stop.clone(),
+    ));
+
+    let publishing = {
+        let (publisher, published) = (app.publisher.clone(), published.clone());
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            let mut sends = tokio::task::JoinSet::new();
+            for (n, (id, body)) in batch.into_iter().enumerate() {
+                let due = started + Duration::from_secs_f64(n as f64 / f64::from(rate));
+                tokio::time::sleep_until(due).await;
+                published
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(id, due.into_std());
+                let publisher = publisher.clone();
+                sends.spawn(async move {
+                    let message = Outgoing {
+                        routing_key: "complaint.received",
+                        body: &body,
+                        message_id: Uuid::now_v7(),
+                    };
+                    publisher.publish_confirmed(&[message]).await
+                });
+            }
+            while let Some(sent) = sends.join_next().await {
+                sent??;
+            }
+            anyhow::Ok(started.elapsed())
+        })
+    };
+
+    let mut conn = app.pool.get().await?;
+    let mut waits: Vec<Duration> = Vec::with_capacity(total);
+    let give_up = Instant::now() + Duration::from_secs(seconds) + super::GIVE_UP_AFTER;
+    while waits.len() < total {
+        anyhow::ensure!(
+            Instant::now() < give_up,
+            "gave up with {}/{total} cases committed",
+            waits.len()
+        );
+        // The notification is the signal; the short timeout only covers one lost between a
+        // query and the next wait.
+        let _ = tokio::time::timeout(Duration::from_millis(50), wake.notified()).await;
+        let seen = Instant::now();
+        let pending: Vec<Uuid> = published
+            .lock()
+            .expect("not poisoned")
+            .keys()
+            .copied()
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        for id in db::opened_by(&mut conn, &pending).await? {
+            if let Some(at) = published.lock().expect("not poisoned").remove(&id) {
+                waits.push(seen.saturating_duration_since(at));
+            }
+        }
+    }
+    let publish_time = publishing.await??;
+    stop.cancel();
+    listening.await?;
+    waits.sort();
+    let at = |q: f64| waits[((waits.len() as f64 * q).ceil() as usize).clamp(1, waits.len()) - 1];
+    Ok(Latency {
+        rate,
+        p50: at(0.50),
+        p99: at(0.99),
+        max: *waits.last().expect("at least one"),
+        count: total,
+        achieved: total as f64 / publish_time.as_secs_f64(),
+    })
+}
+
+/// What the letters run managed.
+#[derive(Debug)]
+pub struct LettersRun {
+    /// Acknowledgement clocks pending when the clock moved: the letters due.
+    pub due: i64,
+    /// Letters rendered since.
+    pub rendered: i64,
+    /// Letters emailed since.
+    pub emailed: i64,
+    /// Until the last was rendered (or the limit).
+    pub render_time: Duration,
+    /// Until the last was emailed (or the limit).
+    pub email_time: Duration,
+}
+
+/// Advances the clock past every pending acknowledgement clock's firing and times the letters
+/// that follow.
+async fn letters(app: &App, limit: Duration) -> anyhow::Result<LettersRun> {
+    let mut conn = app.pool.get().await?;
+    // Every clock set first, so that the letters due are known before the clock moves.
+    let cases = db::count_cases(&mut conn).await? as usize;
+    fanned_out(app, cases).await?;
+    let due = db::count_pending_timers(&mut conn, ClockKind::Acknowledgement).await?;
+    let offset = crate::db::simulated_clock::offset_ms(&mut conn).await?;
+    let started = Instant::now();
+    crate::db::simulated_clock::set_offset_ms(&mut conn, offset + ADVANCE.num_milliseconds())
+        .await?;
+    let mut render_time = None;
+    loop {
+        let (rendered, emailed) =
+            db::count_letters_of_clock(&mut conn, LetterCode::Cmsl5842, ClockKind::Acknowledgement)
+                .await?;
+        if render_time.is_none() && rendered >= due {
+            render_time = Some(started.elapsed());
+        }
+        if emailed >= due || started.elapsed() >= limit {
+            return Ok(LettersRun {
+                due,
+                rendered,
+                emailed,
+                render_time: render_time.unwrap_or_else(|| started.elapsed()),
+                email_time: started.elapsed(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The peak resident set of this process (VmHWM), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Makes distinct complaints of a [`Mix`], each with a fresh event id and its own customer.
+struct Complaints {
+    mix: Mix,
+    sample: Value,
+    rng: StdRng,
+    made: usize,
+}
+
+impl Complaints {
+    fn new(mix: Mix) -> Self {
+        Self {
+            mix,
+            sample: serde_json::from_str(SAMPLE).expect("the sample is JSON"),
+            // Seeded: every run publishes the same mix.
+            rng: StdRng::seed_from_u64(14),
+            made: 0,
+        }
+    }
+
+    /// The next complaint: its event id and body. `tag` keeps customer references distinct
+    /// between the runs of one benchmark.
+    fn next(&mut self, tag: &str) -> (Uuid, Vec<u8>) {
+        let id = Uuid::now_v7();
+        let now = chrono::Utc::now();
+        let mut event = self.sample.clone();
+        event["id"] = Value::String(id.to_string());
+        event["time"] = json!(now);
+        let data = &mut event["data"];
+        data["received_at"] = json!(now);
+        data["customer"]["reference"] = Value::String(format!("BENCH-{tag}-{:08}", self.made));
+        self.made += 1;
+        match self.mix {
+            Mix::Tier1 => data["raised_by"] = json!("mp"),
+            Mix::Realistic => realistic(data, &mut self.rng),
+        }
+        (id, serde_json::to_vec(&event).expect("JSON serialises"))
+    }
+}
+
+/// Turns the sample's data into one draw of the realistic mix.
+fn realistic(data: &mut Value, rng: &mut StdRng) {
+    let roll = rng.random_range(0..100);
+    match roll {
+        // Tier 0: the first point of contact (the sample as it is).
+        0..62 => {}
+        // Tier 0: a staff complaint an apology settles, which a team leader owns.
+        62..67 => {
+            data["about"] = json!("staff");
+            data["apology_suffices"] = json!(true);
+            data["staff_member"] = json!({ "reference": "STAFF-0042", "name": "A Colleague" });
+        }
+        // Tier 1: raised by an MP.
+        67..85 => data["raised_by"] = json!("mp"),
+        // Tier 1: an allegation of staff behaviour (written contact only).
+        85..90 => {
+            data["about"] = json!("staff");
+            data["staff_member"] = json!({ "reference": "STAFF-0042", "name": "A Colleague" });
+        }
+        // Tier 1 and 0 customers whose contact is restricted to writing.
+        90..95 => {
+            data["customer"]["contact_restriction"] = json!("written_only");
+            if roll % 2 == 0 {
+                data["raised_by"] = json!("mp");
+            }
+        }
+        // Tier 2: raised by the Independent Case Examiner or the PHSO.
+        95..99 => data["raised_by"] = json!("ice"),
+        _ => data["raised_by"] = json!("phso"),
+    }
+    data["customer"]["region"] = json!(match rng.random_range(0..100) {
+        0..85 => "england_and_wales",
+        85..95 => "scotland",
+        _ => "northern_ireland",
+    });
+    let mut categories = vec![category(rng)];
+    if rng.random_range(0..3) == 0 {
+        let second = category(rng);
+        if second != categories[0] {
+            categories.push(second);
+        }
+    }
+    data["categories"] = json!(categories);
+}
+
+/// One category, drawn by [`CATEGORIES`]' weights.
+fn category(rng: &mut StdRng) -> &'static str {
+    let total: u32 = CATEGORIES.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.random_range(0..total);
+    for (name, weight) in CATEGORIES {
+        if pick < *weight {
+            return name;
+        }
+        pick -= weight;
+    }
+    CATEGORIES[0].0
+}
