@@ -52,11 +52,6 @@ impl App {
         }
     }
 
-    /// Builds the shared dependencies around a clock of the caller's (tests).
-    pub fn with_clock(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
-        Self::build(config, clock, None)
-    }
-
     fn build(
         config: Config,
         clock: SharedClock,

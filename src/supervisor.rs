@@ -22,6 +22,7 @@ pub fn start(
         .iter()
         .map(|kind| kind.build(app))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    warn_if_holidays_end_soon(app);
     // The recorder must exist before the first counter is touched, or those counts are lost.
     crate::telemetry::metrics();
     let mut tasks = Tasks::new();
@@ -38,6 +39,19 @@ pub fn start(
         serve_http(app, http, shutdown, &mut tasks);
     }
     Ok(tasks)
+}
+
+/// Warns once, at start, when the bank-holiday list ends within six months: working-day
+/// deadlines past its end would count bank holidays as working days.
+fn warn_if_holidays_end_soon(app: &App) {
+    let today = app.clock.now().date_naive();
+    if app.calendar.ends_soon(today) {
+        tracing::warn!(
+            known_until = %app.calendar.known_until(),
+            "the bank-holiday list ends within six months; past its end only weekends are \
+             skipped, so update govuk-bank-holidays or set calendar.bank_holidays_file"
+        );
+    }
 }
 
 /// The HTTP server, on `listener` or `http.listen`, and the sampling of queue depths that its

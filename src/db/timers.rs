@@ -119,21 +119,6 @@ pub async fn cancel_all(
     cancel(conn, case_id, ClockKind::ALL, None, because, now).await
 }
 
-/// Whether a clock of this kind was ever set on the case (running, fired or cancelled).
-pub async fn ever_set(
-    conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    kind: ClockKind,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        timers::table
-            .filter(timers::case_id.eq(case_id))
-            .filter(timers::clock.eq(kind.as_str())),
-    ))
-    .get_result(conn)
-    .await
-}
-
 /// Whether the clock `kind` (with `key`) of the case has fired: what a worker checks before
 /// acting on a `timer.fired` event, so that one not sent by a scheduler changes nothing.
 pub async fn has_fired(

@@ -149,15 +149,6 @@ pub fn wait_after(
     Ok(Some(ClockSetting::at(clock, deadline)))
 }
 
-/// The clocks a customer's reply meets.
-pub const MET_BY_REPLY: &[ClockKind] = &[
-    ClockKind::DissatisfactionReplyWindow,
-    ClockKind::WaitAfterCmsl5800,
-    ClockKind::WaitAfterCmsl5801,
-    ClockKind::WaitAfterCmsl5805,
-    ClockKind::EvidenceWait,
-];
-
 /// The clocks a successful contact meets.
 pub const MET_BY_CONTACT: &[ClockKind] =
     &[ClockKind::Acknowledgement, ClockKind::ReviewAcknowledgement];

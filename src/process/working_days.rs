@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, Months, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::London;
 use futures_util::FutureExt;
 use govuk_bank_holidays::data_source::{DataSource, LoadDataSource};
@@ -112,6 +112,16 @@ impl WorkingDays {
         self.last_known
     }
 
+    /// Whether the bank-holiday list runs out within [`WARN_BEFORE_END`] of `today`: after its
+    /// end only weekends count, so a deadline could fall on a bank holiday without anyone
+    /// noticing. A running process warns at start when it does (update the dependency, or point
+    /// `calendar.bank_holidays_file` at a newer list).
+    pub fn ends_soon(&self, today: NaiveDate) -> bool {
+        today
+            .checked_add_months(WARN_BEFORE_END)
+            .is_none_or(|horizon| self.last_known < horizon)
+    }
+
     /// Whether `date` is a working day in `region`.
     pub fn is_working_day(&self, region: Region, date: NaiveDate) -> bool {
         self.calendar.is_work_day(&date, Some(division(region)))
@@ -172,9 +182,27 @@ fn division(region: Region) -> Division {
     }
 }
 
+/// How long before the bank-holiday list ends a process starts warning about it.
+pub const WARN_BEFORE_END: Months = Months::new(6);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warns_six_months_before_the_holiday_list_ends() {
+        let wd = WorkingDays::official();
+        let end = wd.known_until();
+        assert!(
+            end > d("2026-12-31"),
+            "the bundled list reaches past this year"
+        );
+        let seven_months_before = end.checked_sub_months(Months::new(7)).unwrap();
+        let five_months_before = end.checked_sub_months(Months::new(5)).unwrap();
+        assert!(!wd.ends_soon(seven_months_before));
+        assert!(wd.ends_soon(five_months_before));
+        assert!(wd.ends_soon(end + Days::new(1)));
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
