@@ -442,6 +442,8 @@ domain_enum! {
         MpSpecialists = "mp_specialists",
         /// The Complaint and Correspondence Review Team (tier 2).
         ComplaintReviewTeam = "complaint_review_team",
+        /// Who handles disputes of a refused complaint (design: the procedures name no team).
+        DisputeResolution = "dispute_resolution",
     }
 }
 

@@ -240,7 +240,7 @@ async fn open_disputes(
             stage: DisputeStage::Received.as_str().into(),
             status: Status::InProgress.as_str().into(),
             party_id: party_ids[&complaint.customer.reference],
-            handling_team: disputes::HANDLING_TEAM.into(),
+            handling_team: disputes::HANDLING_TEAM.as_str().into(),
             received_at: complaint.received_at,
             channel: complaint.channel.as_str().into(),
             raised_by: complaint.raised_by.as_str().into(),
@@ -405,6 +405,9 @@ fn team_assignee(team: Team) -> Assignee {
         Team::ComplaintResolutionTeam => Assignee::ComplaintResolutionTeam,
         Team::MpSpecialists => Assignee::MpSpecialists,
         Team::ComplaintReviewTeam => Assignee::ComplaintReviewTeam,
+        // Intake opens no dispute (the disputes worker does); a dispute's decisions are its
+        // team leader's.
+        Team::DisputeResolution => Assignee::TeamLeader,
     }
 }
 

@@ -218,8 +218,10 @@ pub struct CaseRecord {
     /// Its tier, shown as its number (0, 1, 2).
     #[serde(serialize_with = "tier_number")]
     pub tier: Tier,
-    /// Where it is in its tier's procedure.
-    pub stage: Stage,
+    /// Where it is in its tier's procedure ([`Stage`]), or in a dispute's
+    /// ([`crate::vocabulary::DisputeStage`]): a row of `cases` holds either, so the stage is read
+    /// as its text and each reader parses the kind it expects.
+    pub stage: String,
     /// Its status.
     pub status: Status,
     /// The step within its status.

@@ -24,7 +24,9 @@ use crate::vocabulary::{
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
 struct StateRow {
     tier: Tier,
-    stage: Stage,
+    /// Text: a row of `cases` may be a dispute, whose stage is a `DisputeStage`; a complaint's
+    /// is parsed as a [`Stage`] in `state_of`.
+    stage: String,
     status: Status,
     sub_status: Option<SubStatus>,
     resolution_code: Option<ResolutionCode>,
@@ -84,7 +86,7 @@ pub async fn load(
         if case.kind == CaseKind::Complaint {
             let state =
                 state_of(row, restriction, vulnerable, earlier_handler).with_context(|| {
-                    format!("case {} holds a plan this version cannot read", case.id)
+                    format!("case {} holds a state this version cannot read", case.id)
                 })?;
             states.insert(case.id, state);
         }
@@ -98,7 +100,7 @@ fn state_of(
     restriction: ContactRestriction,
     vulnerable: bool,
     earlier_handler: Option<String>,
-) -> serde_json::Result<CaseState> {
+) -> anyhow::Result<CaseState> {
     let tier = row.tier;
     let referral_payment = row
         .consolatory_payment_pence
@@ -108,7 +110,7 @@ fn state_of(
         });
     Ok(CaseState {
         tier,
-        stage: row.stage,
+        stage: row.stage.parse::<Stage>().map_err(anyhow::Error::msg)?,
         status: row.status,
         sub_status: row.sub_status,
         resolution_code: row.resolution_code,

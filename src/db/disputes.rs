@@ -10,7 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::cases;
-use crate::vocabulary::{CaseKind, DisputeStage};
+use crate::vocabulary::{CaseKind, DisputeStage, Team};
 
 /// A dispute to open.
 #[derive(Debug, Insertable)]
@@ -59,7 +59,7 @@ pub struct NewDispute {
 }
 
 /// The team that owns disputes (design; the procedures name no team in this system).
-pub const HANDLING_TEAM: &str = "dispute_resolution";
+pub const HANDLING_TEAM: Team = Team::DisputeResolution;
 
 /// Opens disputes (the inbox has already kept a redelivered complaint from coming this far).
 pub async fn insert_all(conn: &mut AsyncPgConnection, rows: &[NewDispute]) -> QueryResult<()> {

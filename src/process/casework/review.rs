@@ -118,7 +118,11 @@ fn go_ahead(
     if approver != Approver::TeamLeader {
         return Err("a disputed plan is decided by the team leader".into());
     }
-    let plan = t.state.plan.as_mut().ok_or("this case has no disputed plan")?;
+    let plan = t
+        .state
+        .plan
+        .as_mut()
+        .ok_or("this case has no disputed plan")?;
     planning::not_the_drafter(plan, by)?;
     planning::check_amount(plan, amount_pence)?;
     plan.approval = Approval::Approved;
@@ -136,7 +140,11 @@ fn revise(t: &mut Transition, approver: Approver) -> Result<(), String> {
     if approver != Approver::TeamLeader {
         return Err("a disputed plan is decided by the team leader".into());
     }
-    let plan = t.state.plan.as_mut().ok_or("this case has no disputed plan")?;
+    let plan = t
+        .state
+        .plan
+        .as_mut()
+        .ok_or("this case has no disputed plan")?;
     plan.approval = Approval::Drafted;
     plan.proposed = false;
     t.state.set(Status::InProgress, SubStatus::DraftActionPlan);
