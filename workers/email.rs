@@ -487,27 +487,45 @@ impl Email {
             )?)
     }
 
-    /// The email of a letter: text and HTML alternatives, the letter's stable Message-ID.
+    /// The email of a letter, with the letter's stable Message-ID.
     fn letter(&self, letter: &LetterRecord) -> anyhow::Result<Message> {
-        Ok(Message::builder()
-            .from(self.from.clone())
-            .to(letter.recipient.parse()?)
-            .subject(&letter.subject)
-            .message_id(Some(message_id(letter.id, &self.message_id_domain)))
-            .multipart(
-                MultiPart::alternative()
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(letter.body_text.clone()),
-                    )
-                    .singlepart(
-                        SinglePart::builder()
-                            .header(ContentType::TEXT_HTML)
-                            .body(letter.body_html.clone()),
-                    ),
-            )?)
+        letter_message(
+            &self.from,
+            &letter.recipient,
+            &letter.subject,
+            (&letter.body_text, &letter.body_html),
+            message_id(letter.id, &self.message_id_domain),
+        )
     }
+}
+
+/// A letter as an email: its text and HTML forms as alternatives. The email worker sends
+/// exactly this; the benchmarks send it too, so they measure the same message.
+pub fn letter_message(
+    from: &Mailbox,
+    to: &str,
+    subject: &str,
+    (text, html): (&str, &str),
+    message_id: String,
+) -> anyhow::Result<Message> {
+    Ok(Message::builder()
+        .from(from.clone())
+        .to(to.parse()?)
+        .subject(subject)
+        .message_id(Some(message_id))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text.to_owned()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html.to_owned()),
+                ),
+        )?)
 }
 
 /// Sends once over the pooled transport: `Err` when the server could not be reached or

@@ -12,7 +12,6 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use futures_util::StreamExt;
-use lettre::message::{header::ContentType, MultiPart, SinglePart};
 use lettre::{AsyncTransport, Message};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -20,7 +19,7 @@ use uuid::Uuid;
 use super::{complaints, publish_all, wait_for_count};
 use crate::app::App;
 use crate::db::letters::{self, NewLetter};
-use crate::letters::render::{LetterContext, Organisation, Rendered, Templates};
+use crate::letters::render::{LetterContext, Rendered, Templates};
 use crate::supervisor::{self, WorkerKind};
 use crate::vocabulary::LetterCode;
 
@@ -104,12 +103,7 @@ pub async fn run(app: &App, args: EmailArgs) -> anyhow::Result<()> {
 fn render(app: &App, count: usize) -> anyhow::Result<Vec<(LetterCode, Rendered)>> {
     let config = &app.config.letters;
     let letters = Templates::load(std::path::Path::new(&config.templates_dir))?;
-    let organisation = Organisation {
-        name: config.organisation_name.clone(),
-        name_northern_ireland: config.organisation_name_northern_ireland.clone(),
-        phone: config.organisation_phone.clone(),
-        signatory: config.signatory.clone(),
-    };
+    let organisation = crate::letters::post::organisation(&app.config);
     let codes = LetterCode::ALL;
     (0..count)
         .map(|n| {
@@ -120,26 +114,15 @@ fn render(app: &App, count: usize) -> anyhow::Result<Vec<(LetterCode, Rendered)>
         .collect()
 }
 
-/// A letter's email as the worker sends it: text and HTML alternatives.
+/// A rendered letter's email as the worker sends it, to the benchmark's recipient.
 fn message(from: &lettre::message::Mailbox, letter: &Rendered) -> anyhow::Result<Message> {
-    Ok(Message::builder()
-        .from(from.clone())
-        .to(RECIPIENT.parse()?)
-        .subject(&letter.subject)
-        .message_id(Some(format!("<{}@bench.invalid>", Uuid::new_v4())))
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(letter.text.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(letter.html.clone()),
-                ),
-        )?)
+    crate::workers::email::letter_message(
+        from,
+        RECIPIENT,
+        &letter.subject,
+        (&letter.text, &letter.html),
+        format!("<{}@bench.invalid>", Uuid::new_v4()),
+    )
 }
 
 /// Opens one case through intake and keeps `emails` as its letters awaiting email, in one

@@ -23,18 +23,12 @@ pub struct LettersArgs {
 /// Renders and emails letters; needs neither the database nor the broker.
 pub async fn run(config: &Config, args: LettersArgs) -> anyhow::Result<()> {
     let LettersArgs { count, concurrency } = args;
-    use crate::letters::render::{LetterContext, Organisation, Templates};
+    use crate::letters::render::{LetterContext, Templates};
     use crate::vocabulary::LetterCode;
-    use lettre::message::{header::ContentType, MultiPart, SinglePart};
     use lettre::AsyncTransport;
 
     let letters = Templates::load(std::path::Path::new(&config.letters.templates_dir))?;
-    let organisation = Organisation {
-        name: config.letters.organisation_name.clone(),
-        name_northern_ireland: config.letters.organisation_name_northern_ireland.clone(),
-        phone: config.letters.organisation_phone.clone(),
-        signatory: config.letters.signatory.clone(),
-    };
+    let organisation = crate::letters::post::organisation(config);
     let context = |code: LetterCode| LetterContext::example(code, organisation.clone());
     let codes = LetterCode::ALL;
     eprintln!("rendering {count} letters (email and print forms, and a PDF each)…");
@@ -75,23 +69,13 @@ pub async fn run(config: &Config, args: LettersArgs) -> anyhow::Result<()> {
     let mut sent = 0;
     for window in emails.chunks(concurrency.max(1)) {
         let sends = window.iter().map(|letter| {
-            let message = lettre::Message::builder()
-                .from(from.clone())
-                .to("jane.example@example.org".parse().expect("a valid address"))
-                .subject(&letter.subject)
-                .multipart(
-                    MultiPart::alternative()
-                        .singlepart(
-                            SinglePart::builder()
-                                .header(ContentType::TEXT_PLAIN)
-                                .body(letter.text.clone()),
-                        )
-                        .singlepart(
-                            SinglePart::builder()
-                                .header(ContentType::TEXT_HTML)
-                                .body(letter.html.clone()),
-                        ),
-                );
+            let message = crate::workers::email::letter_message(
+                &from,
+                "jane.example@example.org",
+                &letter.subject,
+                (&letter.text, &letter.html),
+                format!("<{}@bench.invalid>", uuid::Uuid::new_v4()),
+            );
             let transport = &transport;
             async move { transport.send(message?).await.map_err(anyhow::Error::from) }
         });
