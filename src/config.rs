@@ -87,8 +87,10 @@ pub struct LettersConfig {
     pub claim_lease_secs: u64,
 }
 
+/// One send at a time unless configured: a process that dies mid-send then repeats at most
+/// one email (the chaos suite's bound); more in flight buys throughput with as many repeats.
 fn default_email_concurrency() -> usize {
-    8
+    1
 }
 
 fn default_organisation_name_northern_ireland() -> String {
