@@ -1,11 +1,13 @@
 //! The report of process.md §7: what was received (by tier, category and channel), how much
 //! was answered within its response target, the outcomes and resolution codes, the remedies
-//! agreed and the special payments in them, the escalation rates between tiers, ICE and PHSO
+//! agreed and the special payments in them, the special payments made, the escalation rates
+//! between tiers and from Review to ICE, ICE and PHSO
 //! involvement, parliamentary contact, issues resolved at the first point of contact, and the
 //! Systemic Log.
 //!
-//! Every figure but the Systemic Log concerns the cases received in the period, as they stand
-//! when the report is made; Systemic Log entries are those recorded in the period. The same
+//! Every figure but the Systemic Log and the special payments made concerns the cases received
+//! in the period, as they stand when the report is made; Systemic Log entries and special
+//! payments made are those recorded in the period. The same
 //! [`Report`] is printed by `complaints report` and served by `GET /v1/reports/complaints`,
 //! as JSON, CSV (`section,item,value` rows) or text.
 
@@ -56,10 +58,14 @@ pub struct Report {
     pub special_payments_pence: BTreeMap<String, i64>,
     /// All special payments in agreed plans, in pence.
     pub special_payments_total_pence: i64,
+    /// Special payments recorded as made (`special_payment.made`) in the period.
+    pub special_payments_made: PaymentsMade,
     /// Closed tier 0 cases that went on to tier 1.
     pub escalation_tier_0_to_1: Escalation,
     /// Closed tier 1 cases that went on to tier 2.
     pub escalation_tier_1_to_2: Escalation,
+    /// Closed Reviews (tier 2) the customer took to ICE (an ICE stage is recorded on them).
+    pub escalation_tier_2_to_ice: Escalation,
     /// Tier 0 cases closed content or as an enquiry (staff are credited for them).
     pub resolved_at_first_point_of_contact: i64,
     /// Cases with parliamentary contact.
@@ -138,6 +144,15 @@ impl ResponseTarget {
             percent_met: percent(met, met + breached),
         }
     }
+}
+
+/// Special payments made.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct PaymentsMade {
+    /// How many.
+    pub count: i64,
+    /// Their total, in pence.
+    pub total_pence: i64,
 }
 
 /// An escalation rate.
@@ -245,9 +260,17 @@ impl Report {
             "total",
             self.special_payments_total_pence.to_string(),
         );
+        let made = &self.special_payments_made;
+        push("special payments made", "count", made.count.to_string());
+        push(
+            "special payments made (pence)",
+            "total",
+            made.total_pence.to_string(),
+        );
         for (item, rate) in [
             ("tier 0 to 1", &self.escalation_tier_0_to_1),
             ("tier 1 to 2", &self.escalation_tier_1_to_2),
+            ("tier 2 to ice", &self.escalation_tier_2_to_ice),
         ] {
             push(
                 "escalation",
@@ -379,8 +402,8 @@ impl Report {
                 item,
                 uk_day(self.to - chrono::Duration::nanoseconds(1)),
             ),
-            ("special payments (pence)", _) => (
-                "special payments".into(),
+            ("special payments (pence)" | "special payments made (pence)", _) => (
+                section.trim_end_matches(" (pence)").into(),
                 item,
                 value
                     .parse::<i64>()

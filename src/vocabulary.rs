@@ -791,6 +791,8 @@ domain_enum! {
         HoldingReply = "holding_reply",
         /// The action taken on a Systemic Log entry (`systemic_issue.action_recorded`).
         SystemicAction = "systemic_action",
+        /// What was done for a task marked done (`task.done`).
+        TaskNote = "task_note",
     }
 }
 
@@ -810,6 +812,7 @@ impl Written {
             Written::CaseConferenceNotes => "Case conference notes",
             Written::HoldingReply => "Substantive holding reply sent",
             Written::SystemicAction => "Action taken on systemic issue",
+            Written::TaskNote => "Task done",
         }
     }
 }

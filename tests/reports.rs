@@ -1,13 +1,16 @@
 //! The report of process.md §7 over cases driven through the process: what was received, the
 //! response targets met, outcomes and codes, remedies and special payments, escalation rates,
 //! first-point-of-contact resolutions and parliamentary contact — over HTTP (JSON, CSV, and a
-//! 400 for a bad query) and from `complaints report`.
+//! 400 for a bad query) and from `complaints report`; and the special payments made
+//! (`special_payment.made`) and Reviews taken to ICE.
 
 mod common;
 
 use std::process::Command;
 
-use common::casework::{decide, decision, escalate_to_resolution, mp, open};
+use common::casework::{
+    allocate, decide, decision, escalate_to_resolution, escalated_from, mp, open, timeline_len,
+};
 use common::{wait_for, TestEnv};
 use complaints::supervisor::WorkerKind;
 use complaints::vocabulary::ExternalStage;
@@ -213,6 +216,210 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
         String::from_utf8_lossy(&printed.stderr)
     );
     assert_eq!(String::from_utf8(printed.stdout).unwrap(), csv);
+    env.stop().await;
+}
+
+/// A special payment is recorded as made only for an agreed plan's financial-redress action,
+/// for its amount, by someone who may pay it, once; the report counts the payments made beside
+/// those agreed, and the Reviews closed that the customer took to ICE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn special_payments_made_and_reviews_taken_to_ice_are_reported() {
+    let mut env = TestEnv::start(&[
+        WorkerKind::Intake,
+        WorkerKind::Casework,
+        WorkerKind::Escalation,
+        WorkerKind::OutboxRelay,
+        WorkerKind::Http,
+    ])
+    .await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+
+    // An MP's complaint, upheld, with a £50 consolatory payment in its plan.
+    let res = open(&env, "CUST-PAID", mp).await;
+    let r = res.reference.as_str();
+    allocate(&env, r, "mp1", "tl2").await;
+    let steps: Vec<(&str, Value)> = vec![
+        (
+            "outcome.decided",
+            json!({ "outcome": "upheld", "reasons": "Late", "by": "mp1" }),
+        ),
+        (
+            "resolution_plan.drafted",
+            json!({ "grounds": ["Late"], "by": "mp1", "actions": [
+            { "id": "A1", "kind": "apology", "description": "Apologise", "due_on": "2026-12-10" },
+            { "id": "A2", "kind": "financial_redress", "description": "For the worry", "due_on": "2026-12-10",
+              "payment": { "amount_pence": 5000, "kind": "consolatory" } } ] }),
+        ),
+    ];
+    for (event_type, data) in steps {
+        decide(&env, r, event_type, data, |_| true).await;
+    }
+    let pay = |action: &str, pence: i64, by: &str| {
+        decision(
+            r,
+            "special_payment.made",
+            json!({ "action_id": action, "amount_pence": pence, "by": by }),
+        )
+    };
+    let mut refused = async |event: Value| -> String {
+        env.publish(&event).await;
+        let rejected = refusals.next().await;
+        assert_eq!(rejected.data["event_id"], event["id"], "{rejected:?}");
+        rejected.data["reason"].as_str().unwrap().to_owned()
+    };
+    // Not agreed yet: nothing in the plan may be paid.
+    let reason = refused(pay("A2", 5000, "mp1")).await;
+    assert!(reason.contains("not agreed"), "{reason}");
+    for (event_type, data) in [
+        (
+            "resolution_plan.proposed",
+            json!({ "customer_reached": true, "by": "mp1" }),
+        ),
+        (
+            "resolution_plan.agreed",
+            json!({ "actions": [
+            { "id": "A1", "description": "Apologise", "due_on": "2026-12-10" },
+            { "id": "A2", "description": "For the worry", "due_on": "2026-12-10" } ] }),
+        ),
+    ] {
+        decide(&env, r, event_type, data, |_| true).await;
+    }
+    let reason = refused(pay("A1", 5000, "mp1")).await;
+    assert!(reason.contains("not a special payment"), "{reason}");
+    let reason = refused(pay("A2", 6000, "mp1")).await;
+    assert_eq!(reason, "action A2 agreed £50.00, not £60.00");
+    let reason = refused(pay("A2", 5000, "cw1")).await;
+    assert!(
+        reason.contains("the case's handler or the Special Payment Team")
+            && reason.contains("cw1 does not hold"),
+        "{reason}"
+    );
+
+    // Within the case manager's own authority: the MP specialist handling it pays.
+    let made = pay("A2", 5000, "mp1");
+    let before = timeline_len(&env, r).await;
+    env.publish(&made).await;
+    // Redelivered, it changes nothing and is not refused.
+    env.publish(&made).await;
+    // A second payment for the same action is refused.
+    let reason = refused(pay("A2", 5000, "spt1")).await;
+    assert!(reason.contains("already paid"), "{reason}");
+    assert_eq!(timeline_len(&env, r).await, before + 1);
+    let mut conn = env.conn().await;
+    let view = complaints::db::cases::find_by_reference(&mut conn, r)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        view.timeline
+            .iter()
+            .any(|e| e.entry == "Special payment made for action A2: £50.00 (consolatory)"),
+        "{:?}",
+        view.timeline
+    );
+    drop(conn);
+
+    // A Review the customer takes to ICE; and a Review referral closed at once (no Resolution
+    // case to review), which goes no further.
+    let first = open(&env, "CUST-TO-ICE", mp).await;
+    allocate(&env, &first.reference, "cm1", "tl2").await;
+    decide(
+        &env,
+        &first.reference,
+        "outcome.decided",
+        json!({ "outcome": "not_upheld", "reasons": "Paid on time",
+                "customer_clearly_dissatisfied": true, "by": "cm1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    let rev = escalated_from(&env, &first).await;
+    let r2 = rev.reference.as_str();
+    allocate(&env, r2, "rv1", "tl3").await;
+    let steps: Vec<(&str, Value)> = vec![
+        (
+            "outcome.decided",
+            json!({ "outcome": "justified", "reasons": "The apology is enough", "by": "rv1",
+                    "letter_fields": { "update": "We have looked again at your complaint." } }),
+        ),
+        ("client.replied", json!({ "channel": "phone" })),
+    ];
+    for (event_type, data) in steps {
+        decide(&env, r2, event_type, data, |_| true).await;
+    }
+    decide(
+        &env,
+        r2,
+        "closure.decided",
+        json!({ "resolution_code": "No Action Taken", "customer_reached": true, "by": "rv1" }),
+        |c| c.status == "Closed",
+    )
+    .await;
+    decide(
+        &env,
+        r2,
+        "external_stage.recorded",
+        json!({ "body": "ice", "stage": "contacted", "note": "ICE asked for the file", "by": "ice-team" }),
+        |c| c.ice_stage.is_some(),
+    )
+    .await;
+    let rejected = open(&env, "CUST-NO-REVIEW", |data| {
+        data["review_requested"] = json!(true);
+    })
+    .await;
+    assert_eq!(
+        (rejected.tier.number(), rejected.status.as_str()),
+        (2, "Closed")
+    );
+
+    let http = env.http_client().await;
+    let (from, to) = period_around_today();
+    let url = env.url(&format!("/v1/reports/complaints?from={from}&to={to}"));
+    let report: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        report["special_payments_made"],
+        json!({ "count": 1, "total_pence": 5000 })
+    );
+    assert_eq!(
+        report["special_payments_pence"],
+        json!({ "consolatory": 5000 })
+    );
+    assert_eq!(
+        report["escalation_tier_2_to_ice"],
+        json!({ "closed": 2, "escalated": 1, "percent": 50.0 })
+    );
+    let csv = http
+        .get(format!("{url}&format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for row in [
+        "special payments made,count,1\r\n",
+        "special payments made (pence),total,5000\r\n",
+        "escalation,tier 2 to ice percent,50.0\r\n",
+    ] {
+        assert!(csv.contains(row), "{row} in {csv}");
+    }
+
+    let config = &env.app.config;
+    let printed = Command::new(env!("CARGO_BIN_EXE_complaints"))
+        .args(["report", "--from", &from, "--to", &to])
+        .env_clear()
+        .env("COMPLAINTS__DATABASE__URL", &config.database.url)
+        .env("COMPLAINTS__AMQP__NAMESPACE", &config.amqp.namespace)
+        .output()
+        .expect("complaints report runs");
+    let text = String::from_utf8(printed.stdout).unwrap();
+    let block = text
+        .split("\n\n")
+        .find(|b| b.starts_with("special payments made"))
+        .unwrap_or_else(|| panic!("a block of payments made in {text}"));
+    assert!(
+        block.contains("count") && block.contains("£50.00"),
+        "{block}"
+    );
     env.stop().await;
 }
 

@@ -1,12 +1,12 @@
 //! Tasks as records (issue 12 point 15): each task a decision or a clock raises is a row with
 //! its case, team, due time and state, closed by the event that does the work (or cancelled
 //! when its case closes), listed oldest first by `GET /v1/tasks` and `complaints tasks`; the
-//! team's email still goes.
+//! team's email still goes. A task no decision closes is marked done by `task.done`.
 
 mod common;
 
 use common::casework::{
-    allocate, case, decide, dissatisfied, escalated_from, g7_authorises, open,
+    allocate, case, decide, decision, dissatisfied, escalated_from, g7_authorises, open,
     team_leader_cannot_resolve,
 };
 use common::{wait_for, TestEnv};
@@ -206,5 +206,99 @@ async fn the_task_list_is_oldest_first_checked_and_behind_its_scope() {
         common::auth::authorised(&env.client_token("reports", &[Scope::ReportsRead]).await);
     let refused = reader.get(env.url("/v1/tasks")).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    env.stop().await;
+}
+
+/// A task no decision closes (a mixed complaint's request to the provider) is closed by
+/// `task.done` from a member of staff, with their note on the case's timeline; an unknown task,
+/// another case's, one already done, or someone not in the staff directory is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_no_decision_closes_is_marked_done_by_staff() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    let http = env.http_client().await;
+    let mixed = |data: &mut Value| {
+        data["about"] = json!("mixed");
+        data["provider"] = json!("Acme Employment Services");
+    };
+    let first = open(&env, "CUST-TASK-DONE-A", mixed).await;
+    let other = open(&env, "CUST-TASK-DONE-B", mixed).await;
+    let open_now = wait_for("both tasks", || async {
+        let open_now = listed(&env, &http, "state=open").await;
+        (open_now.len() == 2).then_some(open_now)
+    })
+    .await;
+    let task_of = |reference: &str| {
+        open_now
+            .iter()
+            .find(|t| t["case_reference"] == reference)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let task = task_of(&first.reference);
+    let done = |reference: &str, task_id: &str, by: &str| {
+        decision(
+            reference,
+            "task.done",
+            json!({ "task_id": task_id, "by": by, "note": "Acme sent their part of the reply." }),
+        )
+    };
+    for (event, expected) in [
+        (done(&other.reference, &task, "cw1"), "is not a task of"),
+        (
+            done(&first.reference, &uuid::Uuid::now_v7().to_string(), "cw1"),
+            "there is no task",
+        ),
+        (
+            done(&first.reference, &task, "left1"),
+            "not active in the staff directory",
+        ),
+        (
+            done(&first.reference, &task, "nobody"),
+            "not in the staff directory",
+        ),
+    ] {
+        env.publish(&event).await;
+        let refused = refusals.next().await;
+        assert_eq!(refused.data["event_id"], event["id"]);
+        let reason = refused.data["reason"].as_str().unwrap();
+        assert!(reason.contains(expected), "{reason}");
+    }
+    assert_eq!(states_of(&env, first.id, "caseworker").await, ["open"]);
+
+    decide(
+        &env,
+        &first.reference,
+        "task.done",
+        json!({ "task_id": task, "by": "cw1", "note": "Acme sent their part of the reply." }),
+        |_| true,
+    )
+    .await;
+    assert_eq!(states_of(&env, first.id, "caseworker").await, ["done"]);
+    assert_eq!(states_of(&env, other.id, "caseworker").await, ["open"]);
+    let listed_done = listed(&env, &http, "state=done").await;
+    assert_eq!(listed_done.len(), 1);
+    assert_eq!(listed_done[0]["id"], task.as_str());
+    let shown = env.cli_ok(&["show", &first.reference]);
+    assert!(
+        shown.contains(
+            "Task done (Mixed complaint: ask Acme Employment Services for a contribution"
+        ) && shown.contains("Acme sent their part of the reply."),
+        "{shown}"
+    );
+
+    let again = done(&first.reference, &task, "cw1");
+    env.publish(&again).await;
+    let refused = refusals.next().await;
+    assert_eq!(refused.data["event_id"], again["id"]);
+    assert!(
+        refused.data["reason"]
+            .as_str()
+            .unwrap()
+            .contains("is not open (it is done)"),
+        "{refused:?}"
+    );
     env.stop().await;
 }

@@ -8,6 +8,10 @@
 //! It also keeps the Systemic Logs: a Resolution or Review case opened, or recategorised, as the
 //! third of its tier on its category within a month records a systemic issue and tells the
 //! manager, who records what was done about it (`systemic_issue.action_recorded`).
+//!
+//! Beside the state machine it records the special payments of agreed plans as made
+//! (`special_payment.made`, a row the report sums) and closes the tasks staff mark done
+//! (`task.done`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,7 +26,8 @@ use super::Worker;
 use crate::app::App;
 use crate::db::cases::CaseFacts;
 use crate::db::casework::NewState;
-use crate::db::{cases, casework, staff, systemic_log, timers};
+use crate::db::special_payments::{self, NewPayment};
+use crate::db::{cases, casework, staff, systemic_log, tasks, timers};
 use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{
@@ -35,6 +40,7 @@ use crate::events::{
     ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
     SystemicIssueActionRecorded, SystemicIssueRecorded, TeamLeaderDecided,
 };
+use crate::events::{SpecialPaymentMade, TaskDone};
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
@@ -100,6 +106,10 @@ crate::event_set! {
         MpInvolved(MpInvolved) = mp_involved,
         /// Official correspondence was answered (no tier's procedure: `official`).
         CorrespondenceReplied(CorrespondenceReplied) = correspondence_replied,
+        /// A special payment of the agreed plan was paid (beside the state machine).
+        SpecialPaymentMade(SpecialPaymentMade) = special_payment_made,
+        /// A member of staff marked a task done (beside the state machine).
+        TaskDone(TaskDone) = task_done,
     }
 }
 
@@ -140,7 +150,21 @@ impl Worker for Casework {
         let directory = staff_of(conn, &found).await?;
         let mut changed: Vec<Uuid> = Vec::new();
         let mut closing: HashSet<Uuid> = HashSet::new();
+        let mut tasks_done: HashSet<Uuid> = HashSet::new();
         for (event, case) in &found {
+            if let CaseworkEvent::TaskDone(done) = &event.data {
+                task_done(
+                    conn,
+                    event,
+                    case,
+                    done,
+                    &directory,
+                    &mut tasks_done,
+                    &mut effects,
+                )
+                .await?;
+                continue;
+            }
             if apart(conn, event, case, &directory, &mut effects).await? {
                 continue;
             }
@@ -148,6 +172,11 @@ impl Worker for Casework {
                 refuse_no_procedure(event, case, &mut effects);
                 continue;
             };
+            if let CaseworkEvent::SpecialPaymentMade(payment) = &event.data {
+                special_payment(conn, event, case, state, payment, &directory, &mut effects)
+                    .await?;
+                continue;
+            }
             let Some(after) =
                 decide_one(conn, event, case, state, &directory, &mut effects).await?
             else {
@@ -515,6 +544,8 @@ fn decided_by(event: &CaseworkEvent) -> &str {
         | E::CaseConferenceHeld(CaseConferenceHeld { by, .. })
         | E::MpInvolved(MpInvolved { by, .. })
         | E::CorrespondenceReplied(CorrespondenceReplied { by, .. })
+        | E::SpecialPaymentMade(SpecialPaymentMade { by, .. })
+        | E::TaskDone(TaskDone { by, .. })
         | E::SystemicIssueActionRecorded(SystemicIssueActionRecorded { by, .. }) => by,
         E::ResolutionPlanAgreed(_)
         | E::RemedialActionRequested(_)
@@ -615,8 +646,10 @@ fn decision(event: &CaseworkEvent) -> Decision {
         E::CaseOpened(_)
         | E::MpInvolved(_)
         | E::CorrespondenceReplied(_)
-        | E::SystemicIssueActionRecorded(_) => {
-            unreachable!("a new case, an MP's involvement, a correspondence reply and a Systemic Log entry's action are applied apart from the state machine")
+        | E::SystemicIssueActionRecorded(_)
+        | E::SpecialPaymentMade(_)
+        | E::TaskDone(_) => {
+            unreachable!("a new case, an MP's involvement, a correspondence reply, a Systemic Log entry's action, a special payment made and a task done are applied apart from the state machine")
         }
     }
 }
@@ -825,4 +858,143 @@ fn written(event: &CaseworkEvent) -> Option<(String, Value)> {
         ),
         _ => return None,
     })
+}
+
+/// A special payment of the case's agreed plan was paid (`special_payment.made`, issue 12
+/// point 16): kept as a row the report sums, and on the case's timeline. Refused when the plan
+/// is not agreed, the action is not one of its special payments or the amount is not the one
+/// agreed ([`ResolutionPlan::agreed_payment`](crate::process::casework::plan::ResolutionPlan::agreed_payment)),
+/// when `by` may not make it ([`authority::may_pay`]), and when the action is already paid.
+async fn special_payment(
+    conn: &mut AsyncPgConnection,
+    event: &CloudEvent<CaseworkEvent>,
+    case: &CaseFacts,
+    state: &CaseState,
+    paid: &SpecialPaymentMade,
+    directory: &HashMap<String, Member>,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let by = paid.by.as_str();
+    let checked = state
+        .plan
+        .as_ref()
+        .ok_or_else(|| "the case has no resolution plan: nothing in it may be paid".to_owned())
+        .and_then(|plan| {
+            let payment = plan.agreed_payment(&paid.action_id, paid.amount_pence)?;
+            authority::may_pay(
+                case.tier,
+                !plan.needs_special_payment_team(),
+                (by, directory.get(by)),
+            )?;
+            Ok(payment.kind)
+        });
+    let kind = match checked {
+        Ok(kind) => kind,
+        Err(reason) => {
+            effects.reject(event, reason);
+            return Ok(());
+        }
+    };
+    let recorded = special_payments::record(
+        conn,
+        &NewPayment {
+            case_id: case.id,
+            action_id: &paid.action_id,
+            kind: kind.as_str(),
+            amount_pence: paid.amount_pence,
+            paid_by: by,
+            paid_at: effects.now(),
+            event_id: event.id,
+        },
+    )
+    .await?;
+    if !recorded {
+        effects.reject(
+            event,
+            format!(
+                "action {} of {} is already paid: a special payment is made once",
+                paid.action_id, case.reference
+            ),
+        );
+        return Ok(());
+    }
+    effects.note(
+        case,
+        format!(
+            "Special payment made for action {}: {} ({kind})",
+            paid.action_id,
+            crate::process::casework::plan::pounds(paid.amount_pence)
+        ),
+        json!({
+            "by": by,
+            "decision": event.event_type,
+            "action_id": paid.action_id,
+            "amount_pence": paid.amount_pence,
+            "kind": kind,
+            "authclient": event.authclient,
+        }),
+        event.id,
+    );
+    Ok(())
+}
+
+/// A member of staff marked a task done (`task.done`): closed, and noted on the case's timeline
+/// with what they wrote. Refused when `by` is not an active member of the staff directory, or
+/// the task is unknown, of another case, or no longer open (`done` holds the tasks closed
+/// earlier in the batch).
+async fn task_done(
+    conn: &mut AsyncPgConnection,
+    event: &CloudEvent<CaseworkEvent>,
+    case: &CaseFacts,
+    done: &TaskDone,
+    directory: &HashMap<String, Member>,
+    closed: &mut HashSet<Uuid>,
+    effects: &mut Effects,
+) -> anyhow::Result<()> {
+    let by = done.by.as_str();
+    let id = done.task_id;
+    let found = tasks::states(conn, &[id]).await?.remove(&id);
+    let refusal = match (&found, directory.get(by)) {
+        (_, None) => Some(format!("{by} is not in the staff directory")),
+        (_, Some(member)) if !member.active => {
+            Some(format!("{by} is not active in the staff directory"))
+        }
+        (None, _) => Some(format!("there is no task {id}")),
+        (Some(task), _) if task.case_id != case.id => {
+            Some(format!("task {id} is not a task of {}", case.reference))
+        }
+        (Some(task), _) if task.state != tasks::OPEN || closed.contains(&id) => Some(format!(
+            "task {id} is not open (it is {})",
+            if closed.contains(&id) {
+                tasks::DONE
+            } else {
+                task.state.as_str()
+            }
+        )),
+        (Some(_), _) => None,
+    };
+    if let Some(reason) = refusal {
+        effects.reject(event, reason);
+        return Ok(());
+    }
+    let task = found.expect("an open task was found");
+    closed.insert(id);
+    effects.task_done(case, id, event.id);
+    let detail = json!({
+        "by": by,
+        "decision": event.event_type,
+        "task_id": id,
+        "authclient": event.authclient,
+    });
+    let (entry, detail) = match &done.note {
+        Some(note) => crate::db::timeline::written(
+            Written::TaskNote,
+            &format!(" ({})", task.task),
+            note,
+            detail,
+        ),
+        None => (format!("Task done: {}", task.task), detail),
+    };
+    effects.note(case, entry, detail, event.id);
+    Ok(())
 }

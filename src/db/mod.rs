@@ -22,6 +22,7 @@ pub mod reports;
 pub mod schema;
 pub mod scratch;
 pub mod simulated_clock;
+pub mod special_payments;
 pub mod staff;
 pub mod systemic_log;
 pub mod tasks;

@@ -13,7 +13,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::timers;
 use crate::reports::{
-    BeyondComplaints, Escalation, Findings, Received, Report, ResponseTarget, SystemicEntry,
+    BeyondComplaints, Escalation, Findings, PaymentsMade, Received, Report, ResponseTarget,
+    SystemicEntry,
 };
 use crate::vocabulary::{
     About, CaseKind, ClockKind, RaisedBy, RejectionReason, ResolutionCode, Tier,
@@ -132,8 +133,10 @@ pub async fn report(
         remedies,
         special_payments_total_pence: special_payments_pence.values().sum(),
         special_payments_pence,
+        special_payments_made: payments_made(conn, period).await?,
         escalation_tier_0_to_1: escalation(conn, period, Tier::Dissatisfaction).await?,
         escalation_tier_1_to_2: escalation(conn, period, Tier::Resolution).await?,
+        escalation_tier_2_to_ice: escalation(conn, period, Tier::Review).await?,
         resolved_at_first_point_of_contact: flag("resolved at first point of contact"),
         parliamentary_contact: flag("parliamentary contact"),
         ice_stages: stages("ice "),
@@ -239,17 +242,40 @@ async fn agreed_remedies(
     Ok((remedies, payments))
 }
 
-/// The closed cases at `tier`, and how many of them went on to the next tier.
+/// The special payments recorded as made (`special_payment.made`) in the period, whenever
+/// their cases were received: how many, and their total in pence.
+async fn payments_made(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<PaymentsMade> {
+    let made = "FROM special_payments p WHERE p.paid_at >= $1 AND p.paid_at < $2";
+    let sql = format!(
+        "SELECT 'count' AS key, count(*) AS n {made} \
+         UNION ALL SELECT 'pence' AS key, coalesce(sum(p.amount_pence), 0)::bigint AS n {made}"
+    );
+    let figures = Figure::default().counts(conn, &sql, period).await?;
+    let get = |key: &str| figures.get(key).copied().unwrap_or(0);
+    Ok(PaymentsMade {
+        count: get("count"),
+        total_pence: get("pence"),
+    })
+}
+
+/// The closed cases at `tier`, and how many of them went on: from tiers 0 and 1 to a linked
+/// case at the next tier; from Review (tier 2) to ICE, the customer's next step outside the
+/// organisation, as any ICE stage recorded on the Review.
 async fn escalation(
     conn: &mut AsyncPgConnection,
     period: Period,
     tier: Tier,
 ) -> QueryResult<Escalation> {
+    let went_on = match tier {
+        Tier::Review => "c.ice_stage IS NOT NULL",
+        Tier::Dissatisfaction | Tier::Resolution => {
+            "EXISTS (SELECT 1 FROM cases h WHERE h.linked_case_id = c.id AND h.tier = c.tier + 1)"
+        }
+    };
     let mut figure = Figure::default();
     let sql = format!(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM cases h WHERE h.linked_case_id = c.id \
-                                  AND h.tier = c.tier + 1) \
-                THEN 'escalated' ELSE 'not escalated' END AS key, count(*) AS n \
+        "SELECT CASE WHEN {went_on} THEN 'escalated' ELSE 'not escalated' END AS key, \
+                count(*) AS n \
          FROM cases c WHERE {} AND c.closed_at IS NOT NULL AND c.tier = {} GROUP BY 1",
         figure.counted_cases(),
         figure.tier(tier),

@@ -277,10 +277,23 @@ diesel::table! {
 diesel::joinable!(cases -> parties (party_id));
 diesel::joinable!(tasks -> cases (case_id));
 diesel::joinable!(letters -> cases (case_id));
+diesel::table! {
+    special_payments (case_id, action_id) {
+        case_id -> Uuid,
+        action_id -> Text,
+        kind -> Text,
+        amount_pence -> Int8,
+        paid_by -> Text,
+        paid_at -> Timestamptz,
+        event_id -> Uuid,
+    }
+}
+
 diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
 diesel::joinable!(systemic_candidates -> cases (case_id));
+diesel::joinable!(special_payments -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     parties,
@@ -301,4 +314,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff,
     tasks,
     feedback,
+    special_payments,
 );

@@ -251,6 +251,33 @@ pub async fn cancel_open(
     .await
 }
 
+/// A task as `task.done` checks it: its case, state and what it asks.
+#[derive(Debug, Clone, Queryable)]
+pub struct TaskState {
+    /// Its case's row id.
+    pub case_id: Uuid,
+    /// Open, done or cancelled.
+    pub state: String,
+    /// What it asks, in a sentence.
+    pub task: String,
+}
+
+/// The tasks of these ids, by id (an unknown id is absent).
+pub async fn states(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, TaskState>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, TaskState)> = tasks::table
+        .filter(tasks::id.eq_any(ids))
+        .select((tasks::id, (tasks::case_id, tasks::state, tasks::task)))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// A task as listed (selected from `tasks` joined to its case).
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = tasks, check_for_backend(diesel::pg::Pg))]

@@ -21,8 +21,8 @@ use super::{
     EvidenceRequested, ExternalStageRecorded, FeedbackReceived, HoldingReplySent,
     IceFinalReportRecorded, IceRedressPaid, MpInvolved, OutcomeDecided, RemedialActionRequested,
     ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted,
-    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
-    SystemicIssueActionRecorded, TeamLeaderDecided,
+    ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted, SpecialPaymentMade,
+    SystemicIssueActionRecorded, TaskDone, TeamLeaderDecided,
 };
 
 /// The events one worker reads (or one endpoint accepts): an enum with a variant per event
@@ -111,6 +111,10 @@ crate::event_set! {
         IceFinalReportRecorded(IceFinalReportRecorded) = ice_final_report_recorded,
         /// ICE redress was paid.
         IceRedressPaid(IceRedressPaid) = ice_redress_paid,
+        /// A special payment of an agreed plan was paid.
+        SpecialPaymentMade(SpecialPaymentMade) = special_payment_made,
+        /// A member of staff marked a task done.
+        TaskDone(TaskDone) = task_done,
         /// A team leader allocated a case.
         CaseAllocated(CaseAllocated) = case_allocated,
         /// The reasons and a resolution plan were recorded.

@@ -47,9 +47,11 @@ pub mod resolution_plan_drafted;
 pub mod resolution_plan_proposed;
 pub mod resolution_plan_rejected;
 pub mod resolution_plan_submitted;
+pub mod special_payment_made;
 pub mod systemic_issue_action_recorded;
 pub mod systemic_issue_recorded;
 pub mod task_created;
+pub mod task_done;
 pub mod team_leader_decided;
 pub mod timer_fired;
 
@@ -101,9 +103,11 @@ pub use resolution_plan_drafted::ResolutionPlanDrafted;
 pub use resolution_plan_proposed::ResolutionPlanProposed;
 pub use resolution_plan_rejected::ResolutionPlanRejected;
 pub use resolution_plan_submitted::ResolutionPlanSubmitted;
+pub use special_payment_made::SpecialPaymentMade;
 pub use systemic_issue_action_recorded::SystemicIssueActionRecorded;
 pub use systemic_issue_recorded::SystemicIssueRecorded;
 pub use task_created::TaskCreated;
+pub use task_done::TaskDone;
 pub use team_leader_decided::TeamLeaderDecided;
 pub use timer_fired::TimerFired;
 
@@ -179,6 +183,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<ResolutionPlanSubmitted>(
         resolution_plan_submitted::TYPE,
     ));
+    files.push(typed::<SpecialPaymentMade>(special_payment_made::TYPE));
     files.push(typed::<SystemicIssueActionRecorded>(
         systemic_issue_action_recorded::TYPE,
     ));
@@ -186,6 +191,7 @@ pub fn schema_files() -> Vec<(String, Value)> {
         systemic_issue_recorded::TYPE,
     ));
     files.push(typed::<TaskCreated>(task_created::TYPE));
+    files.push(typed::<TaskDone>(task_done::TYPE));
     files.push(typed::<TeamLeaderDecided>(team_leader_decided::TYPE));
     files.push(typed::<TimerFired>(timer_fired::TYPE));
     files

@@ -146,6 +146,24 @@ pub fn check(
     Ok(())
 }
 
+/// `Ok` when `by` may record a special payment of an agreed plan as made
+/// (`special_payment.made`) on a case of `tier`: the Special Payment Team, or, when the plan's
+/// payments are within delegated financial authority and need no review (`own_authority`), the
+/// case's handler as well (seed 001: the case manager pays within their own DFA).
+pub fn may_pay(tier: Tier, own_authority: bool, by: (&str, Option<&Member>)) -> Result<(), String> {
+    if own_authority {
+        let mut roles = handlers(tier).to_vec();
+        roles.push(StaffRole::SpecialPaymentTeam);
+        holds(by, &roles).map_err(|problem| {
+            format!("a payment within delegated authority is made by the case's handler or the Special Payment Team: {problem}")
+        })
+    } else {
+        holds(by, &[StaffRole::SpecialPaymentTeam]).map_err(|problem| {
+            format!("a payment beyond delegated authority, or requiring a review, is made by the Special Payment Team: {problem}")
+        })
+    }
+}
+
 /// A team leader's approval of `amount_pence` needs [`grade_to_approve`]; below it, the reason
 /// says to pass the plan up with CMSF5551.
 fn graded_enough((id, member): (&str, Option<&Member>), amount_pence: i64) -> Result<(), String> {

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::resolution_plan_drafted::PlanAction;
+use crate::events::resolution_plan_drafted::{Payment, PlanAction};
 use crate::vocabulary::{ActionKind, PaymentKind, Tier};
 
 /// Delegated authority for actual financial loss: £250, in pence.
@@ -137,6 +137,34 @@ impl ResolutionPlan {
     /// Whether every action is done.
     pub fn all_done(&self) -> bool {
         self.actions.iter().all(|a| self.completed.contains(&a.id))
+    }
+
+    /// The payment agreed for action `action_id`, which `amount_pence` is said to pay
+    /// (`special_payment.made`): refused when the plan is not agreed, has no such action, the
+    /// action carries no payment, or the amount is not the one agreed.
+    pub fn agreed_payment(&self, action_id: &str, amount_pence: i64) -> Result<&Payment, String> {
+        if !self.agreed {
+            return Err("the resolution plan is not agreed yet: nothing in it may be paid".into());
+        }
+        let action = self
+            .actions
+            .iter()
+            .find(|a| a.id == action_id)
+            .ok_or_else(|| format!("the agreed plan has no action {action_id}"))?;
+        let payment = action.payment.as_ref().ok_or_else(|| {
+            format!(
+                "action {action_id} is {}, not a special payment (financial redress)",
+                action.kind
+            )
+        })?;
+        if payment.amount_pence != amount_pence {
+            return Err(format!(
+                "action {action_id} agreed {}, not {}",
+                pounds(payment.amount_pence),
+                pounds(amount_pence)
+            ));
+        }
+        Ok(payment)
     }
 }
 
@@ -264,6 +292,44 @@ mod tests {
             Some((25_001, PaymentKind::ActualFinancialLoss)),
         )];
         assert_eq!(at(Tier::Resolution, beyond), Approval::Drafted);
+    }
+
+    #[test]
+    fn only_an_agreed_payment_is_paid_and_for_its_amount() {
+        let mut plan = ResolutionPlan::drafted(
+            vec![],
+            vec![
+                action("A1", ActionKind::Apology, None),
+                action(
+                    "A2",
+                    ActionKind::FinancialRedress,
+                    Some((5_000, PaymentKind::Consolatory)),
+                ),
+            ],
+            Tier::Resolution,
+        )
+        .unwrap();
+        assert!(plan
+            .agreed_payment("A2", 5_000)
+            .unwrap_err()
+            .contains("not agreed"));
+        plan.agreed = true;
+        assert_eq!(
+            plan.agreed_payment("A2", 5_000).unwrap().amount_pence,
+            5_000
+        );
+        assert!(plan
+            .agreed_payment("A1", 5_000)
+            .unwrap_err()
+            .contains("apology"));
+        assert!(plan
+            .agreed_payment("A3", 5_000)
+            .unwrap_err()
+            .contains("no action A3"));
+        assert_eq!(
+            plan.agreed_payment("A2", 6_000).unwrap_err(),
+            "action A2 agreed £50.00, not £60.00"
+        );
     }
 
     #[test]
