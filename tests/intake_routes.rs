@@ -26,6 +26,7 @@ const WORKERS: &[WorkerKind] = &[
     WorkerKind::Acknowledgement,
     WorkerKind::Deadlines,
     WorkerKind::OutboxRelay,
+    WorkerKind::Http,
 ];
 
 /// A `feedback.received` event from an intake channel.
@@ -163,6 +164,26 @@ async fn official_correspondence_is_answered_to_its_own_target_with_no_escalatio
     })
     .await;
     assert_eq!(clocks, ["response_target"]);
+    // Its kind and what its reply must be are shown with it.
+    let shown = env.cli_ok(&["show", &pos.reference]);
+    assert!(
+        shown.contains("official correspondence: POS; reply written (letter or email)")
+            && shown.contains("signed by a Director")
+            && shown.contains("target 20 working days")
+            && shown.contains("no escalation"),
+        "{shown}"
+    );
+    let shown: Value =
+        serde_json::from_str(&env.cli_ok(&["show", &treat.reference, "--json"])).unwrap();
+    assert_eq!(shown["correspondence"], "treat_official");
+    assert_eq!(shown["correspondence_rules"]["kind"], "Treat Official");
+    assert_eq!(shown["correspondence_rules"]["signed_by"], "handler");
+    assert_eq!(shown["correspondence_rules"]["target_working_days"], 15);
+    assert!(shown["correspondence_rules"]["reply"]
+        .as_str()
+        .unwrap()
+        .contains("or a phone call"));
+    assert_eq!(shown["provider_part"], Value::Null);
     let view = {
         let mut conn = env.conn().await;
         find_by_reference(&mut conn, &pos.reference)
@@ -306,6 +327,39 @@ async fn a_provider_complaint_goes_to_the_provider_and_a_mixed_one_asks_it_for_a
         .as_str()
         .unwrap()
         .contains("ask Acme Employment Services for a contribution"));
+    // The provider, and how its part is handled, are shown with the case.
+    let shown = env.cli_ok(&["show", &mixed.reference]);
+    assert!(
+        shown.contains("provider: Acme Employment Services (mixed complaint: the department owns the complaint")
+            && shown.contains("provider's own complaints process, then ICE"),
+        "{shown}"
+    );
+    let http = env.http_client().await;
+    let view: Value = http
+        .get(env.url(&format!("/v1/cases/{}", mixed.reference)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["provider"], "Acme Employment Services");
+    assert_eq!(
+        view["provider_part"]["provider"],
+        "Acme Employment Services"
+    );
+    assert!(view["provider_part"]["handling"]
+        .as_str()
+        .unwrap()
+        .contains("asks the provider for a contribution"));
+    assert_eq!(view["correspondence_rules"], Value::Null);
+    assert!(
+        view["tasks"][0]["task"]
+            .as_str()
+            .unwrap()
+            .contains("ask Acme Employment Services"),
+        "{view}"
+    );
 
     let mut conn = env.conn().await;
     let kept: i64 = rejected_complaints::table

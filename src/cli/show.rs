@@ -133,6 +133,19 @@ fn render(view: &CaseView) -> String {
     if !flags.is_empty() {
         out += &format!("  flags: {}\n", flags.join(", "));
     }
+    if let Some(part) = &view.provider_part {
+        out += &format!(
+            "  provider: {} (mixed complaint: {})\n",
+            part.provider.as_deref().unwrap_or("not named"),
+            part.handling
+        );
+    }
+    if let Some(rules) = &view.correspondence_rules {
+        out += &format!(
+            "  official correspondence: {}; reply {}; target {} working days; {}\n",
+            rules.kind, rules.reply, rules.target_working_days, rules.not_a_complaint
+        );
+    }
     if let Some(linked) = &view.linked_case {
         out += &format!("  came from: {linked}\n");
     }

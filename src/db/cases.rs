@@ -15,7 +15,8 @@ use super::parties::Party;
 use super::schema::{cases, parties};
 use super::timeline::{self, Entry};
 use super::timers::{self, ClockView};
-use crate::process::routing::EarlierCase;
+use crate::process::correspondence;
+use crate::process::routing::{self, EarlierCase};
 use crate::vocabulary::{
     About, Addressee, CaseKind, Channel, ContactRestriction, Correspondence, ExternalStage,
     Outcome, RaisedBy, Region, ResolutionCode, Signposting, Stage, Status, SubStatus, Team,
@@ -300,6 +301,20 @@ pub struct CaseView {
     pub tasks: Vec<super::tasks::TaskView>,
     /// Its history, oldest first.
     pub timeline: Vec<Entry>,
+    /// A mixed complaint: the contracted provider it is also about, and how that part is
+    /// handled.
+    pub provider_part: Option<ProviderPart>,
+    /// Official correspondence: its kind and what its reply must be.
+    pub correspondence_rules: Option<correspondence::Rules>,
+}
+
+/// The provider's part of a mixed complaint, as the case shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderPart {
+    /// The contracted provider, as intake gave it (none when the channel named none).
+    pub provider: Option<String>,
+    /// How the department and the provider share it ([`routing::MIXED_COMPLAINT`]).
+    pub handling: &'static str,
 }
 
 impl CaseView {
@@ -375,6 +390,11 @@ pub async fn find_by_reference(
             sent_at: l.sent_at,
         })
         .collect();
+    let provider_part = (case.complaint.about == About::Mixed).then(|| ProviderPart {
+        provider: case.complaint.provider.clone(),
+        handling: routing::MIXED_COMPLAINT,
+    });
+    let correspondence_rules = case.correspondence.map(correspondence::rules);
     Ok(Some(CaseView {
         case,
         linked_case,
@@ -384,6 +404,8 @@ pub async fn find_by_reference(
         letters,
         tasks,
         timeline,
+        provider_part,
+        correspondence_rules,
     }))
 }
 

@@ -11,6 +11,7 @@
 //! | Treat Official | written (agreed by a team leader, signed by the handler) or a phone call | the handler |
 
 use chrono::{DateTime, Datelike, Utc};
+use serde::Serialize;
 
 use crate::events::CorrespondenceReplied;
 use crate::vocabulary::{ContactMethod, Correspondence, Signatory};
@@ -62,6 +63,50 @@ pub fn check_reply(kind: Correspondence, reply: &CorrespondenceReplied) -> Resul
     Ok(())
 }
 
+/// What official correspondence of one kind is and what its reply must be, in words: shown
+/// with the case (`complaints show`, `GET /v1/cases/{ref}`) so its handler reads the rules
+/// [`check_reply`] applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    /// The kind as people say it (`POS`, `MP to DG`, `Treat Official`).
+    pub kind: &'static str,
+    /// How the reply is given, and who agrees it.
+    pub reply: &'static str,
+    /// Who signs a written reply.
+    pub signed_by: Signatory,
+    /// Its response target, in working days from receipt.
+    pub target_working_days: u32,
+    /// What it is not: no acknowledgement, signposting or escalation.
+    pub not_a_complaint: &'static str,
+}
+
+/// The rules of correspondence of `kind`.
+pub fn rules(kind: Correspondence) -> Rules {
+    Rules {
+        kind: label(kind),
+        reply: match kind {
+            Correspondence::Pos => {
+                "written (letter or email) following the Cabinet Office guidance; its final version agreed by a team leader; signed by a Director"
+            }
+            Correspondence::MpToDg => {
+                "written (letter or email); its final version agreed by a team leader; signed by the handler"
+            }
+            Correspondence::TreatOfficial => {
+                "written (letter or email; agreed by a team leader, signed by the handler) or a phone call"
+            }
+        },
+        signed_by: signatory(kind),
+        target_working_days: match kind {
+            Correspondence::Pos => crate::process::clocks::POS_RESPONSE_TARGET_WORKING_DAYS,
+            Correspondence::MpToDg | Correspondence::TreatOfficial => {
+                crate::process::clocks::RESPONSE_TARGET_WORKING_DAYS
+            }
+        },
+        not_a_complaint:
+            "answered, not complained about: no acknowledgement, no signposting, no escalation",
+    }
+}
+
 /// Who signs a written reply to correspondence of `kind`.
 pub fn signatory(kind: Correspondence) -> Signatory {
     match kind {
@@ -91,6 +136,27 @@ mod tests {
             summary: "Answered.".into(),
             by: "CM-1".into(),
         }
+    }
+
+    #[test]
+    fn the_rules_shown_are_the_rules_checked() {
+        for kind in [
+            Correspondence::Pos,
+            Correspondence::MpToDg,
+            Correspondence::TreatOfficial,
+        ] {
+            let shown = rules(kind);
+            assert_eq!(shown.signed_by, signatory(kind));
+            let signer = match shown.signed_by {
+                Signatory::Director => "signed by a Director",
+                Signatory::Handler => "signed by the handler",
+            };
+            assert!(shown.reply.contains(signer), "{shown:?}");
+            let by_phone = check_reply(kind, &reply(ContactMethod::Phone, None)).is_ok();
+            assert_eq!(shown.reply.contains("phone call"), by_phone, "{shown:?}");
+        }
+        assert_eq!(rules(Correspondence::Pos).target_working_days, 20);
+        assert_eq!(rules(Correspondence::TreatOfficial).target_working_days, 15);
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub const TIME_LIMIT_MONTHS: u32 = 14;
 /// recent sends a new complaint on the same issue to Resolution (rules 5 to 7).
 pub const ELIGIBILITY_MONTHS: u32 = 6;
 
+/// How a mixed complaint (about the department and a contracted provider) is handled (seed
+/// 003, process.md §2), as the case shows it beside the provider's name.
+pub const MIXED_COMPLAINT: &str = "the department owns the complaint and asks the provider for a contribution to the reply; on escalation only the department's part goes up a tier, and the provider's part of a continuing dissatisfaction goes through the provider's own complaints process, then ICE";
+
 /// What this system knows of the earlier case a complaint names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlierCase {
