@@ -86,6 +86,7 @@ fn render(view: &CaseView) -> String {
     [
         headline(view),
         flags(view),
+        route(view),
         history(view),
         decisions(view),
         clocks(view),
@@ -153,7 +154,12 @@ fn flags(view: &CaseView) -> String {
     } else {
         format!("  flags: {}\n", flags.join(", "))
     }
-<<<<<<< HEAD
+}
+
+/// What the case is beside a tier's complaint: a mixed complaint's provider and how its part is
+/// handled; official correspondence's kind and what its reply must be.
+fn route(view: &CaseView) -> String {
+    let mut out = String::new();
     if let Some(part) = &view.provider_part {
         out += &format!(
             "  provider: {} (mixed complaint: {})\n",
@@ -167,13 +173,12 @@ fn flags(view: &CaseView) -> String {
             rules.kind, rules.reply, rules.target_working_days, rules.not_a_complaint
         );
     }
-=======
+    out
 }
 
 /// Where the case came from, and the journey through the tiers when it has had more than one.
 fn history(view: &CaseView) -> String {
     let mut out = String::new();
->>>>>>> main
     if let Some(linked) = &view.linked_case {
         out += &format!("  came from: {linked}\n");
     }
