@@ -101,6 +101,18 @@ async fn every_route_but_health_needs_a_valid_token_with_its_scope() {
             "{url}"
         );
     }
+    // The operations page sends a browser without a session to its sign-in form, in the same
+    // error shape; a client without the `ops` scope is refused like anywhere else.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let sign_in = no_redirects.get(env.url("/ops")).send().await.unwrap();
+    assert_eq!(sign_in.headers()["location"], "/ops/login");
+    error_of(sign_in, 303, "sign_in").await;
+    let not_ops = authorised(&env.client_token("reader", &[Scope::CasesRead]).await);
+    let refused = not_ops.get(env.url("/ops/live")).send().await.unwrap();
+    error_of(refused, 403, "forbidden").await;
     env.stop().await;
 }
 

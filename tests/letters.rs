@@ -6,7 +6,9 @@ use std::path::Path;
 
 use complaints::letters::catalogue::LEAFLET;
 use complaints::letters::pdf;
-use complaints::letters::render::{Addressee, LetterContext, Organisation, Regional, Templates};
+use complaints::letters::render::{
+    LetterAddressee, LetterContext, Organisation, Regional, Templates,
+};
 use complaints::vocabulary::{LetterCode, Region};
 use serde_json::json;
 
@@ -134,7 +136,7 @@ fn northern_ireland_letters_name_nicms_and_the_ni_ombudsman() {
 #[test]
 fn the_salutation_is_title_and_surname_or_the_full_name() {
     let lines = ["1 High Street".to_owned()];
-    let greet = |name: &str| Addressee::new(name, &lines, "SW1A 1AA").salutation;
+    let greet = |name: &str| LetterAddressee::new(name, &lines, "SW1A 1AA").salutation;
     assert_eq!(greet("Ms Jane Example"), "Ms Example");
     assert_eq!(greet("Dr. Amir Khan-Smith"), "Dr. Khan-Smith");
     assert_eq!(greet("Jane Example"), "Jane Example");
@@ -428,7 +430,7 @@ fn a_long_address_is_folded_into_the_window_never_outside_it() {
     .iter()
     .map(|l| (*l).to_owned())
     .collect();
-    let customer = Addressee::new("Ms Jane Example", &lines, "SG11 2AA");
+    let customer = LetterAddressee::new("Ms Jane Example", &lines, "SG11 2AA");
     assert_eq!(customer.lines().len(), 7, "GOV.UK Notify's seven lines");
     assert_eq!(customer.lines()[5], "Near Bishop's Stortford, Ware");
     assert_eq!(customer.lines()[6], "SG11 2AA", "the postcode is last");

@@ -81,8 +81,23 @@ fn plan_lines(plan: &serde_json::Value) -> String {
     out
 }
 
-/// The case as text.
+/// The case as text: its summary, its clocks, letters and tasks, then its timeline.
 fn render(view: &CaseView) -> String {
+    [
+        headline(view),
+        flags(view),
+        history(view),
+        decisions(view),
+        clocks(view),
+        letters(view),
+        tasks(view),
+        timeline(view),
+    ]
+    .concat()
+}
+
+/// Reference, tier, stage and status; resolution code; team; customer; how it was received.
+fn headline(view: &CaseView) -> String {
     let c = &view.case;
     let mut out = format!(
         "{}  tier {}  {} / {}{}\n",
@@ -114,25 +129,35 @@ fn render(view: &CaseView) -> String {
         c.complaint.about,
         c.complaint.categories.join(", ")
     );
-    let mut flags = Vec::new();
-    if c.high_profile {
-        flags.push("high profile");
+    out
+}
+
+/// The line of what needs care on this case (high profile, vulnerable customer, …), if any.
+fn flags(view: &CaseView) -> String {
+    let c = &view.case;
+    let flags: Vec<&str> = [
+        (c.high_profile, "high profile"),
+        (c.parliamentary_contact, "parliamentary contact"),
+        (c.complaint.pos, "POS"),
+        (view.customer.vulnerable, "vulnerable customer"),
+        (
+            view.customer.contact_restriction != ContactRestriction::None,
+            "written contact only",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(set, flag)| set.then_some(flag))
+    .collect();
+    if flags.is_empty() {
+        String::new()
+    } else {
+        format!("  flags: {}\n", flags.join(", "))
     }
-    if c.parliamentary_contact {
-        flags.push("parliamentary contact");
-    }
-    if c.complaint.pos {
-        flags.push("POS");
-    }
-    if view.customer.vulnerable {
-        flags.push("vulnerable customer");
-    }
-    if view.customer.contact_restriction != ContactRestriction::None {
-        flags.push("written contact only");
-    }
-    if !flags.is_empty() {
-        out += &format!("  flags: {}\n", flags.join(", "));
-    }
+}
+
+/// Where the case came from, and the journey through the tiers when it has had more than one.
+fn history(view: &CaseView) -> String {
+    let mut out = String::new();
     if let Some(linked) = &view.linked_case {
         out += &format!("  came from: {linked}\n");
     }
@@ -147,6 +172,14 @@ fn render(view: &CaseView) -> String {
             .collect();
         out += &format!("  journey: {}\n", steps.join(" → "));
     }
+    out
+}
+
+/// Who has the case and what was decided: allocation, outcome, resolution plan, the external
+/// bodies' findings, a breached response target, and the complaint's summary.
+fn decisions(view: &CaseView) -> String {
+    let c = &view.case;
+    let mut out = String::new();
     if let Some(who) = &c.allocated_to {
         out += &format!("  allocated to: {who}\n");
     }
@@ -180,49 +213,72 @@ fn render(view: &CaseView) -> String {
         );
     }
     out += &format!("  summary: {}\n", c.complaint.summary);
-    if !view.clocks.is_empty() {
-        out += "\nclocks:\n";
-        for clock in &view.clocks {
-            let key = if clock.key.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", clock.key)
-            };
-            let state = match (&clock.fired_at, &clock.cancelled_because) {
-                (Some(at), _) => format!("fired {}", at.format("%Y-%m-%d %H:%M")),
-                (None, Some(why)) => format!("met: {why}"),
-                (None, None) => format!("due {}", clock.due_at.format("%Y-%m-%d %H:%M")),
-            };
-            out += &format!(
-                "  {:<30} deadline {}  {state}\n",
-                format!("{}{key}", clock.clock),
-                clock.deadline.format("%Y-%m-%d %H:%M UTC")
-            );
-        }
+    out
+}
+
+/// The clocks section: each clock with its deadline and whether it fired, was met or is due.
+fn clocks(view: &CaseView) -> String {
+    if view.clocks.is_empty() {
+        return String::new();
     }
-    if !view.letters.is_empty() {
-        out += "\nletters:\n";
-        for letter in &view.letters {
-            out += &format!(
-                "  {}  {:<5} {:<15} {}  ({})\n",
-                letter.code, letter.channel, letter.status, letter.subject, letter.id
-            );
-        }
+    let mut out = "\nclocks:\n".to_owned();
+    for clock in &view.clocks {
+        let key = if clock.key.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", clock.key)
+        };
+        let state = match (&clock.fired_at, &clock.cancelled_because) {
+            (Some(at), _) => format!("fired {}", at.format("%Y-%m-%d %H:%M")),
+            (None, Some(why)) => format!("met: {why}"),
+            (None, None) => format!("due {}", clock.due_at.format("%Y-%m-%d %H:%M")),
+        };
+        out += &format!(
+            "  {:<30} deadline {}  {state}\n",
+            format!("{}{key}", clock.clock),
+            clock.deadline.format("%Y-%m-%d %H:%M UTC")
+        );
     }
-    if !view.tasks.is_empty() {
-        out += "\ntasks:\n";
-        for task in &view.tasks {
-            out += &format!(
-                "  {:<9} {:<27} {:<20} due {}  {}\n",
-                task.state,
-                task.team,
-                task.assignee,
-                task.due_at.format("%Y-%m-%d %H:%M"),
-                task.task
-            );
-        }
+    out
+}
+
+/// The letters section: code, channel, status and subject of each letter.
+fn letters(view: &CaseView) -> String {
+    if view.letters.is_empty() {
+        return String::new();
     }
-    out += "\ntimeline:\n";
+    let mut out = "\nletters:\n".to_owned();
+    for letter in &view.letters {
+        out += &format!(
+            "  {}  {:<5} {:<15} {}  ({})\n",
+            letter.code, letter.channel, letter.status, letter.subject, letter.id
+        );
+    }
+    out
+}
+
+/// The tasks section: state, team, assignee and due time of each task.
+fn tasks(view: &CaseView) -> String {
+    if view.tasks.is_empty() {
+        return String::new();
+    }
+    let mut out = "\ntasks:\n".to_owned();
+    for task in &view.tasks {
+        out += &format!(
+            "  {:<9} {:<27} {:<20} due {}  {}\n",
+            task.state,
+            task.team,
+            task.assignee,
+            task.due_at.format("%Y-%m-%d %H:%M"),
+            task.task
+        );
+    }
+    out
+}
+
+/// The timeline section: every entry with when, who, and the API client it came through.
+fn timeline(view: &CaseView) -> String {
+    let mut out = "\ntimeline:\n".to_owned();
     for entry in &view.timeline {
         // The API client that posted the event, when it came over HTTP.
         let via = entry.detail["authclient"]

@@ -32,6 +32,7 @@ pub fn document() -> Value {
     let (status, _) = lift(schema_for!(EventStatus).to_value(), &mut shared);
     shared.insert("EventStatus".into(), status);
     shared.insert("Error".into(), error_schema());
+    shared.insert("Readiness".into(), readiness_schema());
     shared.insert("Accepted".into(), accepted_schema());
     shared.insert("BatchResults".into(), batch_schema());
     json!({
@@ -99,8 +100,19 @@ pub fn document() -> Value {
                 vec![],
                 json!({ "200": { "description": "The OpenAPI document.", "content": { JSON: { "schema": { "type": "object" } } } } }),
             ) },
-            "/healthz": { "get": public("The process is up") },
-            "/readyz": { "get": public("PostgreSQL and RabbitMQ are reachable (503 otherwise)") },
+            "/healthz": { "get": {
+                "summary": "The process is up",
+                "security": [],
+                "responses": { "200": { "description": "`ok`, while the process runs.", "content": { "text/plain": { "schema": { "type": "string" } } } } },
+            } },
+            "/readyz": { "get": {
+                "summary": "PostgreSQL and RabbitMQ are reachable",
+                "security": [],
+                "responses": {
+                    "200": json_answer("Both answer.", "Readiness"),
+                    "503": json_answer("One or both do not; the same report says which (not the error shape).", "Readiness"),
+                },
+            } },
             "/metrics": { "get": operation(
                 "Prometheus metrics, text format",
                 "metrics:read (none with `http.metrics_public`)",
@@ -110,8 +122,21 @@ pub fn document() -> Value {
             "/ops": { "get": html("The live operations page", vec![]) },
             "/ops/live": { "get": html("The operations page's live part, fetched every 5 seconds", vec![]) },
             "/ops/login": {
-                "get": html("The sign-in form of the operations page", vec![]),
-                "post": html("Signs in with a token (form field `token`): a session cookie for `/ops`", vec![]),
+                "get": {
+                    "summary": "The sign-in form of the operations page",
+                    "tags": ["operations"],
+                    "security": [],
+                    "responses": { "200": { "description": "The form.", "content": { "text/html": { "schema": { "type": "string" } } } } },
+                },
+                "post": {
+                    "summary": "Signs in with a token (form field `token`): a session cookie for `/ops`",
+                    "tags": ["operations"],
+                    "security": [],
+                    "responses": {
+                        "303": { "description": "Signed in: the session cookie (`Set-Cookie`), and to `/ops`." },
+                        "401": { "description": "Not a token of a client holding `ops`: the form again, saying so.", "content": { "text/html": { "schema": { "type": "string" } } } },
+                    },
+                },
             },
             "/ops/dead-letters/{worker}/{id}/{action}": {
                 "get": html("Confirms a dead letter's replay or discard", ops_parameters()),
@@ -193,23 +218,17 @@ fn operation(summary: &str, scope: &str, parameters: Vec<Value>, answers: Value)
     })
 }
 
-/// An operation open to anyone (health).
-fn public(summary: &str) -> Value {
-    json!({
-        "summary": summary,
-        "security": [],
-        "responses": { "200": { "description": "Yes.", "content": { JSON: { "schema": { "type": "object" } } } },
-                       "503": error_answer("No.") },
-    })
-}
-
-/// A page of the operations console (scope `ops`, or its session cookie).
+/// A page of the operations console (scope `ops`, or its session cookie); without either, a
+/// 303 to the sign-in form.
 fn html(summary: &str, parameters: Vec<Value>) -> Value {
     let mut page = operation(
         summary,
         "ops (a bearer token, or the session cookie `/ops/login` sets)",
         parameters,
-        json!({ "200": { "description": "An HTML page.", "content": { "text/html": { "schema": { "type": "string" } } } } }),
+        json!({
+            "200": { "description": "An HTML page.", "content": { "text/html": { "schema": { "type": "string" } } } },
+            "303": { "description": "Not signed in: to `/ops/login` (`Location`), with the error `sign_in`.", "content": { JSON: { "schema": { "$ref": "#/components/schemas/Error" } } } },
+        }),
     );
     page["tags"] = json!(["operations"]);
     page
@@ -251,6 +270,16 @@ fn error_schema() -> Value {
             "error": { "type": "string", "description": "A short code (`schema_violation`, `not_cloudevent`, `forbidden`, …)." },
             "reasons": { "type": "array", "items": { "type": "string" }, "description": "One per problem, naming the field; never a value sent." },
         },
+    })
+}
+
+/// What `/readyz` answers, ready or not.
+fn readiness_schema() -> Value {
+    let state = json!({ "type": "string", "enum": ["ok", "unreachable"] });
+    json!({
+        "type": "object",
+        "required": ["database", "broker"],
+        "properties": { "database": state, "broker": state },
     })
 }
 

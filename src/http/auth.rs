@@ -10,15 +10,15 @@
 //! The client is looked up in the database on every request, so `complaints clients revoke`
 //! takes effect at once in every process. A route takes a [`Caller`] (authenticated) and calls
 //! [`Caller::require`]; a route whose scope depends on configuration calls [`authorise`]. Every
-//! refusal is a [`Denied`], answered with the JSON error of [`ApiError`].
+//! refusal is an [`ApiError`] (`unauthorised`, `forbidden`, `rate_limited`, or
+//! `database_unavailable` when the client cannot be looked up).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderMap};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tracing::debug;
@@ -49,11 +49,7 @@ impl Caller {
         if self.scopes.contains(&scope) {
             Ok(())
         } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                vec![format!("this needs the scope `{scope}`")],
-            ))
+            Err(ApiError::forbidden(scope))
         }
     }
 }
@@ -73,75 +69,18 @@ impl RateLimits {
     }
 
     /// `Ok` when `client` may make a request now; otherwise the 429 saying when it may.
-    fn check(&self, client: &str) -> Result<(), Denied> {
+    fn check(&self, client: &str) -> Result<(), ApiError> {
         self.0.check_key(&client.to_owned()).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            Denied::RateLimited {
-                retry_after_secs: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
-            }
+            ApiError::rate_limited((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
         })
     }
 }
 
-/// Why a request was not let through: each answers with the JSON error of [`ApiError`].
-#[derive(Debug)]
-pub enum Denied {
-    /// 401 with `WWW-Authenticate: Bearer`: no token, or not a valid one.
-    Unauthorised(&'static str),
-    /// 429 with `Retry-After`.
-    RateLimited {
-        /// Seconds until the client may try again.
-        retry_after_secs: u64,
-    },
-    /// Any other answer: 403 without the scope, 503 without the database.
-    Error(ApiError),
-}
-
-impl From<ApiError> for Denied {
-    fn from(error: ApiError) -> Self {
-        Denied::Error(error)
-    }
-}
-
-impl IntoResponse for Denied {
-    fn into_response(self) -> Response {
-        match self {
-            Denied::Unauthorised(reason) => {
-                let mut response = ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorised",
-                    vec![reason.into()],
-                )
-                .into_response();
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"complaints\""),
-                );
-                response
-            }
-            Denied::RateLimited { retry_after_secs } => {
-                let mut response = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    vec![format!(
-                        "too many requests; try again in {retry_after_secs} s"
-                    )],
-                )
-                .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                response
-            }
-            Denied::Error(error) => error.into_response(),
-        }
-    }
-}
-
 impl FromRequestParts<App> for Caller {
-    type Rejection = Denied;
+    type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Denied> {
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let limits = parts.extensions.get::<RateLimits>().cloned();
         let caller = authenticate(app, &parts.headers).await?;
         if let Some(limits) = limits {
@@ -154,7 +93,7 @@ impl FromRequestParts<App> for Caller {
 /// Authenticates the request and checks it holds `scope`: for a route that decides at run time
 /// whether it needs one (`/metrics`), and for routes outside this module (the ops endpoints:
 /// `authorise(&app, &headers, Scope::Ops).await?`).
-pub async fn authorise(app: &App, headers: &HeaderMap, scope: Scope) -> Result<Caller, Denied> {
+pub async fn authorise(app: &App, headers: &HeaderMap, scope: Scope) -> Result<Caller, ApiError> {
     let caller = authenticate(app, headers).await?;
     caller.require(scope)?;
     Ok(caller)
@@ -162,27 +101,27 @@ pub async fn authorise(app: &App, headers: &HeaderMap, scope: Scope) -> Result<C
 
 /// The client whose bearer token the request carries, or the 401 (or the 503 when the
 /// database cannot say).
-async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, Denied> {
+async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let Some(token) = bearer(headers) else {
-        return Err(Denied::Unauthorised(
+        return Err(ApiError::unauthorised(
             "send an API client's token: Authorization: Bearer <token>",
         ));
     };
-    let invalid = Denied::Unauthorised("that is not a valid token");
+    let invalid = || ApiError::unauthorised("that is not a valid token");
     let Some((id, secret)) = parse_token(token) else {
-        return Err(invalid);
+        return Err(invalid());
     };
     let mut conn = app
         .pool
         .get()
         .await
-        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
+        .map_err(ApiError::database_unavailable)?;
     let credential = clients::live(&mut conn, id)
         .await
-        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
+        .map_err(ApiError::database_unavailable)?;
     let Some(credential) = credential.filter(|c| secret_matches(secret, &c.secret_sha256)) else {
         debug!(client_id = %id, "a request with an unknown or revoked token");
-        return Err(invalid);
+        return Err(invalid());
     };
     if let Err(e) = clients::touch(&mut conn, id, app.clock.now()).await {
         debug!(error = %e, "could not record when a client was last used");

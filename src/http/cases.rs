@@ -26,16 +26,15 @@ pub async fn get(
         .pool
         .get()
         .await
-        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
-    match cases::find_by_reference(&mut conn, &reference).await {
-        Ok(Some(case))
-            if case.is_staff_complaint() && !caller.holds(Scope::StaffComplaintsRead) =>
-        {
-            Ok(Json(case.with_written_withheld()).into_response())
-        }
-        Ok(Some(case)) => Ok(Json(case).into_response()),
-        Ok(None) => Err(no_such_case()),
-        Err(e) => Err(ApiError::internal(&e.into())),
+        .map_err(ApiError::database_unavailable)?;
+    let case = cases::find_by_reference(&mut conn, &reference)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(no_such_case)?;
+    if case.is_staff_complaint() && !caller.holds(Scope::StaffComplaintsRead) {
+        Ok(Json(case.with_written_withheld()).into_response())
+    } else {
+        Ok(Json(case).into_response())
     }
 }
 

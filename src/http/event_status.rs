@@ -27,5 +27,5 @@ pub async fn get(
     event_status(&app, id)
         .await
         .map(Json)
-        .map_err(|e| ApiError::unavailable("status_unavailable", &e))
+        .map_err(|e| ApiError::unavailable("status_unavailable", e))
 }

@@ -25,7 +25,7 @@ use tracing::warn;
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::broker::publisher::Outgoing;
 use crate::events::binding::{read_envelope, Message};
@@ -55,31 +55,20 @@ pub async fn post(
     caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return body_refused(&rejection),
-    };
+) -> ApiResult<Response> {
+    let body = body.map_err(|rejection| body_refused(&rejection))?;
     let message = Message::from_http(&headers, &body);
     if message.is_batch() {
         return post_batch(&app, &caller, &body).await;
     }
-    let event = match accept(&app, &caller, read_envelope(&message)) {
-        Ok(event) => event,
-        Err(refused) => return refused.into_response(),
-    };
-    match publish(&app, std::slice::from_ref(&event)).await {
-        Ok(()) => (StatusCode::ACCEPTED, Json(event.answer())).into_response(),
-        Err(unavailable) => unavailable.into_response(),
-    }
+    let event = accept(&app, &caller, read_envelope(&message))?;
+    publish(&app, std::slice::from_ref(&event)).await?;
+    Ok((StatusCode::ACCEPTED, Json(event.answer())).into_response())
 }
 
 /// A batch: each event accepted or refused on its own, the accepted ones published together.
-async fn post_batch(app: &App, caller: &Caller, body: &[u8]) -> Response {
-    let items = match batch_items(body) {
-        Ok(items) => items,
-        Err(refused) => return refused.into_response(),
-    };
+async fn post_batch(app: &App, caller: &Caller, body: &[u8]) -> ApiResult<Response> {
+    let items = batch_items(body)?;
     let outcomes: Vec<Result<Stamped, ApiError>> = items
         .iter()
         .map(|item| {
@@ -91,9 +80,7 @@ async fn post_batch(app: &App, caller: &Caller, body: &[u8]) -> Response {
         .iter()
         .filter_map(|o| o.as_ref().ok().cloned())
         .collect();
-    if let Err(unavailable) = publish(app, &accepted).await {
-        return unavailable.into_response();
-    }
+    publish(app, &accepted).await?;
     let results: Vec<Value> = outcomes
         .iter()
         .map(|outcome| match outcome {
@@ -109,12 +96,12 @@ async fn post_batch(app: &App, caller: &Caller, body: &[u8]) -> Response {
             }
         })
         .collect();
-    Json(json!({
+    Ok(Json(json!({
         "accepted": accepted.len(),
         "refused": results.len() - accepted.len(),
         "results": results,
     }))
-    .into_response()
+    .into_response())
 }
 
 /// The events of a batch body: a JSON array of 1 to [`MAX_BATCH`] items.
@@ -164,7 +151,7 @@ fn accept(
     Accepted::parse(&envelope.event_type, envelope.data.clone(), &app.checks())
         .map_err(|refusal| refused(&refusal))?;
     envelope.authclient = Some(caller.name.clone());
-    let body = serde_json::to_vec(&envelope).map_err(|e| ApiError::internal(&e.into()))?;
+    let body = serde_json::to_vec(&envelope).map_err(ApiError::internal)?;
     Ok(Stamped {
         id: envelope.id,
         event_type: envelope.event_type,
@@ -194,7 +181,7 @@ async fn publish(app: &App, events: &[Stamped]) -> Result<(), ApiError> {
                 first_event_id = %events[0].id,
                 "could not publish events received over HTTP"
             );
-            ApiError::unavailable("broker_unavailable", &e.into())
+            ApiError::broker_unavailable(e)
         })
 }
 
@@ -204,19 +191,10 @@ fn refused(refusal: &Refusal) -> ApiError {
 }
 
 /// 413 for a body over `http.body_limit_bytes`, 400 for one that could not be read.
-fn body_refused(rejection: &BytesRejection) -> Response {
+fn body_refused(rejection: &BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            vec!["the request body is over the size limit".into()],
-        )
-        .into_response()
+        ApiError::body_too_large()
     } else {
-        ApiError::bad_request(
-            "unreadable_body",
-            vec!["the request body could not be read".into()],
-        )
-        .into_response()
+        ApiError::unreadable_body()
     }
 }

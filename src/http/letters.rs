@@ -27,14 +27,15 @@ pub async fn get(
         .pool
         .get()
         .await
-        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
-    match letters::of_case(&mut conn, &reference, id).await {
-        Ok(Some(letter)) => Ok(Json(letter).into_response()),
-        Ok(None) => Err(no_such_letter()),
-        Err(e) => Err(ApiError::internal(&e.into())),
-    }
+        .map_err(ApiError::database_unavailable)?;
+    let letter = letters::of_case(&mut conn, &reference, id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(no_such_letter)?;
+    Ok(Json(letter).into_response())
 }
 
+/// The 404 for a letter id that is not one of the case's letters (or not an id at all).
 fn no_such_letter() -> ApiError {
     ApiError::not_found("no letter with that id on that case")
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::warn;
 
 use super::auth::authorise;
+use super::error::ApiResult;
 use crate::app::App;
 use crate::broker::stats::queue_stats;
 use crate::db::{outbox, timers};
@@ -19,11 +20,9 @@ use crate::vocabulary::{Scope, Tier};
 use crate::workers::QUEUES;
 
 /// Prometheus text format; scope `metrics:read` unless `http.metrics_public = true`.
-pub async fn render(State(app): State<App>, headers: HeaderMap) -> Response {
+pub async fn render(State(app): State<App>, headers: HeaderMap) -> ApiResult<Response> {
     if !app.config.http.metrics_public {
-        if let Err(refused) = authorise(&app, &headers, Scope::MetricsRead).await {
-            return refused.into_response();
-        }
+        authorise(&app, &headers, Scope::MetricsRead).await?;
     }
     match queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES).await {
         Ok(stats) => {
@@ -59,7 +58,7 @@ pub async fn render(State(app): State<App>, headers: HeaderMap) -> Response {
         }
         Err(e) => warn!(error = %e, "no database connection for /metrics"),
     }
-    crate::telemetry::metrics().render().into_response()
+    Ok(crate::telemetry::metrics().render().into_response())
 }
 
 /// Sets the near-breach and breached gauges; a tier and team seen before but absent now is

@@ -14,10 +14,12 @@
 //! | `GET /metrics` | `metrics:read` (none with `http.metrics_public`) | Prometheus text format |
 //! | `GET /ops` | `ops` (see [`ops`]) | the live operations page, with dead-letter replay and discard |
 //!
-//! Every answer that is not a success is the JSON error of [`error`], including unknown routes
-//! (404), wrong methods (405), bodies over `http.body_limit_bytes` (413), requests slower than
-//! `http.request_timeout_ms` (503 `timeout`) and clients over their rate (429). Who may call
-//! what is [`auth`]'s.
+//! Every handler answers its refusals and failures with the one error type, [`error::ApiError`]
+//! (`{"error": code, "reasons": [...]}`), and so do unknown routes (404), wrong methods (405),
+//! bodies over `http.body_limit_bytes` (413), requests slower than `http.request_timeout_ms`
+//! (503 `timeout`), clients over their rate (429) and the operations page's 303 to its sign-in
+//! form. The one exception is `/readyz`'s 503, which is its readiness report, as its 200 is.
+//! Who may call what is [`auth`]'s.
 
 pub mod auth;
 mod cases;
@@ -34,7 +36,6 @@ mod tasks;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -64,13 +65,7 @@ pub fn router(app: App) -> Router {
         .route("/metrics", get(metrics::render))
         .merge(ops::routes())
         .fallback(|| async { ApiError::not_found("no such route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                vec!["this route does not take that method".into()],
-            )
-        })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(Extension(limits))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(app.clone(), deadline))
@@ -91,12 +86,7 @@ async fn deadline(State(app): State<App>, request: Request, next: Next) -> Respo
     let limit = Duration::from_millis(app.config.http.request_timeout_ms);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            vec!["the request took too long; try again later".into()],
-        )
-        .into_response(),
+        Err(_) => ApiError::timeout().into_response(),
     }
 }
 

@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use super::auth::{self, Denied};
+use super::auth;
 use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::broker::dead_letters::{self, Action, DeadLetter, Selection};
@@ -148,28 +148,12 @@ pub struct Operator {
     pub name: String,
 }
 
-/// Why [`authorise`] let nobody in.
-#[derive(Debug)]
-pub enum Refused {
-    /// Not signed in, or the token is no longer valid: to the sign-in page.
-    SignIn,
-    /// Signed in, but not allowed (403 without the `ops` scope), or the check itself failed.
-    Denied(Denied),
-}
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        match self {
-            Refused::SignIn => Redirect::to("/ops/login").into_response(),
-            Refused::Denied(denied) => denied.into_response(),
-        }
-    }
-}
-
 /// The one authorisation hook of `/ops`: an API client holding the `ops` scope, by its token
 /// as `Authorization: Bearer`, or by the session cookie `/ops/login` set with it. Every
-/// request checks the client again, so a revoked client is shut out at once.
-pub async fn authorise(app: &App, headers: &HeaderMap) -> Result<Operator, Refused> {
+/// request checks the client again, so a revoked client is shut out at once. Without a valid
+/// token or cookie the answer is [`ApiError::sign_in`] (303 to the sign-in form); a client
+/// without the scope gets the 403, and a failed check its 503.
+pub async fn authorise(app: &App, headers: &HeaderMap) -> ApiResult<Operator> {
     let from_cookie = headers
         .get_all(header::COOKIE)
         .iter()
@@ -181,8 +165,8 @@ pub async fn authorise(app: &App, headers: &HeaderMap) -> Result<Operator, Refus
     let checked = match from_cookie {
         Some(token) if !headers.contains_key(header::AUTHORIZATION) => {
             let mut bearer = HeaderMap::new();
-            let value =
-                HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| Refused::SignIn)?;
+            let value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| ApiError::sign_in())?;
             bearer.insert(header::AUTHORIZATION, value);
             auth::authorise(app, &bearer, Scope::Ops).await
         }
@@ -190,11 +174,12 @@ pub async fn authorise(app: &App, headers: &HeaderMap) -> Result<Operator, Refus
     };
     match checked {
         Ok(caller) => Ok(Operator { name: caller.name }),
-        Err(Denied::Unauthorised(_)) => Err(Refused::SignIn),
-        Err(other) => Err(Refused::Denied(other)),
+        Err(refused) if refused.is_unauthorised() => Err(ApiError::sign_in()),
+        Err(refused) => Err(refused),
     }
 }
 
+/// The page's handlebars templates, compiled in and registered once.
 fn templates() -> &'static Handlebars<'static> {
     static TEMPLATES: OnceLock<Handlebars<'static>> = OnceLock::new();
     TEMPLATES.get_or_init(|| {
@@ -214,10 +199,9 @@ fn templates() -> &'static Handlebars<'static> {
     })
 }
 
+/// Renders template `name` over `data`; a template that fails is a 500 (logged, never shown).
 fn render(name: &str, data: &Value) -> ApiResult<String> {
-    templates()
-        .render(name, data)
-        .map_err(|e| ApiError::internal(&e.into()))
+    templates().render(name, data).map_err(ApiError::internal)
 }
 
 /// A whole page: `body` (already rendered) in the layout.
@@ -236,15 +220,14 @@ struct Done {
     n: Option<usize>,
 }
 
+/// `GET /ops`: the whole page, with a line saying what the last action did.
 async fn page(
     State(app): State<App>,
     headers: HeaderMap,
     Query(done): Query<Done>,
-) -> Result<Response, Response> {
-    authorise(&app, &headers)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let live = live_html(&app).await.map_err(IntoResponse::into_response)?;
+) -> ApiResult<Response> {
+    authorise(&app, &headers).await?;
+    let live = live_html(&app).await?;
     let done = match (done.done.as_deref(), done.n) {
         (Some("replayed"), Some(n)) => Some(format!(
             "Replayed {n} dead letter(s): back on complaints.events."
@@ -252,16 +235,14 @@ async fn page(
         (Some("discarded"), Some(n)) => Some(format!("Discarded {n} dead letter(s).")),
         _ => None,
     };
-    let body = render("page", &json!({ "live": live, "done": done }))
-        .map_err(IntoResponse::into_response)?;
-    in_layout("Operations", body, true).map_err(IntoResponse::into_response)
+    let body = render("page", &json!({ "live": live, "done": done }))?;
+    in_layout("Operations", body, true)
 }
 
-async fn live(State(app): State<App>, headers: HeaderMap) -> Result<Response, Response> {
-    authorise(&app, &headers)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let html = live_html(&app).await.map_err(IntoResponse::into_response)?;
+/// `GET /ops/live`: the live part alone, which the page fetches every [`REFRESH_SECS`].
+async fn live(State(app): State<App>, headers: HeaderMap) -> ApiResult<Response> {
+    authorise(&app, &headers).await?;
+    let html = live_html(&app).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
@@ -274,18 +255,18 @@ struct Bar {
     label: String,
 }
 
+/// A moment as the page shows it, to the second in UTC.
 fn time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// The live part of the page.
 async fn live_html(app: &App) -> ApiResult<String> {
-    let unavailable = |code| move |e: anyhow::Error| ApiError::unavailable(code, &e);
     let now = app.clock.now();
     let hour_ago = now - Duration::hours(1);
     let stats = queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES)
         .await
-        .map_err(unavailable("broker_unavailable"))?;
+        .map_err(ApiError::broker_unavailable)?;
     let letters = dead_letters::list(
         &app.config.amqp_urls(),
         &app.topology,
@@ -296,36 +277,39 @@ async fn live_html(app: &App) -> ApiResult<String> {
         },
     )
     .await
-    .map_err(unavailable("broker_unavailable"))?;
-    let mut conn = app
-        .db()
-        .await
-        .map_err(unavailable("database_unavailable"))?;
-    let db = |e: diesel::result::Error| ApiError::internal(&e.into());
+    .map_err(ApiError::broker_unavailable)?;
+    let mut conn = app.db().await.map_err(ApiError::database_unavailable)?;
     let handled = ops::handled_per_bucket(&mut conn, hour_ago, BUCKET_SECS)
         .await
-        .map_err(db)?;
+        .map_err(ApiError::internal)?;
     let last = ops::last_handled(&mut conn, now - Duration::days(1))
         .await
-        .map_err(db)?;
-    let outbox_pending = outbox::count_unsent(&mut conn).await.map_err(db)?;
+        .map_err(ApiError::internal)?;
+    let outbox_pending = outbox::count_unsent(&mut conn)
+        .await
+        .map_err(ApiError::internal)?;
     let grace = Duration::milliseconds(app.config.scheduler.overdue_grace_ms as i64);
     let timer_counts = timers::counts(&mut conn, now, now - grace)
         .await
-        .map_err(db)?;
+        .map_err(ApiError::internal)?;
     let teams = timers::breach_counts(&mut conn, now + Duration::days(1))
         .await
-        .map_err(db)?;
-    let nearest = timers::nearest_targets(&mut conn, 10).await.map_err(db)?;
+        .map_err(ApiError::internal)?;
+    let nearest = timers::nearest_targets(&mut conn, 10)
+        .await
+        .map_err(ApiError::internal)?;
     let refused = ops::refused_since(&mut conn, now - Duration::days(1), 50)
         .await
-        .map_err(db)?;
+        .map_err(ApiError::internal)?;
     let actions = dead_letter_actions::latest(&mut conn, 10)
         .await
-        .map_err(db)?;
-    let depths = ops::depths_since(&mut conn, hour_ago).await.map_err(db)?;
-    let (last_fired, last_published) =
-        ops::last_fired_and_published(&mut conn).await.map_err(db)?;
+        .map_err(ApiError::internal)?;
+    let depths = ops::depths_since(&mut conn, hour_ago)
+        .await
+        .map_err(ApiError::internal)?;
+    let (last_fired, last_published) = ops::last_fired_and_published(&mut conn)
+        .await
+        .map_err(ApiError::internal)?;
     drop(conn);
 
     let buckets = (3600 / BUCKET_SECS) as usize;
@@ -425,6 +409,7 @@ async fn live_html(app: &App) -> ApiResult<String> {
     )
 }
 
+/// What the page shows of a dead letter.
 fn letter_json(letter: &DeadLetter) -> Value {
     json!({
         "id": letter.id,
@@ -437,6 +422,7 @@ fn letter_json(letter: &DeadLetter) -> Value {
     })
 }
 
+/// `GET /ops/login`: the sign-in form.
 async fn login_form() -> ApiResult<Response> {
     in_layout("Sign in", render("login", &json!({}))?, false)
 }
@@ -447,6 +433,8 @@ struct Login {
     token: String,
 }
 
+/// `POST /ops/login`: with a token of a client holding `ops`, the session cookie and a redirect
+/// to the page; otherwise the form again, saying it failed (401).
 async fn login(State(app): State<App>, Form(form): Form<Login>) -> ApiResult<Response> {
     let token = form.token.trim();
     let mut bearer = HeaderMap::new();
@@ -486,7 +474,7 @@ async fn find(app: &App, worker: &str, id: &str, action: &str) -> ApiResult<(Dea
     };
     let letter = dead_letters::list(&app.config.amqp_urls(), &app.topology, QUEUES, &selection)
         .await
-        .map_err(|e| ApiError::unavailable("broker_unavailable", &e))?
+        .map_err(ApiError::broker_unavailable)?
         .into_iter()
         .next()
         .ok_or_else(|| {
@@ -495,17 +483,14 @@ async fn find(app: &App, worker: &str, id: &str, action: &str) -> ApiResult<(Dea
     Ok((letter, action))
 }
 
+/// `GET /ops/dead-letters/{worker}/{id}/{action}`: the page confirming a replay or discard.
 async fn confirm(
     State(app): State<App>,
     headers: HeaderMap,
     Path((worker, id, action)): Path<(String, String, String)>,
-) -> Result<Response, Response> {
-    authorise(&app, &headers)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let (letter, action) = find(&app, &worker, &id, &action)
-        .await
-        .map_err(IntoResponse::into_response)?;
+) -> ApiResult<Response> {
+    authorise(&app, &headers).await?;
+    let (letter, action) = find(&app, &worker, &id, &action).await?;
     let (verb, explanation) = match action {
         Action::Replay => ("Replay", "It goes back to complaints.events under its event type; if it fails again it returns to the dead letters with the new reason."),
         Action::Discard => ("Discard", "It is removed for good: the event it carries will never be applied."),
@@ -524,22 +509,19 @@ async fn confirm(
             "discard": action == Action::Discard,
             "explanation": explanation,
         }),
-    )
-    .map_err(IntoResponse::into_response)?;
-    in_layout(&format!("{verb} a dead letter"), body, false).map_err(IntoResponse::into_response)
+    )?;
+    in_layout(&format!("{verb} a dead letter"), body, false)
 }
 
+/// `POST /ops/dead-letters/{worker}/{id}/{action}`: replays or discards the dead letter,
+/// records who did it, and redirects to the page saying what was done.
 async fn act(
     State(app): State<App>,
     headers: HeaderMap,
     Path((worker, id, action)): Path<(String, String, String)>,
-) -> Result<Response, Response> {
-    let operator = authorise(&app, &headers)
-        .await
-        .map_err(IntoResponse::into_response)?;
-    let (_, action) = find(&app, &worker, &id, &action)
-        .await
-        .map_err(IntoResponse::into_response)?;
+) -> ApiResult<Response> {
+    let operator = authorise(&app, &headers).await?;
+    let (_, action) = find(&app, &worker, &id, &action).await?;
     let selection = Selection {
         worker: Some(worker),
         id: Some(id),
@@ -547,7 +529,7 @@ async fn act(
     };
     let done = dead_letters::act_and_record(&app, &selection, action, &operator.name, |_, _, _| {})
         .await
-        .map_err(|e| ApiError::unavailable("broker_unavailable", &e).into_response())?;
+        .map_err(ApiError::broker_unavailable)?;
     Ok(Redirect::to(&format!(
         "/ops?done={}&n={}",
         action.past_tense(),

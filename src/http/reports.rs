@@ -7,10 +7,10 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::auth::Caller;
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::db::reports;
 use crate::reports::period;
@@ -21,10 +21,41 @@ pub async fn complaints(
     State(app): State<App>,
     caller: Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(forbidden) = caller.require(Scope::ReportsRead) {
-        return forbidden.into_response();
-    }
+) -> ApiResult<Response> {
+    caller.require(Scope::ReportsRead)?;
+    let (from, to, format) =
+        parameters(&query).map_err(|reasons| ApiError::bad_request("bad_query", reasons))?;
+    let mut conn = app
+        .pool
+        .get()
+        .await
+        .map_err(ApiError::database_unavailable)?;
+    let report = reports::report(&mut conn, from, to)
+        .await
+        .map_err(ApiError::database_unavailable)?;
+    Ok(if format == Format::Csv {
+        (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            report.to_csv(),
+        )
+            .into_response()
+    } else {
+        Json(report).into_response()
+    })
+}
+
+/// The two forms of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// The period's bounds (as [`period`] gives them) and the format from the query, or every
+/// problem with them.
+fn parameters(
+    query: &HashMap<String, String>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>, Format), Vec<String>> {
     let mut reasons = Vec::new();
     let mut day = |name: &str| match query.get(name).map(|v| v.parse::<NaiveDate>()) {
         Some(Ok(day)) => Some(day),
@@ -38,36 +69,25 @@ pub async fn complaints(
         }
     };
     let (from, to) = (day("from"), day("to"));
-    let format = query.get("format").map_or("json", String::as_str);
-    if !matches!(format, "json" | "csv") {
-        reasons.push(format!("`format` is `{format}`: json or csv"));
-    }
+    let format = match query.get("format").map_or("json", String::as_str) {
+        "json" => Format::Json,
+        "csv" => Format::Csv,
+        other => {
+            reasons.push(format!("`format` is `{other}`: json or csv"));
+            Format::Json
+        }
+    };
     if let Some(unknown) = query
         .keys()
         .find(|k| !matches!(k.as_str(), "from" | "to" | "format"))
     {
         reasons.push(format!("`{unknown}` is not a parameter of this report"));
     }
-    let bounds = match (from, to) {
-        (Some(from), Some(to)) if reasons.is_empty() => period(from, to).map_err(|e| vec![e]),
+    match (from, to) {
+        (Some(from), Some(to)) if reasons.is_empty() => {
+            let (from, to) = period(from, to).map_err(|e| vec![e])?;
+            Ok((from, to, format))
+        }
         _ => Err(reasons),
-    };
-    let (from, to) = match bounds {
-        Ok(bounds) => bounds,
-        Err(reasons) => return ApiError::bad_request("bad_query", reasons).into_response(),
-    };
-    let report = async {
-        let mut conn = app.pool.get().await?;
-        anyhow::Ok(reports::report(&mut conn, from, to).await?)
-    }
-    .await;
-    match report {
-        Ok(report) if format == "csv" => (
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            report.to_csv(),
-        )
-            .into_response(),
-        Ok(report) => Json(report).into_response(),
-        Err(e) => ApiError::unavailable("database_unavailable", &e).into_response(),
     }
 }

@@ -31,10 +31,10 @@ pub async fn list(
         .pool
         .get()
         .await
-        .map_err(|e| ApiError::unavailable("database_unavailable", &e.into()))?;
+        .map_err(ApiError::database_unavailable)?;
     let tasks = tasks::list(&mut conn, team, state, limit)
         .await
-        .map_err(|e| ApiError::internal(&e.into()))?;
+        .map_err(ApiError::internal)?;
     Ok(Json(json!({ "tasks": tasks })))
 }
 

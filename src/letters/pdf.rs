@@ -1,6 +1,6 @@
 //! The print-ready PDF of a postal letter: A4, with the address where a window envelope shows
 //! it (24.6 mm from the left edge, 39.5 mm from the top, in a 95.4 × 26.8 mm window), at most
-//! seven lines with the postcode last (GOV.UK Notify's limit; [`Addressee`] folds longer
+//! seven lines with the postcode last (GOV.UK Notify's limit; [`LetterAddressee`] folds longer
 //! addresses), sized so every line fits inside the window, then the letter's text, wrapped to
 //! the margins, over as many pages as it needs.
 //!
@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use pdf_writer::types::FontFlags;
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 
-use super::render::Addressee;
+use super::render::LetterAddressee;
 
 /// Points per millimetre.
 const PT_PER_MM: f32 = 72.0 / 25.4;
@@ -85,7 +85,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
 });
 
 /// Lays out a letter: header lines at the top right, the address in the window, the text below.
-pub fn render(header: &[String], address: &Addressee, text: &str) -> Vec<u8> {
+pub fn render(header: &[String], address: &LetterAddressee, text: &str) -> Vec<u8> {
     let mut pages: Vec<Content> = vec![Content::new()];
     let page_top = A4.1;
 

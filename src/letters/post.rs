@@ -9,7 +9,7 @@ use chrono_tz::Europe::London;
 use uuid::Uuid;
 
 use super::pdf;
-use super::render::{Addressee, Organisation};
+use super::render::{LetterAddressee, Organisation};
 use crate::config::Config;
 use crate::db::letters::LetterRecord;
 use crate::db::parties::Party;
@@ -78,8 +78,8 @@ pub fn letter_date(now: DateTime<Utc>) -> String {
 }
 
 /// The customer as letters address them (an address too long for the envelope window folded).
-pub fn addressee(customer: &Party) -> Addressee {
-    Addressee::new(&customer.name, &customer.address_lines, &customer.postcode)
+pub fn addressee(customer: &Party) -> LetterAddressee {
+    LetterAddressee::new(&customer.name, &customer.address_lines, &customer.postcode)
 }
 
 /// The postal address on one line, as printed.

@@ -20,15 +20,15 @@ pub enum LetterError {
     /// A template file could not be read.
     #[error("reading the letter template {path}: {source}")]
     Read {
-        /// The file.
+        /// The template file that could not be read.
         path: PathBuf,
-        /// Why.
+        /// The error reading it.
         source: std::io::Error,
     },
     /// A template does not compile.
     #[error("the letter template {path} does not compile: {message}")]
     Compile {
-        /// The file.
+        /// The template file that does not compile.
         path: PathBuf,
         /// The compiler's message.
         message: String,
@@ -36,7 +36,7 @@ pub enum LetterError {
     /// The caseworker's fields do not fit the letter.
     #[error("letter {code}: {problem}")]
     Fields {
-        /// The letter.
+        /// The letter whose fields do not fit.
         code: LetterCode,
         /// What is missing or wrong.
         problem: String,
@@ -44,7 +44,7 @@ pub enum LetterError {
     /// Rendering failed (a field the template uses is missing).
     #[error("letter {code} cannot be rendered: {message}")]
     Render {
-        /// The letter.
+        /// The letter that could not be rendered.
         code: LetterCode,
         /// The renderer's message.
         message: String,
@@ -54,7 +54,7 @@ pub enum LetterError {
 /// The organisation as letters present it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Organisation {
-    /// Its name.
+    /// The organisation's name as letters give it.
     pub name: String,
     /// Its name on letters to customers in Northern Ireland (seed 002: "CMG to be NICMS in
     /// NI").
@@ -76,14 +76,16 @@ impl Organisation {
     }
 }
 
-/// The addressee, as the envelope window shows them.
+/// The person a letter is addressed to (the customer), as the envelope window shows them and
+/// the letter greets them. Not to be confused with [`crate::vocabulary::Addressee`], the office
+/// a complaint was addressed to (a Minister, the chief executive, …).
 #[derive(Debug, Clone, Serialize)]
-pub struct Addressee {
+pub struct LetterAddressee {
     /// Full name, with the title when one is known (`Ms Jane Example`).
     pub name: String,
     /// Address lines above the postcode, at most [`MAX_ADDRESS_LINES`].
     pub address_lines: Vec<String>,
-    /// Postcode.
+    /// The postcode, the window's last line.
     pub postcode: String,
     /// How the letter greets them: title and surname (`Ms Example`), or the full name when no
     /// title is known (`Jane Example`).
@@ -114,7 +116,7 @@ const TITLES: &[&str] = &[
     "Reverend",
 ];
 
-impl Addressee {
+impl LetterAddressee {
     /// The addressee `name` at `lines` and `postcode`. Lines beyond [`MAX_ADDRESS_LINES`] are
     /// folded into the last one, separated by commas, so the address never runs out of the
     /// envelope window.
@@ -194,22 +196,22 @@ impl Regional {
 pub struct LetterContext {
     /// The letter's date, e.g. `24 November 2026`.
     pub date: String,
-    /// The case reference.
+    /// The case reference every letter quotes.
     pub reference: String,
-    /// The addressee.
-    pub customer: Addressee,
-    /// The organisation.
+    /// The customer the letter is addressed to: name and address for the window, salutation.
+    pub customer: LetterAddressee,
+    /// The organisation the letter is from: its name, phone number and signatory.
     pub organisation: Organisation,
     /// The caseworker's text.
     pub fields: BTreeMap<String, Value>,
     /// "Within X days", for the letters that state it.
     pub days: Option<u32>,
-    /// Documents enclosed.
+    /// The leaflets and forms enclosed, by name, listed at the letter's foot.
     pub enclosures: Vec<String>,
     /// The customer may only be written to (a staff-behaviour complaint, or a written-only
     /// customer): letters promise a letter, never a call.
     pub contact_by_letter: bool,
-    /// The regional wording.
+    /// The wording that depends on the customer's region (Northern Ireland's bodies).
     pub region: Regional,
     /// Rendering for print: the header and address are laid out by the PDF, not the text.
     pub print: bool,
@@ -223,7 +225,7 @@ impl LetterContext {
         Self {
             date: "24 November 2026".into(),
             reference: "RES-2026-000042".into(),
-            customer: Addressee::new(
+            customer: LetterAddressee::new(
                 "Ms Jane Example",
                 &[
                     "14 Station Road".into(),
