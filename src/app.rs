@@ -24,9 +24,9 @@ use crate::workers::QUEUES;
 /// What every task of a `complaints` process shares.
 #[derive(Clone)]
 pub struct App {
-    /// The configuration.
+    /// The configuration the process started with, shared read-only by every task.
     pub config: Arc<Config>,
-    /// The database.
+    /// The PostgreSQL connection pool every worker and route takes connections from.
     pub pool: DbPool,
     /// Where "now" comes from.
     pub clock: SharedClock,

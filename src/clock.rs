@@ -13,7 +13,7 @@ use crate::db::{listener, simulated_clock};
 
 /// A source of the current time.
 pub trait Clock: Send + Sync + 'static {
-    /// The current instant.
+    /// The current instant on this clock (the system's, or the simulated one).
     fn now(&self) -> DateTime<Utc>;
 
     /// For a clock that can jump (the simulated one), a receiver that changes when it does, so

@@ -48,23 +48,23 @@ pub struct Config {
     /// defaults (`[workers.<name>]`, e.g. `[workers.casework] batch_size = 64`).
     #[serde(default)]
     pub workers: BTreeMap<String, WorkerOverrides>,
-    /// The outbox relay.
+    /// How the outbox relay publishes the events committed with each change (`[relay]`).
     pub relay: RelayConfig,
-    /// The clock.
+    /// Whether time may be simulated, and how early letter clocks fire (`[clock]`).
     pub clock: ClockConfig,
     /// The working-day calendar.
     pub calendar: CalendarConfig,
-    /// The timer scheduler.
+    /// How the timer scheduler fires due clocks (`[scheduler]`).
     pub scheduler: SchedulerConfig,
-    /// Logging.
+    /// How the process logs: text or JSON, and its tracing filter (`[log]`).
     pub log: LogConfig,
-    /// Letters.
+    /// Where templates and PDFs live and what letters say of the organisation (`[letters]`).
     pub letters: LettersConfig,
-    /// Email.
+    /// The SMTP server letters and notifications are emailed through (`[email]`).
     pub email: EmailConfig,
 }
 
-/// Letter settings.
+/// `[letters]`: the templates, the dispatch directory for post, and the organisation's details.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LettersConfig {
@@ -79,7 +79,7 @@ pub struct LettersConfig {
     pub organisation_name_northern_ireland: String,
     /// The phone number letters give.
     pub organisation_phone: String,
-    /// Who signs.
+    /// The name letters are signed with.
     pub signatory: String,
     /// How long, in seconds, a letter or notification claimed for sending (or printing) stays
     /// its claimant's before another sender takes it over, assuming the claimant died between
@@ -101,11 +101,11 @@ fn default_organisation_name_northern_ireland() -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
-    /// Server host.
+    /// The SMTP server's host name.
     pub host: String,
-    /// Server port.
+    /// The SMTP server's port (25, 465 or 587 as a rule).
     pub port: u16,
-    /// Transport security.
+    /// Whether the connection is plain, upgraded with STARTTLS, or TLS from the start.
     pub tls: SmtpTls,
     /// SMTP user ("" for none).
     pub username: String,
@@ -282,7 +282,7 @@ pub struct RelayConfig {
     pub poll_interval_ms: u64,
 }
 
-/// Clock settings.
+/// `[clock]`: the process's clock.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClockConfig {
@@ -292,7 +292,7 @@ pub struct ClockConfig {
     pub letter_lead_hours: u32,
 }
 
-/// Calendar settings.
+/// `[calendar]`: the bank holidays working days skip.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarConfig {
@@ -300,7 +300,7 @@ pub struct CalendarConfig {
     pub bank_holidays_file: String,
 }
 
-/// Scheduler settings.
+/// `[scheduler]`: how due timers are fired.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SchedulerConfig {
@@ -312,7 +312,7 @@ pub struct SchedulerConfig {
     pub overdue_grace_ms: u64,
 }
 
-/// Log settings.
+/// `[log]`: the process's log output.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
@@ -348,7 +348,7 @@ pub enum ConfigError {
     /// A secret found in a file.
     #[error("configuration: `{key}` is a secret and is read from the environment only (set {env}); remove it from {source_name}")]
     SecretInFile {
-        /// The key.
+        /// The dotted key of the secret (`amqp.password`).
         key: &'static str,
         /// The environment variable to use instead.
         env: String,
@@ -370,7 +370,7 @@ pub enum ConfigError {
     /// A value that parses but makes no sense.
     #[error("configuration: `{key}` {problem}")]
     Value {
-        /// The key.
+        /// The dotted key whose value is wrong.
         key: &'static str,
         /// What is wrong with it.
         problem: String,

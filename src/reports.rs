@@ -35,14 +35,14 @@ pub fn period(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime
     Ok((midnight(from)?, midnight(end)?))
 }
 
-/// The report.
+/// The complaints report of process.md §7 for a period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// The start of the period (inclusive).
     pub from: DateTime<Utc>,
     /// Its end (exclusive).
     pub to: DateTime<Utc>,
-    /// Cases received.
+    /// The cases received in the period, by tier, category and channel.
     pub received: Received,
     /// Tier 1 and 2 cases against their response target.
     pub response_target: ResponseTarget,
@@ -102,7 +102,7 @@ pub struct BeyondComplaints {
     pub raised_by_ombudsman: BTreeMap<String, i64>,
 }
 
-/// Cases received.
+/// The cases received in a period: the total and its breakdowns.
 #[derive(Debug, Clone, Serialize)]
 pub struct Received {
     /// All of them.
@@ -111,7 +111,7 @@ pub struct Received {
     pub by_tier: BTreeMap<String, i64>,
     /// By category (a case with two categories counts in both).
     pub by_category: BTreeMap<String, i64>,
-    /// By channel.
+    /// By the channel the complaint came in by (`phone`, `web_form`, …).
     pub by_channel: BTreeMap<String, i64>,
 }
 
@@ -120,9 +120,9 @@ pub struct Received {
 pub struct ResponseTarget {
     /// Met (answered, or closed, before the deadline).
     pub met: i64,
-    /// Breached.
+    /// Breached (the deadline passed before an answer).
     pub breached: i64,
-    /// Still running.
+    /// Still running at the end of the period.
     pub pending: i64,
     /// Met as a percentage of those decided; none when none are.
     pub percent_met: Option<f64>,
@@ -140,7 +140,7 @@ impl ResponseTarget {
     }
 }
 
-/// An escalation rate.
+/// How many of the cases closed at a tier went on to the next.
 #[derive(Debug, Clone, Serialize)]
 pub struct Escalation {
     /// Cases closed at the lower tier.
@@ -191,7 +191,7 @@ pub struct SystemicEntry {
     pub id: i64,
     /// Whose log: the Complaint Resolution Team's (1) or the Review team's (2).
     pub tier: i16,
-    /// The category.
+    /// The category the three cases share.
     pub category: String,
     /// The three cases, oldest first.
     pub cases: Vec<String>,

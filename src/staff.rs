@@ -10,11 +10,11 @@ use crate::vocabulary::{Grade, StaffRole};
 pub struct StaffMember {
     /// The opaque staff id decisions carry in `by`.
     pub staff_id: String,
-    /// Their team.
+    /// The team the member of staff works in.
     pub team: String,
     /// What they may decide.
     pub roles: Vec<StaffRole>,
-    /// Their grade.
+    /// Their grade, which bounds what they may approve within delegated authority.
     pub grade: Grade,
     /// Whether they may make decisions now.
     pub active: bool,

@@ -63,7 +63,7 @@ crate::event_set! {
     }
 }
 
-/// The email worker.
+/// The email worker: sends each letter or notification awaiting email over SMTP.
 pub struct Email {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     server: Arc<str>,

@@ -31,7 +31,7 @@ crate::event_set! {
     }
 }
 
-/// The escalation worker.
+/// The escalation worker: opens the next tier's linked case for each `case.escalated`.
 #[derive(Debug, Default)]
 pub struct Escalation;
 

@@ -195,7 +195,7 @@ impl Printer {
     }
 }
 
-/// The letters worker.
+/// The letters worker: renders each requested letter, keeps it, and starts its email or post.
 pub struct Letters {
     templates: Templates,
     organisation: Organisation,
@@ -218,7 +218,7 @@ impl Worker for Letters {
         })
     }
 
-    /// The printer.
+    /// Runs the printer beside it: the PDFs of letters awaiting print, into the dispatch directory.
     fn companions(self: &Arc<Self>, app: &App, shutdown: &CancellationToken) -> Vec<Companion> {
         let printer = poll::run(self.printer.clone(), app.clone(), shutdown.clone());
         vec![Box::pin(printer)]

@@ -24,7 +24,7 @@ use crate::vocabulary::{CaseKind, Correspondence, Region, Stage, Status, SubStat
 pub struct CaseDraft<'a> {
     /// The event that opens it (its id becomes the case's `source_event_id`).
     pub cause: Uuid,
-    /// The customer.
+    /// The reference of the customer the case is for.
     pub customer_reference: &'a str,
     /// The customer's region.
     pub region: Region,

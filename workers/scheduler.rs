@@ -19,7 +19,7 @@ use crate::app::App;
 use crate::db::{cases, timers};
 use crate::events::{timer_fired, TimerFired};
 
-/// The scheduler.
+/// The scheduler: turns due timers into `timer.fired` events through the outbox.
 #[derive(Debug, Default)]
 pub struct Scheduler;
 

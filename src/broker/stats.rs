@@ -14,7 +14,7 @@ pub struct QueueStats {
     pub queue: String,
     /// Messages ready for delivery.
     pub messages: u32,
-    /// Consumers attached.
+    /// How many consumers are attached to the queue now (0: nobody is handling it).
     pub consumers: u32,
     /// Whether this is a dead-letter queue.
     pub dead_letter: bool,

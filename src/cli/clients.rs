@@ -26,7 +26,7 @@ pub struct ClientsArgs {
     pub action: ClientsAction,
 }
 
-/// The client actions.
+/// What `complaints clients` does: add, list or revoke an API client.
 #[derive(Debug, Subcommand)]
 pub enum ClientsAction {
     /// Create a client and print its token (once: it cannot be shown again).
@@ -41,7 +41,7 @@ pub enum ClientsAction {
     List,
     /// Revoke the client of that name: its token stops working at once.
     Revoke {
-        /// Its name.
+        /// The client's name: stamped on every event it posts, and how `revoke` finds it.
         name: String,
     },
 }

@@ -20,7 +20,7 @@ pub struct ClockArgs {
     pub action: ClockAction,
 }
 
-/// The clock actions.
+/// What `complaints clock` does to the simulated clock.
 #[derive(Debug, Subcommand)]
 pub enum ClockAction {
     /// Print the simulated time and its offset from real time.
@@ -32,7 +32,7 @@ pub enum ClockAction {
     },
     /// Put the simulated clock at an instant (RFC 3339, e.g. 2027-01-04T09:00:00Z); it runs on from there.
     Set {
-        /// The instant.
+        /// The instant to set the clock to (RFC 3339).
         at: DateTime<Utc>,
     },
     /// Put the simulated clock back to real time.

@@ -22,7 +22,7 @@ pub struct LettersArgs {
     pub action: LettersAction,
 }
 
-/// The letters actions.
+/// What `complaints letters` does with the letters kept for a case.
 #[derive(Debug, Subcommand)]
 pub enum LettersAction {
     /// Print a letter rendered for a case (nothing is stored or sent).
@@ -34,7 +34,7 @@ complaints letters preview CMSL5807 --case REV-2026-000007 --field paragraph=TM0
     Preview {
         /// The letter code, e.g. CMSL5842.
         code: String,
-        /// The case reference.
+        /// The reference of the case whose letters to act on.
         #[arg(long = "case")]
         case_reference: String,
         /// A caseworker field, NAME=TEXT (repeat for each field the letter needs).

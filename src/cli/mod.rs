@@ -32,7 +32,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands of `complaints`, one module of `src/cli/` each.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply the database migrations in migrations/ (also done by `run` on start).

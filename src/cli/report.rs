@@ -37,7 +37,7 @@ fn day(text: &str) -> Result<NaiveDate, String> {
         .map_err(|e| format!("`{text}` is not a day as YYYY-MM-DD, e.g. 2026-11-27 ({e})"))
 }
 
-/// Prints the report.
+/// Prints the report of process.md §7 for the period: as text, or as JSON or CSV when asked.
 pub async fn report(app: App, args: ReportArgs) -> anyhow::Result<()> {
     let (from, to) = period(args.from, args.to).map_err(anyhow::Error::msg)?;
     let mut conn = app.db().await?;

@@ -32,7 +32,7 @@ pub struct StaffArgs {
 pub enum StaffAction {
     /// Load a CSV file into the directory (all of it, or nothing if a row is malformed).
     Import {
-        /// The file.
+        /// The CSV file to load the staff directory from.
         file: PathBuf,
     },
     /// Print the directory.

@@ -19,7 +19,8 @@ header, fix it, and `complaints publish` it again."
 )]
 pub struct StatusArgs {}
 
-/// Prints the status.
+/// Prints queue depths, dead letters, the outbox backlog, the cases waiting and the nearest
+/// targets.
 pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
     let stats = queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES).await?;
     println!("{:<45} {:>9} {:>9}", "queue", "messages", "consumers");

@@ -27,7 +27,7 @@ pub struct TasksArgs {
     pub json: bool,
 }
 
-/// Prints the tasks.
+/// Prints the tasks matching the filters, oldest first.
 pub async fn tasks(app: App, args: TasksArgs) -> anyhow::Result<()> {
     let mut conn = app.db().await?;
     let listed = tasks::list(&mut conn, args.team.as_deref(), &args.state, args.limit).await?;

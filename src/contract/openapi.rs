@@ -13,7 +13,7 @@ use crate::events::envelope::SCHEMA_VERSION;
 use crate::events::incoming::{Accepted, EventSet};
 use crate::http::events::MAX_BATCH;
 
-/// The document.
+/// The OpenAPI 3.1 document of the HTTP routes, as `schema/openapi.json` and `/openapi.json`.
 pub fn document() -> Value {
     let mut shared = Map::new();
     let mut events = Vec::new();

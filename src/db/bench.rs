@@ -131,13 +131,13 @@ pub async fn count_lag_timers_fired(conn: &mut AsyncPgConnection) -> QueryResult
 /// Seconds from due to fired over the [`seed_lag_timers`] timers.
 #[derive(Debug, QueryableByName)]
 pub struct Lag {
-    /// The median.
+    /// The median lag.
     #[diesel(sql_type = diesel::sql_types::Double)]
     pub p50: f64,
     /// The 99th percentile.
     #[diesel(sql_type = diesel::sql_types::Double)]
     pub p99: f64,
-    /// The worst.
+    /// The longest lag of any timer.
     #[diesel(sql_type = diesel::sql_types::Double)]
     pub max: f64,
 }

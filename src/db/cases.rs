@@ -26,7 +26,7 @@ use crate::vocabulary::{
 #[derive(Insertable)]
 #[diesel(table_name = cases)]
 pub struct NewCase {
-    /// Row id.
+    /// The case's row id; events and letters name the case by its reference instead.
     pub id: Uuid,
     /// Human-readable reference (`RES-2026-000123`).
     pub reference: String,
@@ -113,7 +113,7 @@ pub async fn next_numbers(conn: &mut AsyncPgConnection, count: usize) -> QueryRe
     Ok(rows.into_iter().map(|r| r.n).collect())
 }
 
-/// Opens cases.
+/// Inserts the cases of one batch in one statement.
 pub async fn insert_all(conn: &mut AsyncPgConnection, rows: &[NewCase]) -> QueryResult<()> {
     if !rows.is_empty() {
         diesel::insert_into(cases::table)
@@ -210,7 +210,7 @@ impl EarlierRow {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
 pub struct CaseRecord {
-    /// Row id.
+    /// The case's row id (not shown: readers know a case by its reference).
     #[serde(skip)]
     pub id: Uuid,
     /// Human-readable reference (`RES-2026-000123`).
@@ -222,7 +222,7 @@ pub struct CaseRecord {
     /// ([`crate::vocabulary::DisputeStage`]): a row of `cases` holds either, so the stage is read
     /// as its text and each reader parses the kind it expects.
     pub stage: String,
-    /// Its status.
+    /// Where the case stands: pending assignment, in progress, pending approval or closed.
     pub status: Status,
     /// The step within its status.
     pub sub_status: Option<SubStatus>,
@@ -290,7 +290,7 @@ pub struct CaseView {
     /// The customer's whole journey this case belongs to: from the first case of the chain,
     /// each case and the ones linked to it, tier by tier.
     pub journey: Vec<JourneyStep>,
-    /// The customer.
+    /// The customer the case is for, with the contact details the case is handled by.
     pub customer: Party,
     /// Its clocks, earliest deadline first.
     pub clocks: Vec<ClockView>,
@@ -320,15 +320,15 @@ impl CaseView {
 /// A letter as the case lists it (the whole letter is at `/v1/cases/{ref}/letters/{id}`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LetterSummary {
-    /// Its id.
+    /// The letter's id, to fetch it whole at `/v1/cases/{ref}/letters/{id}`.
     pub id: Uuid,
-    /// Letter code.
+    /// The letter's code in the catalogue (`CMSL5800`).
     pub code: String,
-    /// Subject.
+    /// The subject line (email) or title (post) it went out with.
     pub subject: String,
     /// email or post.
     pub channel: String,
-    /// Status.
+    /// Where it is in sending (`awaiting_email`, `sent`, `awaiting_print`, `ready_for_post`).
     pub status: String,
     /// When it went out.
     pub sent_at: Option<DateTime<Utc>>,
@@ -390,11 +390,11 @@ pub async fn find_by_reference(
 /// What the clock workers need to know of a case.
 #[derive(Debug, Clone)]
 pub struct CaseFacts {
-    /// Row id.
+    /// The case's row id.
     pub id: Uuid,
-    /// Reference.
+    /// The case's reference, for the events and letters the clock workers write.
     pub reference: String,
-    /// Tier.
+    /// The case's tier, which decides its clocks' lengths.
     pub tier: Tier,
     /// The customer's region (whose bank holidays count).
     pub region: Region,
@@ -642,14 +642,14 @@ pub async fn records_with_customer(
 /// One case of a customer's journey.
 #[derive(Debug, Clone, Serialize, QueryableByName)]
 pub struct JourneyStep {
-    /// Its reference.
+    /// The case's reference.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub reference: String,
     /// Its tier, shown as its number.
     #[diesel(sql_type = diesel::sql_types::SmallInt)]
     #[serde(serialize_with = "tier_number")]
     pub tier: Tier,
-    /// Its status.
+    /// Where that case stands: pending assignment, in progress, pending approval or closed.
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub status: Status,
     /// How it ended, once closed.

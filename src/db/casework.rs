@@ -142,7 +142,7 @@ fn state_of(
 
 /// A case's state after a batch's decisions, to write back.
 pub struct NewState<'a> {
-    /// The case.
+    /// The case's row id.
     pub id: Uuid,
     /// Its state after the last of them.
     pub state: &'a CaseState,

@@ -13,7 +13,7 @@ use super::schema::api_clients;
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_clients, check_for_backend(diesel::pg::Pg))]
 pub struct ClientRecord {
-    /// Its name.
+    /// The client's name, unique, stamped on what it posts.
     pub name: String,
     /// What it may do.
     pub scopes: Vec<String>,
@@ -29,7 +29,7 @@ pub struct ClientRecord {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_clients, check_for_backend(diesel::pg::Pg))]
 pub struct Credential {
-    /// Its name.
+    /// The client's name, stamped on the events it posts (`authclient`).
     pub name: String,
     /// What it may do.
     pub scopes: Vec<String>,

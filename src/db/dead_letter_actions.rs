@@ -11,7 +11,7 @@ use super::schema::dead_letter_actions;
 #[derive(Debug, Clone, Insertable, Queryable, Selectable, Serialize)]
 #[diesel(table_name = dead_letter_actions)]
 pub struct DeadLetterAction {
-    /// When.
+    /// When the operator acted.
     pub at: DateTime<Utc>,
     /// Who (the operator's name or the ops page's user).
     pub actor: String,

@@ -16,7 +16,7 @@ use crate::vocabulary::{CaseKind, DisputeStage, Team};
 #[derive(Debug, Insertable)]
 #[diesel(table_name = cases)]
 pub struct NewDispute {
-    /// Row id.
+    /// The dispute's row id in `cases`.
     pub id: Uuid,
     /// Its reference (`DSP-…`).
     pub reference: String,
@@ -28,7 +28,7 @@ pub struct NewDispute {
     pub stage: String,
     /// `In Progress`.
     pub status: String,
-    /// The customer.
+    /// The row id of the customer who disputes.
     pub party_id: Uuid,
     /// Who handles disputes (design: `dispute_resolution`).
     pub handling_team: String,
@@ -42,7 +42,7 @@ pub struct NewDispute {
     pub about: String,
     /// To whom it was addressed.
     pub addressee: String,
-    /// Its categories.
+    /// The categories of the dispute as received (agreed names or as written).
     pub categories: Vec<String>,
     /// The customer's words (already redacted of any member of staff's name).
     pub summary: String,

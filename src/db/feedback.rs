@@ -12,7 +12,7 @@ use super::schema::feedback;
 #[derive(Insertable)]
 #[diesel(table_name = feedback)]
 pub struct NewFeedback {
-    /// Row id.
+    /// The feedback's row id.
     pub id: Uuid,
     /// The `feedback.received` event id (one row per event).
     pub event_id: Uuid,
@@ -28,9 +28,9 @@ pub struct NewFeedback {
     pub staff_reference: Option<String>,
     /// The customer, if known.
     pub customer_reference: Option<String>,
-    /// Categories.
+    /// What the feedback is about, as the sender categorised it.
     pub categories: Vec<String>,
-    /// The feedback itself.
+    /// What the customer said.
     pub summary: String,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,

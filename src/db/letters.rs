@@ -15,7 +15,7 @@ use crate::vocabulary::DispatchChannel;
 
 /// Waiting for the email worker.
 pub const AWAITING_EMAIL: &str = "awaiting_email";
-/// Emailed.
+/// Emailed: the SMTP server accepted it.
 pub const SENT: &str = "sent";
 /// Kept, its PDF still to be written for the print vendor.
 pub const AWAITING_PRINT: &str = "awaiting_print";
@@ -32,17 +32,17 @@ pub const CHANNEL: &str = "dispatch";
 pub struct NewLetter {
     /// Its id (also in its Message-ID and PDF file name).
     pub id: Uuid,
-    /// The case.
+    /// The row id of the case the letter is for.
     pub case_id: Uuid,
-    /// The letter code.
+    /// The letter's code in the catalogue (`CMSL5800`).
     pub code: String,
     /// The `letter.requested` event.
     pub requested_by_event: Uuid,
-    /// The template version.
+    /// The version of the template it was rendered from, so it can be read as sent.
     pub template_version: String,
     /// Subject / title.
     pub subject: String,
-    /// Text form.
+    /// The plain-text body (the email's text part).
     pub body_text: String,
     /// HTML form.
     pub body_html: String,
@@ -52,7 +52,7 @@ pub struct NewLetter {
     pub channel: String,
     /// Email address or postal address.
     pub recipient: String,
-    /// Status.
+    /// Where it starts: [`AWAITING_EMAIL`] or [`AWAITING_PRINT`].
     pub status: String,
     /// The PDF, for post.
     pub pdf_path: Option<String>,
@@ -172,37 +172,37 @@ pub async fn release(conn: &mut AsyncPgConnection, id: Uuid, error: &str) -> Que
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = letters, check_for_backend(diesel::pg::Pg))]
 pub struct LetterRecord {
-    /// Its id.
+    /// The letter's id (also in its Message-ID and PDF file name).
     pub id: Uuid,
-    /// The case.
+    /// The row id of its case (not shown: the route already names the case).
     #[serde(skip)]
     pub case_id: Uuid,
-    /// Letter code.
+    /// The letter's code in the catalogue (`CMSL5800`).
     pub code: String,
-    /// Template version.
+    /// The version of the template it was rendered from.
     pub template_version: String,
-    /// Subject.
+    /// The subject line (email) or title (post).
     pub subject: String,
-    /// Text form.
+    /// The plain-text body (the email's text part).
     pub body_text: String,
     /// HTML form.
     pub body_html: String,
-    /// As printed.
+    /// The text as printed on the PDF (not shown: the PDF is the printed form).
     #[serde(skip)]
     pub body_print: String,
     /// email or post.
     pub channel: String,
-    /// To whom.
+    /// Where it went: an email address, or the postal address on one line.
     pub recipient: String,
-    /// Status.
+    /// Where it is in sending (`awaiting_email`, `sent`, `awaiting_print`, `ready_for_post`).
     pub status: String,
     /// The PDF, for post.
     pub pdf_path: Option<String>,
     /// Why email failed, if it did.
     pub last_error: Option<String>,
-    /// When produced.
+    /// When it was rendered and kept.
     pub created_at: DateTime<Utc>,
-    /// When sent.
+    /// When it went out (post: when its PDF was handed to the print vendor).
     pub sent_at: Option<DateTime<Utc>>,
     /// How many times it was claimed for sending or printing.
     pub attempts: i32,

@@ -27,7 +27,7 @@ pub struct Notification {
     pub case_id: Uuid,
     /// The team's address.
     pub recipient: String,
-    /// Subject.
+    /// The email's subject line.
     pub subject: String,
     /// Plain-text body.
     pub body: String,

@@ -135,7 +135,7 @@ pub async fn last_handled(
 /// A refused command or complaint.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refused {
-    /// When.
+    /// When the event was refused.
     pub at: DateTime<Utc>,
     /// `command.rejected` or `complaint.rejected`.
     pub refusal: String,
@@ -143,7 +143,7 @@ pub struct Refused {
     pub event_type: String,
     /// The case it named, if any.
     pub case: Option<String>,
-    /// Why.
+    /// Why it was refused, as the refusal said (never a value from the event).
     pub reason: String,
 }
 

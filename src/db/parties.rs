@@ -60,21 +60,21 @@ impl NewParty {
 pub struct Party {
     /// The customer's reference.
     pub reference: String,
-    /// Full name.
+    /// Full name, with the title when the customer gave one (`Ms Jane Example`).
     pub name: String,
-    /// Address lines.
+    /// The address above the postcode, one line each.
     pub address_lines: Vec<String>,
-    /// Postcode.
+    /// The postcode, the address's last line.
     pub postcode: String,
-    /// Email.
+    /// The email address letters go to, when the customer gave one.
     pub email: Option<String>,
-    /// Phone.
+    /// A phone number, when the customer gave one.
     pub phone: Option<String>,
     /// The region whose bank holidays count against the customer's clocks.
     pub region: Region,
     /// How the organisation may contact them.
     pub contact_restriction: ContactRestriction,
-    /// Vulnerable.
+    /// Whether the customer is vulnerable (flagged on the case for the caseworker to see).
     pub vulnerable: bool,
     /// Wants letters by post.
     pub prefers_post: bool,

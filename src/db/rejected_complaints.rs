@@ -15,7 +15,7 @@ use super::schema::rejected_complaints;
 pub struct NewRejection {
     /// The `complaint.received` event id.
     pub event_id: Uuid,
-    /// The reason code.
+    /// The refusal's reason as a code (a `RejectionReason`).
     pub reason: String,
     /// The reason in words.
     pub detail: String,
@@ -25,7 +25,7 @@ pub struct NewRejection {
     pub rejected_at: DateTime<Utc>,
 }
 
-/// Records refusals.
+/// Records the refusals of one batch in one statement.
 pub async fn insert_all(conn: &mut AsyncPgConnection, rows: &[NewRejection]) -> QueryResult<()> {
     if !rows.is_empty() {
         diesel::insert_into(rejected_complaints::table)

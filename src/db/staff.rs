@@ -18,11 +18,11 @@ use crate::vocabulary::StaffRole;
 pub struct StaffRecord {
     /// The opaque staff id.
     pub staff_id: String,
-    /// Their team.
+    /// The team the member of staff works in (`complaint_resolution_team`).
     pub team: String,
-    /// Their roles.
+    /// The roles they hold, which decide what they may decide (`caseworker`, `team_leader`, …).
     pub roles: Vec<String>,
-    /// Their grade.
+    /// Their grade (`EO`, `HEO`, …), which bounds what they may approve.
     pub grade: String,
     /// Whether they may make decisions.
     pub active: bool,

@@ -30,7 +30,7 @@ pub const STATES: &[&str] = &[OPEN, DONE, CANCELLED];
 pub struct NewTask {
     /// Its id: the id of its `task.created` event.
     pub id: Uuid,
-    /// The case.
+    /// The row id of the case the task is on.
     pub case_id: Uuid,
     /// Who must do it.
     pub assignee: Assignee,
@@ -144,7 +144,7 @@ pub async fn due_by_target(
 /// (empty: the tasks about the case as a whole), closed by the event `by`.
 #[derive(Debug, Clone)]
 pub struct DoneBy {
-    /// The case.
+    /// The row id of the case.
     pub case_id: Uuid,
     /// Whose tasks the work was.
     pub assignees: Vec<Assignee>,

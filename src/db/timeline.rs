@@ -15,7 +15,7 @@ use crate::vocabulary::Written;
 #[derive(Insertable)]
 #[diesel(table_name = case_timeline)]
 pub struct NewEntry {
-    /// The case.
+    /// The row id of the case the entry is on.
     pub case_id: Uuid,
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -23,7 +23,7 @@ pub struct NewEntry {
     pub actor: String,
     /// What happened, in a sentence.
     pub entry: String,
-    /// Structured detail.
+    /// What the entry is about, as JSON (the event's fields, an outcome's reasons).
     pub detail: Value,
     /// The event that caused it.
     pub event_id: Option<Uuid>,
@@ -37,9 +37,9 @@ pub struct Entry {
     pub at: DateTime<Utc>,
     /// Who did it.
     pub actor: String,
-    /// What happened.
+    /// What happened, in a sentence.
     pub entry: String,
-    /// Structured detail.
+    /// What the entry is about, as JSON (the event's fields, an outcome's reasons).
     pub detail: Value,
     /// The event that caused it.
     pub event_id: Option<Uuid>,
@@ -100,7 +100,7 @@ pub async fn any_letter_requested(
     .await
 }
 
-/// Appends entries.
+/// Appends the entries in one statement.
 pub async fn append(conn: &mut AsyncPgConnection, entries: &[NewEntry]) -> QueryResult<()> {
     if !entries.is_empty() {
         diesel::insert_into(case_timeline::table)

@@ -73,7 +73,7 @@ pub async fn set(
 /// A clock stopped before it ran out.
 #[derive(Debug, Clone, Queryable)]
 pub struct Cancelled {
-    /// Which clock.
+    /// The clock's kind (`response_target`, `holding_reply`, …).
     pub clock: String,
     /// Which one of its kind.
     pub key: String,
@@ -141,11 +141,11 @@ pub async fn has_fired(
 /// A due timer a scheduler holds.
 #[derive(Debug, Clone, Queryable)]
 pub struct Due {
-    /// Row id.
+    /// The timer's row id.
     pub id: i64,
-    /// The case.
+    /// The row id of its case.
     pub case_id: Uuid,
-    /// Which clock.
+    /// The clock's kind (`response_target`, `holding_reply`, …).
     pub clock: String,
     /// Which one of its kind.
     pub key: String,
@@ -206,7 +206,7 @@ pub async fn next_due(conn: &mut AsyncPgConnection) -> QueryResult<Option<DateTi
 /// A clock as `show` lists it.
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct ClockView {
-    /// Which clock.
+    /// The clock's kind (`response_target`, `holding_reply`, …).
     pub clock: String,
     /// Which one of its kind.
     pub key: String,
@@ -286,9 +286,9 @@ pub async fn counts(
 /// An open case's response target, for `status`.
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct Target {
-    /// The case.
+    /// The case's reference.
     pub reference: String,
-    /// Its team.
+    /// The team the case is with.
     pub handling_team: String,
     /// When its response target runs out.
     pub deadline: DateTime<Utc>,
@@ -314,7 +314,7 @@ pub async fn nearest_targets(conn: &mut AsyncPgConnection, limit: i64) -> QueryR
 pub struct BreachCounts {
     /// The tier's number.
     pub tier: i16,
-    /// The handling team.
+    /// The team the cases are with.
     pub team: String,
     /// Targets running out before the horizon.
     pub near: i64,

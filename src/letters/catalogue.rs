@@ -23,7 +23,7 @@ pub struct Field {
 /// A letter's needs.
 #[derive(Debug, Clone, Copy)]
 pub struct LetterSpec {
-    /// The code.
+    /// The letter's code (`CMSL5800`), its template's name.
     pub code: LetterCode,
     /// The caseworker's fields.
     pub fields: &'static [Field],
@@ -67,7 +67,7 @@ pub const CMSL5701_CLOSED: &str = "closed";
 /// The complaints information leaflet enclosed with CMSL5807.
 pub const LEAFLET: &str = "CMSB0011 Complaints information leaflet";
 
-/// Every letter.
+/// Every letter the system sends, by code: the caseworker's fields, enclosures and stated days.
 pub const LETTERS: &[LetterSpec] = &[
     LetterSpec {
         code: LetterCode::Cmsl5700,

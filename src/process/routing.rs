@@ -24,9 +24,9 @@ pub const ELIGIBILITY_MONTHS: u32 = 6;
 /// What this system knows of the earlier case a complaint names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlierCase {
-    /// Its reference.
+    /// The case's reference.
     pub reference: String,
-    /// Its tier.
+    /// The tier the case is at.
     pub tier: Tier,
     /// The team that owns it.
     pub team: Team,
@@ -50,14 +50,14 @@ pub enum Routing {
         /// The reason, in words.
         detail: String,
     },
-    /// A case opens.
+    /// A case opens for the complaint, as [`Opening`] says.
     Open(Opening),
 }
 
 /// How a case opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opening {
-    /// Its tier.
+    /// The tier the case opens at.
     pub tier: Tier,
     /// The team that owns it.
     pub team: Team,

@@ -38,17 +38,17 @@ pub enum CalendarError {
     /// The file could not be read.
     #[error("reading the bank holiday list {path}: {source}")]
     Read {
-        /// The file.
+        /// The bank-holiday file that could not be read.
         path: String,
-        /// Why.
+        /// The error reading it.
         source: std::io::Error,
     },
     /// The file is not in GOV.UK's format.
     #[error("the bank holiday list {path} is not in GOV.UK's JSON format: {source}")]
     Parse {
-        /// The file.
+        /// The bank-holiday file that does not parse.
         path: String,
-        /// Why.
+        /// The parse error.
         source: govuk_bank_holidays::Error,
     },
 }

@@ -57,7 +57,7 @@ pub struct BenchArgs {
     pub what: BenchKind,
 }
 
-/// The benchmarks.
+/// The benchmarks `complaints bench` runs, one subcommand each.
 #[derive(Debug, Subcommand)]
 pub enum BenchKind {
     /// Complaints per second from publish to case committed, and the broker's raw ceiling.

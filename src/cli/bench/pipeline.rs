@@ -109,7 +109,7 @@ pub struct PipelineReport {
     pub args: PipelineArgs,
     /// Publishing and consuming the throughput run's messages through a bare quorum queue.
     pub ceiling: Duration,
-    /// The throughput run.
+    /// How long the throughput run took to commit every case and fan it out to the clocks.
     pub throughput: Throughput,
     /// Each offered load's latencies, in the order of `args.rates`.
     pub latencies: Vec<Latency>,
@@ -300,9 +300,9 @@ pub struct Latency {
     pub p50: Duration,
     /// The 99th percentile.
     pub p99: Duration,
-    /// The slowest.
+    /// The slowest time from publish to case committed.
     pub max: Duration,
-    /// Complaints published.
+    /// How many complaints were published at this load.
     pub count: usize,
     /// The load actually offered, complaints/s (below `rate` if publishing fell behind).
     pub achieved: f64,
