@@ -146,10 +146,10 @@ impl ResponseTarget {
     }
 }
 
-/// Special payments made.
+/// The special payments recorded as made (`special_payment.made`) in a period.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct PaymentsMade {
-    /// How many.
+    /// How many payments were recorded as made.
     pub count: i64,
     /// Their total, in pence.
     pub total_pence: i64,

@@ -259,8 +259,10 @@ async fn payments_made(conn: &mut AsyncPgConnection, period: Period) -> QueryRes
 }
 
 /// The closed cases at `tier`, and how many of them went on: from tiers 0 and 1 to a linked
-/// case at the next tier; from Review (tier 2) to ICE, the customer's next step outside the
-/// organisation, as any ICE stage recorded on the Review.
+/// case at the next tier (the cases linked to another are looked up in their partial index,
+/// `cases_linked_idx`, hence the `IS NOT NULL` the planner needs to use it); from Review
+/// (tier 2) to ICE, the customer's next step outside the organisation, as any ICE stage
+/// recorded on the Review.
 async fn escalation(
     conn: &mut AsyncPgConnection,
     period: Period,
@@ -269,7 +271,8 @@ async fn escalation(
     let went_on = match tier {
         Tier::Review => "c.ice_stage IS NOT NULL",
         Tier::Dissatisfaction | Tier::Resolution => {
-            "EXISTS (SELECT 1 FROM cases h WHERE h.linked_case_id = c.id AND h.tier = c.tier + 1)"
+            "EXISTS (SELECT 1 FROM cases h WHERE h.linked_case_id = c.id \
+             AND h.linked_case_id IS NOT NULL AND h.tier = c.tier + 1)"
         }
     };
     let mut figure = Figure::default();

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::schema::special_payments;
 
-/// A payment to record.
+/// A special payment made, as the casework worker records it.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = special_payments)]
 pub struct NewPayment<'a> {
@@ -25,7 +25,7 @@ pub struct NewPayment<'a> {
     pub paid_by: &'a str,
     /// When it was recorded.
     pub paid_at: DateTime<Utc>,
-    /// The `special_payment.made` event.
+    /// The id of the `special_payment.made` event that recorded it.
     pub event_id: Uuid,
 }
 
