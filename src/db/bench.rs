@@ -616,3 +616,27 @@ impl Explaining {
         plans
     }
 }
+
+/// The rows [`seed_volume`] wrote beside the cases and the timeline.
+#[derive(Debug, QueryableByName)]
+pub struct SeededRows {
+    /// Timers of every state.
+    #[diesel(sql_type = BigInt)]
+    pub timers: i64,
+    /// Tasks, open and done.
+    #[diesel(sql_type = BigInt)]
+    pub tasks: i64,
+    /// Letters.
+    #[diesel(sql_type = BigInt)]
+    pub letters: i64,
+}
+
+/// Counts the timers, tasks and letters.
+pub async fn seeded_rows(conn: &mut AsyncPgConnection) -> QueryResult<SeededRows> {
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM timers) AS timers, (SELECT count(*) FROM tasks) AS tasks, \
+         (SELECT count(*) FROM letters) AS letters",
+    )
+    .get_result(conn)
+    .await
+}
