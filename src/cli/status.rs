@@ -2,9 +2,11 @@
 //! waiting for a decision or an allocation, and those nearest their response target.
 
 use clap::Args;
+use diesel_async::AsyncPgConnection;
 
 use crate::app::App;
 use crate::broker::stats::queue_stats;
+use crate::db::timers::Target;
 use crate::db::{casework, outbox, timers};
 use crate::workers::QUEUES;
 
@@ -31,18 +33,18 @@ pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
         println!("{:<45} {:>9} {:>9}{flag}", s.queue, s.messages, s.consumers);
     }
     let mut conn = app.db().await?;
-    println!(
-        "\noutbox events not yet published: {}",
-        outbox::count_unsent(&mut conn).await?
-    );
-    let waiting = casework::waiting(&mut conn).await?;
+    let CaseStatus {
+        unsent,
+        waiting,
+        nearest,
+    } = case_status(&mut conn).await?;
+    println!("\noutbox events not yet published: {unsent}");
     if !waiting.is_empty() {
         println!("\nopen cases waiting for a decision or an allocation:");
         for (what, n) in waiting {
             println!("  {what:<40} {n:>6}");
         }
     }
-    let nearest = timers::nearest_targets(&mut conn, 10).await?;
     if !nearest.is_empty() {
         let now = app.clock.now();
         println!("\nopen cases nearest to their response target:");
@@ -62,4 +64,26 @@ pub async fn status(app: App, _args: StatusArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `status` reads from the database (the rest is the broker's): the outbox backlog, the
+/// open cases waiting for a decision or an allocation, and the ten open cases nearest their
+/// response target.
+#[derive(Debug)]
+pub struct CaseStatus {
+    /// Outbox events not yet published.
+    pub unsent: i64,
+    /// Open cases waiting, by what they wait for.
+    pub waiting: Vec<(String, i64)>,
+    /// The open cases nearest their response target, nearest first.
+    pub nearest: Vec<Target>,
+}
+
+/// Reads the database's part of `status` (also what `complaints bench data` times).
+pub async fn case_status(conn: &mut AsyncPgConnection) -> anyhow::Result<CaseStatus> {
+    Ok(CaseStatus {
+        unsent: outbox::count_unsent(conn).await?,
+        waiting: casework::waiting(conn).await?,
+        nearest: timers::nearest_targets(conn, 10).await?,
+    })
 }

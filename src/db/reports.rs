@@ -239,7 +239,9 @@ async fn agreed_remedies(
     Ok((remedies, payments))
 }
 
-/// The closed cases at `tier`, and how many of them went on to the next tier.
+/// The closed cases at `tier`, and how many of them went on to the next tier (the cases linked
+/// to another are looked up in their partial index, `cases_linked_idx`, hence the `IS NOT NULL`
+/// the planner needs to use it).
 async fn escalation(
     conn: &mut AsyncPgConnection,
     period: Period,
@@ -248,7 +250,7 @@ async fn escalation(
     let mut figure = Figure::default();
     let sql = format!(
         "SELECT CASE WHEN EXISTS (SELECT 1 FROM cases h WHERE h.linked_case_id = c.id \
-                                  AND h.tier = c.tier + 1) \
+                                  AND h.linked_case_id IS NOT NULL AND h.tier = c.tier + 1) \
                 THEN 'escalated' ELSE 'not escalated' END AS key, count(*) AS n \
          FROM cases c WHERE {} AND c.closed_at IS NOT NULL AND c.tier = {} GROUP BY 1",
         figure.counted_cases(),

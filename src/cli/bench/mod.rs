@@ -7,13 +7,16 @@
 //! - [`timers`]: firing the due timers among many pending ones, and firing lag.
 //! - [`letters`]: letters rendered and emailed per second.
 //! - [`email`]: the email worker's sends per second, beside the SMTP server's own ceiling.
+//! - [`data`]: `show`, GET /v1/cases/{ref}, `status` and a year's `report` over a million cases
+//!   and ten million timeline entries.
 //! - [`pipeline`]: every worker together on the simulated clock: throughput through the
 //!   fan-out, latency at fixed loads, the acknowledgement letters 41 hours on, peak RSS.
 //!
-//! Every benchmark but `letters` runs in a scratch database and a scratch broker namespace,
-//! removed afterwards, so it runs beside a real deployment and leaves nothing behind.
+//! Every benchmark but `letters` runs in a scratch database and (but `data`, which needs no
+//! broker) a scratch broker namespace, removed afterwards, so it runs beside a real deployment and leaves nothing behind.
 
 pub mod casework;
+pub mod data;
 pub mod email;
 pub mod intake;
 pub mod letters;
@@ -106,6 +109,18 @@ the scheduler running and the pending ones still there, sets --lag-timers more t
 the next 5 seconds and reports how late they fired."
     )]
     Timers(timers::TimersArgs),
+    /// `show`, GET /v1/cases/{ref}, `status` and a year's `report` over a seeded volume.
+    #[command(
+        after_help = "Example:\n  complaints bench data --cases 1000000 --timeline-per-case 10 --explain\n\n\
+Seeds a scratch database on the configured PostgreSQL server (no broker needed) with CASES cases \
+received over a year (all tiers, statuses, twenty categories, a few dominant) and CASES × \
+TIMELINE_PER_CASE timeline entries, with their timers, tasks and letters, printing progress; \
+vacuums and analyses it; then times, RUNS times each, the read behind `complaints show` and \
+GET /v1/cases/{ref} (over HTTP to this process's server), the database part of `complaints \
+status` and `complaints report` over the year, and prints p50 and max. --explain adds each \
+statement's plan (auto_explain; needs a superuser). The database is dropped unless --keep."
+    )]
+    Data(data::DataArgs),
     /// Every worker together: throughput through the fan-out, latency, letters, peak RSS.
     #[command(
         after_help = "Example (with the SMTP server of [email] listening, e.g. the one the tests use):\n  \
@@ -141,6 +156,7 @@ pub async fn bench(config: Config, args: BenchArgs) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
+        BenchKind::Data(args) => data::run(config, args).await,
         BenchKind::Timers(args) => {
             in_scratch(config, async |app| timers::run(app, args).await).await
         }
