@@ -6,11 +6,12 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::casework::{decide, decision};
+use common::casework::{allocate, decide, decision};
 use common::{case_opened_by, close_case_at, complaint, wait_for, TestEnv};
 use complaints::db::cases::{find_by_reference, CaseRecord};
 use complaints::db::schema::{cases, timers};
 use complaints::supervisor::{self, WorkerKind};
+use complaints::vocabulary::SubStatus;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -289,13 +290,20 @@ async fn a_missed_response_target_is_recorded_and_the_team_leader_and_manager_to
 async fn no_reply_seven_days_after_cmsl5800_closes_the_case_and_a_reply_stops_the_wait() {
     let mut env = TestEnv::start_simulated(ALL).await;
     let mut closures = env.observe(&["case.closed"]).await;
-    let silent = tier_1("CUST-SILENT");
-    let replying = tier_1("CUST-REPLIES");
-    env.publish(&silent).await;
-    env.publish(&replying).await;
-    let silent_case = case_opened_by(&env, silent["id"].as_str().unwrap()).await;
-    let replying_case = case_opened_by(&env, replying["id"].as_str().unwrap()).await;
+    let silent_case = review_case(&env, "CUST-SILENT").await;
+    let replying_case = review_case(&env, "CUST-REPLIES").await;
     for case in [&silent_case, &replying_case] {
+        // Review, step 7: not upheld, no further action; CMSL5800 says so.
+        allocate(&env, &case.reference, "rv1", "tl3").await;
+        decide(
+            &env,
+            &case.reference,
+            "outcome.decided",
+            json!({ "outcome": "not_upheld", "reasons": "Paid on time", "by": "rv1",
+                    "letter_fields": { "update": "We have looked again at your complaint." } }),
+            |c| c.sub_status == Some(SubStatus::Wait),
+        )
+        .await;
         env.publish(&decision(
             &case.reference,
             "letter.sent",
@@ -457,6 +465,70 @@ async fn a_remedial_action_is_chased_after_a_week_then_escalated() {
     ))
     .await;
     wait_for_clock(&env, case.id, "remedial_action", "cancelled").await;
+    env.stop().await;
+}
+
+/// The clock workers follow what casework accepted: a remedial action casework refuses (its id
+/// is already an action of the plan) starts no deadline, while the next, accepted one does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_remedial_action_starts_no_clock() {
+    let mut env = TestEnv::start_simulated(ALL).await;
+    let mut refusals = env.observe(&["command.rejected"]).await;
+    let event = tier_1("CUST-REFUSED-REMEDY");
+    env.publish(&event).await;
+    let case = case_opened_by(&env, event["id"].as_str().unwrap()).await;
+    let r = case.reference.as_str();
+    allocate(&env, r, "cm1", "tl2").await;
+    decide(
+        &env,
+        r,
+        "outcome.decided",
+        json!({ "outcome": "upheld", "reasons": "Paid late", "by": "cm1" }),
+        |_| true,
+    )
+    .await;
+    decide(
+        &env,
+        r,
+        "resolution_plan.drafted",
+        json!({
+            "grounds": ["The payment was late"],
+            "actions": [{ "id": "A1", "kind": "apology", "description": "Apologise", "due_on": "2026-12-10" }],
+            "by": "cm1",
+        }),
+        |_| true,
+    )
+    .await;
+    let clash = decision(
+        r,
+        "remedial_action.requested",
+        json!({ "action_id": "A1", "team": "payments", "complexity": "simple", "description": "Reissue the payment" }),
+    );
+    env.publish(&clash).await;
+    let refused = refusals.next().await;
+    assert_eq!(refused.data["event_id"], clash["id"]);
+    assert_eq!(
+        refused.data["reason"],
+        "action id A1 is already in use on this case"
+    );
+    // The deadlines worker handles what casework accepted in order: once R2's deadline runs,
+    // A1's would have too.
+    env.publish(&decision(
+        r,
+        "remedial_action.requested",
+        json!({ "action_id": "R2", "team": "payments", "complexity": "simple", "description": "Correct the account" }),
+    ))
+    .await;
+    wait_for_clock(&env, case.id, "remedial_action", "pending").await;
+    let mut conn = env.conn().await;
+    let keys: Vec<String> = timers::table
+        .filter(timers::case_id.eq(case.id))
+        .filter(timers::clock.eq("remedial_action"))
+        .select(timers::key)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys, ["R2"], "no deadline for the refused request");
     env.stop().await;
 }
 

@@ -254,6 +254,8 @@ struct Panicky;
 
 impl Worker for Panicky {
     const NAME: &'static str = "panicky";
+    // It reads the replies the test publishes from outside, as a deciding worker does.
+    const FROM_OUTSIDE: bool = true;
     type Event = PanicEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {

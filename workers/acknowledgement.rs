@@ -11,6 +11,9 @@
 //! - Tier 0: a failed phone contact sends CMSL5700; once it is sent the customer has 14 days to
 //!   reply, after which the caseworker decides on escalation. Staff complaints and written-only
 //!   customers are never phoned, so they get CMSL5700 as the case opens.
+//! - It reads only what the system emitted: a contact attempt, a reply or an outcome reaches it
+//!   once the casework worker accepted it (a phone call to a customer who may only be written
+//!   to is refused there, and so meets no clock here).
 //! - Whatever meets or overtakes the acknowledgement stops its clock: a successful contact,
 //!   any letter sent on the case (an outcome letter says more than an acknowledgement), an
 //!   outcome decided or a substantive holding reply. A clock that fires after it was overtaken
@@ -24,19 +27,15 @@ use super::effects::{start_clocks, with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
-use crate::db::timeline;
 use crate::db::timers;
 use crate::events::{
     timer_fired, CaseOpened, ClientReplied, CloudEvent, ContactAttempted, HoldingReplySent,
     LetterSent, OutcomeDecided, TimerFired,
 };
 use crate::failure::contradicts_database;
-use crate::process::casework::Context;
 use crate::process::clocks::{self, written_contact_only, MET_BY_CONTACT};
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{
-    Assignee, CaseKind, ClockKind, ContactMethod, ContactRestriction, LetterCode, Tier,
-};
+use crate::vocabulary::{Assignee, CaseKind, ClockKind, ContactMethod, LetterCode, Tier};
 
 crate::event_set! {
     /// What the acknowledgement worker reads.
@@ -183,7 +182,8 @@ impl Acknowledgement {
                 return Ok(());
             }
             Tier::Resolution
-                if timeline::letter_requested(conn, case.id, LetterCode::Cmsl5842.as_str())
+                if effects
+                    .letter_requested(conn, case, Some(LetterCode::Cmsl5842))
                     .await? =>
             {
                 effects.note(
@@ -236,15 +236,6 @@ async fn contacted(
     now: DateTime<Utc>,
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
-    let context = Context {
-        written_only: case.contact_restriction == ContactRestriction::WrittenOnly,
-        staff_complaint: case.about == crate::vocabulary::About::Staff,
-        ..Context::default()
-    };
-    if !context.may_contact_by(contact.method) {
-        // The casework worker refuses it (command.rejected): it meets no clock either.
-        return Ok(());
-    }
     if contact.successful {
         let met = timers::cancel(conn, case.id, MET_BY_CONTACT, None, "contact made", now).await?;
         let note = if met.is_empty() {
@@ -267,7 +258,9 @@ async fn contacted(
     let failed_call_at_tier_0 =
         case.tier == Tier::Dissatisfaction && contact.method == ContactMethod::Phone;
     if failed_call_at_tier_0
-        && !timeline::letter_requested(conn, case.id, LetterCode::Cmsl5700.as_str()).await?
+        && !effects
+            .letter_requested(conn, case, Some(LetterCode::Cmsl5700))
+            .await?
     {
         effects.request_letter(
             case,
@@ -348,7 +341,7 @@ async fn ran_out(
         _ => None,
     };
     if let Some((letter, why)) = acknowledgement {
-        if timeline::any_letter_requested(conn, case.id).await?
+        if effects.letter_requested(conn, case, None).await?
             || cases::has_outcome(conn, case.id).await?
         {
             effects.note(

@@ -5,6 +5,12 @@
 //! caseworker's text, checked before anything is written), tasks, `case.closed`, and
 //! `case.escalated` for the escalation worker — in the consumer loop's one transaction.
 //!
+//! It is the one authority over a case's state. Every decision it accepts is forwarded, as it
+//! came (same id, type and data), to `complaints.internal`: the clock workers read only those,
+//! never the raw decisions, so a refused decision starts, meets or stops no clock. A clock whose
+//! running out ends the case (the waits after CMSL5800 and CMSL5805) is decided here too, as
+//! [`Decision::ClockRanOut`].
+//!
 //! It also keeps the Systemic Logs: a Resolution or Review case opened, or recategorised, as the
 //! third of its tier on its category within a month records a systemic issue and tells the
 //! manager, who records what was done about it (`systemic_issue.action_recorded`).
@@ -25,16 +31,20 @@ use crate::db::casework::NewState;
 use crate::db::{cases, casework, staff, systemic_log, timers};
 use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::case_escalated::ConsolatoryReferral;
+use crate::events::incoming::{Accepted, EventSet};
 use crate::events::{
-    actions_scheduled, case_closed, case_escalated, systemic_issue_recorded, ActionCompleted,
+    actions_scheduled, case_closed, case_escalated, correspondence_replied, mp_involved,
+    systemic_issue_action_recorded, systemic_issue_recorded, timer_fired, ActionCompleted,
     ActionsScheduled, CaseAllocated, CaseClosed, CaseConferenceHeld, CaseEscalated, CaseOpened,
     CategoriesChanged, ClientReplied, ClosureDecided, CloudEvent, ContactAttempted,
     CorrespondenceReplied, CustomerDissatisfied, EscalationAuthorised, EvidenceRequested,
-    ExternalStageRecorded, IceFinalReportRecorded, LetterFields, MpInvolved, OutcomeDecided,
-    RemedialActionRequested, ResolutionPlanAgreed, ResolutionPlanApproved, ResolutionPlanDisagreed,
-    ResolutionPlanDrafted, ResolutionPlanProposed, ResolutionPlanRejected, ResolutionPlanSubmitted,
-    SystemicIssueActionRecorded, SystemicIssueRecorded, TeamLeaderDecided,
+    ExternalStageRecorded, HoldingReplySent, IceFinalReportRecorded, IceRedressPaid, LetterFields,
+    MpInvolved, OutcomeDecided, RemedialActionRequested, ResolutionPlanAgreed,
+    ResolutionPlanApproved, ResolutionPlanDisagreed, ResolutionPlanDrafted, ResolutionPlanProposed,
+    ResolutionPlanRejected, ResolutionPlanSubmitted, SystemicIssueActionRecorded,
+    SystemicIssueRecorded, TeamLeaderDecided, TimerFired,
 };
+use crate::failure::contradicts_database;
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
@@ -84,6 +94,12 @@ crate::event_set! {
         EscalationAuthorised(EscalationAuthorised) = escalation_authorised,
         /// The categories were corrected.
         CategoriesChanged(CategoriesChanged) = categories_changed,
+        /// A substantive holding reply went out (meets the response target).
+        HoldingReplySent(HoldingReplySent) = holding_reply_sent,
+        /// The redress ICE recommended was paid.
+        IceRedressPaid(IceRedressPaid) = ice_redress_paid,
+        /// A clock ran out: those in [`clocks::END_THE_CASE`] are the state machine's to decide.
+        TimerFired(TimerFired) = timer_fired,
         /// The caseworker closes the case.
         ClosureDecided(ClosureDecided) = closure_decided,
         /// ICE or the PHSO made contact or moved on a stage.
@@ -111,12 +127,37 @@ const CUSTOMER: &str = "customer";
 /// Who made a finding ICE recorded.
 const ICE: &str = "ice";
 
+/// Who decides when a clock runs out: nobody but the procedure.
+const CLOCK: &str = "clock";
+
+/// Who made a decision whose event names nobody: v1 of `remedial_action.requested`,
+/// `action.completed`, `holding_reply.sent` and `ice_redress.paid` has no `by`, and they are
+/// staff's acts, not the customer's. The front end that posted one is on its timeline entry as
+/// `authclient`.
+const UNNAMED: &str = "unnamed";
+
+/// The events from outside applied apart from the state machine ([`apart`]): not forwarded.
+const APART: &[&str] = &[
+    mp_involved::TYPE,
+    correspondence_replied::TYPE,
+    systemic_issue_action_recorded::TYPE,
+];
+
+/// Whether casework forwards an accepted `event_type` to `complaints.internal`: every decision
+/// from outside that goes through the state machine.
+pub fn forwards(event_type: &str) -> bool {
+    Accepted::TYPES.contains(&event_type)
+        && CaseworkEvent::TYPES.contains(&event_type)
+        && !APART.contains(&event_type)
+}
+
 /// The casework worker.
 #[derive(Debug, Default)]
 pub struct Casework;
 
 impl Worker for Casework {
     const NAME: &'static str = NAME;
+    const FROM_OUTSIDE: bool = true;
     type Event = CaseworkEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {
@@ -133,6 +174,8 @@ impl Worker for Casework {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let mut effects = Effects::new(NAME, now);
+        let events = ours(events);
+        let events = events.as_slice();
         let references = subjects(events);
         cases::lock(conn, &references).await?;
         let (facts, mut states) = casework::load(conn, &references).await?;
@@ -174,6 +217,19 @@ impl Worker for Casework {
     }
 }
 
+/// The events that are casework's: all but the clocks whose running out is another worker's,
+/// left out before any case is locked.
+fn ours<'e>(events: &[&'e CloudEvent<CaseworkEvent>]) -> Vec<&'e CloudEvent<CaseworkEvent>> {
+    events
+        .iter()
+        .copied()
+        .filter(|event| match &event.data {
+            CaseworkEvent::TimerFired(timer) => clocks::END_THE_CASE.contains(&timer.clock),
+            _ => true,
+        })
+        .collect()
+}
+
 /// Applies an event that is no decision of the state machine — a new case (for the Systemic
 /// Log), an MP's involvement, a reply to official correspondence, a Systemic Log entry's
 /// action — and says so; `false` for a decision, left to [`decide_one`].
@@ -198,6 +254,12 @@ async fn apart(
         }
         CaseworkEvent::SystemicIssueActionRecorded(action) => {
             systemic_action(conn, case, event, action, directory, effects).await?;
+        }
+        CaseworkEvent::TimerFired(timer)
+            if !timers::has_fired(conn, case.id, timer.clock, &timer.key).await? =>
+        {
+            let why = "that clock has not fired";
+            return Err(contradicts_database(timer_fired::TYPE, why).into());
         }
         _ => return Ok(false),
     }
@@ -246,6 +308,19 @@ async fn decide_one(
         });
     let (transition, letters) = match checked {
         Ok(accepted) => accepted,
+        // A clock is not refused: it ran out on a case that had moved on, which the timeline
+        // says (or, closed, needs no word).
+        Err(reason) if matches!(event.data, CaseworkEvent::TimerFired(_)) => {
+            if !state.is_closed() {
+                effects.note(
+                    case,
+                    format!("Clock ran out, nothing closed: {reason}"),
+                    json!({}),
+                    event.id,
+                );
+            }
+            return Ok(None);
+        }
         Err(reason) => {
             effects.reject(event, reason);
             return Ok(None);
@@ -271,6 +346,9 @@ async fn decide_one(
         effects.case_closed(case, event.id);
     }
     announce(effects, case, state, &transition, letters, event.id);
+    if !matches!(event.data, CaseworkEvent::TimerFired(_)) {
+        effects.forward(event);
+    }
     Ok(Some(transition.state))
 }
 
@@ -335,7 +413,10 @@ async fn staff_of(
         // The official decisions look up their own people (`official`).
         if let CaseworkEvent::CaseOpened(_)
         | CaseworkEvent::MpInvolved(_)
-        | CaseworkEvent::CorrespondenceReplied(_) = &event.data
+        | CaseworkEvent::CorrespondenceReplied(_)
+        | CaseworkEvent::HoldingReplySent(_)
+        | CaseworkEvent::IceRedressPaid(_)
+        | CaseworkEvent::TimerFired(_) = &event.data
         {
             continue;
         }
@@ -516,12 +597,14 @@ fn decided_by(event: &CaseworkEvent) -> &str {
         | E::MpInvolved(MpInvolved { by, .. })
         | E::CorrespondenceReplied(CorrespondenceReplied { by, .. })
         | E::SystemicIssueActionRecorded(SystemicIssueActionRecorded { by, .. }) => by,
-        E::ResolutionPlanAgreed(_)
-        | E::RemedialActionRequested(_)
-        | E::ActionCompleted(_)
-        | E::ClientReplied(_)
-        | E::CaseOpened(_) => CUSTOMER,
+        E::ResolutionPlanAgreed(_) | E::ClientReplied(_) => CUSTOMER,
         E::IceFinalReportRecorded(_) => ICE,
+        E::RemedialActionRequested(_)
+        | E::ActionCompleted(_)
+        | E::HoldingReplySent(_)
+        | E::IceRedressPaid(_)
+        | E::CaseOpened(_) => UNNAMED,
+        E::TimerFired(_) => CLOCK,
     }
 }
 
@@ -609,6 +692,11 @@ fn decision(event: &CaseworkEvent) -> Decision {
             upheld: Some(report.upheld),
         },
         E::EvidenceRequested(e) => Decision::EvidenceRequested { days: e.days },
+        E::HoldingReplySent(_) => Decision::HoldingReplySent,
+        E::IceRedressPaid(paid) => Decision::IceRedressPaid {
+            amount_pence: paid.amount_pence,
+        },
+        E::TimerFired(timer) => Decision::ClockRanOut { clock: timer.clock },
         E::CaseConferenceHeld(c) => Decision::CaseConferenceHeld {
             decision: c.decision,
         },
@@ -801,6 +889,10 @@ fn written(event: &CaseworkEvent) -> Option<(String, Value)> {
             summary: Some(summary),
             ..
         }) => keep(Written::CustomerReply, "", summary, json!({})),
+        // Seed 001: a full progress update, kept as the caseworker wrote it.
+        CaseworkEvent::HoldingReplySent(reply) => {
+            keep(Written::HoldingReply, "", &reply.summary, json!({}))
+        }
         CaseworkEvent::RemedialActionRequested(r) => keep(
             Written::RemedialAction,
             &format!(" ({}, of {})", r.action_id, r.team),

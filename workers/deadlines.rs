@@ -1,13 +1,17 @@
 //! The deadlines worker: the response target and every wait and due date after it
 //! (process.md §4, §5).
 //!
+//! It reads only what the system emitted: the decisions it follows are those the casework
+//! worker accepted and forwarded, so a refused decision starts or meets no clock here. It never
+//! changes a case's state: a wait whose running out closes the case is the state machine's
+//! decision (the casework worker's `Decision::ClockRanOut`).
+//!
 //! - Response target: 15 working days from receipt (20 for POS cases) on tier 1 and 2 cases;
 //!   met by an agreed resolution plan, a substantive holding reply or a letter that answers
-//!   the complaint; otherwise the breach is recorded on the case and the TL and the manager told; a
-//!   holding reply's text is kept on the timeline.
-//! - Waits: 7 days after CMSL5800 (no reply closes the case `No Action Taken`), 7 days after
-//!   CMSL5801 (the caseworker chases or proceeds), 14 days after CMSL5805 (the review closes).
-//!   A reply meets them. The wait after CMSL5801 runs only when the customer was not reached
+//!   the complaint; otherwise the breach is recorded on the case and the TL and the manager
+//!   told.
+//! - Waits: 7 days after CMSL5800 and 14 days after CMSL5805 (running out, casework closes the
+//!   review), 7 days after CMSL5801 (the caseworker chases or proceeds). A reply meets them. The wait after CMSL5801 runs only when the customer was not reached
 //!   by phone (LM_00009: the case waits at sub-status `Wait`, seed 002 step 16), and the
 //!   customer agreeing the plan (`actions.scheduled`) or disagreeing with it meets it too.
 //! - Resolution actions and remedial actions (1 week simple, 2 weeks complex): a reminder when
@@ -38,13 +42,10 @@ use crate::events::{
     ResolutionPlanDisagreed, TimerFired,
 };
 use crate::failure::contradicts_database;
-use crate::process::casework::external::takes_cases_at;
 use crate::process::clocks::{self, ClockSetting, MET_BY_ACTION};
 use crate::process::routing;
 use crate::process::working_days::WorkingDays;
-use crate::vocabulary::{
-    Assignee, ClockKind, ExternalBody, LetterCode, ResolutionCode, SubStatus, Written,
-};
+use crate::vocabulary::{Assignee, ClockKind, LetterCode, SubStatus};
 
 crate::event_set! {
     /// What the deadlines worker reads.
@@ -165,16 +166,7 @@ impl Deadlines {
                     .collect::<Result<_, _>>()?;
                 step.start(&due).await?;
             }
-            DeadlineEvent::HoldingReplySent(reply) => {
-                // The holding reply's text is part of the case's record, kept as the
-                // caseworker wrote it (seed 001: a full progress update).
-                let (entry, detail) = crate::db::timeline::written(
-                    Written::HoldingReply,
-                    "",
-                    &reply.summary,
-                    json!({}),
-                );
-                step.effects.note(step.case, entry, detail, step.cause);
+            DeadlineEvent::HoldingReplySent(_) => {
                 step.meet(
                     &[ClockKind::ResponseTarget],
                     None,
@@ -232,8 +224,7 @@ impl Deadlines {
                 step.start(&[deadline?]).await?;
             }
             DeadlineEvent::IceFinalReportRecorded(report) => {
-                // A report about a case ICE does not take is refused by casework too.
-                if report.redress_pence > 0 && takes_cases_at(ExternalBody::Ice, case.tier) {
+                if report.redress_pence > 0 {
                     step.start(&[clocks::ice_redress(now)?]).await?;
                 }
             }
@@ -308,22 +299,6 @@ impl Deadlines {
                     timer.clock,
                 );
             }
-            ClockKind::WaitAfterCmsl5800 => {
-                step.close(
-                    ResolutionCode::NoActionTaken,
-                    "no reply within 7 days of CMSL5800",
-                )
-                .await?;
-            }
-            ClockKind::WaitAfterCmsl5805 => {
-                // CMSL5805 already told the customer the complaint is resolved; silence for 14
-                // days is taken as no objection (design).
-                step.close(
-                    ResolutionCode::ActionsCompleteClientOk,
-                    "no reply within 14 days of CMSL5805",
-                )
-                .await?;
-            }
             ClockKind::WaitAfterCmsl5801 => step.task(
                 Assignee::Caseworker,
                 "",
@@ -362,6 +337,8 @@ impl Deadlines {
                 "ICE redress not paid within 4 weeks of the final report: escalated".into(),
                 timer.clock,
             ),
+            // The state machine's: the casework worker closes the review.
+            ClockKind::WaitAfterCmsl5800 | ClockKind::WaitAfterCmsl5805 => {}
             ClockKind::Acknowledgement
             | ClockKind::ReviewAcknowledgement
             | ClockKind::DissatisfactionReplyWindow
@@ -408,27 +385,6 @@ impl Step<'_> {
         for clock in met {
             self.note(format!("Clock {} met: {because}", clock.clock));
         }
-        Ok(())
-    }
-
-    /// Closes the case with `code`, stopping its clocks and announcing it.
-    async fn close(&mut self, code: ResolutionCode, reason: &str) -> QueryResult<()> {
-        if !cases::close(self.conn, self.case.id, code, self.now).await? {
-            return Ok(());
-        }
-        timers::cancel_all(self.conn, self.case.id, "the case closed", self.now).await?;
-        self.note(format!("Closed {code}: {reason}"));
-        self.effects.case_closed(self.case, self.cause);
-        self.effects.emit(
-            self.case,
-            case_closed::TYPE,
-            CaseClosed {
-                case_reference: self.case.reference.clone(),
-                resolution_code: code,
-                reason: reason.into(),
-                returned_to: None,
-            },
-        );
         Ok(())
     }
 }

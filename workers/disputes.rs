@@ -52,6 +52,7 @@ pub struct Disputes;
 
 impl Worker for Disputes {
     const NAME: &'static str = "disputes";
+    const FROM_OUTSIDE: bool = true;
     type Event = DisputeEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {

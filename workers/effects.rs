@@ -86,6 +86,9 @@ pub struct Effects {
     timeline: Vec<NewEntry>,
     tasks: Vec<TaskChange>,
     outbox: Vec<OutboxRow>,
+    /// The letters requested so far in this batch, by case: not on the timeline until
+    /// [`Effects::write`], yet a later event of the same batch must see them.
+    letters: Vec<(Uuid, LetterCode)>,
 }
 
 /// A change to the tasks table, applied in the order the handling made it (a decision closes
@@ -106,6 +109,29 @@ impl Effects {
             timeline: Vec::new(),
             tasks: Vec::new(),
             outbox: Vec::new(),
+            letters: Vec::new(),
+        }
+    }
+
+    /// Whether `letter` (or, for `None`, any letter) has been requested on the case: earlier
+    /// in this batch, or before it (the case's timeline). The one way a worker asks, so two
+    /// events handled together cannot both request the same letter.
+    pub async fn letter_requested(
+        &self,
+        conn: &mut AsyncPgConnection,
+        case: &impl Subject,
+        letter: Option<LetterCode>,
+    ) -> QueryResult<bool> {
+        let in_batch = self
+            .letters
+            .iter()
+            .any(|&(id, code)| id == case.id() && letter.is_none_or(|wanted| wanted == code));
+        if in_batch {
+            return Ok(true);
+        }
+        match letter {
+            Some(code) => timeline::letter_requested(conn, case.id(), code.as_str()).await,
+            None => timeline::any_letter_requested(conn, case.id()).await,
         }
     }
 
@@ -151,6 +177,13 @@ impl Effects {
         event.id
     }
 
+    /// Forwards an accepted decision to the system's own exchange as it came: same id, type,
+    /// source, subject and data. The workers that follow decisions read only these, so what
+    /// they do follows what the state machine accepted.
+    pub fn forward<E: Serialize>(&mut self, event: &CloudEvent<E>) {
+        self.outbox.push(outbox::row(event, self.now));
+    }
+
     /// Emits an event about no case (a complaint refused before any case opened).
     pub fn announce<T: Serialize>(&mut self, event_type: &str, data: T) {
         self.push_event(None, event_type, data);
@@ -182,6 +215,7 @@ impl Effects {
         fields: LetterFields,
         cause: Uuid,
     ) {
+        self.letters.push((case.id(), code));
         self.note(
             case,
             format!("Letter {code} requested: {reason}"),

@@ -50,6 +50,7 @@ crate::event_set! {
 
 impl Worker for Intake {
     const NAME: &'static str = "intake";
+    const FROM_OUTSIDE: bool = true;
     type Event = IntakeEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {

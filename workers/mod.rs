@@ -21,7 +21,14 @@
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
 //!
-//! Which worker owns which clock (starts it; every clock also stops when its case closes):
+//! Only the casework worker changes a case's state: it reads the decisions from outside and
+//! forwards each one it accepted, as it came, to `complaints.internal`. The clock workers
+//! (acknowledgement, deadlines) read only that exchange, so they start, meet and stop clocks on
+//! what casework accepted, never on a refused decision; and a clock whose running out ends the
+//! case is casework's to decide ([`Worker::FROM_OUTSIDE`] says which workers read from outside).
+//!
+//! Which worker owns which clock (starts it; every clock also stops when its case closes). The
+//! events in "met by" are the accepted decisions casework forwards, or what the system emitted:
 //!
 //! | clock | started by, on | met by | when it runs out |
 //! | --- | --- | --- | --- |
@@ -29,10 +36,10 @@
 //! | `review_acknowledgement` (2 working days, tier 2) | acknowledgement, `case.opened` | as above | acknowledgement requests CMSL5829 |
 //! | `dissatisfaction_reply_window` (14 days) | acknowledgement, CMSL5700 sent | `client.replied` | acknowledgement: the caseworker decides on escalation |
 //! | `response_target` (15 / 20 working days) | deadlines, `case.opened` | plan agreed, holding reply, answering letter | deadlines records the breach, tells the team leader and the manager |
-//! | `wait_after_cmsl5800` / `_5805` (7 / 14 days) | deadlines, the letter sent | `client.replied` | deadlines closes the case |
+//! | `wait_after_cmsl5800` / `_5805` (7 / 14 days) | deadlines, the letter sent | `client.replied` | casework: the state machine closes the review ([`clocks::END_THE_CASE`](crate::process::clocks::END_THE_CASE)) |
 //! | `wait_after_cmsl5801` (7 days) | deadlines, the letter sent while waiting | reply, plan agreed or disagreed | deadlines: the caseworker's task |
 //! | `action_due`, `action_overdue` | deadlines, `actions.scheduled` (what casework accepted) | `action.completed` | deadlines: reminder, then the manager |
-//! | `remedial_action`, `remedial_action_overdue` | deadlines, `remedial_action.requested` | `action.completed` | deadlines: chase, then the manager |
+//! | `remedial_action`, `remedial_action_overdue` | deadlines, `remedial_action.requested` (accepted) | `action.completed` | deadlines: chase, then the manager |
 //! | `evidence_wait` | casework, `evidence.requested` | `client.replied` (deadlines) | deadlines: the caseworker decides on what there is |
 //! | `ice_redress` (4 weeks) | deadlines, ICE's final report with redress | `ice.redress_paid` | deadlines: the manager's task |
 //! | `dispute_reply`, `dispute_action_due` | disputes, the plan letters | reply, plan agreed | disputes |
@@ -101,6 +108,11 @@ pub trait Worker: Send + Sync + 'static {
     const BATCH_WAIT_MS: u64 = 5;
     /// Unacknowledged deliveries each consumer holds at once (`prefetch`).
     const PREFETCH: u16 = 512;
+    /// Whether it takes the events accepted from outside (complaints, decisions) as they
+    /// arrive on `complaints.events`: only the workers that decide whether they stand (intake,
+    /// casework, disputes). Every other worker reads only `complaints.internal`, where casework
+    /// forwards each decision it accepted, so none acts on a decision the state machine refused.
+    const FROM_OUTSIDE: bool = false;
     /// The events it reads; their types are the routing keys bound to its queue. A message
     /// that does not parse and validate as one of them is dead-lettered before `apply` sees it.
     type Event: EventSet;
@@ -145,6 +157,7 @@ pub const fn queue_spec<W: Worker>() -> QueueSpec {
     QueueSpec {
         worker: W::NAME,
         event_types: W::Event::TYPES,
+        from_outside: W::FROM_OUTSIDE,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The outbox relay: publishes the events other workers wrote to the outbox, with publisher
-//! confirms, and marks them sent only once the broker has confirmed them.
+//! The outbox relay: publishes the events other workers wrote to the outbox to
+//! `complaints.internal` (decisions casework forwards included), with publisher confirms, and
+//! marks them sent only once the broker has confirmed them.
 //!
 //! Rows are claimed with `FOR UPDATE SKIP LOCKED`, so any number of relays on any number of
 //! hosts share the work without publishing a row twice in the normal course; after a crash
@@ -66,7 +67,7 @@ pub async fn relay_round(app: &App) -> anyhow::Result<usize> {
                     message_id: p.event_id,
                 })
                 .collect();
-            app.publisher.publish_confirmed(&messages).await?;
+            app.publisher.publish_emitted(&messages).await?;
             let ids: Vec<i64> = pending.iter().map(|p| p.id).collect();
             outbox::mark_sent(conn, &ids, app.clock.now()).await?;
             Ok(pending.len())

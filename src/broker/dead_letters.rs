@@ -1,9 +1,10 @@
 //! The dead-letter queues as something an operator works with: list what is in them, read one
-//! (personal data masked), replay one or many to `complaints.events`, or discard them.
+//! (personal data masked), replay one or many to the exchange their queue reads, or discard them.
 //!
 //! Messages are read with `basic.get` and left unacknowledged; closing the channel returns the
-//! ones not acted on to their queue. A replay publishes the original body to the events exchange
-//! under its original routing key (the event type), waits for the broker's confirm, records the
+//! ones not acted on to their queue. A replay publishes the original body to the exchange its
+//! queue is bound to for its type (`complaints.events` for an event from outside that its
+//! deciding worker refused, `complaints.internal` for the rest) under its original routing key (the event type), waits for the broker's confirm, records the
 //! action (the caller's `record`), and only then acks the dead letter, so a replay is never lost
 //! and at worst repeated (harmless: every handler dedupes on the event id). Only the messages
 //! in a queue when the pass starts are looked at, so a replayed message that fails again and
@@ -158,15 +159,15 @@ where
         for message in get_all(&channel, &queue, selection.limit).await? {
             let letter = read(spec.worker, &message);
             if selection.matches(&letter) {
-                selected.push((message, letter));
+                selected.push((spec, message, letter));
             }
         }
     }
     let total = selected.len();
     let mut done = Vec::with_capacity(total);
-    for (n, (message, letter)) in selected.into_iter().enumerate() {
+    for (n, (spec, message, letter)) in selected.into_iter().enumerate() {
         if action == Action::Replay {
-            replay(&channel, topology, &message, &letter).await?;
+            replay(&channel, topology, spec, &message, &letter).await?;
         }
         record(letter.clone()).await?;
         message
@@ -188,12 +189,14 @@ where
     Ok(done)
 }
 
-/// Publishes a dead letter's body to the events exchange under its event type, with its
-/// original properties, the dead-letter headers removed and the replay count raised; waits for
-/// the confirm.
+/// Publishes a dead letter's body under its event type to the exchange its queue is bound to
+/// for that type ([`Topology::exchange_bound`]: an event the system emitted, or a decision
+/// casework forwarded, goes back to `complaints.internal`), with its original properties, the
+/// dead-letter headers removed and the replay count raised; waits for the confirm.
 async fn replay(
     channel: &Channel,
     topology: &Topology,
+    spec: &QueueSpec,
     message: &BasicGetMessage,
     letter: &DeadLetter,
 ) -> anyhow::Result<()> {
@@ -242,7 +245,7 @@ async fn replay(
         .with_delivery_mode(2);
     let confirm = channel
         .basic_publish(
-            topology.events_exchange().into(),
+            topology.exchange_bound(spec, routing_key).into(),
             routing_key.into(),
             BasicPublishOptions::default(),
             &message.delivery.data,

@@ -92,8 +92,20 @@ impl Publisher {
     /// Publishes `messages` as persistent messages and returns once the broker has confirmed
     /// every one. The publishes are pipelined: all are sent, then all confirms awaited.
     pub async fn publish_confirmed(&self, messages: &[Outgoing<'_>]) -> Result<(), PublishError> {
+        self.publish(messages, false).await
+    }
+
+    /// As [`publish_confirmed`](Self::publish_confirmed), for what the system emitted (the
+    /// outbox): every message goes to `complaints.internal`, whatever its type, so a decision
+    /// casework accepted and forwards reaches the workers that follow decisions, never the
+    /// deciding workers again.
+    pub async fn publish_emitted(&self, messages: &[Outgoing<'_>]) -> Result<(), PublishError> {
+        self.publish(messages, true).await
+    }
+
+    async fn publish(&self, messages: &[Outgoing<'_>], emitted: bool) -> Result<(), PublishError> {
         let channel = self.channel().await?;
-        let result = self.publish_on(&channel, messages).await;
+        let result = self.publish_on(&channel, messages, emitted).await;
         if result.is_err() {
             // Start afresh next time rather than reuse a channel in an unknown state.
             *self.link.lock().await = None;
@@ -105,12 +117,13 @@ impl Publisher {
         &self,
         channel: &Channel,
         messages: &[Outgoing<'_>],
+        emitted: bool,
     ) -> Result<(), PublishError> {
         let mut confirms = Vec::with_capacity(messages.len());
         for message in messages {
             let confirm = channel
                 .basic_publish(
-                    self.route.exchange(message.routing_key).into(),
+                    self.route.exchange(message.routing_key, emitted).into(),
                     message.routing_key.into(),
                     BasicPublishOptions::default(),
                     message.body,
@@ -140,8 +153,9 @@ enum Route {
 }
 
 impl Route {
-    fn exchange(&self, routing_key: &str) -> String {
+    fn exchange(&self, routing_key: &str, emitted: bool) -> String {
         match self {
+            Route::ByType(topology) if emitted => topology.internal_exchange(),
             Route::ByType(topology) => topology.exchange_for(routing_key),
             Route::Fixed(exchange) => exchange.clone(),
         }

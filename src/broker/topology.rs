@@ -5,11 +5,13 @@
 //!   key is the event type. Intake channels' broker users may write here, for their own
 //!   routing keys only;
 //! - `complaints.internal`: topic exchange for the events the system emits (`case.opened`,
-//!   `case.closed`, `timer.fired`, `letter.requested`, …): only the workers' own broker user
-//!   writes here, so nobody outside can forge them. Anyone following the system's events binds
-//!   a queue of their own here;
+//!   `case.closed`, `timer.fired`, `letter.requested`, …) and for each decision the casework
+//!   worker accepted, forwarded as it came: only the workers' own broker user writes here, so
+//!   nobody outside can forge them. Anyone following the system's events binds a queue of
+//!   their own here;
 //! - `complaints.<worker>`: a durable quorum queue per worker kind, bound by the event types the
-//!   worker handles, with a delivery limit so a message that keeps failing is dead-lettered
+//!   worker handles (on `complaints.events` only for the workers that decide whether an event
+//!   from outside stands: [`QueueSpec::from_outside`]), with a delivery limit so a message that keeps failing is dead-lettered
 //!   instead of redelivered forever;
 //! - `complaints.dead-letter`: direct exchange, routing key = the worker queue's name;
 //! - `complaints.<worker>.dead-letter`: the dead letters of each worker queue, kept for
@@ -33,6 +35,10 @@ pub struct QueueSpec {
     pub worker: &'static str,
     /// The routing keys (event types) it receives.
     pub event_types: &'static [&'static str],
+    /// Whether it takes the types accepted from outside from `complaints.events` (the workers
+    /// that decide whether they stand); otherwise every binding is on `complaints.internal`,
+    /// where casework forwards the decisions it accepted.
+    pub from_outside: bool,
 }
 
 /// The names of everything, under one namespace.
@@ -76,6 +82,17 @@ impl Topology {
     /// The exchange events from outside are published to.
     pub fn events_exchange(&self) -> String {
         format!("{}complaints.events", self.prefix)
+    }
+
+    /// The exchange a worker queue is bound to for `event_type`, and where a dead letter of
+    /// that queue is replayed: the type's own exchange for a worker that takes events from
+    /// outside, else `complaints.internal` (a decision as casework accepted and forwarded it).
+    pub fn exchange_bound(&self, spec: &QueueSpec, event_type: &str) -> String {
+        if spec.from_outside {
+            self.exchange_for(event_type)
+        } else {
+            self.internal_exchange()
+        }
     }
 
     /// The exchange the events the system emits are published to.
@@ -168,7 +185,7 @@ impl Topology {
                 channel
                     .queue_bind(
                         queue.as_str().into(),
-                        self.exchange_for(event_type).into(),
+                        self.exchange_bound(spec, event_type).into(),
                         (*event_type).into(),
                         QueueBindOptions::default(),
                         FieldTable::default(),

@@ -8,6 +8,7 @@ use super::{event_schemas, lift};
 use crate::events::binding::STRUCTURED;
 use crate::events::envelope::SCHEMA_VERSION;
 use crate::events::incoming::{Accepted, EventSet};
+use crate::workers::casework::forwards;
 
 /// The version of the AMQP bindings object used throughout.
 const AMQP_BINDING_VERSION: &str = "0.3.0";
@@ -26,33 +27,30 @@ pub fn document() -> Value {
             event_type.clone(),
             message(&event_type, payload, dataschema),
         );
-        let (channel, channel_messages, action) = if accepted {
-            ("events", &mut events_channel, "receive")
-        } else {
-            ("internal", &mut internal_channel, "send")
-        };
-        channel_messages.insert(
-            event_type.clone(),
-            json!({ "$ref": format!("#/components/messages/{event_type}") }),
-        );
-        operations.insert(
-            operation_id(action, &event_type),
-            json!({
-                "action": action,
-                "channel": { "$ref": format!("#/channels/{channel}") },
-                "summary": if accepted {
-                    format!("Publish `{event_type}` to `complaints.events` with routing key `{event_type}`; the workers consume it.")
-                } else {
-                    format!("The system publishes `{event_type}` to `complaints.internal` with routing key `{event_type}`; bind a queue of your own to follow it.")
-                },
-                "messages": [{ "$ref": format!("#/channels/{channel}/messages/{event_type}") }],
-                "bindings": { "amqp": {
-                    "cc": [event_type],
-                    "deliveryMode": 2,
-                    "bindingVersion": AMQP_BINDING_VERSION,
-                } },
-            }),
-        );
+        if accepted {
+            let summary = format!("Publish `{event_type}` to `complaints.events` with routing key `{event_type}`; the workers consume it.");
+            add(
+                &mut events_channel,
+                &mut operations,
+                ("events", "receive"),
+                &event_type,
+                summary,
+            );
+        }
+        if !accepted || forwards(&event_type) {
+            let summary = if accepted {
+                format!("Once the casework worker accepts a `{event_type}`, it forwards it as it came (same id and data) to `complaints.internal` with routing key `{event_type}`; the clock workers read it there, and so can you.")
+            } else {
+                format!("The system publishes `{event_type}` to `complaints.internal` with routing key `{event_type}`; bind a queue of your own to follow it.")
+            };
+            add(
+                &mut internal_channel,
+                &mut operations,
+                ("internal", "send"),
+                &event_type,
+                summary,
+            );
+        }
     }
     json!({
         "asyncapi": "3.0.0",
@@ -79,7 +77,7 @@ pub fn document() -> Value {
             ),
             "internal": channel(
                 "complaints.internal",
-                "What the system says it did (cases opened and closed, letters, clocks, tasks). Only the workers publish here.",
+                "What the system says it did (cases opened and closed, letters, clocks, tasks), and each decision the casework worker accepted, forwarded as it came. Only the workers publish here.",
                 internal_channel,
             ),
         },
@@ -102,6 +100,34 @@ is always structured. A message that cannot be read, or fails its schema, goes t
 dead-letter queue with the reason in the header `x-complaints-reason`. `dataschema` names the \
 type's schema and its version (`urn:complaints:schema:<type>:v<version>`, the `$id` of \
 `schema/<type>.schema.json`); within a version only additive changes are made.";
+
+/// Adds `event_type` to a channel's messages with its operation, `(channel, action)`.
+fn add(
+    channel_messages: &mut Map<String, Value>,
+    operations: &mut Map<String, Value>,
+    (channel, action): (&str, &str),
+    event_type: &str,
+    summary: String,
+) {
+    channel_messages.insert(
+        event_type.to_owned(),
+        json!({ "$ref": format!("#/components/messages/{event_type}") }),
+    );
+    operations.insert(
+        operation_id(action, event_type),
+        json!({
+            "action": action,
+            "channel": { "$ref": format!("#/channels/{channel}") },
+            "summary": summary,
+            "messages": [{ "$ref": format!("#/channels/{channel}/messages/{event_type}") }],
+            "bindings": { "amqp": {
+                "cc": [event_type],
+                "deliveryMode": 2,
+                "bindingVersion": AMQP_BINDING_VERSION,
+            } },
+        }),
+    );
+}
 
 /// A channel: a topic exchange whose messages are routed by their type.
 fn channel(exchange: &str, description: &str, messages: Map<String, Value>) -> Value {

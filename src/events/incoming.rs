@@ -62,6 +62,15 @@ macro_rules! event_set {
             $($(#[$vmeta])* $variant($payload)),+
         }
 
+        /// Serialises as the payload it holds: an accepted event forwarded as it came.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $($name::$variant(payload) => payload.serialize(serializer)),+
+                }
+            }
+        }
+
         impl $crate::events::incoming::EventSet for $name {
             const TYPES: &'static [&'static str] = &[$($crate::events::$module::TYPE),+];
 

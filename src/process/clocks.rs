@@ -149,6 +149,12 @@ pub fn wait_after(
     Ok(Some(ClockSetting::at(clock, deadline)))
 }
 
+/// The clocks whose running out ends the case: a decision of the state machine (the casework
+/// worker's [`Decision::ClockRanOut`](crate::process::casework::Decision::ClockRanOut)), never
+/// of the worker that started them.
+pub const END_THE_CASE: &[ClockKind] =
+    &[ClockKind::WaitAfterCmsl5800, ClockKind::WaitAfterCmsl5805];
+
 /// The clocks a successful contact meets.
 pub const MET_BY_CONTACT: &[ClockKind] =
     &[ClockKind::Acknowledgement, ClockKind::ReviewAcknowledgement];

@@ -8,7 +8,6 @@ use super::Transition;
 use crate::vocabulary::{ExternalBody, ExternalStage, Tier};
 
 /// Whether `body` takes a case of `tier`: ICE after Review, the PHSO after Resolution or Review.
-/// The deadlines worker asks the same before ICE's final report starts the redress clock.
 pub fn takes_cases_at(body: ExternalBody, tier: Tier) -> bool {
     match body {
         ExternalBody::Ice => tier == Tier::Review,
@@ -83,5 +82,18 @@ pub(super) fn record(
         Some(false) => format!("{name} final report: not upheld"),
         None => format!("{name} stage recorded: {stage}"),
     };
+    Ok(())
+}
+
+/// Records that the redress ICE recommended was paid: only after ICE's final report.
+pub(super) fn redress_paid(t: &mut Transition, amount_pence: u64) -> Result<(), String> {
+    if t.state.ice_stage != Some(ExternalStage::FinalReport) {
+        return Err("ICE's final report is not recorded: there is no redress to pay".into());
+    }
+    t.summary = format!(
+        "ICE redress paid: £{}.{:02}",
+        amount_pence / 100,
+        amount_pence % 100
+    );
     Ok(())
 }

@@ -33,8 +33,9 @@ use self::resolution_plan::ResolutionPlan;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{
-    Approver, Assignee, ConferenceDecision, ContactMethod, ExternalBody, ExternalStage, LetterCode,
-    Outcome, ResolutionCode, Signposting, Stage, Status, SubStatus, TeamLeaderDecision, Tier,
+    Approver, Assignee, ClockKind, ConferenceDecision, ContactMethod, ExternalBody, ExternalStage,
+    LetterCode, Outcome, ResolutionCode, Signposting, Stage, Status, SubStatus, TeamLeaderDecision,
+    Tier,
 };
 
 /// What the machine reads of a case but never changes.
@@ -296,6 +297,20 @@ pub enum Decision {
         /// At the final report: whether it upheld the complaint.
         upheld: Option<bool>,
     },
+    /// The redress ICE's final report recommended was paid.
+    IceRedressPaid {
+        /// How much, in pence.
+        amount_pence: u64,
+    },
+    /// A substantive holding reply went to the customer: it meets the response target.
+    HoldingReplySent,
+    /// A clock the case was waiting on ran out with nothing done: the procedure's own step when
+    /// the customer stays silent (seed 002, steps 7 and 12: the waits after CMSL5800 and
+    /// CMSL5805 close the review). The one decision no person makes.
+    ClockRanOut {
+        /// Which clock.
+        clock: ClockKind,
+    },
 }
 
 impl Decision {
@@ -340,7 +355,10 @@ impl Decision {
             Decision::RemedialActionRequested { .. }
             | Decision::ClientReplied
             | Decision::CategoriesChanged
-            | Decision::ExternalStageRecorded { .. } => (&[], ""),
+            | Decision::ExternalStageRecorded { .. }
+            | Decision::IceRedressPaid { .. }
+            | Decision::HoldingReplySent
+            | Decision::ClockRanOut { .. } => (&[], ""),
         }
     }
 }
@@ -434,6 +452,10 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
         external::record(&mut t, *body, *stage, *upheld)?;
         return Ok(t);
     }
+    if let Decision::IceRedressPaid { amount_pence } = decision {
+        external::redress_paid(&mut t, *amount_pence)?;
+        return Ok(t);
+    }
     if state.is_closed() {
         return Err(format!(
             "the case is closed ({})",
@@ -465,6 +487,16 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
             t.summary = "The customer replied to the request for evidence".into();
         }
         Decision::ClientReplied => t.summary = "The customer replied".into(),
+        Decision::HoldingReplySent => t.summary = "A substantive holding reply was sent".into(),
+        Decision::ClockRanOut { clock } if state.tier == Tier::Review => {
+            review::wait_ran_out(&mut t, *clock)?
+        }
+        Decision::ClockRanOut { clock } => {
+            return Err(format!(
+                "{clock} running out ends no case at tier {}",
+                state.tier.number()
+            ))
+        }
         Decision::EvidenceRequested { days } => request_evidence(&mut t, *days)?,
         Decision::CaseConferenceHeld { decision } => case_conference(&mut t, *decision)?,
         Decision::CategoriesChanged => t.summary = "Categories corrected".into(),

@@ -9,6 +9,7 @@ use super::resolution_plan::Approval;
 use super::*;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::Payment;
+use crate::process::clocks::END_THE_CASE;
 use crate::vocabulary::{ActionKind, PaymentKind};
 
 /// Every rule a case's state must keep, whatever happened to it.
@@ -742,6 +743,16 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
                 stage,
                 upheld
             }),
+        prop::sample::select(vec![0u64, 25_000])
+            .prop_map(|amount_pence| Decision::IceRedressPaid { amount_pence }),
+        Just(Decision::HoldingReplySent),
+        prop::sample::select(vec![
+            ClockKind::WaitAfterCmsl5800,
+            ClockKind::WaitAfterCmsl5805,
+            ClockKind::WaitAfterCmsl5801,
+            ClockKind::ResponseTarget,
+        ])
+        .prop_map(|clock| Decision::ClockRanOut { clock }),
     ];
     (decision, by)
 }
@@ -806,8 +817,19 @@ proptest! {
                             prop_assert_eq!(letters(&t.effects).len(), 1);
                         }
                     }
+                    if let Decision::ClockRanOut { clock } = decision {
+                        // A clock closes only a review waiting at the step that started it.
+                        prop_assert_eq!(state.tier, Tier::Review);
+                        prop_assert_eq!(state.sub_status, Some(SubStatus::Wait));
+                        prop_assert!(t.state.is_closed());
+                        prop_assert!(END_THE_CASE.contains(clock));
+                        prop_assert!(t.effects.is_empty(), "silence sends no letter");
+                    }
                     if state.is_closed() {
-                        let external = matches!(decision, Decision::ExternalStageRecorded { .. });
+                        let external = matches!(
+                            decision,
+                            Decision::ExternalStageRecorded { .. } | Decision::IceRedressPaid { .. }
+                        );
                         prop_assert!(external, "a closed case took {:?}", decision);
                     }
                     state = t.state;

@@ -9,7 +9,8 @@
 use super::resolution_plan::Approval;
 use super::{not_a_closing_code, plan_steps, record_outcome, Decision, Transition};
 use crate::vocabulary::{
-    Approver, Assignee, LetterCode, Outcome, ResolutionCode, Stage, Status, SubStatus, Tier,
+    Approver, Assignee, ClockKind, LetterCode, Outcome, ResolutionCode, Stage, Status, SubStatus,
+    Tier,
 };
 
 /// Applies a tier 2 decision made by `by`.
@@ -105,6 +106,36 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
         // Decided alike on every tier, in `casework::decide`, before this is asked.
         other => Err(format!("{other:?} is not a decision for this tier")),
     }
+}
+
+/// Steps 7 and 12: the customer's silence ends a review's wait. Seven days after CMSL5800 (no
+/// further action) it closes No Action Taken; fourteen days after CMSL5805 (actions complete,
+/// the customer not reached) it closes Actions Complete, silence taken as no objection
+/// (design). Only a review waiting at that step closes: a clock left over from a step the case
+/// has moved past closes nothing.
+pub(super) fn wait_ran_out(t: &mut Transition, clock: ClockKind) -> Result<(), String> {
+    t.state.require_in_progress()?;
+    if t.state.sub_status != Some(SubStatus::Wait) {
+        return Err("the review is not waiting for the customer".into());
+    }
+    let (code, why) = match (clock, t.state.outcome) {
+        (ClockKind::WaitAfterCmsl5800, Some(Outcome::NotUpheld | Outcome::Justified)) => (
+            ResolutionCode::NoActionTaken,
+            "no reply within 7 days of CMSL5800",
+        ),
+        (ClockKind::WaitAfterCmsl5805, Some(Outcome::Upheld | Outcome::PartUpheld))
+            if t.state.plan.is_some() =>
+        {
+            (
+                ResolutionCode::ActionsCompleteClientOk,
+                "no reply within 14 days of CMSL5805",
+            )
+        }
+        _ => return Err(format!("{clock} running out does not end this review")),
+    };
+    t.close(code);
+    t.summary = format!("Closed {code}: {why}");
+    Ok(())
 }
 
 /// Step 10: the team leader has the disputed plan go ahead (CMSL5803). (Approving a plan that
