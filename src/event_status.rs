@@ -33,7 +33,7 @@ pub enum Status {
 pub struct Refusal {
     /// `command.rejected` or `complaint.rejected`.
     pub event_type: String,
-    /// Why.
+    /// Why it was refused, as the refusal event says.
     pub reason: String,
 }
 
@@ -42,7 +42,7 @@ pub struct Refusal {
 pub struct InDeadLetterQueue {
     /// The worker kind whose queue dead-lettered it.
     pub queue: String,
-    /// Why.
+    /// Why it was dead-lettered, as the `x-complaints-reason` header says.
     pub reason: String,
     /// The kind of reason.
     pub reason_kind: String,
@@ -53,7 +53,7 @@ pub struct InDeadLetterQueue {
 pub struct EventStatus {
     /// The event id asked about.
     pub id: Uuid,
-    /// Its fate.
+    /// What became of it: pending, applied, refused or dead-lettered.
     pub status: Status,
     /// The case it opened, when it opened one.
     pub opened_case: Option<String>,
@@ -61,7 +61,7 @@ pub struct EventStatus {
     pub changed_cases: Vec<String>,
     /// The workers that applied it.
     pub applied_by: Vec<String>,
-    /// Its refusals.
+    /// The `command.rejected` or `complaint.rejected` events that refused it.
     pub refusals: Vec<Refusal>,
     /// Where it is dead-lettered.
     pub dead_letters: Vec<InDeadLetterQueue>,

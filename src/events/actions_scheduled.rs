@@ -18,7 +18,7 @@ pub const TYPE: &str = "actions.scheduled";
 #[garde(allow_unvalidated)]
 #[schemars(title = "actions.scheduled")]
 pub struct ActionsScheduled {
-    /// The case.
+    /// The reference of the case whose plan was agreed.
     pub case_reference: String,
     /// Each action with its due date.
     pub actions: Vec<ScheduledAction>,

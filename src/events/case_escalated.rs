@@ -17,9 +17,9 @@ pub const TYPE: &str = "case.escalated";
 #[garde(allow_unvalidated)]
 #[schemars(title = "case.escalated")]
 pub struct CaseEscalated {
-    /// The lower case.
+    /// The reference of the lower case, which closed to go up a tier.
     pub case_reference: String,
-    /// Its tier.
+    /// The lower case's tier.
     pub from_tier: Tier,
     /// The tier it goes to.
     pub to_tier: Tier,

@@ -12,7 +12,7 @@ pub const TYPE: &str = "case.flagged_high_profile";
 /// Whom a high-profile case is escalated to.
 pub const NOTIFY: &str = "operations_director_office";
 
-/// The escalation notice.
+/// The notice that a case is high profile, for the Operations Director's office.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]

@@ -18,7 +18,7 @@ pub const TYPE: &str = "case.target_breached";
 #[garde(allow_unvalidated)]
 #[schemars(title = "case.target_breached")]
 pub struct CaseTargetBreached {
-    /// The case.
+    /// The reference of the case whose response target ran out.
     pub case_reference: String,
     /// The target that ran out.
     pub deadline: DateTime<Utc>,

@@ -9,17 +9,17 @@ use uuid::Uuid;
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "command.rejected";
 
-/// A refusal.
+/// An event a worker refused to apply, and why (a decision the state machine would not take).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]
 #[garde(allow_unvalidated)]
 #[schemars(title = "command.rejected")]
 pub struct CommandRejected {
-    /// The refused event.
+    /// The id of the refused event.
     pub event_id: Uuid,
-    /// Its type.
+    /// The refused event's type (`outcome.decided`, …).
     pub event_type: String,
-    /// Why.
+    /// Why it was refused, in words.
     pub reason: String,
 }

@@ -112,7 +112,7 @@ pub struct Customer {
     /// Full name, as letters are addressed: one printable line.
     #[garde(length(min = 1, max = 200), custom(single_line))]
     pub name: String,
-    /// Postal address.
+    /// The postal address letters are sent to.
     #[garde(dive)]
     pub address: PostalAddress,
     /// Email address, if the customer gave one.

@@ -11,7 +11,7 @@ use crate::vocabulary::RejectionReason;
 /// The routing key and CloudEvents `type`.
 pub const TYPE: &str = "complaint.rejected";
 
-/// A refused complaint.
+/// A complaint intake refused: no case opens, and the complaint is kept with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "complaint.rejected")]

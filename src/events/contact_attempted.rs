@@ -17,7 +17,7 @@ pub const TYPE: &str = "contact.attempted";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "contact.attempted")]
 pub struct ContactAttempted {
-    /// How.
+    /// How the customer was contacted (phone, letter, SMS or email).
     #[garde(skip)]
     pub method: ContactMethod,
     /// Whether the customer was reached.

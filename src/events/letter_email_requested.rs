@@ -17,8 +17,8 @@ pub const TYPE: &str = "letter.email_requested";
 #[garde(allow_unvalidated)]
 #[schemars(title = "letter.email_requested")]
 pub struct LetterEmailRequested {
-    /// The stored letter.
+    /// The id of the kept letter to email.
     pub letter_id: Uuid,
-    /// Its code.
+    /// The letter's catalogue code.
     pub code: LetterCode,
 }

@@ -18,9 +18,9 @@ pub const TYPE: &str = "letter.ready_for_post";
 #[garde(allow_unvalidated)]
 #[schemars(title = "letter.ready_for_post")]
 pub struct LetterReadyForPost {
-    /// The stored letter.
+    /// The id of the kept letter whose PDF was written.
     pub letter_id: Uuid,
-    /// Its code.
+    /// The letter's catalogue code.
     pub code: LetterCode,
     /// The PDF's file name in the dispatch directory.
     pub file: String,

@@ -20,9 +20,9 @@ pub const TYPE: &str = "letter.requested";
 #[garde(allow_unvalidated)]
 #[schemars(title = "letter.requested")]
 pub struct LetterRequested {
-    /// The case.
+    /// The reference of the case the letter is for.
     pub case_reference: String,
-    /// The letter.
+    /// Which letter to send, by its catalogue code.
     pub code: LetterCode,
     /// Why it is sent, for the timeline.
     pub reason: String,

@@ -16,7 +16,7 @@ pub const TYPE: &str = "letter.sent";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "letter.sent")]
 pub struct LetterSent {
-    /// The letter.
+    /// Which letter went out, by its catalogue code.
     #[garde(skip)]
     pub code: LetterCode,
     /// How it went.

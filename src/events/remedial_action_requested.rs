@@ -20,7 +20,7 @@ pub struct RemedialActionRequested {
     /// Identifies the request within the case; `action.completed` names it when done.
     #[garde(length(min = 1, max = 40), custom(single_line))]
     pub action_id: String,
-    /// The team asked.
+    /// The team asked to carry out the action.
     #[garde(length(min = 1, max = 100), custom(single_line))]
     pub team: String,
     /// Simple (1 week) or complex (2 weeks).

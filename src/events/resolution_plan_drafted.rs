@@ -25,7 +25,7 @@ pub struct ResolutionPlanDrafted {
     /// The reasons (grounds) of the complaint the actions answer.
     #[garde(length(min = 1, max = 20), inner(length(min = 1, max = 2000)))]
     pub grounds: Vec<String>,
-    /// The actions.
+    /// What will be done, each action with its due date.
     #[garde(length(min = 1, max = 50), dive)]
     pub actions: Vec<PlanAction>,
     /// The caseworker (an opaque staff id, never a name).
@@ -56,7 +56,7 @@ pub struct PlanAction {
     pub payment: Option<Payment>,
 }
 
-/// A special payment.
+/// A payment to the customer that an action makes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Validate)]
 #[garde(context(crate::events::checks::Checks))]
 #[serde(deny_unknown_fields)]

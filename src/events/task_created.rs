@@ -19,7 +19,7 @@ pub const TYPE: &str = "task.created";
 #[garde(allow_unvalidated)]
 #[schemars(title = "task.created")]
 pub struct TaskCreated {
-    /// The case.
+    /// The reference of the case the task is on.
     pub case_reference: String,
     /// The task's id in `GET /v1/tasks` (the id of this event); `task.done` names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

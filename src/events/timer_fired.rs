@@ -18,9 +18,9 @@ pub const TYPE: &str = "timer.fired";
 #[garde(allow_unvalidated)]
 #[schemars(title = "timer.fired")]
 pub struct TimerFired {
-    /// The case.
+    /// The reference of the case whose clock ran out.
     pub case_reference: String,
-    /// Which clock.
+    /// Which clock ran out (its kind decides which worker acts).
     pub clock: ClockKind,
     /// Which one of its kind on the case (an action id), or empty.
     pub key: String,
