@@ -89,8 +89,9 @@ impl Worker for Acknowledgement {
                 continue;
             }
             match &event.data {
-                AcknowledgementEvent::CaseOpened(_) => {
-                    self.opened(conn, case, event.id, &mut effects).await?
+                AcknowledgementEvent::CaseOpened(opened) => {
+                    self.opened(conn, case, opened, event.id, &mut effects)
+                        .await?
                 }
                 AcknowledgementEvent::ContactAttempted(contact) => {
                     contacted(conn, case, contact, event.id, now, &mut effects).await?
@@ -159,9 +160,13 @@ impl Acknowledgement {
         &self,
         conn: &mut AsyncPgConnection,
         case: &CaseFacts,
+        opened: &CaseOpened,
         cause: uuid::Uuid,
         effects: &mut Effects,
     ) -> anyhow::Result<()> {
+        // Only a case opened on escalation (linked to the lower case) can have its CMSL5842
+        // already: the one look-up is saved for every other.
+        let escalated = opened.linked_case_reference.is_some();
         let written_only = written_contact_only(case.about, case.contact_restriction);
         let (letter, setting) = match case.tier {
             // Tier 0 writes only when a call fails, or at once when no call may be made.
@@ -182,9 +187,10 @@ impl Acknowledgement {
                 return Ok(());
             }
             Tier::Resolution
-                if effects
-                    .letter_requested(conn, case, Some(LetterCode::Cmsl5842))
-                    .await? =>
+                if escalated
+                    && effects
+                        .letter_requested(conn, case, Some(LetterCode::Cmsl5842))
+                        .await? =>
             {
                 effects.note(
                     case,

@@ -47,6 +47,7 @@ use crate::events::{
 use crate::failure::contradicts_database;
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
+use crate::process::casework::plan::ResolutionPlan;
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::process::clocks;
 use crate::vocabulary::{
@@ -490,17 +491,14 @@ fn announce(
             Effect::Task { assignee, task } => {
                 effects.task(case, *assignee, task.clone(), None, cause)
             }
-            Effect::Escalate { to } => effects.emit(
+            Effect::Escalate { to, code } => effects.emit(
                 case,
                 case_escalated::TYPE,
                 CaseEscalated {
                     case_reference: case.reference.clone(),
                     from_tier: case.tier,
                     to_tier: *to,
-                    resolution_code: transition
-                        .state
-                        .resolution_code
-                        .expect("an escalated case is closed"),
+                    resolution_code: *code,
                     reason: transition.summary.clone(),
                     acknowledge_by_letter,
                     consolatory_payment: transition.state.referral_payment.filter(|_| {
@@ -512,9 +510,10 @@ fn announce(
             Effect::Letter { .. } => {}
         }
     }
-    let agreed = |s: &CaseState| s.plan.as_ref().is_some_and(|p| p.agreed);
-    if agreed(&transition.state) && !agreed(before) {
-        let plan = transition.state.plan.as_ref().expect("an agreed plan");
+    fn agreed(s: &CaseState) -> Option<&ResolutionPlan> {
+        s.plan.as_ref().filter(|p| p.agreed)
+    }
+    if let (Some(plan), None) = (agreed(&transition.state), agreed(before)) {
         effects.emit(
             case,
             actions_scheduled::TYPE,
@@ -531,16 +530,14 @@ fn announce(
             },
         );
     }
-    if !before.is_closed() && transition.state.is_closed() {
+    let closed_with = |s: &CaseState| s.resolution_code.filter(|_| s.is_closed());
+    if let (Some(code), None) = (closed_with(&transition.state), closed_with(before)) {
         effects.emit(
             case,
             case_closed::TYPE,
             CaseClosed {
                 case_reference: case.reference.clone(),
-                resolution_code: transition
-                    .state
-                    .resolution_code
-                    .expect("a closed case has a code"),
+                resolution_code: code,
                 reason: transition.summary.clone(),
                 returned_to: None,
             },

@@ -89,6 +89,8 @@ pub struct Effects {
     /// The letters requested so far in this batch, by case: not on the timeline until
     /// [`Effects::write`], yet a later event of the same batch must see them.
     letters: Vec<(Uuid, LetterCode)>,
+    /// Whether a clock was set: the schedulers are told once, in [`Effects::write`].
+    clocks_set: bool,
 }
 
 /// A change to the tasks table, applied in the order the handling made it (a decision closes
@@ -110,6 +112,7 @@ impl Effects {
             tasks: Vec::new(),
             outbox: Vec::new(),
             letters: Vec::new(),
+            clocks_set: false,
         }
     }
 
@@ -357,6 +360,9 @@ impl Effects {
 
     /// Writes everything gathered.
     pub async fn write(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        if self.clocks_set {
+            timers::notify(conn).await?;
+        }
         timeline::append(conn, &self.timeline).await?;
         write_tasks(conn, self.tasks, self.now).await?;
         outbox::append(conn, &self.outbox).await
@@ -435,6 +441,7 @@ pub async fn start_clocks(
 ) -> QueryResult<()> {
     for setting in settings {
         if timers::set(conn, case.id, std::slice::from_ref(setting), effects.now).await? > 0 {
+            effects.clocks_set = true;
             let key = if setting.key.is_empty() {
                 String::new()
             } else {

@@ -37,7 +37,8 @@ struct NewTimer {
 }
 
 /// Sets clocks on a case; a clock of the same kind and key already running is left as it is.
-/// Returns how many were set.
+/// Returns how many were set. The scheduler learns of them from [`notify`], sent once per
+/// transaction by whoever set clocks in it.
 pub async fn set(
     conn: &mut AsyncPgConnection,
     case_id: Uuid,
@@ -59,15 +60,20 @@ pub async fn set(
             set_at: now,
         })
         .collect();
-    let set = diesel::insert_into(timers::table)
+    diesel::insert_into(timers::table)
         .values(&rows)
         .on_conflict_do_nothing()
         .execute(conn)
-        .await?;
+        .await
+}
+
+/// Tells the schedulers, at commit, that clocks were set (one may be due before the one they
+/// sleep until).
+pub async fn notify(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     diesel::sql_query(format!("NOTIFY {CHANNEL}"))
         .execute(conn)
         .await?;
-    Ok(set)
+    Ok(())
 }
 
 /// A clock stopped before it ran out.

@@ -384,6 +384,8 @@ pub enum Effect {
     Escalate {
         /// The higher tier.
         to: Tier,
+        /// The code the case closed with to go up.
+        code: ResolutionCode,
     },
 }
 
@@ -431,7 +433,7 @@ impl Transition {
     fn escalate(&mut self, stage: Stage, code: ResolutionCode, to: Tier) {
         self.state.stage = stage;
         self.state.close(code);
-        self.effects.push(Effect::Escalate { to });
+        self.effects.push(Effect::Escalate { to, code });
     }
 }
 

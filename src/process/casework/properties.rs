@@ -303,7 +303,8 @@ fn tier_0_referral_needs_the_g7_and_escalates_to_resolution() {
     assert_eq!(state.resolution_code, Some(ResolutionCode::Unresolved));
     assert_eq!(state.stage, Stage::EscalateToResolution);
     assert!(effects.contains(&Effect::Escalate {
-        to: Tier::Resolution
+        to: Tier::Resolution,
+        code: ResolutionCode::Unresolved,
     }));
     assert_eq!(letters(&effects), [LetterCode::Cmsl5842]);
 }
@@ -467,7 +468,13 @@ fn tier_1_dissatisfaction_escalates_to_review() {
         ],
     );
     assert_eq!(state.resolution_code, Some(ResolutionCode::Unresolved));
-    assert_eq!(effects, [Effect::Escalate { to: Tier::Review }]);
+    assert_eq!(
+        effects,
+        [Effect::Escalate {
+            to: Tier::Review,
+            code: ResolutionCode::Unresolved,
+        }]
+    );
 }
 
 #[test]
@@ -796,8 +803,9 @@ proptest! {
                 Ok(t) => {
                     prop_assert!(check(&t.state).is_ok(), "{:?} after {decision:?}: {:?}", t.state, check(&t.state));
                     for effect in &t.effects {
-                        if let Effect::Escalate { to } = effect {
+                        if let Effect::Escalate { to, code } = effect {
                             prop_assert!(t.state.is_closed());
+                            prop_assert_eq!(t.state.resolution_code, Some(*code));
                             prop_assert_eq!(to.number(), t.state.tier.number() + 1);
                         }
                     }
