@@ -407,7 +407,7 @@ impl Report {
                 item,
                 value
                     .parse::<i64>()
-                    .map_or(value, crate::process::casework::plan::pounds),
+                    .map_or(value, crate::process::casework::resolution_plan::pounds),
             ),
             ("received by tier", _) => (section, tier_named(&format!("tier {item}")), value),
             _ => (section, tier_named(&item), value),

@@ -53,7 +53,7 @@ use crate::events::{special_payment_made, task_done, SpecialPaymentMade, TaskDon
 use crate::failure::contradicts_database;
 use crate::letters::catalogue::{check_fields, spec};
 use crate::process::casework::authority::{self, Member};
-use crate::process::casework::plan::ResolutionPlan;
+use crate::process::casework::resolution_plan::ResolutionPlan;
 use crate::process::casework::{decide, CaseState, Decision, Effect, Transition};
 use crate::process::clocks;
 use crate::vocabulary::{

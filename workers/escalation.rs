@@ -19,7 +19,7 @@ use crate::app::App;
 use crate::db::cases::{self, CaseFacts, CaseRecord, ComplaintDetails, NewCase};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::{CaseEscalated, CloudEvent};
-use crate::process::casework::plan::pounds;
+use crate::process::casework::resolution_plan::pounds;
 use crate::process::routing::{self, Opening};
 use crate::vocabulary::{About, Assignee, LetterCode, Team, Tier};
 

@@ -4,7 +4,7 @@ use clap::Args;
 
 use crate::app::App;
 use crate::db::cases::{self, CaseView};
-use crate::process::casework::plan::pounds;
+use crate::process::casework::resolution_plan::pounds;
 use crate::vocabulary::ContactRestriction;
 
 /// Arguments of `complaints show`.

@@ -3,7 +3,7 @@
 //! that decision at the case's tier, and a case is allocated only to someone who may handle it.
 //! The customer's own acts (agreeing a plan, replying) and the reports of ICE carry no staff
 //! id and are not checked here. Separation of duties between drafting and approving a plan is
-//! the state machine's (`planning::not_the_drafter`), as is the reviewer never being the tier 1
+//! the state machine's (`plan_steps::not_the_drafter`), as is the reviewer never being the tier 1
 //! handler.
 
 use super::Decision;

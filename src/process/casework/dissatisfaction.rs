@@ -2,7 +2,7 @@
 //! the customer is not content, decided by the team leader; a referral to tier 1 needs the G7
 //! manager's authority, then closes this case and opens the linked Resolution case.
 
-use super::{not_a_closing_code, planning, Decision, Transition};
+use super::{not_a_closing_code, plan_steps, Decision, Transition};
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::letters::catalogue::{CMSL5701_CLOSED, CMSL5701_PROPOSED};
 use crate::vocabulary::{
@@ -13,7 +13,7 @@ use crate::vocabulary::{
 pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), String> {
     match decision {
         Decision::PlanProposed { customer_reached } => {
-            planning::propose(t)?;
+            plan_steps::propose(t)?;
             // Step 3: a customer not reached by phone gets the proposed actions in CMSL5701.
             if !customer_reached || !t.state.context.phone_alone_will_do() {
                 t.letter_with(LetterCode::Cmsl5701, CMSL5701_PROPOSED);
@@ -21,7 +21,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
             t.summary = "Proposed actions put to the customer".into();
             Ok(())
         }
-        Decision::PlanAgreed { due } => planning::agree(t, due),
+        Decision::PlanAgreed { due } => plan_steps::agree(t, due),
         Decision::PlanDisagreed | Decision::CustomerDissatisfied => to_team_leader(t),
         Decision::TeamLeaderDecided { choice, payment } => {
             team_leader_decides(t, *choice, *payment)
@@ -79,7 +79,7 @@ fn team_leader_decides(
                 .state
                 .plan
                 .as_mut()
-                .filter(|p| p.approval == super::plan::Approval::Approved)
+                .filter(|p| p.approval == super::resolution_plan::Approval::Approved)
             {
                 plan.agreed = true;
             }
@@ -97,7 +97,7 @@ fn team_leader_decides(
             t.summary = match payment {
                 Some(p) => format!(
                     "The team leader refers a consolatory payment of {} to tier 1 as a non complaint consolatory payment referral only{}; the G7 decides",
-                    super::plan::pounds(p.amount_pence),
+                    super::resolution_plan::pounds(p.amount_pence),
                     if p.cmsf5551 { ", with form CMSF5551" } else { "" }
                 ),
                 None => format!("The team leader refers the case to tier 1 ({choice}); the G7 decides"),
@@ -139,7 +139,7 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
             if t.state.plan.is_none() {
                 return Err("no resolution plan was agreed".into());
             }
-            planning::actions_done(t)?;
+            plan_steps::actions_done(t)?;
             t.state.stage = Stage::ResolutionAction;
             // Step 12: CMSL5701 confirms the actions taken and that the complaint is closed.
             t.letter_with(LetterCode::Cmsl5701, CMSL5701_CLOSED);

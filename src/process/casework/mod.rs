@@ -10,15 +10,16 @@
 //! - [`dissatisfaction`]: tier 0, resolved at source or referred by the team leader and the G7.
 //! - [`resolution`]: tier 1, an outcome with signposting to Review, or escalation to Review.
 //! - [`review`]: tier 2, no further action or an action plan, with signposting to ICE.
-//! - [`plan`]: resolution plans and their approvals (the team leader, the Special Payment Team).
+//! - [`resolution_plan`]: resolution plans and their approvals (the team leader, the Special
+//!   Payment Team); `plan_steps`: the steps over a plan every tier shares.
 //! - [`external`]: ICE and the PHSO, recorded on the case they are about.
 
 pub mod authority;
 pub mod dissatisfaction;
 pub mod external;
-pub mod plan;
-mod planning;
+mod plan_steps;
 pub mod resolution;
+pub mod resolution_plan;
 pub mod review;
 
 #[cfg(test)]
@@ -28,7 +29,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use self::plan::ResolutionPlan;
+use self::resolution_plan::ResolutionPlan;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{
@@ -524,18 +525,20 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
             t.state.remedial_actions.insert(action_id.clone(), true);
             t.summary = format!("Remedial action {action_id} done");
         }
-        Decision::ActionCompleted { action_id } => planning::complete(&mut t, action_id)?,
+        Decision::ActionCompleted { action_id } => plan_steps::complete(&mut t, action_id)?,
         Decision::PlanDrafted { grounds, actions } => {
-            planning::draft(&mut t, grounds, actions, by)?
+            plan_steps::draft(&mut t, grounds, actions, by)?
         }
-        Decision::PlanSubmitted => planning::submit(&mut t)?,
+        Decision::PlanSubmitted => plan_steps::submit(&mut t)?,
         // A disputed Review plan is the team leader's call: see `review`.
         Decision::PlanApproved {
             approver,
             amount_pence,
-        } if !planning::disputed(state) => planning::approve(&mut t, *approver, *amount_pence, by)?,
-        Decision::PlanRejected { approver } if !planning::disputed(state) => {
-            planning::reject(&mut t, *approver)?
+        } if !plan_steps::disputed(state) => {
+            plan_steps::approve(&mut t, *approver, *amount_pence, by)?
+        }
+        Decision::PlanRejected { approver } if !plan_steps::disputed(state) => {
+            plan_steps::reject(&mut t, *approver)?
         }
         Decision::TeamLeaderDecided { .. } | Decision::EscalationAuthorised { .. }
             if state.tier != Tier::Dissatisfaction =>

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
-use super::plan::Approval;
+use super::resolution_plan::Approval;
 use super::*;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::resolution_plan_drafted::Payment;

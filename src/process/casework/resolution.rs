@@ -3,7 +3,7 @@
 //! it through the Special Payment Team) and signposting to Review. A customer still not
 //! content (or, at Not Upheld, clearly unhappy) goes on to Review.
 
-use super::{planning, record_outcome, Decision, Transition};
+use super::{plan_steps, record_outcome, Decision, Transition};
 use crate::vocabulary::{Outcome, ResolutionCode, Stage, Status, SubStatus, Tier};
 
 /// Applies a tier 1 decision.
@@ -36,14 +36,14 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision) -> Result<(), Stri
             Ok(())
         }
         Decision::PlanProposed { .. } => {
-            planning::propose(t)?;
+            plan_steps::propose(t)?;
             t.summary = "Redress put to the customer".into();
             Ok(())
         }
-        Decision::PlanAgreed { due } => planning::agree(t, due),
+        Decision::PlanAgreed { due } => plan_steps::agree(t, due),
         Decision::PlanDisagreed => {
             t.state.require_in_progress()?;
-            let plan = planning::plan_mut(t)?;
+            let plan = plan_steps::plan_mut(t)?;
             if plan.agreed {
                 return Err("the plan is already agreed".into());
             }
@@ -91,7 +91,7 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
                     if t.state.plan.is_none() {
                         return Err("the consolatory payment is not decided yet".into());
                     }
-                    planning::actions_done(t)?
+                    plan_steps::actions_done(t)?
                 }
                 None => return Err("the outcome is not decided yet".into()),
                 Some(Outcome::Upheld | Outcome::PartUpheld) if t.state.plan.is_none() => {
@@ -99,7 +99,7 @@ fn close(t: &mut Transition, code: ResolutionCode) -> Result<(), String> {
                         "an upheld complaint needs its redress agreed and done first".into(),
                     )
                 }
-                _ => planning::actions_done(t)?,
+                _ => plan_steps::actions_done(t)?,
             }
             t.state.stage = Stage::ResolutionAction;
         }

@@ -6,8 +6,8 @@
 //! closure (CMSL5806), or is not reached (CMSL5805 and a 14-day wait), or disagrees (CMSL5807
 //! with leaflet CMSB0011).
 
-use super::plan::Approval;
-use super::{not_a_closing_code, planning, record_outcome, Decision, Transition};
+use super::resolution_plan::Approval;
+use super::{not_a_closing_code, plan_steps, record_outcome, Decision, Transition};
 use crate::vocabulary::{
     Approver, Assignee, ClockKind, LetterCode, Outcome, ResolutionCode, Stage, Status, SubStatus,
     Tier,
@@ -42,7 +42,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
         } => go_ahead(t, *approver, *amount_pence, by),
         Decision::PlanRejected { approver } => revise(t, *approver),
         Decision::PlanProposed { customer_reached } => {
-            planning::propose(t)?;
+            plan_steps::propose(t)?;
             // Step 9: LM_00008 when reached by phone, LM_00009 when not.
             let paragraph = if *customer_reached {
                 "LM_00008"
@@ -63,11 +63,11 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
             if !t.state.plan.as_ref().is_some_and(|p| p.proposed) {
                 return Err("the plan has not been put to the customer yet".into());
             }
-            planning::agree(t, due)
+            plan_steps::agree(t, due)
         }
         Decision::PlanDisagreed => {
             t.state.require_in_progress()?;
-            let plan = planning::plan_mut(t)?;
+            let plan = plan_steps::plan_mut(t)?;
             if plan.approval != Approval::Approved || plan.agreed || !plan.proposed {
                 return Err("no plan has been put to the customer for agreement".into());
             }
@@ -89,7 +89,7 @@ pub(super) fn decide(t: &mut Transition, decision: &Decision, by: &str) -> Resul
             if t.state.plan.is_none() {
                 return Err("no action was taken: close the review (No Action Taken) once the decision is discussed".into());
             }
-            planning::actions_done(t)?;
+            plan_steps::actions_done(t)?;
             // Step 12: closed although the customer disagrees; CMSL5807 and leaflet CMSB0011.
             t.letter(LetterCode::Cmsl5807);
             t.state.close(ResolutionCode::ActionsCompleteClientNotOk);
@@ -139,7 +139,7 @@ pub(super) fn wait_ran_out(t: &mut Transition, clock: ClockKind) -> Result<(), S
 }
 
 /// Step 10: the team leader has the disputed plan go ahead (CMSL5803). (Approving a plan that
-/// is not disputed is the same on every tier: see `planning::approve`.)
+/// is not disputed is the same on every tier: see `plan_steps::approve`.)
 fn go_ahead(
     t: &mut Transition,
     approver: Approver,
@@ -154,8 +154,8 @@ fn go_ahead(
         .plan
         .as_mut()
         .ok_or("this case has no disputed plan")?;
-    planning::not_the_drafter(plan, by)?;
-    planning::check_amount(plan, amount_pence)?;
+    plan_steps::not_the_drafter(plan, by)?;
+    plan_steps::check_amount(plan, amount_pence)?;
     plan.approval = Approval::Approved;
     plan.agreed = true;
     t.state.stage = Stage::ResolutionAction;
@@ -194,7 +194,7 @@ fn close(t: &mut Transition, code: ResolutionCode, customer_reached: bool) -> Re
             {
                 return Err("only a review with an action plan closes as Actions Complete".into());
             }
-            planning::actions_done(t)?;
+            plan_steps::actions_done(t)?;
             if !customer_reached {
                 t.letter(LetterCode::Cmsl5805);
                 t.state.sub_status = Some(SubStatus::Wait);

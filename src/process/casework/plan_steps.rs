@@ -1,10 +1,11 @@
 //! The resolution-plan steps every tier shares: drafting, submitting for approval, the team
 //! leader's and the Special Payment Team's decisions, the customer's agreement and each action
-//! done. The tiers add their letters and sub-statuses around them.
+//! done. The tiers add their letters and sub-statuses around them. What a plan is and which
+//! approvals it needs are [`super::resolution_plan`]'s.
 
 use chrono::NaiveDate;
 
-use super::plan::{pounds, Approval, ResolutionPlan};
+use super::resolution_plan::{pounds, Approval, ResolutionPlan};
 use super::{CaseState, Transition};
 use crate::events::resolution_plan_drafted::PlanAction;
 use crate::vocabulary::{Approver, Assignee, Outcome, PaymentKind, Stage, Status, SubStatus, Tier};

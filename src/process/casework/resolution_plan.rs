@@ -1,5 +1,6 @@
-//! Resolution plans (process.md §4): the grounds, the actions linked to them with their due
-//! dates, and the approvals a plan with financial redress needs.
+//! Resolution plans (process.md §4) as data and rules: the grounds, the actions linked to them
+//! with their due dates, and the approvals a plan with financial redress needs. The state
+//! machine's steps over a plan (drafting, approving, agreeing) are in [`super::plan_steps`].
 //!
 //! Delegated financial authority (DFA, seed 001) is £250 for actual financial loss and £100
 //! consolatory, counted over the whole plan. At Resolution the case manager pays within their
