@@ -955,7 +955,7 @@ fn written(event: &CaseworkEvent) -> Option<(String, Value)> {
 /// A special payment of the case's agreed plan was paid (`special_payment.made`, issue 12
 /// point 16): kept as a row the report sums, and on the case's timeline. Refused when the plan
 /// is not agreed, the action is not one of its special payments or the amount is not the one
-/// agreed ([`ResolutionPlan::agreed_payment`](crate::process::casework::plan::ResolutionPlan::agreed_payment)),
+/// agreed ([`ResolutionPlan::agreed_payment`](crate::process::casework::resolution_plan::ResolutionPlan::agreed_payment)),
 /// when `by` may not make it ([`authority::may_pay`]), and when the action is already paid.
 async fn special_payment(
     conn: &mut AsyncPgConnection,
@@ -1015,7 +1015,7 @@ async fn special_payment(
         format!(
             "Special payment made for action {}: {} ({kind})",
             paid.action_id,
-            crate::process::casework::plan::pounds(paid.amount_pence)
+            crate::process::casework::resolution_plan::pounds(paid.amount_pence)
         ),
         json!({
             "by": by,
