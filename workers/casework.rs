@@ -996,7 +996,7 @@ async fn special_payment(
             amount_pence: paid.amount_pence,
             paid_by: by,
             paid_at: effects.now(),
-            event_id: event.id,
+            cause: event.id,
         },
     )
     .await?;

@@ -285,7 +285,7 @@ diesel::table! {
         amount_pence -> Int8,
         paid_by -> Text,
         paid_at -> Timestamptz,
-        event_id -> Uuid,
+        cause -> Uuid,
     }
 }
 

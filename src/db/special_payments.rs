@@ -25,8 +25,8 @@ pub struct NewPayment<'a> {
     pub paid_by: &'a str,
     /// When it was recorded.
     pub paid_at: DateTime<Utc>,
-    /// The id of the `special_payment.made` event that recorded it.
-    pub event_id: Uuid,
+    /// The `special_payment.made` event that recorded it.
+    pub cause: Uuid,
 }
 
 /// Records a payment: `false`, and nothing written, when the action already has one.
