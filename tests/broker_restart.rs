@@ -111,7 +111,7 @@ async fn a_broker_restart_during_intake_loses_nothing() {
     .await;
     let mut conn = env.conn().await;
     let opened_by: HashSet<Uuid> = cases::table
-        .select(cases::source_event_id)
+        .select(cases::cause)
         .load(&mut conn)
         .await
         .unwrap()

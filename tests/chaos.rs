@@ -731,7 +731,7 @@ async fn experiment(rig: &Rig, fault: Fault) -> Figures {
     // The figures.
     let mut conn = system.app.pool.get().await.expect("the database is back");
     let case_events: Vec<Uuid> = cases::table
-        .select(cases::source_event_id)
+        .select(cases::cause)
         .load(&mut conn)
         .await
         .unwrap();

@@ -36,7 +36,7 @@ fn letter(case_id: Uuid, status: &str, channel: &str, recipient: &str) -> NewLet
         id: Uuid::now_v7(),
         case_id,
         code: "CMSL5842".into(),
-        requested_by_event: Uuid::now_v7(),
+        cause: Uuid::now_v7(),
         template_version: "test".into(),
         subject: "Your complaint".into(),
         body_text: "We have your complaint.".into(),

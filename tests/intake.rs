@@ -119,7 +119,7 @@ async fn the_same_complaint_delivered_twice_opens_one_case() {
     );
     let mut conn = env.conn().await;
     let same: i64 = cases::table
-        .filter(cases::source_event_id.eq(first_id(&event)))
+        .filter(cases::cause.eq(first_id(&event)))
         .count()
         .get_result(&mut conn)
         .await

@@ -89,7 +89,7 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
     let mut conn = env.conn().await;
     wait_for_within("every case opened", LIMIT, || async {
         let found: Vec<String> = cases::table
-            .filter(cases::source_event_id.eq_any(&opening))
+            .filter(cases::cause.eq_any(&opening))
             .select(cases::reference)
             .load(&mut env.conn().await)
             .await
@@ -100,7 +100,7 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
     for id in &opening {
         references.push(
             cases::table
-                .filter(cases::source_event_id.eq(id))
+                .filter(cases::cause.eq(id))
                 .select(cases::reference)
                 .first::<String>(&mut conn)
                 .await

@@ -146,7 +146,7 @@ impl Effects {
             actor: self.actor.into(),
             entry,
             detail,
-            event_id: Some(cause),
+            cause: Some(cause),
         });
     }
 

@@ -570,7 +570,7 @@ async fn emailed(
             case,
             format!("Letter {code} sent by email to {}", mask(&letter.recipient)),
             json!({ "letter_id": letter.id, "channel": "email" }),
-            letter.requested_by_event,
+            letter.cause,
         );
         effects.emit(
             case,
@@ -608,7 +608,7 @@ async fn refused(
                 mask(&letter.recipient)
             ),
             json!({ "letter_id": letter.id, "error": reason }),
-            letter.requested_by_event,
+            letter.cause,
         );
     }
     Ok(())

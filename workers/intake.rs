@@ -252,7 +252,7 @@ async fn open_disputes(
             high_profile: false,
             parliamentary_contact: complaint.raised_by == RaisedBy::Mp,
             pos: complaint.pos,
-            source_event_id: event.event_id,
+            cause: event.event_id,
             opened_at: now,
         };
         effects.note(

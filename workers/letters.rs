@@ -160,7 +160,7 @@ impl Printer {
                     case,
                     format!("Letter {code} ready for post ({file})"),
                     json!({ "letter_id": letter.id, "channel": "post" }),
-                    letter.requested_by_event,
+                    letter.cause,
                 );
                 effects.emit(
                     case,
@@ -290,7 +290,7 @@ impl Letters {
             id: Uuid::now_v7(),
             case_id: case.id,
             code: code.as_str().into(),
-            requested_by_event: event.id,
+            cause: event.id,
             template_version: email.template_version.clone(),
             subject: email.subject.clone(),
             body_text: email.text,
@@ -342,7 +342,7 @@ fn produced(
         case,
         format!("Letter {code} “{}” produced, to go by {by}", letter.subject),
         json!({ "letter_id": letter.id, "template_version": letter.template_version }),
-        letter.requested_by_event,
+        letter.cause,
     );
     if how == DispatchChannel::Email {
         let requested = LetterEmailRequested {

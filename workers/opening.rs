@@ -22,7 +22,7 @@ use crate::vocabulary::{CaseKind, Correspondence, Region, Stage, Status, SubStat
 /// What a new case is made of: from a complaint at intake, or from the lower case when one is
 /// escalated.
 pub struct CaseDraft<'a> {
-    /// The event that opens it (its id becomes the case's `source_event_id`).
+    /// The event that opens it (its id becomes the case's `cause`).
     pub cause: Uuid,
     /// The reference of the customer the case is for.
     pub customer_reference: &'a str,
@@ -168,7 +168,7 @@ fn new_case(
         complaint,
         high_profile: opening.high_profile,
         parliamentary_contact: opening.parliamentary_contact,
-        source_event_id: draft.cause,
+        cause: draft.cause,
         opened_at: now,
         closed_at: None,
         consolatory_payment_pence: None,

@@ -65,7 +65,7 @@ pub async fn seed_timers(
     diesel::sql_query(
         "INSERT INTO cases (id, reference, tier, stage, status, party_id, handling_team, \
          received_at, channel, raised_by, about, addressee, categories, summary, high_profile, \
-         parliamentary_contact, pos, source_event_id, opened_at) \
+         parliamentary_contact, pos, cause, opened_at) \
          SELECT gen_random_uuid(), 'SYN-' || g, 1, 'Acknowledge Complaint', 'Pending Assignment', \
          (SELECT id FROM parties WHERE reference = 'SYNTHETIC'), 'complaint_resolution_team', $1, \
          'web_form', 'customer', 'service', 'business_in_general', '{synthetic}', 'synthetic', \
@@ -179,8 +179,8 @@ pub async fn opened_by(
     event_ids: &[uuid::Uuid],
 ) -> QueryResult<Vec<uuid::Uuid>> {
     cases::table
-        .filter(cases::source_event_id.eq_any(event_ids))
-        .select(cases::source_event_id)
+        .filter(cases::cause.eq_any(event_ids))
+        .select(cases::cause)
         .load(conn)
         .await
 }
@@ -255,7 +255,7 @@ const SEED_CHUNK: i64 = 100_000;
 const SEED_CASES: &str = "
 INSERT INTO cases (id, reference, tier, stage, status, sub_status, resolution_code, party_id,
   linked_case_id, handling_team, received_at, channel, raised_by, about, addressee, categories,
-  summary, high_profile, parliamentary_contact, pos, source_event_id, opened_at, closed_at,
+  summary, high_profile, parliamentary_contact, pos, cause, opened_at, closed_at,
   target_breached_at, outcome, allocated_to, resolution_plan, ice_stage, phso_stage, ice_upheld,
   kind, correspondence, staff_reference)
 SELECT ('c' || lpad(to_hex(g), 31, '0'))::uuid,
@@ -375,7 +375,7 @@ const SEED_CASE_ROWS: [&str; 3] = [
        CASE WHEN c.closed_at IS NOT NULL THEN ('8' || substr(replace(c.id::text, '-', ''), 2))::uuid END
      FROM cases c
      WHERE c.id BETWEEN $1 AND $2 AND c.tier > 0 AND (c.closed_at IS NOT NULL OR c.status = 'In Progress')",
-    "INSERT INTO letters (id, case_id, code, requested_by_event, template_version, subject,
+    "INSERT INTO letters (id, case_id, code, cause, template_version, subject,
        body_text, body_html, body_print, channel, recipient, status, created_at, sent_at)
      SELECT ('b' || substr(replace(c.id::text, '-', ''), 2))::uuid, c.id,
        CASE WHEN c.tier = 0 THEN 'CMSL5700' ELSE 'CMSL5842' END,
@@ -394,7 +394,7 @@ const SEED_CASE_ROWS: [&str; 3] = [
 /// one entry a case at a time over all the cases, so that a case's entries lie apart in the
 /// table, as entries written weeks apart do.
 const SEED_TIMELINE: &str = "
-INSERT INTO case_timeline (case_id, at, actor, entry, detail, event_id)
+INSERT INTO case_timeline (case_id, at, actor, entry, detail, cause)
 SELECT ('c' || lpad(to_hex(g), 31, '0'))::uuid,
   $1 + (g - 1)::float8 * ($3::float8 * interval '1 day' / $2::float8) + $6 * interval '9 hours',
   (ARRAY['intake', 'casework', 'deadlines', 'letters', 'staff-17', 'acknowledgement'])[1 + $6 % 6],

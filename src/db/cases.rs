@@ -55,7 +55,7 @@ pub struct NewCase {
     /// Parliamentary contact involved.
     pub parliamentary_contact: bool,
     /// The event that opened it.
-    pub source_event_id: Uuid,
+    pub cause: Uuid,
     /// When it opened.
     pub opened_at: DateTime<Utc>,
     /// When it closed (a referral closed at once).

@@ -53,7 +53,7 @@ pub struct NewDispute {
     /// Private Office correspondence.
     pub pos: bool,
     /// The refused `complaint.received` event.
-    pub source_event_id: Uuid,
+    pub cause: Uuid,
     /// When it opened.
     pub opened_at: DateTime<Utc>,
 }

@@ -33,13 +33,13 @@ pub async fn trace(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<EventT
         .load(conn)
         .await?;
     let opened = cases::table
-        .filter(cases::source_event_id.eq(id))
+        .filter(cases::cause.eq(id))
         .select(cases::reference)
         .load(conn)
         .await?;
     let changed = case_timeline::table
         .inner_join(cases::table)
-        .filter(case_timeline::event_id.eq(id))
+        .filter(case_timeline::cause.eq(id))
         .select(cases::reference)
         .distinct()
         .load(conn)

@@ -37,7 +37,7 @@ pub struct NewLetter {
     /// The letter's code in the catalogue (`CMSL5800`).
     pub code: String,
     /// The `letter.requested` event.
-    pub requested_by_event: Uuid,
+    pub cause: Uuid,
     /// The version of the template it was rendered from, so it can be read as sent.
     pub template_version: String,
     /// Subject / title.
@@ -67,7 +67,7 @@ pub struct NewLetter {
 pub async fn insert(conn: &mut AsyncPgConnection, letter: &NewLetter) -> QueryResult<bool> {
     let inserted = diesel::insert_into(letters::table)
         .values(letter)
-        .on_conflict(letters::requested_by_event)
+        .on_conflict(letters::cause)
         .do_nothing()
         .execute(conn)
         .await?;
@@ -208,7 +208,7 @@ pub struct LetterRecord {
     pub attempts: i32,
     /// The `letter.requested` event it answers (the cause its dispatch is noted under).
     #[serde(skip)]
-    pub requested_by_event: Uuid,
+    pub cause: Uuid,
 }
 
 /// Which of these letters are kept.

@@ -42,7 +42,7 @@ diesel::table! {
         high_profile -> Bool,
         parliamentary_contact -> Bool,
         pos -> Bool,
-        source_event_id -> Uuid,
+        cause -> Uuid,
         opened_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
         target_breached_at -> Nullable<Timestamptz>,
@@ -116,7 +116,7 @@ diesel::table! {
         actor -> Text,
         entry -> Text,
         detail -> Jsonb,
-        event_id -> Nullable<Uuid>,
+        cause -> Nullable<Uuid>,
     }
 }
 
@@ -178,7 +178,7 @@ diesel::table! {
         id -> Uuid,
         case_id -> Uuid,
         code -> Text,
-        requested_by_event -> Uuid,
+        cause -> Uuid,
         template_version -> Text,
         subject -> Text,
         body_text -> Text,

@@ -26,7 +26,7 @@ pub struct NewEntry {
     /// What the entry is about, as JSON (the event's fields, an outcome's reasons).
     pub detail: Value,
     /// The event that caused it.
-    pub event_id: Option<Uuid>,
+    pub cause: Option<Uuid>,
 }
 
 /// An entry as read back.
@@ -41,8 +41,9 @@ pub struct Entry {
     pub entry: String,
     /// What the entry is about, as JSON (the event's fields, an outcome's reasons).
     pub detail: Value,
-    /// The event that caused it.
-    pub event_id: Option<Uuid>,
+    /// The event that caused it (`event_id` in v1 of the case view, `GET /v1/cases/{ref}`).
+    #[serde(rename = "event_id")]
+    pub cause: Option<Uuid>,
 }
 
 /// The sentence and detail of an entry keeping what someone wrote: `"<label><qualifier>:

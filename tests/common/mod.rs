@@ -511,7 +511,7 @@ pub async fn case_opened_by(env: &TestEnv, event_id: &str) -> CaseRecord {
     wait_for("the case to be committed", || async {
         let mut conn = env.conn().await;
         cases::table
-            .filter(cases::source_event_id.eq(event_id))
+            .filter(cases::cause.eq(event_id))
             .select(CaseRecord::as_select())
             .first(&mut conn)
             .await

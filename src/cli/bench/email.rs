@@ -153,7 +153,7 @@ async fn keep_letters(app: &App, emails: &[(LetterCode, Rendered)]) -> anyhow::R
                 id: Uuid::now_v7(),
                 case_id: case.id,
                 code: code.as_str().into(),
-                requested_by_event: Uuid::now_v7(),
+                cause: Uuid::now_v7(),
                 template_version: email.template_version.clone(),
                 subject: email.subject.clone(),
                 body_text: email.text.clone(),
