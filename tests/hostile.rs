@@ -288,7 +288,7 @@ struct Count {
 async fn applied_by_panicky(env: &TestEnv) -> i64 {
     let mut conn = env.conn().await;
     let claimed: Count =
-        diesel::sql_query("SELECT count(*) AS n FROM inbox WHERE consumer = 'panicky'")
+        diesel::sql_query("SELECT count(*) AS n FROM inbox WHERE worker = 'panicky'")
             .get_result(&mut conn)
             .await
             .unwrap();

@@ -136,7 +136,7 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
 
     wait_for_within("every decision applied", LIMIT, || async {
         let applied: i64 = inbox::table
-            .filter(inbox::consumer.eq("casework"))
+            .filter(inbox::worker.eq("casework"))
             .filter(inbox::event_id.eq_any(&decisions))
             .count()
             .get_result(&mut env.conn().await)

@@ -156,17 +156,17 @@ pub async fn lag_timers_lag(conn: &mut AsyncPgConnection) -> QueryResult<Lag> {
     .await
 }
 
-/// How many events of `event_type` the worker `consumer` has applied (its inbox rows for
+/// How many events of `event_type` the worker `worker` has applied (its inbox rows for
 /// events the system itself emitted, through the outbox).
 pub async fn count_applied(
     conn: &mut AsyncPgConnection,
-    consumer: &str,
+    worker: &str,
     event_type: &str,
 ) -> QueryResult<i64> {
     use super::schema::inbox;
     inbox::table
         .inner_join(outbox::table.on(outbox::event_id.eq(inbox::event_id)))
-        .filter(inbox::consumer.eq(consumer))
+        .filter(inbox::worker.eq(worker))
         .filter(outbox::event_type.eq(event_type))
         .count()
         .get_result(conn)

@@ -14,7 +14,7 @@ use crate::events::{command_rejected, complaint_rejected};
 /// The database's side of an event's fate.
 #[derive(Debug, Default)]
 pub struct EventTrace {
-    /// The workers (inbox consumers) that applied it.
+    /// The workers that applied it (their inbox rows).
     pub applied_by: Vec<String>,
     /// The case it opened, if any.
     pub opened: Vec<String>,
@@ -29,7 +29,7 @@ pub async fn trace(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<EventT
     let applied_by = inbox::table
         .filter(inbox::event_id.eq(id))
         .order(inbox::processed_at.asc())
-        .select(inbox::consumer)
+        .select(inbox::worker)
         .load(conn)
         .await?;
     let opened = cases::table

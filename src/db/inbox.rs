@@ -1,4 +1,4 @@
-//! The inbox: which event ids each consumer has applied. Claiming an id inside the handler's
+//! The inbox: which event ids each worker has applied. Claiming an id inside the handler's
 //! transaction makes a redelivered or republished event a no-op.
 
 use std::collections::HashSet;
@@ -13,24 +13,24 @@ use super::schema::inbox;
 #[derive(Insertable)]
 #[diesel(table_name = inbox)]
 struct NewInboxRow<'a> {
-    consumer: &'a str,
+    worker: &'a str,
     event_id: Uuid,
     processed_at: DateTime<Utc>,
 }
 
-/// Records `event_ids` as applied by `consumer` and returns those that were not already: the
+/// Records `event_ids` as applied by `worker` and returns those that were not already: the
 /// only ones the caller may apply. A concurrent claim of the same id waits for the other
 /// transaction and then finds it taken.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
-    consumer: &str,
+    worker: &str,
     event_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> QueryResult<HashSet<Uuid>> {
     let rows: Vec<_> = event_ids
         .iter()
         .map(|&event_id| NewInboxRow {
-            consumer,
+            worker,
             event_id,
             processed_at: now,
         })

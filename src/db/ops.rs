@@ -13,9 +13,9 @@ use crate::events::command_rejected;
 /// Events a worker applied in one bucket of time.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct HandledBucket {
-    /// The worker (inbox consumer).
+    /// The worker that applied them.
     #[diesel(sql_type = Text)]
-    pub consumer: String,
+    pub worker: String,
     /// The bucket's number from `since` (0 = the oldest).
     #[diesel(sql_type = Integer)]
     pub bucket: i32,
@@ -31,7 +31,7 @@ pub async fn handled_per_bucket(
     bucket_secs: i32,
 ) -> QueryResult<Vec<HandledBucket>> {
     diesel::sql_query(
-        "SELECT consumer, floor(extract(epoch FROM (processed_at - $1)) / $2)::int AS bucket, \
+        "SELECT worker, floor(extract(epoch FROM (processed_at - $1)) / $2)::int AS bucket, \
          count(*) AS handled FROM inbox WHERE processed_at >= $1 GROUP BY 1, 2",
     )
     .bind::<Timestamptz, _>(since)
@@ -111,9 +111,9 @@ pub async fn last_fired_and_published(
 /// A worker's latest applied event.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct LastHandled {
-    /// The worker (inbox consumer).
+    /// The worker that applied them.
     #[diesel(sql_type = Text)]
-    pub consumer: String,
+    pub worker: String,
     /// When it last applied an event, within the window asked for.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub at: Option<DateTime<Utc>>,
@@ -125,7 +125,7 @@ pub async fn last_handled(
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<LastHandled>> {
     diesel::sql_query(
-        "SELECT consumer, max(processed_at) AS at FROM inbox WHERE processed_at >= $1 GROUP BY 1",
+        "SELECT worker, max(processed_at) AS at FROM inbox WHERE processed_at >= $1 GROUP BY 1",
     )
     .bind::<Timestamptz, _>(since)
     .load(conn)

@@ -131,8 +131,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    inbox (consumer, event_id) {
-        consumer -> Text,
+    inbox (worker, event_id) {
+        worker -> Text,
         event_id -> Uuid,
         processed_at -> Timestamptz,
     }

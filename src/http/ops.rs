@@ -324,7 +324,7 @@ async fn live_html(app: &App) -> ApiResult<String> {
                 .find(|s| s.queue == dead)
                 .map_or(0, |s| s.messages);
             let mut counts = vec![0i64; buckets];
-            for b in handled.iter().filter(|b| b.consumer == spec.worker) {
+            for b in handled.iter().filter(|b| b.worker == spec.worker) {
                 if let Some(slot) = usize::try_from(b.bucket)
                     .ok()
                     .and_then(|i| counts.get_mut(i))
@@ -349,7 +349,7 @@ async fn live_html(app: &App) -> ApiResult<String> {
                 "arrived": arrived.iter().sum::<i64>(),
                 "arrived_bars": bars(&arrived, "arrived"),
                 "chart_width": buckets * 10,
-                "last_handled": last.iter().find(|l| l.consumer == spec.worker)
+                "last_handled": last.iter().find(|l| l.worker == spec.worker)
                     .and_then(|l| l.at).map_or_else(|| "not in the last day".to_owned(), time),
             })
         })

@@ -1,0 +1,1 @@
+ALTER TABLE inbox RENAME COLUMN worker TO consumer;
