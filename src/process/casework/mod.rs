@@ -57,8 +57,7 @@ pub struct Context {
 impl Context {
     /// Whether the customer may be contacted by `method`: a written-only customer, or one
     /// complaining about a member of staff (acknowledged "by letter, never by phone", seeds 001
-    /// and 004), is never phoned. The acknowledgement worker asks the same before a call meets
-    /// its clocks.
+    /// and 004), is never phoned. Casework refuses such a call, so it meets no clock either.
     pub fn may_contact_by(&self, method: ContactMethod) -> bool {
         !((self.written_only || self.staff_complaint) && method == ContactMethod::Phone)
     }
@@ -74,11 +73,11 @@ impl Context {
 /// A case as the procedures see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseState {
-    /// Its tier.
+    /// The tier whose procedure the case follows (0 Dissatisfaction, 1 Resolution, 2 Review).
     pub tier: Tier,
-    /// Its stage.
+    /// Where it is in that procedure (e.g. `Investigate`, `Escalate to Resolution`).
     pub stage: Stage,
-    /// Its status.
+    /// Pending Assignment, In Progress, Pending Approval or Closed: what it waits for.
     pub status: Status,
     /// Its sub-status, once it has one.
     pub sub_status: Option<SubStatus>,
@@ -189,21 +188,21 @@ pub fn opening_stage_and_status(tier: Tier) -> (Stage, Status) {
 pub enum Decision {
     /// Someone tried to reach the customer.
     ContactAttempted {
-        /// How.
+        /// By phone, email or letter.
         method: ContactMethod,
         /// Whether they were reached.
         successful: bool,
     },
     /// A team leader allocated the case.
     Allocated {
-        /// To whom.
+        /// The staff id of the caseworker or case manager who takes it.
         to: String,
     },
     /// The reasons and a resolution plan were recorded.
     PlanDrafted {
-        /// The grounds.
+        /// Why redress is due, point by point, as the case manager wrote them.
         grounds: Vec<String>,
-        /// The actions.
+        /// What will be done (apologies, payments, corrections), each with its id.
         actions: Vec<PlanAction>,
     },
     /// The plan went for approval.
@@ -234,17 +233,17 @@ pub enum Decision {
     PlanDisagreed,
     /// Another team was asked for a remedial action.
     RemedialActionRequested {
-        /// Its id.
+        /// The id the request gives it, unique on the case beside the plan's actions.
         action_id: String,
     },
     /// An action of the plan, or a remedial action, is done.
     ActionCompleted {
-        /// Which.
+        /// The id of the plan's action or remedial action that is done.
         action_id: String,
     },
     /// The finding.
     OutcomeDecided {
-        /// What it is.
+        /// Upheld, Part Upheld, Not Upheld (or, at Review, Justified).
         outcome: Outcome,
         /// Staff complaints: assurance that the HR guidance was followed.
         hr_guidance_followed: Option<bool>,
@@ -283,16 +282,16 @@ pub enum Decision {
     CategoriesChanged,
     /// The caseworker closes the case.
     ClosureDecided {
-        /// With what code.
+        /// The resolution code the caseworker closes it with.
         resolution_code: ResolutionCode,
         /// Whether the customer was reached (and agreed).
         customer_reached: bool,
     },
     /// ICE or the PHSO made contact or moved a stage on.
     ExternalStageRecorded {
-        /// Which body.
+        /// ICE or the PHSO.
         body: ExternalBody,
-        /// Its stage now.
+        /// The stage the body has reached (stages only move forward).
         stage: ExternalStage,
         /// At the final report: whether it upheld the complaint.
         upheld: Option<bool>,
@@ -308,7 +307,7 @@ pub enum Decision {
     /// the customer stays silent (seed 002, steps 7 and 12: the waits after CMSL5800 and
     /// CMSL5805 close the review). The one decision no person makes.
     ClockRanOut {
-        /// Which clock.
+        /// The clock that ran out; only those in `clocks::END_THE_CASE` can end a case.
         clock: ClockKind,
     },
 }
@@ -368,16 +367,16 @@ impl Decision {
 pub enum Effect {
     /// A letter goes to the customer; `paragraph` is the standard paragraph the system chose.
     Letter {
-        /// Which letter.
+        /// The letter's code (e.g. CMSL5800).
         code: LetterCode,
         /// The paragraph, where the letter offers a choice the system makes.
         paragraph: Option<&'static str>,
     },
     /// A task for someone.
     Task {
-        /// For whom.
+        /// The person or team the task is for.
         assignee: Assignee,
-        /// What.
+        /// What they are asked to do, in a sentence.
         task: String,
     },
     /// The case closed to go up a tier: open the linked case at `to`.
@@ -392,9 +391,9 @@ pub enum Effect {
 /// A decision applied: the case as it is now, what it causes, and a line for the timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
-    /// The new state.
+    /// The case as the decision leaves it.
     pub state: CaseState,
-    /// What it causes.
+    /// The letters, tasks and escalation the decision causes, in order.
     pub effects: Vec<Effect>,
     /// What happened, for the timeline.
     pub summary: String,
