@@ -35,9 +35,9 @@ const DEVELOPMENT_CREDENTIALS: &str = "guest:guest";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// PostgreSQL.
+    /// Where the PostgreSQL database is and how many connections to keep (`[database]`).
     pub database: DatabaseConfig,
-    /// RabbitMQ.
+    /// The RabbitMQ nodes, namespace, delivery limit and queue replication (`[amqp]`).
     pub amqp: AmqpConfig,
     /// The HTTP server (intake, case look-up, health, metrics).
     pub http: HttpConfig,

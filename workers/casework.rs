@@ -89,7 +89,7 @@ crate::event_set! {
         RemedialActionRequested(RemedialActionRequested) = remedial_action_requested,
         /// An action is done.
         ActionCompleted(ActionCompleted) = action_completed,
-        /// The finding.
+        /// The finding of a Resolution or Review case, with its reasons.
         OutcomeDecided(OutcomeDecided) = outcome_decided,
         /// The customer replied.
         ClientReplied(ClientReplied) = client_replied,

@@ -64,9 +64,9 @@ impl Subject for NewDispute {
 
 /// A case known by its id and reference only (what the scheduler reads of a timer's case).
 pub struct CaseRef {
-    /// Row id.
+    /// The case's row id, which its timeline entries and tasks hang from.
     pub id: Uuid,
-    /// Reference.
+    /// The case reference its events carry as their subject (e.g. `RES-2026-000042`).
     pub reference: String,
 }
 

@@ -626,7 +626,7 @@ pub struct SeededRows {
     /// Tasks, open and done.
     #[diesel(sql_type = BigInt)]
     pub tasks: i64,
-    /// Letters.
+    /// Letters kept with the cases, whatever their channel or state.
     #[diesel(sql_type = BigInt)]
     pub letters: i64,
 }

@@ -241,7 +241,7 @@ pub enum Decision {
         /// The id of the plan's action or remedial action that is done.
         action_id: String,
     },
-    /// The finding.
+    /// The finding of a Resolution or Review case (tier 0 has none).
     OutcomeDecided {
         /// Upheld, Part Upheld, Not Upheld (or, at Review, Justified).
         outcome: Outcome,
