@@ -108,23 +108,18 @@ pub(super) fn submit(t: &mut Transition) -> Result<(), String> {
         other => return Err(format!("the plan is {other:?}, not a draft")),
     }
     if tier == Tier::Resolution {
-        plan.approval = Approval::AwaitingSpecialPaymentTeam;
         let total = plan.special_payments_pence();
-        t.state.set(
-            Status::PendingApproval,
-            SubStatus::PendingSpecialPaymentTeam,
-        );
-        t.task(
-            Assignee::SpecialPaymentTeam,
+        to_special_payment_team(
+            t,
             format!(
                 "Approve a special payment of {} (beyond the case manager's delegated authority, or requiring a review)",
                 pounds(total)
             ),
-        );
-        t.summary = format!(
-            "Resolution plan submitted: the payment of {} goes to the Special Payment Team",
-            pounds(total)
-        );
+            format!(
+                "Resolution plan submitted: the payment of {} goes to the Special Payment Team",
+                pounds(total)
+            ),
+        )?;
         return Ok(());
     }
     t.state
@@ -134,6 +129,23 @@ pub(super) fn submit(t: &mut Transition) -> Result<(), String> {
         "Approve or reject the resolution plan (it includes financial redress)",
     );
     t.summary = "Resolution plan submitted for the team leader's approval".into();
+    Ok(())
+}
+
+/// Sends the plan's payment on to the Special Payment Team: the plan waits for them, their
+/// task says what to approve, the timeline says why.
+fn to_special_payment_team(
+    t: &mut Transition,
+    task: String,
+    summary: String,
+) -> Result<(), String> {
+    plan_mut(t)?.approval = Approval::AwaitingSpecialPaymentTeam;
+    t.state.set(
+        Status::PendingApproval,
+        SubStatus::PendingSpecialPaymentTeam,
+    );
+    t.task(Assignee::SpecialPaymentTeam, task);
+    t.summary = summary;
     Ok(())
 }
 
@@ -150,22 +162,17 @@ pub(super) fn approve(
     not_the_drafter(plan, by)?;
     let total = check_amount(plan, amount_pence)?;
     if approver == Approver::TeamLeader && plan.needs_special_payment_team() {
-        plan.approval = Approval::AwaitingSpecialPaymentTeam;
-        t.state.set(
-            Status::PendingApproval,
-            SubStatus::PendingSpecialPaymentTeam,
-        );
-        t.task(
-            Assignee::SpecialPaymentTeam,
+        to_special_payment_team(
+            t,
             format!(
                 "Approve a special payment of {} (beyond delegated authority, or requiring a review)",
                 pounds(total)
             ),
-        );
-        t.summary = format!(
-            "Resolution plan approved by the team leader; the payment of {} is beyond delegated authority (or requires a review) and goes to the Special Payment Team",
-            pounds(total)
-        );
+            format!(
+                "Resolution plan approved by the team leader; the payment of {} is beyond delegated authority (or requires a review) and goes to the Special Payment Team",
+                pounds(total)
+            ),
+        )?;
         return Ok(());
     }
     plan.approval = Approval::Approved;
