@@ -57,8 +57,14 @@ fn every_event_schema_names_its_type_and_forbids_unknown_fields() {
         if name == "cloudevent.schema.json" {
             continue;
         }
-        let event_type = name.trim_end_matches(".schema.json");
+        // `<type>.schema.json` at version 1, `<type>.v<version>.schema.json` after it.
+        let (event_type, version) = versioned(&name);
         assert_eq!(schema["properties"]["type"]["const"], event_type, "{name}");
+        assert_eq!(
+            schema["$id"],
+            format!("urn:complaints:schema:{event_type}:v{version}"),
+            "{name}"
+        );
         assert_eq!(schema["additionalProperties"], false, "{name}");
         assert!(
             schema["required"]
@@ -89,28 +95,48 @@ fn the_asyncapi_and_openapi_documents_pass_their_validators() {
     );
 }
 
-/// Every event type of the schemas is a message of the AsyncAPI document, on the exchange that
-/// carries it, with its type as the routing key.
+/// A schema file's event type and version: `complaint.received.v2.schema.json` is version 2 of
+/// `complaint.received`, `complaint.received.schema.json` version 1.
+fn versioned(file: &str) -> (&str, u32) {
+    let stem = file.trim_end_matches(".schema.json");
+    match stem.rsplit_once(".v") {
+        Some((event_type, version)) if version.parse::<u32>().is_ok() => {
+            (event_type, version.parse().unwrap())
+        }
+        _ => (stem, 1),
+    }
+}
+
+/// Every version of every event type of the schemas is a message of the AsyncAPI document, on
+/// the exchange that carries it, in its type's operation, with its type as the routing key.
 #[test]
 fn the_asyncapi_document_routes_every_event_type() {
     let document = contract::asyncapi::document();
-    for (name, _) in schema_files() {
-        let Some(event_type) = name.strip_suffix(".schema.json") else {
-            continue;
-        };
-        if event_type == "cloudevent" {
+    for (file, _) in schema_files() {
+        if file == "cloudevent.schema.json" {
             continue;
         }
+        let name = file.trim_end_matches(".schema.json");
+        let (event_type, _) = versioned(&file);
         let accepted = complaints::events::incoming::Accepted::TYPES.contains(&event_type);
         let channel = if accepted { "events" } else { "internal" };
         assert!(
-            document["channels"][channel]["messages"][event_type].is_object(),
-            "{event_type} on {channel}"
+            document["channels"][channel]["messages"][name].is_object(),
+            "{name} on {channel}"
         );
         let action = if accepted { "receive" } else { "send" };
         let operation =
             &document["operations"][format!("{action}_{}", event_type.replace('.', "_"))];
         assert_eq!(operation["bindings"]["amqp"]["cc"][0], event_type);
+        let message = format!("#/channels/{channel}/messages/{name}");
+        assert!(
+            operation["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["$ref"] == message.as_str()),
+            "{name} in its operation"
+        );
     }
 }
 
@@ -141,6 +167,43 @@ fn an_event_of_every_accepted_type_as_sent_at_v1_is_still_accepted() {
     assert_eq!(covered, accepted, "a v1 event of every accepted type");
 }
 
+/// Version 2: an event of each type that has one, as a sender wrote it against version 2
+/// (`schema/compat/v2/`, never edited once checked in), is accepted, and read as version 2.
+#[test]
+fn an_event_of_every_type_with_a_version_2_as_sent_at_v2_is_accepted() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/compat/v2");
+    let mut covered = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let sent = std::fs::read(&path).unwrap();
+        let event: serde_json::Value = serde_json::from_slice(&sent).unwrap();
+        let sent_at = event["time"].as_str().unwrap().parse().unwrap();
+        let envelope = check_accepted(&sent, &Checks::new(sent_at, 31))
+            .unwrap_or_else(|e| panic!("{} is not accepted: {e}", path.display()));
+        assert_eq!(
+            envelope.dataschema.as_deref(),
+            Some(format!("urn:complaints:schema:{}:v2", envelope.event_type).as_str())
+        );
+        covered.insert(envelope.event_type);
+    }
+    let with_v2: BTreeSet<String> = complaints::events::incoming::Accepted::TYPES
+        .iter()
+        .filter(|t| complaints::events::envelope::versions(t).contains(&2))
+        .map(|t| (*t).to_owned())
+        .collect();
+    assert_eq!(
+        covered, with_v2,
+        "a v2 event of every type with a version 2"
+    );
+    assert_eq!(
+        covered,
+        BTreeSet::from([
+            "categories.changed".to_owned(),
+            "complaint.received".to_owned()
+        ])
+    );
+}
+
 /// An event naming a version of its schema this system does not read is refused, saying which
 /// it reads, rather than misread.
 #[test]
@@ -160,5 +223,19 @@ fn an_unknown_schema_version_is_refused_naming_the_one_read() {
             .reason()
             .contains("urn:complaints:schema:case.allocated:v1"),
         "{refusal}"
+    );
+    // A type with two versions names both.
+    let sent = include_str!("../schema/compat/v1/complaint.received.json");
+    let mut event: serde_json::Value = serde_json::from_str(sent).unwrap();
+    event["dataschema"] = "urn:complaints:schema:complaint.received:v3".into();
+    let sent_at = event["time"].as_str().unwrap().parse().unwrap();
+    let refusal = check_accepted(
+        &serde_json::to_vec(&event).unwrap(),
+        &Checks::new(sent_at, 31),
+    )
+    .unwrap_err();
+    assert_eq!(
+        refusal.reason(),
+        "not a CloudEvent: dataschema: this system reads `urn:complaints:schema:complaint.received:v1` or `urn:complaints:schema:complaint.received:v2` for `complaint.received` (or no dataschema)"
     );
 }

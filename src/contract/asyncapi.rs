@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{event_schemas, lift};
+use super::{event_schemas, lift, EventSchema};
 use crate::events::binding::STRUCTURED;
 use crate::events::envelope::SCHEMA_VERSION;
 use crate::events::incoming::{Accepted, EventSet};
@@ -20,12 +20,17 @@ pub fn document() -> Value {
     let mut events_channel = Map::new();
     let mut internal_channel = Map::new();
     let mut operations = Map::new();
-    for (event_type, schema) in event_schemas() {
+    for EventSchema {
+        name,
+        event_type,
+        schema,
+    } in event_schemas()
+    {
         let (payload, dataschema) = lift(schema, &mut shared);
         let accepted = Accepted::TYPES.contains(&event_type.as_str());
         messages.insert(
-            event_type.clone(),
-            message(&event_type, payload, dataschema),
+            name.clone(),
+            message(&name, &event_type, payload, dataschema),
         );
         if accepted {
             let summary = format!("Publish `{event_type}` to `complaints.events` with routing key `{event_type}`; the workers consume it.");
@@ -33,7 +38,7 @@ pub fn document() -> Value {
                 &mut events_channel,
                 &mut operations,
                 ("events", "receive"),
-                &event_type,
+                (&event_type, &name),
                 summary,
             );
         }
@@ -47,7 +52,7 @@ pub fn document() -> Value {
                 &mut internal_channel,
                 &mut operations,
                 ("internal", "send"),
-                &event_type,
+                (&event_type, &name),
                 summary,
             );
         }
@@ -99,34 +104,44 @@ the body, as the payloads below show) or binary (the attributes as `ce-` headers
 is always structured. A message that cannot be read, or fails its schema, goes to the worker's \
 dead-letter queue with the reason in the header `x-complaints-reason`. `dataschema` names the \
 type's schema and its version (`urn:complaints:schema:<type>:v<version>`, the `$id` of \
-`schema/<type>.schema.json`); within a version only additive changes are made.";
+`schema/<type>.schema.json`, or of `schema/<type>.v<version>.schema.json` after version 1); without \
+it, version 1 is read. Within a version only additive changes are made; `complaint.received` and \
+`categories.changed` have a version 2 (`complaint.received.v2`, `categories.changed.v2` below) \
+whose categories are names of the agreed list, any other refused.";
 
-/// Adds `event_type` to a channel's messages with its operation, `(channel, action)`.
+/// Adds the message `name` (a version of `event_type`) to a channel's messages and to the
+/// operation `(channel, action)` of its type, which it creates with `summary` for the type's
+/// first version.
 fn add(
     channel_messages: &mut Map<String, Value>,
     operations: &mut Map<String, Value>,
     (channel, action): (&str, &str),
-    event_type: &str,
+    (event_type, name): (&str, &str),
     summary: String,
 ) {
     channel_messages.insert(
-        event_type.to_owned(),
-        json!({ "$ref": format!("#/components/messages/{event_type}") }),
+        name.to_owned(),
+        json!({ "$ref": format!("#/components/messages/{name}") }),
     );
-    operations.insert(
-        operation_id(action, event_type),
-        json!({
-            "action": action,
-            "channel": { "$ref": format!("#/channels/{channel}") },
-            "summary": summary,
-            "messages": [{ "$ref": format!("#/channels/{channel}/messages/{event_type}") }],
-            "bindings": { "amqp": {
-                "cc": [event_type],
-                "deliveryMode": 2,
-                "bindingVersion": AMQP_BINDING_VERSION,
-            } },
-        }),
-    );
+    let message = json!({ "$ref": format!("#/channels/{channel}/messages/{name}") });
+    let operation = operations
+        .entry(operation_id(action, event_type))
+        .or_insert_with(|| {
+            json!({
+                "action": action,
+                "channel": { "$ref": format!("#/channels/{channel}") },
+                "summary": summary,
+                "messages": [],
+                "bindings": { "amqp": {
+                    "cc": [event_type],
+                    "deliveryMode": 2,
+                    "bindingVersion": AMQP_BINDING_VERSION,
+                } },
+            })
+        });
+    if let Some(messages) = operation["messages"].as_array_mut() {
+        messages.push(message);
+    }
 }
 
 /// A channel: a topic exchange whose messages are routed by their type.
@@ -149,8 +164,8 @@ fn channel(exchange: &str, description: &str, messages: Map<String, Value>) -> V
     })
 }
 
-/// A message: one event type, its payload the whole structured-mode CloudEvent.
-fn message(event_type: &str, payload: Value, dataschema: Option<String>) -> Value {
+/// A message: one version of an event type, its payload the whole structured-mode CloudEvent.
+fn message(name: &str, event_type: &str, payload: Value, dataschema: Option<String>) -> Value {
     let mut description = payload
         .pointer("/properties/data/description")
         .and_then(Value::as_str)
@@ -160,8 +175,8 @@ fn message(event_type: &str, payload: Value, dataschema: Option<String>) -> Valu
         description.push_str(&format!(" dataschema: `{dataschema}`."));
     }
     json!({
-        "name": event_type,
-        "title": event_type,
+        "name": name,
+        "title": name,
         "contentType": STRUCTURED,
         "description": description.trim(),
         "payload": payload,

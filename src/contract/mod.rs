@@ -25,13 +25,32 @@ pub fn files() -> Vec<(String, Value)> {
     files
 }
 
-/// The event types with their whole-event schemas (as in `schema/<type>.schema.json`).
-pub(crate) fn event_schemas() -> Vec<(String, Value)> {
+/// One version of an event type's whole-event schema (as in `schema/`).
+pub(crate) struct EventSchema {
+    /// Its name in the documents: the type at version 1 (`complaint.received`), with the version
+    /// after it (`complaint.received.v2`).
+    pub name: String,
+    /// The event type, also the routing key.
+    pub event_type: String,
+    /// The schema.
+    pub schema: Value,
+}
+
+/// Every version of every event type's whole-event schema, version 1 of a type first.
+pub(crate) fn event_schemas() -> Vec<EventSchema> {
     crate::events::schema_files()
         .into_iter()
-        .filter_map(|(name, schema)| {
-            let event_type = name.strip_suffix(".schema.json")?;
-            (event_type != "cloudevent").then(|| (event_type.to_owned(), schema))
+        .filter_map(|(file, schema)| {
+            let name = file.strip_suffix(".schema.json")?.to_owned();
+            let event_type = schema
+                .pointer("/properties/type/const")?
+                .as_str()?
+                .to_owned();
+            Some(EventSchema {
+                name,
+                event_type,
+                schema,
+            })
         })
         .collect()
 }

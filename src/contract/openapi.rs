@@ -6,7 +6,7 @@
 use schemars::schema_for;
 use serde_json::{json, Map, Value};
 
-use super::{event_schemas, lift};
+use super::{event_schemas, lift, EventSchema};
 use crate::event_status::EventStatus;
 use crate::events::binding::{BATCH, JSON, STRUCTURED};
 use crate::events::envelope::SCHEMA_VERSION;
@@ -18,7 +18,12 @@ pub fn document() -> Value {
     let mut shared = Map::new();
     let mut events = Vec::new();
     let mut data = Vec::new();
-    for (event_type, schema) in event_schemas() {
+    for EventSchema {
+        name,
+        event_type,
+        schema,
+    } in event_schemas()
+    {
         if !Accepted::TYPES.contains(&event_type.as_str()) {
             continue;
         }
@@ -26,8 +31,8 @@ pub fn document() -> Value {
         if let Some(payload) = event.pointer("/properties/data/$ref") {
             data.push(json!({ "$ref": payload }));
         }
-        shared.insert(event_type.clone(), event);
-        events.push(json!({ "$ref": format!("#/components/schemas/{event_type}") }));
+        shared.insert(name.clone(), event);
+        events.push(json!({ "$ref": format!("#/components/schemas/{name}") }));
     }
     let (status, _) = lift(schema_for!(EventStatus).to_value(), &mut shared);
     shared.insert("EventStatus".into(), status);
@@ -167,7 +172,7 @@ fn post_events(events: Vec<Value>, data: Vec<Value>) -> Value {
             header("ce-source", "Binary mode: the sender (e.g. `urn:channel:web-form`)."),
             header("ce-time", "Binary mode: when it happened (RFC 3339)."),
             header("ce-subject", "Binary mode: the case reference, for a decision."),
-            header("ce-dataschema", "Binary mode, optional: the schema and version of the data (`urn:complaints:schema:<type>:v1`)."),
+            header("ce-dataschema", "Binary mode, optional: the schema and version of the data (`urn:complaints:schema:<type>:v1`; `:v2` for `complaint.received` and `categories.changed` with agreed categories only). Without it, version 1 is read."),
         ],
         json!({
             "202": json_answer("Published (the broker confirmed it); follow it at `status_url`.", "Accepted"),

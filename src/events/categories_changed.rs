@@ -1,7 +1,7 @@
 //! `categories.changed`: the caseworker corrected the case's categories, as they should when
 //! the investigation shows others fit better. Allowed until the case closes.
 
-use super::checks::single_line;
+use super::checks::{agreed_category, single_line};
 use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -15,8 +15,13 @@ pub const TYPE: &str = "categories.changed";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "categories.changed")]
 pub struct CategoriesChanged {
-    /// The categories that fit, replacing the ones before.
-    #[garde(length(min = 1, max = 20), inner(length(min = 1, max = 100)))]
+    /// The categories that fit, replacing the ones before: as for `complaint.received`, at
+    /// version 1 any text (an agreed category kept by its name, other text as written), from
+    /// version 2 only the agreed categories.
+    #[garde(
+        length(min = 1, max = 20),
+        inner(length(min = 1, max = 100), custom(agreed_category))
+    )]
     pub categories: Vec<String>,
     /// The caseworker (an opaque staff id).
     #[garde(length(min = 1, max = 64), custom(single_line))]

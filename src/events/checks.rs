@@ -12,6 +12,9 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::Value;
 
+use super::envelope::{AGREED_CATEGORIES, SCHEMA_VERSION};
+use crate::vocabulary::Category;
+
 /// Largest message accepted, in bytes (a complaint is a few kilobytes).
 pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// Longest string anywhere in a message, in characters (the longest field, a complaint's
@@ -38,24 +41,52 @@ pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect(
 /// How far ahead a planned date (an action's due date) may lie.
 pub const LATEST_PLAN_YEARS: i32 = 5;
 
-/// What validation measures an event's dates against: the time now, and how old a complaint's
-/// receipt may be (`intake.max_received_age_days`).
+/// What validation measures an event against: the time now and how old a complaint's receipt
+/// may be (`intake.max_received_age_days`) for its dates, and the version of its type's schema
+/// its `dataschema` names for the rules that differ by version.
 #[derive(Debug, Clone, Copy)]
 pub struct Checks {
     /// The time now, from the process's clock.
     pub now: DateTime<Utc>,
     /// The oldest `received_at` accepted, as an age.
     pub max_received_age: Duration,
+    /// The version of the event type's schema the data is read against
+    /// ([`crate::events::envelope::version_named`]).
+    pub schema_version: u32,
 }
 
 impl Checks {
-    /// Checks at `now` with a receipt at most `max_received_age_days` old.
+    /// Checks at `now` with a receipt at most `max_received_age_days` old, at version 1.
     pub fn new(now: DateTime<Utc>, max_received_age_days: u32) -> Self {
         Self {
             now,
             max_received_age: Duration::days(i64::from(max_received_age_days)),
+            schema_version: SCHEMA_VERSION,
         }
     }
+
+    /// The same checks for data of `schema_version`.
+    pub fn at_version(self, schema_version: u32) -> Self {
+        Self {
+            schema_version,
+            ..self
+        }
+    }
+}
+
+/// A category: from [`AGREED_CATEGORIES`] on, one of the agreed list by its name
+/// ([`Category`]); before it, any text (kept as written, and not counted on the Systemic Log
+/// unless it names an agreed one). The refusal lists the names, never the text sent.
+pub fn agreed_category(text: &str, checks: &Checks) -> garde::Result {
+    if checks.schema_version < AGREED_CATEGORIES || text.parse::<Category>().is_ok() {
+        return Ok(());
+    }
+    let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    Err(garde::Error::new(format!(
+        "is not an agreed category: version {} takes one of {}",
+        checks.schema_version,
+        names.join(", ")
+    )))
 }
 
 /// `received_at`: not ahead of now by more than [`CLOCK_SKEW`], and not older than

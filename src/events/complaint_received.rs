@@ -7,7 +7,7 @@ use garde::Validate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::checks::{past_date, plausible_receipt, single_line};
+use super::checks::{agreed_category, past_date, plausible_receipt, single_line};
 use crate::vocabulary::{
     About, Addressee, Channel, ContactRestriction, Correspondence, RaisedBy, Region,
 };
@@ -56,10 +56,15 @@ pub struct ComplaintReceived {
     pub addressee: Addressee,
     /// Complaint categories, at least one; may be changed before closure. A category of the
     /// agreed list (`Category`: `delay`, `lost_post`, …; case, spaces and hyphens aside) is
-    /// stored by its name and counted on the Systemic Log; any other text is kept as written.
+    /// stored by its name and counted on the Systemic Log; at version 1 any other text is kept
+    /// as written, from version 2 it is refused.
     #[garde(
         length(min = 1, max = 20),
-        inner(length(min = 1, max = 100), custom(single_line))
+        inner(
+            length(min = 1, max = 100),
+            custom(single_line),
+            custom(agreed_category)
+        )
     )]
     pub categories: Vec<String>,
     /// The complaint details in the customer's or caseworker's words.

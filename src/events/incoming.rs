@@ -13,7 +13,7 @@ use super::checks::{
     bounded, content_problems, Checks, MAX_MESSAGE_BYTES, MAX_PROBLEMS, MAX_PROBLEM_BYTES,
     MAX_REASON_BYTES,
 };
-use super::envelope::{dataschema, CloudEvent, SPEC_VERSION};
+use super::envelope::{dataschema_at, version_named, versions, CloudEvent, SPEC_VERSION};
 use super::{
     ActionCompleted, CaseAllocated, CaseConferenceHeld, CategoriesChanged, ClientReplied,
     ClosureDecided, ComplaintReceived, ContactAttempted, CorrespondenceReplied,
@@ -363,14 +363,16 @@ fn check_attributes(envelope: &CloudEvent<Value>) -> Result<(), Refusal> {
             ));
         }
     }
-    if let Some(named) = &envelope.dataschema {
-        let read = dataschema(&envelope.event_type);
-        if *named != read {
-            return Err(Refusal::not_cloud_event(format!(
-                "dataschema: this system reads `{read}` for `{}` (or no dataschema)",
-                envelope.event_type
-            )));
-        }
+    if version_named(&envelope.event_type, envelope.dataschema.as_deref()).is_none() {
+        let read: Vec<String> = versions(&envelope.event_type)
+            .iter()
+            .map(|&v| format!("`{}`", dataschema_at(&envelope.event_type, v)))
+            .collect();
+        return Err(Refusal::not_cloud_event(format!(
+            "dataschema: this system reads {} for `{}` (or no dataschema)",
+            read.join(" or "),
+            envelope.event_type
+        )));
     }
     let year = chrono::Datelike::year(&envelope.time);
     if !(2000..2100).contains(&year) {
@@ -381,12 +383,24 @@ fn check_attributes(envelope: &CloudEvent<Value>) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// Types and validates an envelope's payload as the event set `E`.
+/// The checks an envelope's payload is read against: `checks` at the version of its type's
+/// schema the envelope's `dataschema` names (version 1 when it names none). Every reader of an
+/// event from outside — the workers off the broker, `POST /v1/events`, `complaints publish` —
+/// types its payload under these, so a version means the same over HTTP and AMQP.
+fn checks_for<T>(envelope: &CloudEvent<T>, checks: &Checks) -> Checks {
+    let version = version_named(&envelope.event_type, envelope.dataschema.as_deref());
+    // `check_attributes` refused a version not read before any payload is typed.
+    checks.at_version(version.unwrap_or(checks.schema_version))
+}
+
+/// Types and validates an envelope's payload as the event set `E`, against the version of its
+/// schema the envelope names.
 pub fn parse_data<E: EventSet>(
     envelope: CloudEvent<Value>,
     checks: &Checks,
 ) -> Result<CloudEvent<E>, Refusal> {
-    let data = E::parse(&envelope.event_type, envelope.data, checks)?;
+    let checks = checks_for(&envelope, checks);
+    let data = E::parse(&envelope.event_type, envelope.data, &checks)?;
     Ok(CloudEvent {
         specversion: envelope.specversion,
         id: envelope.id,
@@ -434,8 +448,15 @@ where
 /// schema. Returns the envelope, untouched, for publishing.
 pub fn check_accepted(body: &[u8], checks: &Checks) -> Result<CloudEvent<Value>, Refusal> {
     let envelope = parse_envelope(body)?;
-    Accepted::parse(&envelope.event_type, envelope.data.clone(), checks)?;
+    check_envelope(&envelope, checks)?;
     Ok(envelope)
+}
+
+/// Checks an envelope already read: an [`Accepted`] type whose payload meets the version of
+/// its schema the envelope names.
+pub fn check_envelope(envelope: &CloudEvent<Value>, checks: &Checks) -> Result<(), Refusal> {
+    let checks = checks_for(envelope, checks);
+    Accepted::parse(&envelope.event_type, envelope.data.clone(), &checks).map(drop)
 }
 
 #[cfg(test)]
@@ -475,6 +496,53 @@ mod tests {
             .all(|p| p.len() <= MAX_PROBLEM_BYTES));
         let huge = format!("{{\"type\": \"{}\"}}", "a".repeat(200_000));
         assert!(parse_envelope(huge.as_bytes()).unwrap_err().reason().len() <= MAX_REASON_BYTES);
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// A v1 complaint as a sender wrote it, with `categories`, at `dataschema` (none: `None`).
+    fn complaint(dataschema: Option<&str>, categories: Value) -> (Vec<u8>, Checks) {
+        let sent = include_bytes!("../../schema/compat/v1/complaint.received.json");
+        let mut event: Value = serde_json::from_slice(sent).unwrap();
+        event["data"]["categories"] = categories;
+        match dataschema {
+            Some(named) => event["dataschema"] = json!(named),
+            None => drop(event.as_object_mut().unwrap().remove("dataschema")),
+        }
+        let sent_at = event["time"].as_str().unwrap().parse().unwrap();
+        (
+            serde_json::to_vec(&event).unwrap(),
+            Checks::new(sent_at, 31),
+        )
+    }
+
+    #[test]
+    fn version_2_takes_only_the_agreed_categories_by_name() {
+        const V1: &str = "urn:complaints:schema:complaint.received:v1";
+        const V2: &str = "urn:complaints:schema:complaint.received:v2";
+        for at in [Some(V1), None] {
+            let (sent, checks) = complaint(at, json!(["delay", "Stuff", "Lost post"]));
+            assert!(check_accepted(&sent, &checks).is_ok(), "{at:?}");
+        }
+        let (sent, checks) = complaint(Some(V2), json!(["delay", "lost_post"]));
+        assert!(check_accepted(&sent, &checks).is_ok());
+        let (sent, checks) = complaint(Some(V2), json!(["delay", "Stuff", "Lost post"]));
+        let refusal = check_accepted(&sent, &checks).unwrap_err();
+        assert_eq!(refusal.kind(), "schema_violation");
+        let agreed = "is not an agreed category: version 2 takes one of delay, payments, calculation, lost_post, wrong_information, communication, staff_conduct, enforcement, accessibility, data_protection, provider, other";
+        assert_eq!(
+            refusal.problems(),
+            [
+                format!("data.categories[1]: {agreed}"),
+                format!("data.categories[2]: {agreed}")
+            ]
+        );
+        assert!(!refusal.reason().contains("Stuff"), "{refusal}");
     }
 }
 

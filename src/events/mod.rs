@@ -60,6 +60,8 @@ use std::collections::BTreeMap;
 use schemars::{schema_for, JsonSchema, Schema};
 use serde_json::{json, Value};
 
+use crate::vocabulary::Category;
+
 pub use action_completed::ActionCompleted;
 pub use actions_scheduled::ActionsScheduled;
 pub use case_allocated::CaseAllocated;
@@ -115,7 +117,8 @@ pub use timer_fired::TimerFired;
 /// the letter catalogue). Checked against the letter's needs before the decision is applied.
 pub type LetterFields = BTreeMap<String, Value>;
 
-/// Every schema file of `schema/`, by file name, as generated from the types.
+/// Every schema file of `schema/`, by file name, as generated from the types: a type's version 1
+/// as `<type>.schema.json`, a later version beside it as `<type>.v<version>.schema.json`.
 pub fn schema_files() -> Vec<(String, Value)> {
     let mut files = vec![(
         "cloudevent.schema.json".to_owned(),
@@ -133,10 +136,12 @@ pub fn schema_files() -> Vec<(String, Value)> {
     files.push(typed::<CaseOpened>(case_opened::TYPE));
     files.push(typed::<CaseTargetBreached>(case_target_breached::TYPE));
     files.push(typed::<CategoriesChanged>(categories_changed::TYPE));
+    files.push(with_agreed_categories(categories_changed::TYPE, &files));
     files.push(typed::<ClientReplied>(client_replied::TYPE));
     files.push(typed::<ClosureDecided>(closure_decided::TYPE));
     files.push(typed::<CommandRejected>(command_rejected::TYPE));
     files.push(typed::<ComplaintReceived>(complaint_received::TYPE));
+    files.push(with_agreed_categories(complaint_received::TYPE, &files));
     files.push(typed::<ComplaintRejected>(complaint_rejected::TYPE));
     files.push(typed::<ContactAttempted>(contact_attempted::TYPE));
     files.push(typed::<CorrespondenceReplied>(correspondence_replied::TYPE));
@@ -209,6 +214,45 @@ fn typed<T: JsonSchema>(event_type: &str) -> (String, Value) {
         );
     }
     (format!("{event_type}.schema.json"), schema.to_value())
+}
+
+/// Version [`envelope::AGREED_CATEGORIES`] of `event_type` (already among `files` at version
+/// 1): the same schema but for `categories`, an array of the agreed names ([`Category`]), with
+/// its own `$id`. The payload's definition is renamed `<Payload>V2` so that a document can hold
+/// both versions.
+fn with_agreed_categories(event_type: &str, files: &[(String, Value)]) -> (String, Value) {
+    let version = envelope::AGREED_CATEGORIES;
+    let v1 = format!("{event_type}.schema.json");
+    let mut schema = files
+        .iter()
+        .find(|(name, _)| *name == v1)
+        .map(|(_, schema)| schema.clone())
+        .expect("version 1 is generated first");
+    schema["$id"] = json!(envelope::dataschema_at(event_type, version));
+    let data = &mut schema["properties"]["data"]["$ref"];
+    let name = data
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .expect("the payload is a definition")
+        .to_owned();
+    let renamed = format!("{name}V{version}");
+    *data = json!(format!("#/$defs/{renamed}"));
+    let defs = schema["$defs"]
+        .as_object_mut()
+        .expect("a schema with definitions");
+    let mut payload = defs.remove(&name).expect("the payload's definition");
+    payload["properties"]["categories"]["items"] = json!({ "$ref": "#/$defs/Category" });
+    payload["properties"]["categories"]["description"] = json!(
+        "The categories, at least one, each a name of the agreed list (`Category`); any other \
+         is refused (version 1 took free text)."
+    );
+    defs.insert(renamed, payload);
+    let mut category = schema_for!(Category).to_value();
+    if let Some(category) = category.as_object_mut() {
+        category.remove("$schema");
+    }
+    defs.insert("Category".into(), category);
+    (format!("{event_type}.v{version}.schema.json"), schema)
 }
 
 /// Renders a schema as it is checked in: pretty JSON with a final newline.

@@ -29,7 +29,7 @@ use super::error::{ApiError, ApiResult};
 use crate::app::App;
 use crate::broker::publisher::Outgoing;
 use crate::events::binding::{read_envelope, Message};
-use crate::events::incoming::{parse_envelope, Accepted, EventSet, Refusal};
+use crate::events::incoming::{check_envelope, parse_envelope, Accepted, EventSet, Refusal};
 use crate::events::CloudEvent;
 use crate::events::{complaint_received, feedback_received};
 use crate::vocabulary::Scope;
@@ -148,8 +148,7 @@ fn accept(
     if let Some(scope) = scope_to_post(&envelope.event_type) {
         caller.require(scope)?;
     }
-    Accepted::parse(&envelope.event_type, envelope.data.clone(), &app.checks())
-        .map_err(|refusal| refused(&refusal))?;
+    check_envelope(&envelope, &app.checks()).map_err(|refusal| refused(&refusal))?;
     envelope.authclient = Some(caller.name.clone());
     let body = serde_json::to_vec(&envelope).map_err(ApiError::internal)?;
     Ok(Stamped {
