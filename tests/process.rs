@@ -646,6 +646,67 @@ async fn the_third_complaint_on_a_category_within_a_month_is_a_systemic_issue() 
     env.stop().await;
 }
 
+/// Complaints arriving together (a batch of the casework worker) are counted on the Systemic
+/// Log as if one at a time: ten on one category make three entries and seven on another two,
+/// each naming three cases of its own category, no case in two entries, and a case on both
+/// categories counted on each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaints_arriving_together_are_counted_on_the_systemic_log_one_by_one() {
+    let mut env = TestEnv::start(WORKERS).await;
+    let mut recorded = env.observe(&["systemic_issue.recorded"]).await;
+    let mut events = Vec::new();
+    let categories = |i: usize| match i {
+        0..=5 => json!(["delay"]),
+        6..=9 => json!(["delay", "payments"]),
+        _ => json!(["payments"]),
+    };
+    for i in 0..13 {
+        let mut event = common::complaint(&format!("CUST-BURST-{i}"));
+        mp(&mut event["data"]);
+        event["data"]["categories"] = categories(i);
+        events.push(event);
+    }
+    for event in &events {
+        env.publish(event).await;
+    }
+    let issues = recorded.take(5).await;
+    let mut by_category: std::collections::HashMap<String, Vec<Vec<String>>> = Default::default();
+    for issue in &issues {
+        let cases: Vec<String> =
+            serde_json::from_value(issue.data["case_references"].clone()).unwrap();
+        assert_eq!(cases.len(), 3, "an entry names three cases: {cases:?}");
+        by_category
+            .entry(issue.data["category"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(cases);
+    }
+    assert_eq!(
+        by_category["delay"].len(),
+        3,
+        "ten on `delay`: three entries"
+    );
+    assert_eq!(
+        by_category["payments"].len(),
+        2,
+        "seven on `payments`: two entries"
+    );
+    for (category, entries) in &by_category {
+        let mut named: Vec<&String> = entries.iter().flatten().collect();
+        let all = named.len();
+        named.sort();
+        named.dedup();
+        assert_eq!(named.len(), all, "no case twice on `{category}`");
+    }
+    let mut conn = env.conn().await;
+    let rows: i64 = systemic_issues::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows, 5, "no entry beyond the five announced");
+    env.stop().await;
+}
+
 /// Every decision type refuses a field it does not know, and one missing a field it needs: the
 /// message goes to the casework dead-letter queue unchanged, with the reason, and the case is
 /// untouched.

@@ -23,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
-use super::effects::{start_clocks, with_cases, Effects};
+use super::effects::{with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
@@ -94,21 +94,21 @@ impl Worker for Acknowledgement {
                         .await?
                 }
                 AcknowledgementEvent::ContactAttempted(contact) => {
-                    contacted(conn, case, contact, event.id, now, &mut effects).await?
+                    contacted(conn, case, contact, event.id, &mut effects).await?
                 }
                 AcknowledgementEvent::LetterSent(letter) => {
                     letter_sent(conn, case, letter, event.id, now, &mut effects).await?
                 }
                 AcknowledgementEvent::ClientReplied(_) => {
-                    let met = timers::cancel(
-                        conn,
-                        case.id,
-                        &[ClockKind::DissatisfactionReplyWindow],
-                        None,
-                        "the customer replied",
-                        now,
-                    )
-                    .await?;
+                    let met = effects
+                        .stop_clocks(
+                            conn,
+                            case,
+                            &[ClockKind::DissatisfactionReplyWindow],
+                            None,
+                            "the customer replied",
+                        )
+                        .await?;
                     if !met.is_empty() {
                         effects.note(
                             case,
@@ -119,15 +119,7 @@ impl Worker for Acknowledgement {
                     }
                 }
                 AcknowledgementEvent::OutcomeDecided(_) => {
-                    overtaken(
-                        conn,
-                        case,
-                        "an outcome was decided",
-                        event.id,
-                        now,
-                        &mut effects,
-                    )
-                    .await?
+                    overtaken(conn, case, "an outcome was decided", event.id, &mut effects).await?
                 }
                 AcknowledgementEvent::HoldingReplySent(_) => {
                     overtaken(
@@ -135,7 +127,6 @@ impl Worker for Acknowledgement {
                         case,
                         "a substantive holding reply was sent",
                         event.id,
-                        now,
                         &mut effects,
                     )
                     .await?
@@ -218,7 +209,7 @@ impl Acknowledgement {
             effects.request_letter(case, letter, written_why(case), cause);
             return Ok(());
         }
-        start_clocks(conn, case, &[setting], cause, effects).await?;
+        effects.start_clocks(case, &[setting], cause);
         Ok(())
     }
 }
@@ -239,11 +230,12 @@ async fn contacted(
     case: &CaseFacts,
     contact: &ContactAttempted,
     cause: uuid::Uuid,
-    now: DateTime<Utc>,
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
     if contact.successful {
-        let met = timers::cancel(conn, case.id, MET_BY_CONTACT, None, "contact made", now).await?;
+        let met = effects
+            .stop_clocks(conn, case, MET_BY_CONTACT, None, "contact made")
+            .await?;
         let note = if met.is_empty() {
             format!("Contact made by {}", contact.method)
         } else {
@@ -293,13 +285,12 @@ async fn letter_sent(
         case,
         &format!("letter {} was sent", letter.code),
         cause,
-        now,
         effects,
     )
     .await?;
     if letter.code == LetterCode::Cmsl5700 {
         let window = clocks::wait_after(letter.code, now)?;
-        start_clocks(conn, case, window.as_slice(), cause, effects).await?;
+        effects.start_clocks(case, window.as_slice(), cause);
     }
     Ok(())
 }
@@ -310,10 +301,11 @@ async fn overtaken(
     case: &CaseFacts,
     because: &str,
     cause: uuid::Uuid,
-    now: DateTime<Utc>,
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
-    let met = timers::cancel(conn, case.id, MET_BY_CONTACT, None, because, now).await?;
+    let met = effects
+        .stop_clocks(conn, case, MET_BY_CONTACT, None, because)
+        .await?;
     for clock in met {
         effects.note(
             case,

@@ -26,7 +26,7 @@ use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::effects::{match_subjects, start_clocks, subjects, Effects};
+use super::effects::{match_subjects, subjects, Effects};
 use super::official;
 use super::Worker;
 use crate::app::App;
@@ -198,7 +198,17 @@ impl Worker for Casework {
         let mut changed: Vec<Uuid> = Vec::new();
         let mut closing: HashSet<Uuid> = HashSet::new();
         let mut tasks_done: HashSet<Uuid> = HashSet::new();
+        // New cases wait here to be counted on the Systemic Log together, before the next
+        // event of another kind and at the end: the same order as one at a time.
+        let mut opened: Vec<(&CaseFacts, Uuid)> = Vec::new();
         for (event, case) in &found {
+            if let CaseworkEvent::CaseOpened(_) = &event.data {
+                if keeps_a_systemic_log(case.tier) && case.kind == CaseKind::Complaint {
+                    opened.push((case, event.id));
+                }
+                continue;
+            }
+            systemic_check(conn, &std::mem::take(&mut opened), &mut effects).await?;
             if let CaseworkEvent::TaskDone(done) = &event.data {
                 mark_task_done(
                     conn,
@@ -237,6 +247,7 @@ impl Worker for Casework {
             }
             states.insert(case.id, after);
         }
+        systemic_check(conn, &opened, &mut effects).await?;
         let saved: Vec<NewState> = changed
             .iter()
             .map(|id| NewState {
@@ -274,11 +285,6 @@ async fn apart(
     effects: &mut Effects,
 ) -> anyhow::Result<bool> {
     match &event.data {
-        CaseworkEvent::CaseOpened(_) => {
-            if keeps_a_systemic_log(case.tier) && case.kind == CaseKind::Complaint {
-                systemic_check(conn, case, event.id, effects).await?;
-            }
-        }
         CaseworkEvent::MpInvolved(mp) => {
             official::mp_involved(conn, case, mp, event, effects).await?;
         }
@@ -400,24 +406,18 @@ async fn beside_the_state(
             let names = Category::normalise(&change.categories);
             casework::set_categories(conn, case.id, &names).await?;
             if keeps_a_systemic_log(case.tier) {
-                systemic_check(conn, case, event.id, effects).await?;
+                systemic_check(conn, &[(case, event.id)], effects).await?;
             }
         }
         CaseworkEvent::EvidenceRequested(request) => {
             let wait = clocks::evidence_wait(now, request.days)?;
-            start_clocks(conn, case, &[wait], event.id, effects).await?;
+            effects.start_clocks(case, &[wait], event.id);
         }
         CaseworkEvent::ResolutionPlanDrafted(_) if state.awaiting_evidence => {
             let because = "the case manager drafted the redress";
-            let met = timers::cancel(
-                conn,
-                case.id,
-                &[ClockKind::EvidenceWait],
-                None,
-                because,
-                now,
-            )
-            .await?;
+            let met = effects
+                .stop_clocks(conn, case, &[ClockKind::EvidenceWait], None, because)
+                .await?;
             for met in met {
                 effects.note(
                     case,
@@ -790,15 +790,33 @@ fn keeps_a_systemic_log(tier: Tier) -> bool {
     matches!(tier, Tier::Resolution | Tier::Review)
 }
 
-/// Records a systemic issue when this case is the third of its tier on one of its categories
-/// within a month, and tells the manager.
+/// Records a systemic issue for each of `cases` (each with the event that opened or
+/// recategorised it) that is the third of its tier on one of its categories within a month, and
+/// tells the manager: the cases are counted together, in their order.
 async fn systemic_check(
     conn: &mut AsyncPgConnection,
-    case: &CaseFacts,
-    cause: Uuid,
+    cases: &[(&CaseFacts, Uuid)],
     effects: &mut Effects,
 ) -> anyhow::Result<()> {
-    let recorded = systemic_log::record_if_third(conn, case.id, effects.now()).await?;
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = cases.iter().map(|(case, _)| case.id).collect();
+    let recorded = systemic_log::record_if_third(conn, &ids, effects.now()).await?;
+    for (&(case, cause), recorded) in cases.iter().zip(recorded) {
+        noted(case, recorded, cause, effects);
+    }
+    Ok(())
+}
+
+/// What the Systemic Log entries a case made cause: a timeline entry, the manager's task and a
+/// `systemic_issue.recorded` event each.
+fn noted(
+    case: &CaseFacts,
+    recorded: Vec<systemic_log::LoggedIssue>,
+    cause: Uuid,
+    effects: &mut Effects,
+) {
     for issue in recorded {
         let (category, references) = (issue.category, issue.references);
         effects.note(
@@ -832,7 +850,6 @@ async fn systemic_check(
             },
         );
     }
-    Ok(())
 }
 
 /// The manager records what was done about a Systemic Log entry that names this case: kept on

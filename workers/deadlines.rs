@@ -30,11 +30,11 @@ use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::effects::{start_clocks, with_cases, Effects};
+use super::effects::{with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::{self, CaseFacts};
-use crate::db::{tasks, timers};
+use crate::db::timers;
 use crate::events::{
     case_closed, case_target_breached, timer_fired, ActionCompleted, ActionsScheduled, CaseClosed,
     CaseOpened, CaseTargetBreached, ClientReplied, CloudEvent, HoldingReplySent,
@@ -146,10 +146,10 @@ impl Deadlines {
                         case.pos,
                     );
                     let target = target?;
-                    step.start(std::slice::from_ref(&target)).await?;
+                    step.start(std::slice::from_ref(&target));
                     // A task a decision raised before the target was set (the escalation
                     // worker's, for the receiving team) is due by it too.
-                    tasks::due_by_target(step.conn, case.id, target.deadline).await?;
+                    step.effects.tasks_due_by(case, target.deadline);
                 }
             }
             DeadlineEvent::ActionsScheduled(plan) => {
@@ -164,7 +164,7 @@ impl Deadlines {
                     .iter()
                     .map(|a| clocks::action_due(&a.id, a.due_on))
                     .collect::<Result<_, _>>()?;
-                step.start(&due).await?;
+                step.start(&due);
             }
             DeadlineEvent::HoldingReplySent(_) => {
                 step.meet(
@@ -190,7 +190,7 @@ impl Deadlines {
                     let waiting = letter.code != LetterCode::Cmsl5801
                         || cases::sub_status(step.conn, case.id).await? == Some(SubStatus::Wait);
                     if waiting {
-                        step.start(&[wait]).await?;
+                        step.start(&[wait]);
                     }
                 }
             }
@@ -221,11 +221,11 @@ impl Deadlines {
             }
             DeadlineEvent::RemedialActionRequested(asked) => {
                 let deadline = clocks::remedial_action(&asked.action_id, asked.complexity, now);
-                step.start(&[deadline?]).await?;
+                step.start(&[deadline?]);
             }
             DeadlineEvent::IceFinalReportRecorded(report) => {
                 if report.redress_pence > 0 {
-                    step.start(&[clocks::ice_redress(now)?]).await?;
+                    step.start(&[clocks::ice_redress(now)?]);
                 }
             }
             DeadlineEvent::IceRedressPaid(_) => {
@@ -244,7 +244,10 @@ impl Deadlines {
 /// A case closed: every clock it had stops; a closed Review that ICE raised tells the ICE team.
 async fn stopped(step: &mut Step<'_>) -> anyhow::Result<()> {
     let case = step.case;
-    let stopped = timers::cancel_all(step.conn, case.id, "the case closed", step.now).await?;
+    let stopped = step
+        .effects
+        .stop_clocks(step.conn, case, ClockKind::ALL, None, "the case closed")
+        .await?;
     if !stopped.is_empty() {
         let names: Vec<String> = stopped.iter().map(|c| c.clock.clone()).collect();
         step.note(format!(
@@ -316,7 +319,7 @@ impl Deadlines {
                 if let Some(escalation) =
                     clocks::overdue(&self.calendar, step.case.region, timer.clock, key, step.now)?
                 {
-                    step.start(&[escalation]).await?;
+                    step.start(&[escalation]);
                 }
             }
             ClockKind::ActionOverdue | ClockKind::RemedialActionOverdue => step.task(
@@ -369,9 +372,9 @@ impl Step<'_> {
             .task_about(self.case, assignee, key, task, Some(clock), self.cause);
     }
 
-    /// Sets clocks, noting each one that was not already running.
-    async fn start(&mut self, settings: &[ClockSetting]) -> QueryResult<()> {
-        start_clocks(self.conn, self.case, settings, self.cause, self.effects).await
+    /// Sets clocks (with the batch's others), noting each one that was not already running.
+    fn start(&mut self, settings: &[ClockSetting]) {
+        self.effects.start_clocks(self.case, settings, self.cause);
     }
 
     /// Stops clocks that the event meets, noting it when any was running.
@@ -381,7 +384,10 @@ impl Step<'_> {
         key: Option<&str>,
         because: &str,
     ) -> QueryResult<()> {
-        let met = timers::cancel(self.conn, self.case.id, kinds, key, because, self.now).await?;
+        let met = self
+            .effects
+            .stop_clocks(self.conn, self.case, kinds, key, because)
+            .await?;
         for clock in met {
             self.note(format!("Clock {} met: {because}", clock.clock));
         }

@@ -17,12 +17,11 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::{json, Value};
 
-use super::effects::{start_clocks, with_cases, Effects};
+use super::effects::{with_cases, Effects};
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::CaseFacts;
 use crate::db::disputes;
-use crate::db::timers;
 use crate::events::{
     ClientReplied, CloudEvent, DisputePlanAgreed, DisputePlanProposed, LetterFields, TimerFired,
 };
@@ -109,15 +108,9 @@ impl Worker for Disputes {
                         .map(|next| (next, LetterCode::Cmsl5812, fields, Some(plan.days_to_act)))
                 }
                 DisputeEvent::ClientReplied(_) => {
-                    let met = timers::cancel(
-                        conn,
-                        case.id,
-                        &[ClockKind::DisputeReply],
-                        None,
-                        "the customer replied to CMSL5811",
-                        now,
-                    )
-                    .await?;
+                    let met = effects
+                        .stop_clocks(conn, case, &[ClockKind::DisputeReply], None, "the customer replied to CMSL5811")
+                        .await?;
                     if !met.is_empty() {
                         effects.task(
                             case,
@@ -160,18 +153,18 @@ impl Worker for Disputes {
                         fields,
                         cause,
                     );
-                    start_clocks(conn, case, &[reply_window(now)], cause, &mut effects).await?;
+                    effects.start_clocks(case, &[reply_window(now)], cause);
                 }
                 Some(days) => {
-                    let met = timers::cancel(
-                        conn,
-                        case.id,
-                        &[ClockKind::DisputeReply],
-                        None,
-                        "the customer agreed the plan by phone",
-                        now,
-                    )
-                    .await?;
+                    let met = effects
+                        .stop_clocks(
+                            conn,
+                            case,
+                            &[ClockKind::DisputeReply],
+                            None,
+                            "the customer agreed the plan by phone",
+                        )
+                        .await?;
                     for clock in met {
                         effects.note(
                             case,
@@ -190,7 +183,7 @@ impl Worker for Disputes {
                         fields,
                         cause,
                     );
-                    start_clocks(conn, case, &[action_due(now, days)], cause, &mut effects).await?;
+                    effects.start_clocks(case, &[action_due(now, days)], cause);
                 }
             }
         }

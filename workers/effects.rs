@@ -3,7 +3,7 @@
 //! starts with: the cases its events' subjects name, and a `command.rejected` for an event that
 //! names none.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
@@ -89,8 +89,19 @@ pub struct Effects {
     /// The letters requested so far in this batch, by case: not on the timeline until
     /// [`Effects::write`], yet a later event of the same batch must see them.
     letters: Vec<(Uuid, LetterCode)>,
+    /// The clocks started so far in this batch, not yet inserted: set together by one
+    /// statement before anything reads or stops clocks, or in [`Effects::write`].
+    starting: Vec<ClockStart>,
     /// Whether a clock was set: the schedulers are told once, in [`Effects::write`].
     clocks_set: bool,
+}
+
+/// A clock a worker started, waiting to be set with the batch's others.
+struct ClockStart {
+    case_id: Uuid,
+    reference: String,
+    setting: ClockSetting,
+    cause: Uuid,
 }
 
 /// A change to the tasks table, applied in the order the handling made it (a decision closes
@@ -98,8 +109,19 @@ pub struct Effects {
 enum TaskChange {
     Open(NewTask),
     Done(DoneBy),
-    DoneById { case_id: Uuid, id: Uuid, by: Uuid },
-    CancelOpen { case_id: Uuid, by: Uuid },
+    DoneById {
+        case_id: Uuid,
+        id: Uuid,
+        by: Uuid,
+    },
+    CancelOpen {
+        case_id: Uuid,
+        by: Uuid,
+    },
+    DueBy {
+        case_id: Uuid,
+        deadline: DateTime<Utc>,
+    },
 }
 
 impl Effects {
@@ -112,6 +134,7 @@ impl Effects {
             tasks: Vec::new(),
             outbox: Vec::new(),
             letters: Vec::new(),
+            starting: Vec::new(),
             clocks_set: false,
         }
     }
@@ -336,6 +359,86 @@ impl Effects {
         });
     }
 
+    /// Makes the case's open tasks raised before its response target was set (due at once)
+    /// due by that target's `deadline`.
+    pub fn tasks_due_by(&mut self, case: &impl Subject, deadline: DateTime<Utc>) {
+        self.tasks.push(TaskChange::DueBy {
+            case_id: case.id(),
+            deadline,
+        });
+    }
+
+    /// Starts clocks on a case; each one not already running is noted on its timeline. The
+    /// batch's clocks are set together, by one statement, before any is read or stopped
+    /// ([`Effects::stop_clocks`]) and at the latest in [`Effects::write`].
+    pub fn start_clocks(&mut self, case: &impl Subject, settings: &[ClockSetting], cause: Uuid) {
+        self.starting
+            .extend(settings.iter().map(|setting| ClockStart {
+                case_id: case.id(),
+                reference: case.reference().to_owned(),
+                setting: setting.clone(),
+                cause,
+            }));
+    }
+
+    /// Stops the case's pending clocks of `kinds` (only those with `key`, when given), saying
+    /// why, after setting the clocks the batch started before: returns what was stopped.
+    pub async fn stop_clocks(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        case: &impl Subject,
+        kinds: &[ClockKind],
+        key: Option<&str>,
+        because: &str,
+    ) -> QueryResult<Vec<timers::Cancelled>> {
+        self.set_clocks(conn).await?;
+        timers::cancel(conn, case.id(), kinds, key, because, self.now).await
+    }
+
+    /// Sets the clocks started so far in one statement and notes each one that was not already
+    /// running, in the order they were started.
+    async fn set_clocks(&mut self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        if self.starting.is_empty() {
+            return Ok(());
+        }
+        let starting = std::mem::take(&mut self.starting);
+        let settings: Vec<(Uuid, &ClockSetting)> =
+            starting.iter().map(|s| (s.case_id, &s.setting)).collect();
+        let mut set: HashSet<(Uuid, String, String)> = timers::set(conn, &settings, self.now)
+            .await?
+            .into_iter()
+            .collect();
+        for start in &starting {
+            let (clock, key) = (start.setting.clock.as_str(), start.setting.key.clone());
+            // Two starts of one clock in a batch set it once: the first is noted.
+            if !set.remove(&(start.case_id, clock.to_owned(), key)) {
+                continue;
+            }
+            self.clocks_set = true;
+            let setting = &start.setting;
+            let which = if setting.key.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", setting.key)
+            };
+            let case = CaseRef {
+                id: start.case_id,
+                reference: start.reference.clone(),
+            };
+            self.note(
+                &case,
+                format!(
+                    "Clock {}{which} started (deadline {})",
+                    setting.clock,
+                    setting.deadline.format("%Y-%m-%d %H:%M UTC")
+                ),
+                json!({ "clock": setting.clock, "deadline": setting.deadline, "due_at": setting.due_at }),
+                start.cause,
+            );
+        }
+        Ok(())
+    }
+
     /// Refuses an event that cannot be applied, saying why; nothing else changes for it.
     /// Counted in `complaints_commands_rejected_total{worker, type}`.
     pub fn reject<E>(&mut self, event: &CloudEvent<E>, reason: String) {
@@ -359,7 +462,8 @@ impl Effects {
     }
 
     /// Writes everything gathered.
-    pub async fn write(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    pub async fn write(mut self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        self.set_clocks(conn).await?;
         if self.clocks_set {
             timers::notify(conn).await?;
         }
@@ -377,20 +481,22 @@ async fn write_tasks(
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
     for layer in layers(changes) {
-        let (mut opening, mut done, mut done_by_id, mut cancelling) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut opening, mut done, mut done_by_id, mut cancelling, mut due_by) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for change in layer {
             match change {
                 TaskChange::Open(task) => opening.push(task),
                 TaskChange::Done(closing) => done.push(closing),
                 TaskChange::DoneById { case_id, id, by } => done_by_id.push((case_id, id, by)),
                 TaskChange::CancelOpen { case_id, by } => cancelling.push((case_id, by)),
+                TaskChange::DueBy { case_id, deadline } => due_by.push((case_id, deadline)),
             }
         }
         tasks::open(conn, &opening).await?;
         tasks::done(conn, &done, now).await?;
         tasks::done_by_id(conn, &done_by_id, now).await?;
         tasks::cancel_open(conn, &cancelling, now).await?;
+        tasks::due_by_target(conn, &due_by).await?;
     }
     Ok(())
 }
@@ -424,42 +530,11 @@ impl TaskChange {
         match self {
             TaskChange::Open(task) => task.case_id,
             TaskChange::Done(closing) => closing.case_id,
-            TaskChange::DoneById { case_id, .. } | TaskChange::CancelOpen { case_id, .. } => {
-                *case_id
-            }
+            TaskChange::DoneById { case_id, .. }
+            | TaskChange::CancelOpen { case_id, .. }
+            | TaskChange::DueBy { case_id, .. } => *case_id,
         }
     }
-}
-
-/// Sets clocks on a case, noting on its timeline each one that was not already running.
-pub async fn start_clocks(
-    conn: &mut AsyncPgConnection,
-    case: &CaseFacts,
-    settings: &[ClockSetting],
-    cause: Uuid,
-    effects: &mut Effects,
-) -> QueryResult<()> {
-    for setting in settings {
-        if timers::set(conn, case.id, std::slice::from_ref(setting), effects.now).await? > 0 {
-            effects.clocks_set = true;
-            let key = if setting.key.is_empty() {
-                String::new()
-            } else {
-                format!(" for {}", setting.key)
-            };
-            effects.note(
-                case,
-                format!(
-                    "Clock {}{key} started (deadline {})",
-                    setting.clock,
-                    setting.deadline.format("%Y-%m-%d %H:%M UTC")
-                ),
-                json!({ "clock": setting.clock, "deadline": setting.deadline, "due_at": setting.due_at }),
-                cause,
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Each event with the case its subject names, in order; an event that names no known case is

@@ -121,21 +121,27 @@ pub async fn open(conn: &mut AsyncPgConnection, new: &[NewTask]) -> QueryResult<
     Ok(())
 }
 
-/// Makes the case's open tasks that no clock raised and that are due at once (raised before the
-/// case's response target was set) due by the response target `deadline`.
+/// For each (case, deadline), makes the case's open tasks that no clock raised and that are due
+/// at once (raised before the case's response target was set) due by the response target
+/// `deadline`. One statement for them all.
 pub async fn due_by_target(
     conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    deadline: DateTime<Utc>,
+    targets: &[(Uuid, DateTime<Utc>)],
 ) -> QueryResult<usize> {
-    diesel::update(
-        tasks::table
-            .filter(tasks::case_id.eq(case_id))
-            .filter(tasks::state.eq(OPEN))
-            .filter(tasks::clock.is_null())
-            .filter(tasks::due_at.eq(tasks::created_at)),
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    let case_ids: Vec<Uuid> = targets.iter().map(|t| t.0).collect();
+    let deadlines: Vec<DateTime<Utc>> = targets.iter().map(|t| t.1).collect();
+    diesel::sql_query(
+        "UPDATE tasks SET due_at = v.deadline \
+         FROM unnest($1::uuid[], $2::timestamptz[]) AS v(case_id, deadline) \
+         WHERE tasks.case_id = v.case_id AND tasks.state = $3 \
+         AND tasks.clock IS NULL AND tasks.due_at = tasks.created_at",
     )
-    .set(tasks::due_at.eq(deadline))
+    .bind::<Array<SqlUuid>, _>(case_ids)
+    .bind::<Array<Timestamptz>, _>(deadlines)
+    .bind::<Text, _>(OPEN)
     .execute(conn)
     .await
 }

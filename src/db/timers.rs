@@ -36,22 +36,22 @@ struct NewTimer {
     set_at: DateTime<Utc>,
 }
 
-/// Sets clocks on a case; a clock of the same kind and key already running is left as it is.
-/// Returns how many were set. The scheduler learns of them from [`notify`], sent once per
+/// Sets clocks, each on its case, in one statement; a clock of the same kind and key already
+/// running on the case (or set earlier in the same list) is left as it is. Returns the clocks
+/// set, as (case, clock, key). The scheduler learns of them from [`notify`], sent once per
 /// transaction by whoever set clocks in it.
 pub async fn set(
     conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    settings: &[ClockSetting],
+    settings: &[(Uuid, &ClockSetting)],
     now: DateTime<Utc>,
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<(Uuid, String, String)>> {
     if settings.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let rows: Vec<NewTimer> = settings
         .iter()
-        .map(|s| NewTimer {
-            case_id,
+        .map(|(case_id, s)| NewTimer {
+            case_id: *case_id,
             clock: s.clock.as_str().into(),
             key: s.key.clone(),
             due_at: s.due_at,
@@ -63,7 +63,8 @@ pub async fn set(
     diesel::insert_into(timers::table)
         .values(&rows)
         .on_conflict_do_nothing()
-        .execute(conn)
+        .returning((timers::case_id, timers::clock, timers::key))
+        .get_results(conn)
         .await
 }
 
@@ -113,16 +114,6 @@ pub async fn cancel(
         .returning((timers::clock, timers::key))
         .get_results(conn)
         .await
-}
-
-/// Stops every pending clock of a case (it closed).
-pub async fn cancel_all(
-    conn: &mut AsyncPgConnection,
-    case_id: Uuid,
-    because: &str,
-    now: DateTime<Utc>,
-) -> QueryResult<Vec<Cancelled>> {
-    cancel(conn, case_id, ClockKind::ALL, None, because, now).await
 }
 
 /// Whether the clock `kind` (with `key`) of the case has fired: what a worker checks before
