@@ -39,7 +39,9 @@ impl Unprocessable {
 
 /// An event the system emits that the database contradicts (a `case.closed` for an open case, a
 /// `timer.fired` for a clock that did not fire): it did not come from the system, or not from
-/// this database. It changes nothing and is dead-lettered with the reason.
+/// this database. Also an event whose effects two of the database's records disagree on (a
+/// special payment already recorded for an action its case's plan holds unpaid). It changes
+/// nothing and is dead-lettered with the reason.
 pub fn contradicts_database(event_type: &str, why: &str) -> Unprocessable {
     Unprocessable::new(
         "contradicts_database",

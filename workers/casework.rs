@@ -15,9 +15,10 @@
 //! third of its tier on its category within a month records a systemic issue and tells the
 //! manager, who records what was done about it (`systemic_issue.action_recorded`).
 //!
-//! Beside the state machine it records the special payments of agreed plans as made
-//! (`special_payment.made`, a row the report sums) and closes the tasks staff mark done
-//! (`task.done`).
+//! Beside the state machine it closes the tasks staff mark done (`task.done`): a task is a row
+//! of its own, not part of a case's state, so closing one moves no case on and is no decision
+//! of the state machine's; it is refused only for what the task row says (unknown, of another
+//! case, no longer open) or the staff directory (an unknown or inactive person).
 
 use std::collections::{HashMap, HashSet};
 
@@ -123,9 +124,10 @@ crate::event_set! {
         MpInvolved(MpInvolved) = mp_involved,
         /// Official correspondence was answered (no tier's procedure: `official`).
         CorrespondenceReplied(CorrespondenceReplied) = correspondence_replied,
-        /// A special payment of the agreed plan was paid (beside the state machine).
+        /// A special payment of the agreed plan was paid (kept in `special_payments` as well).
         SpecialPaymentMade(SpecialPaymentMade) = special_payment_made,
-        /// A member of staff marked a task done (beside the state machine).
+        /// A member of staff marked a task done (beside the state machine: a task row, not the
+        /// case's state).
         TaskDone(TaskDone) = task_done,
     }
 }
@@ -147,13 +149,12 @@ const CLOCK: &str = "clock";
 /// `authclient`.
 const UNNAMED: &str = "unnamed";
 
-/// The events from outside applied apart from the state machine ([`apart`], a special payment
-/// made, a task done): not forwarded.
+/// The events from outside applied apart from the state machine ([`apart`], a task done): not
+/// forwarded.
 const APART: &[&str] = &[
     mp_involved::TYPE,
     correspondence_replied::TYPE,
     systemic_issue_action_recorded::TYPE,
-    special_payment_made::TYPE,
     task_done::TYPE,
 ];
 
@@ -229,11 +230,6 @@ impl Worker for Casework {
                 refuse_no_procedure(event, case, &mut effects);
                 continue;
             };
-            if let CaseworkEvent::SpecialPaymentMade(payment) = &event.data {
-                special_payment(conn, event, case, state, payment, &directory, &mut effects)
-                    .await?;
-                continue;
-            }
             let Some(after) =
                 decide_one(conn, event, case, state, &directory, &mut effects).await?
             else {
@@ -338,7 +334,7 @@ async fn decide_one(
 ) -> anyhow::Result<Option<CaseState>> {
     let by = decided_by(&event.data);
     let mut decision = decision(&event.data);
-    form_needed(&mut decision, &event.data, by, directory);
+    from_the_directory(&mut decision, &event.data, by, directory);
     let checked = entitled(case.tier, &event.data, &decision, by, directory)
         .and_then(|()| decide(state, &decision, by))
         .and_then(|transition| {
@@ -392,7 +388,8 @@ async fn decide_one(
 }
 
 /// What an accepted decision writes beside the case's state: new categories (and the Systemic
-/// Log check they bring), the evidence wait's clock started or met, the root cause at closure.
+/// Log check they bring), the evidence wait's clock started or met, the root cause at closure,
+/// a special payment's row (which the report sums).
 async fn beside_the_state(
     conn: &mut AsyncPgConnection,
     event: &CloudEvent<CaseworkEvent>,
@@ -431,6 +428,9 @@ async fn beside_the_state(
             root_cause: Some(root_cause),
             ..
         }) => casework::set_root_cause(conn, case.id, root_cause).await?,
+        CaseworkEvent::SpecialPaymentMade(paid) => {
+            record_payment(conn, event.id, case, state, paid, now).await?
+        }
         _ => {}
     }
     Ok(())
@@ -577,28 +577,41 @@ fn announce(
     }
 }
 
-/// A consolatory-payment referral carries form CMSF5551 when the team leader is below the
-/// grade its payment needs (seeds 002, 004): their grade from the staff directory, or, where
-/// the directory gives none, from the event.
-fn form_needed(
+/// What the staff directory adds to a decision: a consolatory-payment referral carries form
+/// CMSF5551 when the team leader is below the grade its payment needs (seeds 002, 004; their
+/// grade from the directory, or, where it gives none, from the event), and a special payment
+/// made says whether its payer is of the Special Payment Team.
+fn from_the_directory(
     decision: &mut Decision,
     event: &CaseworkEvent,
     by: &str,
     directory: &HashMap<String, Member>,
 ) {
-    let (
-        Decision::TeamLeaderDecided {
-            payment: Some(payment),
-            ..
-        },
-        CaseworkEvent::TeamLeaderDecided(decided),
-    ) = (decision, event)
-    else {
-        return;
-    };
-    let grade = directory.get(by).and_then(|m| m.grade).or(decided.grade);
-    let needed = authority::grade_to_approve(payment.amount_pence);
-    payment.cmsf5551 = !grade.is_some_and(|g| g.at_least(needed));
+    let member = directory.get(by);
+    match (decision, event) {
+        (
+            Decision::TeamLeaderDecided {
+                payment: Some(payment),
+                ..
+            },
+            CaseworkEvent::TeamLeaderDecided(decided),
+        ) => {
+            let grade = member.and_then(|m| m.grade).or(decided.grade);
+            let needed = authority::grade_to_approve(payment.amount_pence);
+            payment.cmsf5551 = !grade.is_some_and(|g| g.at_least(needed));
+        }
+        (
+            Decision::SpecialPaymentMade {
+                by_special_payment_team,
+                ..
+            },
+            _,
+        ) => {
+            *by_special_payment_team = member
+                .is_some_and(|m| m.active && m.roles.contains(&StaffRole::SpecialPaymentTeam));
+        }
+        _ => {}
+    }
 }
 
 /// Who made a decision: the member of staff the event names, the customer for what the
@@ -728,6 +741,12 @@ fn decision(event: &CaseworkEvent) -> Decision {
             amount_pence: paid.amount_pence,
         },
         E::TimerFired(timer) => Decision::ClockRanOut { clock: timer.clock },
+        E::SpecialPaymentMade(paid) => Decision::SpecialPaymentMade {
+            action_id: paid.action_id.clone(),
+            amount_pence: paid.amount_pence,
+            // Whether the payer is of the team is the directory's to say: `from_the_directory`.
+            by_special_payment_team: false,
+        },
         E::CaseConferenceHeld(c) => Decision::CaseConferenceHeld {
             decision: c.decision,
         },
@@ -735,9 +754,8 @@ fn decision(event: &CaseworkEvent) -> Decision {
         | E::MpInvolved(_)
         | E::CorrespondenceReplied(_)
         | E::SystemicIssueActionRecorded(_)
-        | E::SpecialPaymentMade(_)
         | E::TaskDone(_) => {
-            unreachable!("a new case, an MP's involvement, a correspondence reply, a Systemic Log entry's action, a special payment made and a task done are applied apart from the state machine")
+            unreachable!("a new case, an MP's involvement, a correspondence reply, a Systemic Log entry's action and a task done are applied apart from the state machine")
         }
     }
 }
@@ -969,81 +987,44 @@ fn written(event: &CaseworkEvent) -> Option<(String, Value)> {
     })
 }
 
-/// A special payment of the case's agreed plan was paid (`special_payment.made`, issue 12
-/// point 16): kept as a row the report sums, and on the case's timeline. Refused when the plan
-/// is not agreed, the action is not one of its special payments or the amount is not the one
-/// agreed ([`ResolutionPlan::agreed_payment`](crate::process::casework::resolution_plan::ResolutionPlan::agreed_payment)),
-/// when `by` may not make it ([`authority::may_pay`]), and when the action is already paid.
-async fn special_payment(
+/// Keeps a special payment the state machine accepted as a row of `special_payments`, with
+/// its kind as the plan (in `before`, the state it was paid from) agreed it. The plan's `paid`
+/// and these rows say the same; a row already there for the action contradicts the case's
+/// state, and changes nothing.
+async fn record_payment(
     conn: &mut AsyncPgConnection,
-    event: &CloudEvent<CaseworkEvent>,
+    cause: Uuid,
     case: &CaseFacts,
-    state: &CaseState,
+    before: &CaseState,
     paid: &SpecialPaymentMade,
-    directory: &HashMap<String, Member>,
-    effects: &mut Effects,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let by = paid.by.as_str();
-    let checked = state
+    let payment = before
         .plan
         .as_ref()
-        .ok_or_else(|| "the case has no resolution plan: nothing in it may be paid".to_owned())
-        .and_then(|plan| {
-            let payment = plan.agreed_payment(&paid.action_id, paid.amount_pence)?;
-            authority::may_pay(
-                case.tier,
-                !plan.needs_special_payment_team(),
-                (by, directory.get(by)),
-            )?;
-            Ok(payment.kind)
-        });
-    let kind = match checked {
-        Ok(kind) => kind,
-        Err(reason) => {
-            effects.reject(event, reason);
-            return Ok(());
-        }
-    };
+        .ok_or_else(|| "the case has no resolution plan".to_owned())
+        .and_then(|plan| plan.agreed_payment(&paid.action_id, paid.amount_pence))
+        .map_err(|why| contradicts_database(special_payment_made::TYPE, &why))?;
     let recorded = special_payments::record(
         conn,
         &NewPayment {
             case_id: case.id,
             action_id: &paid.action_id,
-            kind: kind.as_str(),
+            kind: payment.kind.as_str(),
             amount_pence: paid.amount_pence,
-            paid_by: by,
-            paid_at: effects.now(),
-            cause: event.id,
+            paid_by: &paid.by,
+            paid_at: now,
+            cause,
         },
     )
     .await?;
     if !recorded {
-        effects.reject(
-            event,
-            format!(
-                "action {} of {} is already paid: a special payment is made once",
-                paid.action_id, case.reference
-            ),
+        let why = format!(
+            "a payment of action {} is recorded though the case's plan holds it unpaid",
+            paid.action_id
         );
-        return Ok(());
+        return Err(contradicts_database(special_payment_made::TYPE, &why).into());
     }
-    effects.note(
-        case,
-        format!(
-            "Special payment made for action {}: {} ({kind})",
-            paid.action_id,
-            crate::process::casework::resolution_plan::pounds(paid.amount_pence)
-        ),
-        json!({
-            "by": by,
-            "decision": event.event_type,
-            "action_id": paid.action_id,
-            "amount_pence": paid.amount_pence,
-            "kind": kind,
-            "authclient": event.authclient,
-        }),
-        event.id,
-    );
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 //! that decision at the case's tier, and a case is allocated only to someone who may handle it.
 //! The customer's own acts (agreeing a plan, replying) and the reports of ICE carry no staff
 //! id and are not checked here. Separation of duties between drafting and approving a plan is
-//! the state machine's (`plan_steps::not_the_drafter`), as is the reviewer never being the tier 1
-//! handler.
+//! the state machine's (`plan_steps::not_the_drafter`), as are the reviewer never being the tier 1
+//! handler and a payment beyond delegated authority being the Special Payment Team's alone
+//! (`plan_steps::pay`): rules that depend on the case, not only on the person.
 
 use super::Decision;
 use crate::vocabulary::{Approver, Grade, StaffRole, Tier};
@@ -42,6 +43,19 @@ pub fn handlers(tier: Tier) -> &'static [StaffRole] {
         Tier::Dissatisfaction => &[StaffRole::Caseworker, StaffRole::TeamLeader],
         Tier::Resolution => &[StaffRole::CaseManager, StaffRole::MpSpecialist],
         Tier::Review => &[StaffRole::Reviewer],
+    }
+}
+
+/// Who may record a special payment of an agreed plan as made on a case of `tier`: its
+/// handlers (within delegated financial authority, seed 001) and the Special Payment Team.
+/// Beyond that authority, or for a payment requiring a review, only the Special Payment Team:
+/// that depends on the plan, so the state machine says it (`plan_steps::pay`).
+pub fn payers(tier: Tier) -> &'static [StaffRole] {
+    use StaffRole::*;
+    match tier {
+        Tier::Dissatisfaction => &[Caseworker, TeamLeader, SpecialPaymentTeam],
+        Tier::Resolution => &[CaseManager, MpSpecialist, SpecialPaymentTeam],
+        Tier::Review => &[Reviewer, SpecialPaymentTeam],
     }
 }
 
@@ -90,6 +104,10 @@ pub fn allowed(tier: Tier, decision: &Decision) -> Option<(&'static [StaffRole],
                 "a case conference is held by the case's handler, a team leader or a manager",
             ),
         },
+        Decision::SpecialPaymentMade { .. } => (
+            payers(tier),
+            "a special payment is made by the case's handler or the Special Payment Team",
+        ),
         Decision::ContactAttempted { .. } => (
             &[Caseworker, TeamLeader, CaseManager, MpSpecialist, Reviewer],
             "a contact attempt is made by a member of staff who handles cases",
@@ -149,24 +167,6 @@ pub fn check(
         })?;
     }
     Ok(())
-}
-
-/// `Ok` when `by` may record a special payment of an agreed plan as made
-/// (`special_payment.made`) on a case of `tier`: the Special Payment Team, or, when the plan's
-/// payments are within delegated financial authority and need no review (`own_authority`), the
-/// case's handler as well (seed 001: the case manager pays within their own DFA).
-pub fn may_pay(tier: Tier, own_authority: bool, by: (&str, Option<&Member>)) -> Result<(), String> {
-    if own_authority {
-        let mut roles = handlers(tier).to_vec();
-        roles.push(StaffRole::SpecialPaymentTeam);
-        holds(by, &roles).map_err(|problem| {
-            format!("a payment within delegated authority is made by the case's handler or the Special Payment Team: {problem}")
-        })
-    } else {
-        holds(by, &[StaffRole::SpecialPaymentTeam]).map_err(|problem| {
-            format!("a payment beyond delegated authority, or requiring a review, is made by the Special Payment Team: {problem}")
-        })
-    }
 }
 
 /// A team leader's approval of `amount_pence` needs [`grade_to_approve`]; below it, the reason

@@ -301,6 +301,16 @@ pub enum Decision {
         /// How much, in pence.
         amount_pence: u64,
     },
+    /// A special payment of the agreed plan was paid (`special_payment.made`).
+    SpecialPaymentMade {
+        /// The id of the plan's financial-redress action it pays.
+        action_id: String,
+        /// How much was paid, in pence: the amount the plan agreed for that action.
+        amount_pence: i64,
+        /// Whether the person who paid is of the Special Payment Team (from the staff
+        /// directory): only they pay beyond delegated authority or a payment requiring a review.
+        by_special_payment_team: bool,
+    },
     /// A substantive holding reply went to the customer: it meets the response target.
     HoldingReplySent,
     /// A clock the case was waiting on ran out with nothing done: the procedure's own step when
@@ -356,6 +366,7 @@ impl Decision {
             | Decision::CategoriesChanged
             | Decision::ExternalStageRecorded { .. }
             | Decision::IceRedressPaid { .. }
+            | Decision::SpecialPaymentMade { .. }
             | Decision::HoldingReplySent
             | Decision::ClockRanOut { .. } => (&[], ""),
         }
@@ -455,6 +466,21 @@ pub fn decide(state: &CaseState, decision: &Decision, by: &str) -> Result<Transi
     }
     if let Decision::IceRedressPaid { amount_pence } = decision {
         external::redress_paid(&mut t, *amount_pence)?;
+        return Ok(t);
+    }
+    if let Decision::SpecialPaymentMade {
+        action_id,
+        amount_pence,
+        by_special_payment_team,
+    } = decision
+    {
+        plan_steps::pay(
+            &mut t,
+            action_id,
+            *amount_pence,
+            *by_special_payment_team,
+            by,
+        )?;
         return Ok(t);
     }
     if state.is_closed() {

@@ -259,6 +259,41 @@ pub(super) fn complete(t: &mut Transition, action_id: &str) -> Result<(), String
     Ok(())
 }
 
+/// A special payment of the agreed plan was paid (`special_payment.made`; seed 002 step 25:
+/// "any approved payments need to be progressed"): one of its financial-redress actions, for
+/// the amount agreed, once. A payment beyond delegated authority, or requiring a review, is the
+/// Special Payment Team's to make; within it the case's handler may make it too (seed 001).
+/// Whether `by` may pay at all is [`super::authority`]'s. A payment may be recorded after the
+/// case closed: the payment itself happens outside this system, on its own time.
+pub(super) fn pay(
+    t: &mut Transition,
+    action_id: &str,
+    amount_pence: i64,
+    by_special_payment_team: bool,
+    by: &str,
+) -> Result<(), String> {
+    let plan =
+        t.state.plan.as_mut().ok_or_else(|| {
+            "the case has no resolution plan: nothing in it may be paid".to_owned()
+        })?;
+    let kind = plan.agreed_payment(action_id, amount_pence)?.kind;
+    if plan.needs_special_payment_team() && !by_special_payment_team {
+        return Err(format!(
+            "a payment beyond delegated authority, or requiring a review, is made by the Special Payment Team: {by} is not of it"
+        ));
+    }
+    if !plan.paid.insert(action_id.to_owned()) {
+        return Err(format!(
+            "action {action_id} is already paid: a special payment is made once"
+        ));
+    }
+    t.summary = format!(
+        "Special payment made for action {action_id}: {} ({kind})",
+        pounds(amount_pence)
+    );
+    Ok(())
+}
+
 /// Whether the agreed plan's actions are all done (a case with no plan has none to do).
 pub(super) fn actions_done(t: &Transition) -> Result<(), String> {
     match &t.state.plan {

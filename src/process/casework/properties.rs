@@ -97,6 +97,17 @@ fn check(state: &CaseState) -> Result<(), String> {
         {
             return Err("waiting for the Special Payment Team means the plan does".into());
         }
+        if !plan.paid.is_empty() && !plan.agreed {
+            return Err("payments are made only on an agreed plan".into());
+        }
+        let payable = |id: &String| {
+            plan.actions
+                .iter()
+                .any(|a| &a.id == id && a.payment.is_some())
+        };
+        if !plan.paid.iter().all(payable) {
+            return Err("only the plan's financial-redress actions are paid".into());
+        }
     }
     if let Some(plan) = &state.plan {
         if plan
@@ -436,6 +447,75 @@ fn tier_1_payment_beyond_authority_goes_to_the_special_payment_team() {
     assert_eq!(state.sub_status, Some(SubStatus::Approved));
 }
 
+fn pay(action_id: &str, amount_pence: i64, by_special_payment_team: bool) -> Decision {
+    Decision::SpecialPaymentMade {
+        action_id: action_id.into(),
+        amount_pence,
+        by_special_payment_team,
+    }
+}
+
+/// `special_payment.made` (seed 002 step 25): an agreed plan's financial-redress action, for
+/// the amount agreed, once; beyond delegated authority only by the Special Payment Team; still
+/// recorded once the case has closed.
+#[test]
+fn a_special_payment_is_made_once_for_its_agreed_amount() {
+    let (drafted, _) = run(
+        opened(Tier::Resolution),
+        &[
+            Decision::Allocated { to: "cm1".into() },
+            outcome(Outcome::Upheld),
+            redress(30_000, PaymentKind::ActualFinancialLoss),
+            Decision::PlanSubmitted,
+            Decision::PlanApproved {
+                approver: Approver::SpecialPaymentTeam,
+                amount_pence: 30_000,
+            },
+            Decision::PlanProposed {
+                customer_reached: true,
+            },
+        ],
+    );
+    let refused =
+        |state: &CaseState, decision: Decision| decide(state, &decision, "cm1").unwrap_err();
+    assert!(refused(&drafted, pay("A2", 30_000, true)).contains("not agreed"));
+    let (due, _) = run(drafted, &[agreed(&["A1", "A2"])]);
+    assert_eq!(
+        refused(&due, pay("A2", 25_000, true)),
+        "action A2 agreed £300.00, not £250.00"
+    );
+    assert!(refused(&due, pay("A1", 30_000, true)).contains("not a special payment"));
+    assert!(refused(&due, pay("R1", 30_000, true)).contains("no action R1"));
+    assert_eq!(
+        refused(&due, pay("A2", 30_000, false)),
+        "a payment beyond delegated authority, or requiring a review, is made by the Special Payment Team: cm1 is not of it"
+    );
+    let (paid, effects) = run(due, &[pay("A2", 30_000, true)]);
+    assert!(effects.is_empty());
+    assert_eq!(paid.sub_status, Some(SubStatus::UndertakeActionsPrescribed));
+    assert!(refused(&paid, pay("A2", 30_000, true)).contains("already paid"));
+
+    // Within delegated authority the case manager pays, after the case has closed too.
+    let (closed, _) = run(
+        opened(Tier::Resolution),
+        &[
+            Decision::Allocated { to: "cm1".into() },
+            outcome(Outcome::Upheld),
+            redress(5_000, PaymentKind::Consolatory),
+            Decision::PlanProposed {
+                customer_reached: true,
+            },
+            agreed(&["A1", "A2"]),
+            done("A1"),
+            done("A2"),
+            closure(ResolutionCode::ActionsCompleteClientOk, true),
+        ],
+    );
+    let (paid, _) = run(closed, &[pay("A2", 5_000, false)]);
+    assert!(paid.is_closed());
+    assert!(paid.plan.unwrap().paid.contains("A2"));
+}
+
 #[test]
 fn a_rejected_plan_goes_back_to_drafting() {
     let (state, _) = run(
@@ -752,6 +832,7 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
             }),
         prop::sample::select(vec![0u64, 25_000])
             .prop_map(|amount_pence| Decision::IceRedressPaid { amount_pence }),
+        any_payment().prop_map(|(decision, _)| decision),
         Just(Decision::HoldingReplySent),
         prop::sample::select(vec![
             ClockKind::WaitAfterCmsl5800,
@@ -762,6 +843,78 @@ fn any_decision() -> impl Strategy<Value = (Decision, &'static str)> {
         .prop_map(|clock| Decision::ClockRanOut { clock }),
     ];
     (decision, by)
+}
+
+/// The payments the property tests make: an action of the plan or none (`R1`), the amounts
+/// `redress` drafts, by the Special Payment Team or not.
+fn any_payment() -> impl Strategy<Value = (Decision, &'static str)> {
+    (
+        prop::sample::select(vec!["A1", "A2", "R1"]),
+        prop::sample::select(vec![5_000i64, 25_000, 25_001, 10_001]),
+        any::<bool>(),
+        prop::sample::select(vec!["cm1", "rv1", "cw1"]),
+    )
+        .prop_map(|(action_id, amount_pence, by_special_payment_team, by)| {
+            (pay(action_id, amount_pence, by_special_payment_team), by)
+        })
+}
+
+/// A case of any tier whose customer agreed a plan with a payment (of either kind, or only an
+/// actual loss at tier 0; within or beyond delegated authority; requiring a review or not),
+/// carried there by the approvals it needs, and, for half of them, closed once its actions are
+/// done.
+fn any_agreed_payment() -> impl Strategy<Value = CaseState> {
+    (
+        prop::sample::select(Tier::ALL.to_vec()),
+        prop::sample::select(vec![5_000i64, 25_000, 25_001, 10_001]),
+        prop::sample::select(PaymentKind::ALL.to_vec()),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(tier, pence, kind, requires_review, closed)| {
+            let kind = match tier {
+                Tier::Dissatisfaction => PaymentKind::ActualFinancialLoss,
+                _ => kind,
+            };
+            let mut draft = redress(pence, kind);
+            if let Decision::PlanDrafted { actions, .. } = &mut draft {
+                actions[1].payment.as_mut().unwrap().requires_review = requires_review;
+            }
+            let mut steps = vec![draft];
+            if tier != Tier::Dissatisfaction {
+                let allocated = Decision::Allocated { to: "cm2".into() };
+                steps.splice(0..0, [allocated, outcome(Outcome::Upheld)]);
+            }
+            let (mut state, _) = run(CaseState::opened(tier, Context::default()), &steps);
+            // Submitted and approved as far as the plan needs.
+            let approval = |approver| Decision::PlanApproved {
+                approver,
+                amount_pence: pence,
+            };
+            for (step, by) in [
+                (Decision::PlanSubmitted, "cw1"),
+                (approval(Approver::TeamLeader), "tl1"),
+                (approval(Approver::SpecialPaymentTeam), "tl1"),
+            ] {
+                if let Ok(t) = decide(&state, &step, by) {
+                    state = t.state;
+                }
+            }
+            let (mut state, _) = run(
+                state,
+                &[
+                    Decision::PlanProposed {
+                        customer_reached: true,
+                    },
+                    agreed(&["A1", "A2"]),
+                ],
+            );
+            if closed {
+                let code = ResolutionCode::ActionsCompleteClientOk;
+                (state, _) = run(state, &[done("A1"), done("A2"), closure(code, true)]);
+            }
+            state
+        })
 }
 
 fn any_case() -> impl Strategy<Value = CaseState> {
@@ -786,6 +939,96 @@ fn any_case() -> impl Strategy<Value = CaseState> {
         })
 }
 
+/// Applies `decisions` in turn to `start`, checking after every accepted step that the case
+/// is in a state the procedures allow and that the step did what its rule says; a refused
+/// decision changes nothing. The property tests' one walk.
+fn walk(start: CaseState, decisions: &[(Decision, &str)]) -> Result<(), TestCaseError> {
+    let mut state = start;
+    for (decision, by) in decisions {
+        match decide(&state, decision, by) {
+            Ok(t) => {
+                prop_assert!(
+                    check(&t.state).is_ok(),
+                    "{:?} after {decision:?}: {:?}",
+                    t.state,
+                    check(&t.state)
+                );
+                for effect in &t.effects {
+                    if let Effect::Escalate { to, code } = effect {
+                        prop_assert!(t.state.is_closed());
+                        prop_assert_eq!(t.state.resolution_code, Some(*code));
+                        prop_assert_eq!(to.number(), t.state.tier.number() + 1);
+                    }
+                }
+                if let Decision::EscalationAuthorised { .. } = decision {
+                    // A complaint's escalation always writes to a restricted customer; a
+                    // consolatory-payment referral is no complaint and sends no CMSL5842.
+                    let complaint = state.referral_payment.is_none();
+                    if complaint && !state.context.phone_alone_will_do() {
+                        prop_assert!(letters(&t.effects).contains(&LetterCode::Cmsl5842));
+                    }
+                    if !complaint {
+                        prop_assert!(letters(&t.effects).is_empty());
+                    }
+                }
+                if let Decision::PlanProposed { .. } = decision {
+                    if state.tier != Tier::Resolution && !state.context.phone_alone_will_do() {
+                        prop_assert_eq!(letters(&t.effects).len(), 1);
+                    }
+                }
+                if let Decision::ClockRanOut { clock } = decision {
+                    // A clock closes only a review waiting at the step that started it.
+                    prop_assert_eq!(state.tier, Tier::Review);
+                    prop_assert_eq!(state.sub_status, Some(SubStatus::Wait));
+                    prop_assert!(t.state.is_closed());
+                    prop_assert!(END_THE_CASE.contains(clock));
+                    prop_assert!(t.effects.is_empty(), "silence sends no letter");
+                }
+                if let Decision::SpecialPaymentMade {
+                    action_id,
+                    amount_pence,
+                    by_special_payment_team,
+                } = decision
+                {
+                    // Paid once, for the amount agreed, by the Special Payment Team beyond
+                    // delegated authority; nothing but the plan's record of it changes.
+                    let plan = state.plan.as_ref().expect("a payment needs a plan");
+                    prop_assert!(!plan.paid.contains(action_id));
+                    let agreed = plan
+                        .actions
+                        .iter()
+                        .find(|a| &a.id == action_id)
+                        .and_then(|a| a.payment.as_ref())
+                        .map(|p| p.amount_pence);
+                    prop_assert_eq!(agreed, Some(*amount_pence));
+                    prop_assert!(*by_special_payment_team || !plan.needs_special_payment_team());
+                    let mut expected = state.clone();
+                    expected
+                        .plan
+                        .as_mut()
+                        .unwrap()
+                        .paid
+                        .insert(action_id.clone());
+                    prop_assert_eq!(&t.state, &expected);
+                    prop_assert!(t.effects.is_empty());
+                }
+                if state.is_closed() {
+                    let beside = matches!(
+                        decision,
+                        Decision::ExternalStageRecorded { .. }
+                            | Decision::IceRedressPaid { .. }
+                            | Decision::SpecialPaymentMade { .. }
+                    );
+                    prop_assert!(beside, "a closed case took {:?}", decision);
+                }
+                state = t.state;
+            }
+            Err(reason) => prop_assert!(!reason.is_empty()),
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2_000))]
 
@@ -797,54 +1040,19 @@ proptest! {
         start in any_case(),
         decisions in prop::collection::vec(any_decision(), 1..40),
     ) {
-        let mut state = start;
-        for (decision, by) in &decisions {
-            match decide(&state, decision, by) {
-                Ok(t) => {
-                    prop_assert!(check(&t.state).is_ok(), "{:?} after {decision:?}: {:?}", t.state, check(&t.state));
-                    for effect in &t.effects {
-                        if let Effect::Escalate { to, code } = effect {
-                            prop_assert!(t.state.is_closed());
-                            prop_assert_eq!(t.state.resolution_code, Some(*code));
-                            prop_assert_eq!(to.number(), t.state.tier.number() + 1);
-                        }
-                    }
-                    if let Decision::EscalationAuthorised { .. } = decision {
-                        // A complaint's escalation always writes to a restricted customer; a
-                        // consolatory-payment referral is no complaint and sends no CMSL5842.
-                        let complaint = state.referral_payment.is_none();
-                        if complaint && !state.context.phone_alone_will_do() {
-                            prop_assert!(letters(&t.effects).contains(&LetterCode::Cmsl5842));
-                        }
-                        if !complaint {
-                            prop_assert!(letters(&t.effects).is_empty());
-                        }
-                    }
-                    if let Decision::PlanProposed { .. } = decision {
-                        if state.tier != Tier::Resolution && !state.context.phone_alone_will_do() {
-                            prop_assert_eq!(letters(&t.effects).len(), 1);
-                        }
-                    }
-                    if let Decision::ClockRanOut { clock } = decision {
-                        // A clock closes only a review waiting at the step that started it.
-                        prop_assert_eq!(state.tier, Tier::Review);
-                        prop_assert_eq!(state.sub_status, Some(SubStatus::Wait));
-                        prop_assert!(t.state.is_closed());
-                        prop_assert!(END_THE_CASE.contains(clock));
-                        prop_assert!(t.effects.is_empty(), "silence sends no letter");
-                    }
-                    if state.is_closed() {
-                        let external = matches!(
-                            decision,
-                            Decision::ExternalStageRecorded { .. } | Decision::IceRedressPaid { .. }
-                        );
-                        prop_assert!(external, "a closed case took {:?}", decision);
-                    }
-                    state = t.state;
-                }
-                Err(reason) => prop_assert!(!reason.is_empty()),
-            }
-        }
+        walk(start, &decisions)?;
+    }
+
+    /// From a plan the customer agreed (any tier, payments within or beyond delegated authority,
+    /// needing a review or not, the case open or closed), payments and any other decisions:
+    /// each action is paid once, for its agreed amount, beyond delegated authority only by the
+    /// Special Payment Team, and a payment changes nothing but the plan's record of it.
+    #[test]
+    fn special_payments_follow_the_agreed_plan(
+        start in any_agreed_payment(),
+        decisions in prop::collection::vec(prop_oneof![any_payment(), any_decision()], 1..20),
+    ) {
+        walk(start, &decisions)?;
     }
 
     /// Each tier can always be carried to a close from where it opens.

@@ -46,6 +46,10 @@ pub struct ResolutionPlan {
     /// Who drafted it (a staff id): never the one who approves it (separation of duties).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drafted_by: Option<String>,
+    /// The ids of the financial-redress actions recorded as paid (`special_payment.made`),
+    /// each once.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub paid: BTreeSet<String>,
 }
 
 /// Where a plan's approval stands.
@@ -81,6 +85,7 @@ impl ResolutionPlan {
             agreed: false,
             completed: BTreeSet::new(),
             drafted_by: None,
+            paid: BTreeSet::new(),
         };
         let own_authority = tier == Tier::Resolution && !plan.needs_special_payment_team();
         if !plan.needs_approval() || own_authority {
