@@ -1,6 +1,6 @@
 //! `complaints bench pipeline` runs end to end with tiny numbers: every worker, the realistic
 //! mix, both offered loads' latencies, the clock advance and the acknowledgement letters
-//! emailed to a real SMTP server. The figures are not checked (CI machines vary); that every
+//! emailed to a real SMTP server, with the workers in a `complaints run` process of their own. The figures are not checked (CI machines vary); that every
 //! complaint got through and every letter due went out is.
 
 mod common;
@@ -22,6 +22,8 @@ async fn the_pipeline_benchmark_runs_every_stage() {
             seconds: 1,
             letters_seconds: 60,
             mix: Mix::Realistic,
+            in_process: false,
+            workers_binary: Some(env!("CARGO_BIN_EXE_complaints").into()),
         },
     )
     .await

@@ -14,7 +14,11 @@
 //!    `clock.letter_lead_hours`) where every tier 1 acknowledgement clock fires; the scheduler,
 //!    the acknowledgement worker, the letters worker and the email worker then render and email
 //!    a CMSL5842 for each. Timed until every one is emailed or `--letters-seconds` pass.
-//! 5. **Peak RSS** of the process (VmHWM), every worker and the benchmark's own data in it.
+//! 5. **Peak RSS** (VmHWM) of the process running every worker. By default the workers run in
+//!    a `complaints run` process of their own (this binary, started with the scratch database,
+//!    namespace and a free HTTP port in its environment), as in production, so the figure is
+//!    theirs alone; `--in-process` runs them inside the benchmark instead, whose own data then
+//!    counts too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,6 +67,13 @@ pub struct PipelineArgs {
     /// Which complaints.
     #[arg(long, value_enum, default_value_t = Mix::Tier1)]
     pub mix: Mix,
+    /// Run the workers inside the benchmark's process instead of a `complaints run` process
+    /// of their own (the peak RSS is then the two together).
+    #[arg(long)]
+    pub in_process: bool,
+    /// The `complaints` binary whose `run` the workers' process starts (this one by default).
+    #[arg(long, value_name = "PATH")]
+    pub workers_binary: Option<std::path::PathBuf>,
 }
 
 /// The complaints a benchmark publishes.
@@ -138,9 +149,7 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
     );
     let ceiling = broker_ceiling(app, &bodies).await?;
 
-    let shutdown = CancellationToken::new();
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let mut workers = supervisor::start(app, WorkerKind::ALL, Some(listener), &shutdown)?;
+    let workers = Workers::start(app, &args).await?;
     let outcome = async {
         eprintln!(
             "throughput: {} complaints through intake and the fan-out…",
@@ -157,8 +166,7 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
         anyhow::Ok((throughput, latencies, letters))
     }
     .await;
-    shutdown.cancel();
-    while workers.join_next().await.is_some() {}
+    let peak_rss_kib = workers.stop().await?;
     let (throughput, latencies, letters) = outcome?;
     Ok(PipelineReport {
         args,
@@ -166,8 +174,109 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
         throughput,
         latencies,
         letters,
-        peak_rss_kib: peak_rss_kib(),
+        peak_rss_kib,
     })
+}
+
+/// Where every worker runs during the benchmark.
+enum Workers {
+    /// Spawned in this process by the supervisor.
+    InProcess(tokio::task::JoinSet<anyhow::Result<()>>, CancellationToken),
+    /// A `complaints run` process of their own.
+    Child(tokio::process::Child),
+}
+
+impl Workers {
+    /// Starts every worker, as `complaints run` does, and returns once they take messages.
+    async fn start(app: &App, args: &PipelineArgs) -> anyhow::Result<Self> {
+        if args.in_process {
+            let shutdown = CancellationToken::new();
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let tasks = supervisor::start(app, WorkerKind::ALL, Some(listener), &shutdown)?;
+            return Ok(Workers::InProcess(tasks, shutdown));
+        }
+        let binary = match &args.workers_binary {
+            Some(path) => path.clone(),
+            None => std::env::current_exe()?,
+        };
+        let port = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
+        // The settings that make it this benchmark's: the rest it reads as any process would.
+        // Its log keeps to warnings and errors (a line per event would drown the progress
+        // lines) unless RUST_LOG says otherwise.
+        let config = &app.config;
+        let log = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+        let child = tokio::process::Command::new(&binary)
+            .arg("run")
+            .env("RUST_LOG", log)
+            .env("COMPLAINTS__DATABASE__URL", &config.database.url)
+            .env(
+                "COMPLAINTS__AMQP__URLS",
+                json!(config.amqp.nodes()).to_string(),
+            )
+            .env("COMPLAINTS__AMQP__NAMESPACE", &config.amqp.namespace)
+            .env("COMPLAINTS__CLOCK__SIMULATED", "true")
+            .env("COMPLAINTS__HTTP__LISTEN", format!("127.0.0.1:{port}"))
+            .env("COMPLAINTS__EMAIL__HOST", &config.email.host)
+            .env("COMPLAINTS__EMAIL__PORT", config.email.port.to_string())
+            .env(
+                "COMPLAINTS__EMAIL__CONCURRENCY",
+                config.email.concurrency.to_string(),
+            )
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("starting {} run: {e}", binary.display()))?;
+        eprintln!(
+            "workers: `{} run` (pid {:?}) on port {port}…",
+            binary.display(),
+            child.id()
+        );
+        let mut workers = Workers::Child(child);
+        workers.ready(port).await?;
+        Ok(workers)
+    }
+
+    /// Waits until the workers' process answers `/readyz`, or fails if it exits first.
+    async fn ready(&mut self, port: u16) -> anyhow::Result<()> {
+        let Workers::Child(child) = self else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                anyhow::bail!("the workers' process exited before it was ready ({status})");
+            }
+            if ready_answers(port).await {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(120),
+                "the workers' process was not ready within 2 minutes"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops the workers (SIGTERM for their process) and returns their peak RSS in KiB.
+    async fn stop(self) -> anyhow::Result<Option<u64>> {
+        match self {
+            Workers::InProcess(mut tasks, shutdown) => {
+                shutdown.cancel();
+                while tasks.join_next().await.is_some() {}
+                Ok(peak_rss_kib("self"))
+            }
+            Workers::Child(mut child) => {
+                let pid = child.id().map(|id| id.to_string());
+                let peak = pid.as_deref().and_then(peak_rss_kib);
+                if let Some(pid) = pid {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-TERM", &pid])
+                        .status();
+                }
+                child.wait().await?;
+                Ok(peak)
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for PipelineReport {
@@ -236,13 +345,18 @@ impl std::fmt::Display for PipelineReport {
                 ""
             }
         )?;
+        let whose = if args.in_process {
+            "this process, every worker and the benchmark in it"
+        } else {
+            "the workers' `complaints run` process"
+        };
         match self.peak_rss_kib {
             Some(kib) => writeln!(
                 f,
-                "  peak RSS (VmHWM) of this one process, every worker in it:       {:>8.1} MB",
+                "  peak RSS (VmHWM) of {whose}: {:.1} MB",
                 kib as f64 / 1024.0
             ),
-            None => writeln!(f, "  peak RSS: not available (no /proc/self/status)"),
+            None => writeln!(f, "  peak RSS: not available (no /proc/<pid>/status)"),
         }
     }
 }
@@ -453,8 +567,26 @@ async fn letters(app: &App, limit: Duration) -> anyhow::Result<LettersRun> {
 }
 
 /// The peak resident set of this process (VmHWM), in KiB.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// Whether `GET /readyz` on `port` answers 200 (its database and broker answer).
+async fn ready_answers(port: u16) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+        stream
+            .write_all(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        std::io::Result::Ok(head.ends_with(b" 200"))
+    };
+    tokio::time::timeout(Duration::from_secs(2), ask)
+        .await
+        .is_ok_and(|answer| answer.unwrap_or(false))
+}
+
+/// The peak resident set (VmHWM) of process `pid` (`self` for this one), where /proc tells it.
+fn peak_rss_kib(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))?
