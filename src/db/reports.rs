@@ -1,5 +1,7 @@
-//! The figures of process.md §7, read from the cases received in a period as they stand now:
-//! one aggregate query per figure, each over the same period. Every state, code or kind a query
+//! The figures of process.md §7, read from the cases received in a period as they stand now, in
+//! one read-only snapshot: most figures from one pass over the period's cases
+//! ([`case_groups`]), the categories, the response targets and the agreed remedies from one
+//! statement each, and the few figures of other tables. Every state, code or kind a query
 //! compares with comes from the vocabulary and is bound as a parameter ([`Figure`]), never
 //! written into the SQL.
 
@@ -8,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::timers;
@@ -72,25 +74,33 @@ impl Figure {
         self.bind(Bind::SmallInt(tier.number()))
     }
 
-    /// The condition on `c` for the cases the report counts: received in the period, and
-    /// complaints — disputes are not complaints and are not reported, nor is a Resolution case
-    /// opened for a consolatory-payment referral (seed 004: "non complaint").
-    fn counted_cases(&mut self) -> String {
+    /// Whether the case `c` is one the report counts: a complaint — disputes are not complaints
+    /// and are not reported, nor is a Resolution case opened for a consolatory-payment referral
+    /// (seed 004: "non complaint").
+    fn counted(&mut self) -> String {
         format!(
-            "c.kind = {} AND NOT (c.tier = {} AND c.consolatory_payment_pence IS NOT NULL) \
-             AND c.received_at >= $1 AND c.received_at < $2",
+            "(c.kind = {} AND NOT (c.tier = {} AND c.consolatory_payment_pence IS NOT NULL))",
             self.value(CaseKind::Complaint.as_str()),
             self.tier(Tier::Resolution),
         )
     }
 
-    /// Runs `SELECT key, n …` with the period and the values bound.
-    async fn counts(
+    /// The condition on `c` for the cases the report counts ([`counted`](Self::counted)) and
+    /// received in the period.
+    fn counted_cases(&mut self) -> String {
+        format!("{} AND {RECEIVED_IN_PERIOD}", self.counted())
+    }
+
+    /// Runs `sql` with the period and the values bound, and reads its rows.
+    async fn load<T>(
         self,
         conn: &mut AsyncPgConnection,
         sql: &str,
         period: Period,
-    ) -> QueryResult<BTreeMap<String, i64>> {
+    ) -> QueryResult<Vec<T>>
+    where
+        T: QueryableByName<Pg> + Send + 'static,
+    {
         let mut query = diesel::sql_query(sql)
             .into_boxed::<Pg>()
             .bind::<Timestamptz, _>(period.from)
@@ -102,74 +112,309 @@ impl Figure {
                 Bind::SmallInt(value) => query.bind::<SmallInt, _>(value),
             };
         }
-        let rows: Vec<Count> = query.load(conn).await?;
+        query.load(conn).await
+    }
+
+    /// Runs `SELECT key, n …` with the period and the values bound.
+    async fn counts(
+        self,
+        conn: &mut AsyncPgConnection,
+        sql: &str,
+        period: Period,
+    ) -> QueryResult<BTreeMap<String, i64>> {
+        let rows: Vec<Count> = self.load(conn, sql, period).await?;
         Ok(rows.into_iter().map(|c| (c.key, c.n)).collect())
     }
 }
 
-/// The report for the cases received in [from, to).
+/// The condition on `c` that it was received in the period (`$1`, `$2`).
+const RECEIVED_IN_PERIOD: &str = "c.received_at >= $1 AND c.received_at < $2";
+
+/// The report for the cases received in [from, to), read in one read-only snapshot so that
+/// its figures agree with each other. JIT compilation is off for it: each statement reads the
+/// period's rows once, and compiling its expressions cost more than it saved (about 0.2 s a
+/// statement at a million cases). `conn` must not be in a transaction already.
 pub async fn report(
     conn: &mut AsyncPgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Report> {
     let period = Period { from, to };
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| {
+            diesel::sql_query("SET LOCAL jit = off")
+                .execute(conn)
+                .await?;
+            read(conn, period).await
+        })
+        .await
+}
+
+/// Reads every figure of the report.
+async fn read(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Report> {
+    let cases = CaseFigures::from_groups(case_groups(conn, period).await?);
     let (remedies, special_payments_pence) = agreed_remedies(conn, period).await?;
-    let flags = flags(conn, period).await?;
-    let flag = |key: &str| flags.get(key).copied().unwrap_or(0);
-    let stages = |body: &str| {
-        flags
-            .iter()
-            .filter_map(|(k, n)| k.strip_prefix(body).map(|s| (s.to_owned(), *n)))
-            .collect()
-    };
+    let escalation = |tier| cases.escalation(tier);
+    let (escalation_tier_0_to_1, escalation_tier_1_to_2, escalation_tier_2_to_ice) = (
+        escalation(Tier::Dissatisfaction),
+        escalation(Tier::Resolution),
+        escalation(Tier::Review),
+    );
     Ok(Report {
-        from,
-        to,
-        received: received(conn, period).await?,
+        from: period.from,
+        to: period.to,
+        received: Received {
+            total: cases.by_tier.values().sum(),
+            by_tier: cases.by_tier,
+            by_category: by_category(conn, period).await?,
+            by_channel: cases.by_channel,
+        },
         response_target: response_target(conn, period).await?,
-        outcomes: by_tier_and(conn, period, "c.outcome").await?,
-        resolution_codes: by_tier_and(conn, period, "c.resolution_code").await?,
+        outcomes: cases.outcomes,
+        resolution_codes: cases.resolution_codes,
         remedies,
         special_payments_total_pence: special_payments_pence.values().sum(),
         special_payments_pence,
         special_payments_made: payments_made(conn, period).await?,
-        escalation_tier_0_to_1: escalation(conn, period, Tier::Dissatisfaction).await?,
-        escalation_tier_1_to_2: escalation(conn, period, Tier::Resolution).await?,
-        escalation_tier_2_to_ice: escalation(conn, period, Tier::Review).await?,
-        resolved_at_first_point_of_contact: flag("resolved at first point of contact"),
-        parliamentary_contact: flag("parliamentary contact"),
-        ice_stages: stages("ice "),
-        phso_stages: stages("phso "),
-        ice_findings: Findings::new(flag("finding ice upheld"), flag("finding ice not upheld")),
-        phso_findings: Findings::new(flag("finding phso upheld"), flag("finding phso not upheld")),
+        escalation_tier_0_to_1,
+        escalation_tier_1_to_2,
+        escalation_tier_2_to_ice,
+        resolved_at_first_point_of_contact: cases.resolved_at_first_point_of_contact,
+        parliamentary_contact: cases.parliamentary_contact,
+        ice_stages: cases.ice_stages,
+        phso_stages: cases.phso_stages,
+        ice_findings: Findings::new(cases.ice_findings.0, cases.ice_findings.1),
+        phso_findings: Findings::new(cases.phso_findings.0, cases.phso_findings.1),
         systemic_issues: systemic(conn, period).await?,
-        beyond_complaints: beyond_complaints(conn, period).await?,
+        beyond_complaints: beyond_complaints(conn, period, cases.beyond).await?,
     })
 }
 
-/// The cases received, by tier, category and channel.
-async fn received(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Received> {
-    let by = |column: &str| {
-        let mut figure = Figure::default();
-        let sql = format!(
-            "SELECT {column} AS key, count(*) AS n FROM cases c WHERE {} GROUP BY 1",
-            figure.counted_cases()
-        );
-        (figure, sql)
-    };
-    let (figure, sql) = by("c.tier::text");
-    let by_tier = figure.counts(conn, &sql, period).await?;
-    let (figure, sql) = by("unnest(c.categories)");
-    let by_category = figure.counts(conn, &sql, period).await?;
-    let (figure, sql) = by("c.channel");
-    let by_channel = figure.counts(conn, &sql, period).await?;
-    Ok(Received {
-        total: by_tier.values().sum(),
-        by_tier,
-        by_category,
-        by_channel,
-    })
+/// The period's complaints and official correspondence that share the keys the figures break
+/// down by, with how many of them there are and how many carry each flag the figures count.
+#[derive(QueryableByName)]
+struct CaseGroup {
+    /// `complaint` or `correspondence`.
+    #[diesel(sql_type = Text)]
+    kind: String,
+    /// Whether the report counts them as complaints ([`Figure::counted`]).
+    #[diesel(sql_type = Bool)]
+    counted: bool,
+    /// The kind of official correspondence (`pos`, `mp_to_dg`, `treat_official`).
+    #[diesel(sql_type = Nullable<Text>)]
+    correspondence: Option<String>,
+    #[diesel(sql_type = SmallInt)]
+    tier: i16,
+    #[diesel(sql_type = Text)]
+    channel: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    outcome: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    resolution_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    ice_stage: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    phso_stage: Option<String>,
+    /// How many cases.
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    /// Of those, closed.
+    #[diesel(sql_type = BigInt)]
+    closed: i64,
+    /// Closed and gone on: to a linked case at the next tier, or from Review to ICE.
+    #[diesel(sql_type = BigInt)]
+    went_on: i64,
+    #[diesel(sql_type = BigInt)]
+    parliamentary_contact: i64,
+    #[diesel(sql_type = BigInt)]
+    ice_upheld: i64,
+    #[diesel(sql_type = BigInt)]
+    ice_not_upheld: i64,
+    #[diesel(sql_type = BigInt)]
+    phso_upheld: i64,
+    #[diesel(sql_type = BigInt)]
+    phso_not_upheld: i64,
+    /// About the department and a provider both.
+    #[diesel(sql_type = BigInt)]
+    mixed: i64,
+    /// Raised by a customer or representative, with parliamentary contact.
+    #[diesel(sql_type = BigInt)]
+    mp_involved: i64,
+    #[diesel(sql_type = BigInt)]
+    raised_by_ice: i64,
+    #[diesel(sql_type = BigInt)]
+    raised_by_phso: i64,
+    /// Their response target breached.
+    #[diesel(sql_type = BigInt)]
+    breached: i64,
+    /// Closed without the target breached.
+    #[diesel(sql_type = BigInt)]
+    answered_in_time: i64,
+}
+
+/// The period's complaints and official correspondence in one pass over them: grouped by
+/// what the figures break down by (tier, channel, outcome, resolution code, ICE and PHSO
+/// stage, correspondence kind), each flag counted within the group. Whether a closed case at
+/// tier 0 or 1 went on comes from one join with the cases linked to another
+/// (`cases_linked_idx`), not a look-up per case.
+async fn case_groups(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Vec<CaseGroup>> {
+    let mut figure = Figure::default();
+    let sql = format!(
+        "SELECT c.kind, {counted} AS counted, c.correspondence, c.tier, c.channel, c.outcome, \
+                c.resolution_code, c.ice_stage, c.phso_stage, count(*) AS n, \
+                count(*) FILTER (WHERE c.closed_at IS NOT NULL) AS closed, \
+                count(*) FILTER (WHERE c.closed_at IS NOT NULL AND CASE WHEN c.tier = {review} \
+                    THEN c.ice_stage IS NOT NULL ELSE next.tier IS NOT NULL END) AS went_on, \
+                count(*) FILTER (WHERE c.parliamentary_contact) AS parliamentary_contact, \
+                count(*) FILTER (WHERE c.ice_upheld) AS ice_upheld, \
+                count(*) FILTER (WHERE NOT c.ice_upheld) AS ice_not_upheld, \
+                count(*) FILTER (WHERE c.phso_upheld) AS phso_upheld, \
+                count(*) FILTER (WHERE NOT c.phso_upheld) AS phso_not_upheld, \
+                count(*) FILTER (WHERE c.about = {mixed}) AS mixed, \
+                count(*) FILTER (WHERE c.parliamentary_contact AND c.raised_by = {customers}) \
+                    AS mp_involved, \
+                count(*) FILTER (WHERE c.raised_by = {ice}) AS raised_by_ice, \
+                count(*) FILTER (WHERE c.raised_by = {phso}) AS raised_by_phso, \
+                count(*) FILTER (WHERE c.target_breached_at IS NOT NULL) AS breached, \
+                count(*) FILTER (WHERE c.target_breached_at IS NULL AND c.closed_at IS NOT NULL) \
+                    AS answered_in_time \
+         FROM cases c \
+         LEFT JOIN (SELECT DISTINCT h.linked_case_id, h.tier FROM cases h \
+                    WHERE h.linked_case_id IS NOT NULL) next \
+           ON next.linked_case_id = c.id AND next.tier = c.tier + 1 \
+         WHERE c.kind = {kinds} AND {RECEIVED_IN_PERIOD} \
+         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+        counted = figure.counted(),
+        review = figure.tier(Tier::Review),
+        mixed = figure.value(About::Mixed.as_str()),
+        customers = figure.any(&[
+            RaisedBy::Customer.as_str(),
+            RaisedBy::Representative.as_str()
+        ]),
+        ice = figure.value(RaisedBy::Ice.as_str()),
+        phso = figure.value(RaisedBy::Phso.as_str()),
+        kinds = figure.any(&[
+            CaseKind::Complaint.as_str(),
+            CaseKind::Correspondence.as_str()
+        ]),
+    );
+    figure.load(conn, &sql, period).await
+}
+
+/// The figures [`case_groups`] gives, summed over its groups.
+#[derive(Default)]
+struct CaseFigures {
+    by_tier: BTreeMap<String, i64>,
+    by_channel: BTreeMap<String, i64>,
+    outcomes: BTreeMap<String, i64>,
+    resolution_codes: BTreeMap<String, i64>,
+    /// Closed cases and those that went on, by tier number.
+    closed_and_went_on: BTreeMap<i16, (i64, i64)>,
+    resolved_at_first_point_of_contact: i64,
+    parliamentary_contact: i64,
+    ice_stages: BTreeMap<String, i64>,
+    phso_stages: BTreeMap<String, i64>,
+    /// ICE's final reports upheld and not upheld.
+    ice_findings: (i64, i64),
+    /// The PHSO's.
+    phso_findings: (i64, i64),
+    /// Official correspondence, mixed complaints, MP involvement, complaints raised by ICE or
+    /// the PHSO.
+    beyond: BeyondComplaints,
+}
+
+impl CaseFigures {
+    /// Sums the groups: the counted complaints' figures, and the official correspondence's.
+    /// A key is present only where a case has it, as in a `GROUP BY`.
+    fn from_groups(groups: Vec<CaseGroup>) -> Self {
+        let mut figures = CaseFigures::default();
+        let add = |map: &mut BTreeMap<String, i64>, key: String, n: i64| {
+            if n > 0 {
+                *map.entry(key).or_default() += n;
+            }
+        };
+        let first_point_of_contact = [
+            ResolutionCode::ActionsCompleteClientOk.as_str(),
+            ResolutionCode::AnsweredEnquiry.as_str(),
+        ];
+        for g in groups {
+            if g.kind == CaseKind::Correspondence.as_str() {
+                let beyond = &mut figures.beyond;
+                if let Some(kind) = g.correspondence {
+                    add(&mut beyond.correspondence_by_kind, kind, g.n);
+                }
+                beyond.correspondence_breached += g.breached;
+                beyond.correspondence_answered_in_time += g.answered_in_time;
+                continue;
+            }
+            if !g.counted {
+                continue;
+            }
+            let tier = g.tier.to_string();
+            add(&mut figures.by_tier, tier.clone(), g.n);
+            add(&mut figures.by_channel, g.channel, g.n);
+            if let Some(outcome) = g.outcome {
+                add(&mut figures.outcomes, format!("tier {tier} {outcome}"), g.n);
+            }
+            if let Some(code) = &g.resolution_code {
+                add(
+                    &mut figures.resolution_codes,
+                    format!("tier {tier} {code}"),
+                    g.n,
+                );
+                if g.tier == Tier::Dissatisfaction.number()
+                    && first_point_of_contact.contains(&code.as_str())
+                {
+                    figures.resolved_at_first_point_of_contact += g.n;
+                }
+            }
+            if let Some(stage) = g.ice_stage {
+                add(&mut figures.ice_stages, stage, g.n);
+            }
+            if let Some(stage) = g.phso_stage {
+                add(&mut figures.phso_stages, stage, g.n);
+            }
+            let (closed, went_on) = figures.closed_and_went_on.entry(g.tier).or_default();
+            *closed += g.closed;
+            *went_on += g.went_on;
+            figures.parliamentary_contact += g.parliamentary_contact;
+            let (ice, phso) = (&mut figures.ice_findings, &mut figures.phso_findings);
+            (ice.0, ice.1) = (ice.0 + g.ice_upheld, ice.1 + g.ice_not_upheld);
+            (phso.0, phso.1) = (phso.0 + g.phso_upheld, phso.1 + g.phso_not_upheld);
+            let beyond = &mut figures.beyond;
+            beyond.mixed_complaints += g.mixed;
+            beyond.mp_involvement += g.mp_involved;
+            let raised = &mut beyond.raised_by_ombudsman;
+            add(raised, RaisedBy::Ice.as_str().to_owned(), g.raised_by_ice);
+            add(raised, RaisedBy::Phso.as_str().to_owned(), g.raised_by_phso);
+        }
+        figures
+    }
+
+    /// The closed cases at `tier` and how many went on (to the next tier; from Review, to ICE).
+    fn escalation(&self, tier: Tier) -> Escalation {
+        let (closed, went_on) = self
+            .closed_and_went_on
+            .get(&tier.number())
+            .copied()
+            .unwrap_or_default();
+        Escalation::new(closed, went_on)
+    }
+}
+
+/// The counted cases by category (a case with two categories counts in both).
+async fn by_category(
+    conn: &mut AsyncPgConnection,
+    period: Period,
+) -> QueryResult<BTreeMap<String, i64>> {
+    let mut figure = Figure::default();
+    let sql = format!(
+        "SELECT unnest(c.categories) AS key, count(*) AS n FROM cases c WHERE {} GROUP BY 1",
+        figure.counted_cases()
+    );
+    figure.counts(conn, &sql, period).await
 }
 
 /// The cases with a response target: met (its clock cancelled by the reply), breached, or
@@ -198,47 +443,47 @@ async fn response_target(
     ))
 }
 
-/// The cases with `column` set, as `tier N value`.
-async fn by_tier_and(
-    conn: &mut AsyncPgConnection,
-    period: Period,
-    column: &str,
-) -> QueryResult<BTreeMap<String, i64>> {
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT 'tier ' || c.tier || ' ' || {column} AS key, count(*) AS n FROM cases c \
-         WHERE {} AND {column} IS NOT NULL GROUP BY 1",
-        figure.counted_cases()
-    );
-    figure.counts(conn, &sql, period).await
+#[derive(QueryableByName)]
+struct AgreedActions {
+    #[diesel(sql_type = Nullable<Text>)]
+    kind: Option<String>,
+    /// The kind of its special payment, if it has one.
+    #[diesel(sql_type = Nullable<Text>)]
+    payment: Option<String>,
+    /// How many such actions.
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    /// Their payments' total, in pence.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pence: Option<i64>,
 }
 
-/// The actions of agreed resolution plans by kind, and their special payments by kind (pence).
+/// The actions of agreed resolution plans by kind, and their special payments by kind (pence),
+/// from one pass over the agreed plans' actions.
 async fn agreed_remedies(
     conn: &mut AsyncPgConnection,
     period: Period,
 ) -> QueryResult<(BTreeMap<String, i64>, BTreeMap<String, i64>)> {
-    let agreed_actions = |figure: &mut Figure| {
-        format!(
-            "FROM cases c, jsonb_array_elements(c.resolution_plan -> 'actions') a \
-             WHERE {} AND (c.resolution_plan ->> 'agreed')::boolean",
-            figure.counted_cases()
-        )
-    };
     let mut figure = Figure::default();
     let sql = format!(
-        "SELECT a ->> 'kind' AS key, count(*) AS n {} GROUP BY 1",
-        agreed_actions(&mut figure)
+        "SELECT a ->> 'kind' AS kind, CASE WHEN a ? 'payment' THEN a -> 'payment' ->> 'kind' END \
+                AS payment, count(*) AS n, \
+                sum((a -> 'payment' ->> 'amount_pence')::bigint) FILTER (WHERE a ? 'payment') \
+                    ::bigint AS pence \
+         FROM cases c, jsonb_array_elements(c.resolution_plan -> 'actions') a \
+         WHERE {} AND (c.resolution_plan ->> 'agreed')::boolean GROUP BY 1, 2",
+        figure.counted_cases()
     );
-    let remedies = figure.counts(conn, &sql, period).await?;
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT a -> 'payment' ->> 'kind' AS key, \
-                sum((a -> 'payment' ->> 'amount_pence')::bigint)::bigint AS n \
-         {} AND a ? 'payment' GROUP BY 1",
-        agreed_actions(&mut figure)
-    );
-    let payments = figure.counts(conn, &sql, period).await?;
+    let rows: Vec<AgreedActions> = figure.load(conn, &sql, period).await?;
+    let (mut remedies, mut payments) = (BTreeMap::new(), BTreeMap::new());
+    for row in rows {
+        if let Some(kind) = row.kind {
+            *remedies.entry(kind).or_default() += row.n;
+        }
+        if let (Some(kind), Some(pence)) = (row.payment, row.pence) {
+            *payments.entry(kind).or_default() += pence;
+        }
+    }
     Ok((remedies, payments))
 }
 
@@ -258,68 +503,13 @@ async fn payments_made(conn: &mut AsyncPgConnection, period: Period) -> QueryRes
     })
 }
 
-/// The closed cases at `tier`, and how many of them went on: from tiers 0 and 1 to a linked
-/// case at the next tier (the cases linked to another are looked up in their partial index,
-/// `cases_linked_idx`, hence the `IS NOT NULL` the planner needs to use it); from Review
-/// (tier 2) to ICE, the customer's next step outside the organisation, as any ICE stage
-/// recorded on the Review.
-async fn escalation(
-    conn: &mut AsyncPgConnection,
-    period: Period,
-    tier: Tier,
-) -> QueryResult<Escalation> {
-    let went_on = match tier {
-        Tier::Review => "c.ice_stage IS NOT NULL",
-        Tier::Dissatisfaction | Tier::Resolution => {
-            "EXISTS (SELECT 1 FROM cases h WHERE h.linked_case_id = c.id \
-             AND h.linked_case_id IS NOT NULL AND h.tier = c.tier + 1)"
-        }
-    };
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT CASE WHEN {went_on} THEN 'escalated' ELSE 'not escalated' END AS key, \
-                count(*) AS n \
-         FROM cases c WHERE {} AND c.closed_at IS NOT NULL AND c.tier = {} GROUP BY 1",
-        figure.counted_cases(),
-        figure.tier(tier),
-    );
-    let counts = figure.counts(conn, &sql, period).await?;
-    let get = |key: &str| counts.get(key).copied().unwrap_or(0);
-    Ok(Escalation::new(
-        get("escalated") + get("not escalated"),
-        get("escalated"),
-    ))
-}
-
-/// Counts of what a case may be flagged with: parliamentary contact, resolved at the first
-/// point of contact, its ICE and PHSO stages (`ice …`, `phso …`) and findings (`finding ice
-/// upheld`, …).
-async fn flags(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<BTreeMap<String, i64>> {
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT key, count(*) AS n FROM cases c, LATERAL (VALUES \
-             (CASE WHEN c.parliamentary_contact THEN 'parliamentary contact' END), \
-             (CASE WHEN c.tier = {} AND c.resolution_code = {} \
-                   THEN 'resolved at first point of contact' END), \
-             ('ice ' || c.ice_stage), ('phso ' || c.phso_stage), \
-             ('finding ice ' || CASE WHEN c.ice_upheld THEN 'upheld' WHEN NOT c.ice_upheld THEN 'not upheld' END), \
-             ('finding phso ' || CASE WHEN c.phso_upheld THEN 'upheld' WHEN NOT c.phso_upheld THEN 'not upheld' END)) v(key) \
-         WHERE {} AND key IS NOT NULL GROUP BY 1",
-        figure.tier(Tier::Dissatisfaction),
-        figure.any(&[
-            ResolutionCode::ActionsCompleteClientOk.as_str(),
-            ResolutionCode::AnsweredEnquiry.as_str(),
-        ]),
-        figure.counted_cases(),
-    );
-    figure.counts(conn, &sql, period).await
-}
-
-/// The figures of the intake routes beside the complaint tiers: feedback, official
-/// correspondence, provider complaints, MP involvement, complaints ICE or the PHSO raised.
+/// The figures of the intake routes beside the complaint tiers: those of the cases
+/// (`from_cases`: official correspondence, mixed complaints, MP involvement, complaints ICE or
+/// the PHSO raised) with those of other tables, feedback and provider complaints referred.
 async fn beyond_complaints(
     conn: &mut AsyncPgConnection,
     period: Period,
+    from_cases: BeyondComplaints,
 ) -> QueryResult<BeyondComplaints> {
     let feedback = "FROM feedback f WHERE f.received_at >= $1 AND f.received_at < $2";
     let feedback_by_kind = Figure::default()
@@ -336,42 +526,6 @@ async fn beyond_complaints(
             period,
         )
         .await?;
-    let correspondence = |figure: &mut Figure| {
-        format!(
-            "FROM cases c WHERE c.kind = {} AND c.received_at >= $1 AND c.received_at < $2",
-            figure.value(CaseKind::Correspondence.as_str())
-        )
-    };
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT c.correspondence AS key, count(*) AS n {} GROUP BY 1",
-        correspondence(&mut figure)
-    );
-    let correspondence_by_kind = figure.counts(conn, &sql, period).await?;
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT CASE WHEN c.target_breached_at IS NOT NULL THEN 'breached' ELSE 'in time' END \
-                AS key, count(*) AS n {} \
-         AND (c.closed_at IS NOT NULL OR c.target_breached_at IS NOT NULL) GROUP BY 1",
-        correspondence(&mut figure)
-    );
-    let correspondence_answers = figure.counts(conn, &sql, period).await?;
-    let mut figure = Figure::default();
-    let sql = format!(
-        "SELECT key, count(*) AS n FROM cases c, LATERAL (VALUES \
-             (CASE WHEN c.about = {} THEN 'mixed' END), \
-             (CASE WHEN c.parliamentary_contact AND c.raised_by = {} THEN 'mp involved' END), \
-             (CASE WHEN c.raised_by = {} THEN 'raised by ' || c.raised_by END)) v(key) \
-         WHERE {} AND key IS NOT NULL GROUP BY 1",
-        figure.value(About::Mixed.as_str()),
-        figure.any(&[
-            RaisedBy::Customer.as_str(),
-            RaisedBy::Representative.as_str()
-        ]),
-        figure.any(&[RaisedBy::Ice.as_str(), RaisedBy::Phso.as_str()]),
-        figure.counted_cases(),
-    );
-    let others = figure.counts(conn, &sql, period).await?;
     let mut figure = Figure::default();
     let sql = format!(
         "SELECT reason AS key, count(*) AS n FROM rejected_complaints \
@@ -379,20 +533,14 @@ async fn beyond_complaints(
         figure.value(RejectionReason::ProviderComplaint.as_str())
     );
     let referred = figure.counts(conn, &sql, period).await?;
-    let get = |map: &BTreeMap<String, i64>, key: &str| map.get(key).copied().unwrap_or(0);
     Ok(BeyondComplaints {
         feedback_by_kind,
         feedback_by_team,
-        correspondence_answered_in_time: get(&correspondence_answers, "in time"),
-        correspondence_breached: get(&correspondence_answers, "breached"),
-        correspondence_by_kind,
-        provider_complaints_referred: get(&referred, RejectionReason::ProviderComplaint.as_str()),
-        mixed_complaints: get(&others, "mixed"),
-        mp_involvement: get(&others, "mp involved"),
-        raised_by_ombudsman: others
-            .iter()
-            .filter_map(|(k, n)| Some((k.strip_prefix("raised by ")?.to_owned(), *n)))
-            .collect(),
+        provider_complaints_referred: referred
+            .get(RejectionReason::ProviderComplaint.as_str())
+            .copied()
+            .unwrap_or(0),
+        ..from_cases
     })
 }
 
