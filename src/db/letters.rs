@@ -77,12 +77,10 @@ pub async fn insert(conn: &mut AsyncPgConnection, letter: &NewLetter) -> QueryRe
     Ok(inserted == 1)
 }
 
-/// Tells listening senders (at commit) that something awaits sending or printing.
+/// Wakes the listening senders once what awaits sending or printing is committed
+/// ([`super::wakes::wake`]).
 pub async fn wake_senders(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
-        .execute(conn)
-        .await?;
-    Ok(())
+    super::wakes::wake(conn, CHANNEL).await
 }
 
 /// A row claimed for an irreversible effect.

@@ -10,6 +10,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::outbox;
+use super::wakes;
 use crate::events::CloudEvent;
 
 /// The channel relays LISTEN on.
@@ -48,7 +49,7 @@ pub fn row<T: Serialize>(event: &CloudEvent<T>, now: DateTime<Utc>) -> OutboxRow
     }
 }
 
-/// Appends events and tells listening relays (the notification is sent at commit).
+/// Appends events and wakes the listening relays once they are committed ([`wakes::wake`]).
 pub async fn append(conn: &mut AsyncPgConnection, rows: &[OutboxRow]) -> QueryResult<()> {
     if rows.is_empty() {
         return Ok(());
@@ -57,10 +58,7 @@ pub async fn append(conn: &mut AsyncPgConnection, rows: &[OutboxRow]) -> QueryRe
         .values(rows)
         .execute(conn)
         .await?;
-    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
-        .execute(conn)
-        .await?;
-    Ok(())
+    wakes::wake(conn, CHANNEL).await
 }
 
 /// Locks up to `limit` unsent events, oldest first, skipping those another relay holds.

@@ -68,13 +68,10 @@ pub async fn set(
         .await
 }
 
-/// Tells the schedulers, at commit, that clocks were set (one may be due before the one they
-/// sleep until).
+/// Wakes the schedulers once the clocks set are committed (one may be due before the one they
+/// sleep until): [`super::wakes::wake`].
 pub async fn notify(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
-        .execute(conn)
-        .await?;
-    Ok(())
+    super::wakes::wake(conn, CHANNEL).await
 }
 
 /// A clock stopped before it ran out.
