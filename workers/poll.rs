@@ -23,7 +23,7 @@ use tracing::{info, warn};
 
 use crate::app::App;
 use crate::backoff::Backoff;
-use crate::db::{listener, wakes};
+use crate::db::listener;
 
 /// A worker that works in rounds ([`run`] is its loop).
 pub trait Poller: Send + Sync + 'static {
@@ -59,10 +59,7 @@ pub async fn run<P: Poller>(poller: P, app: App, shutdown: CancellationToken) {
     let mut backoff = Backoff::default();
     info!(worker = P::NAME, "running");
     while !shutdown.is_cancelled() {
-        // What a round commits wakes the other listeners after it, not inside it (`wakes`).
-        let (round, asked) = wakes::gathered(poller.round(&app, &shutdown)).await;
-        wake_listeners(&app, P::NAME, &asked).await;
-        let sleep = match round {
+        let sleep = match poller.round(&app, &shutdown).await {
             Ok(handled) if handled >= poller.batch_size(&app) => {
                 backoff = Backoff::default();
                 continue;
@@ -94,22 +91,5 @@ pub async fn run<P: Poller>(poller: P, app: App, shutdown: CancellationToken) {
             () = jumped => {}
             () = tokio::time::sleep(sleep) => {}
         }
-    }
-}
-
-/// Wakes the listeners of the channels a round asked for; a failure only costs them their
-/// poll interval.
-async fn wake_listeners(app: &App, worker: &'static str, asked: &[&'static str]) {
-    if asked.is_empty() {
-        return;
-    }
-    let sent = match app.pool.get().await {
-        Ok(mut conn) => wakes::send(&mut conn, asked)
-            .await
-            .map_err(anyhow::Error::from),
-        Err(e) => Err(e.into()),
-    };
-    if let Err(e) = sent {
-        warn!(worker, error = %format!("{e:#}"), "could not wake the listeners; they will poll");
     }
 }

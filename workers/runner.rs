@@ -33,7 +33,7 @@ use crate::broker::consumer::{
     DEAD_LETTERED_AT_HEADER, REASON_HEADER, REASON_KIND_HEADER, ROUTING_KEY_HEADER,
 };
 use crate::broker::topology::long_string;
-use crate::db::{inbox, wakes};
+use crate::db::inbox;
 use crate::events::binding;
 use crate::events::checks::Checks;
 use crate::events::incoming::{self, Refusal};
@@ -306,38 +306,33 @@ async fn apply_in_transaction<W: Worker>(
     let now = app.clock.now();
     let ids: Vec<_> = events.iter().map(|e| e.id).collect();
     let conn: &mut AsyncPgConnection = &mut pooled;
-    let transaction = conn.transaction::<_, anyhow::Error, _>(async |conn| {
-        let work = async {
-            let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
-            if fresh.len() < events.len() {
-                debug!(
-                    worker = W::NAME,
-                    skipped = events.len() - fresh.len(),
-                    "already applied"
-                );
-            }
-            let mut seen = std::collections::HashSet::with_capacity(fresh.len());
-            let new: Vec<&CloudEvent<W::Event>> = events
-                .iter()
-                .copied()
-                .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
-                .collect();
-            worker.apply(conn, &new, now).await
-        };
-        AssertUnwindSafe(work)
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| Err(panicked(W::NAME, panic.as_ref()).into()))
-    });
-    // The listeners are woken after the commit, not inside it (see `wakes`).
-    let (result, asked) = wakes::gathered(transaction).await;
+    let result = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            let work = async {
+                let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
+                if fresh.len() < events.len() {
+                    debug!(
+                        worker = W::NAME,
+                        skipped = events.len() - fresh.len(),
+                        "already applied"
+                    );
+                }
+                let mut seen = std::collections::HashSet::with_capacity(fresh.len());
+                let new: Vec<&CloudEvent<W::Event>> = events
+                    .iter()
+                    .copied()
+                    .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
+                    .collect();
+                worker.apply(conn, &new, now).await
+            };
+            AssertUnwindSafe(work)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| Err(panicked(W::NAME, panic.as_ref()).into()))
+        })
+        .await;
     match result {
-        Ok(()) => {
-            if let Err(e) = wakes::send(conn, &asked).await {
-                warn!(worker = W::NAME, error = %e, "could not wake the listeners; they will poll");
-            }
-            Applied::Yes
-        }
+        Ok(()) => Applied::Yes,
         Err(e) => {
             if matches!(classify(&e), Failure::Permanent { kind: PANIC, .. }) {
                 // Whatever the panic interrupted, the connection is not trusted again.

@@ -77,10 +77,12 @@ pub async fn insert(conn: &mut AsyncPgConnection, letter: &NewLetter) -> QueryRe
     Ok(inserted == 1)
 }
 
-/// Wakes the listening senders once what awaits sending or printing is committed
-/// ([`super::wakes::wake`]).
+/// Tells listening senders (at commit) that something awaits sending or printing.
 pub async fn wake_senders(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    super::wakes::wake(conn, CHANNEL).await
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A row claimed for an irreversible effect.

@@ -28,7 +28,6 @@ pub mod systemic_log;
 pub mod tasks;
 pub mod timeline;
 pub mod timers;
-pub mod wakes;
 
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool;

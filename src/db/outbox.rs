@@ -10,7 +10,6 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::schema::outbox;
-use super::wakes;
 use crate::events::CloudEvent;
 
 /// The channel relays LISTEN on.
@@ -49,7 +48,7 @@ pub fn row<T: Serialize>(event: &CloudEvent<T>, now: DateTime<Utc>) -> OutboxRow
     }
 }
 
-/// Appends events and wakes the listening relays once they are committed ([`wakes::wake`]).
+/// Appends events and tells listening relays (the notification is sent at commit).
 pub async fn append(conn: &mut AsyncPgConnection, rows: &[OutboxRow]) -> QueryResult<()> {
     if rows.is_empty() {
         return Ok(());
@@ -58,7 +57,10 @@ pub async fn append(conn: &mut AsyncPgConnection, rows: &[OutboxRow]) -> QueryRe
         .values(rows)
         .execute(conn)
         .await?;
-    wakes::wake(conn, CHANNEL).await
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Locks up to `limit` unsent events, oldest first, skipping those another relay holds.

@@ -68,10 +68,13 @@ pub async fn set(
         .await
 }
 
-/// Wakes the schedulers once the clocks set are committed (one may be due before the one they
-/// sleep until): [`super::wakes::wake`].
+/// Tells the schedulers, at commit, that clocks were set (one may be due before the one they
+/// sleep until).
 pub async fn notify(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    super::wakes::wake(conn, CHANNEL).await
+    diesel::sql_query(format!("NOTIFY {CHANNEL}"))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A clock stopped before it ran out.
