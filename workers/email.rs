@@ -38,6 +38,7 @@ use super::poll::{self, Poller};
 use super::sender::{self, count_repeat, BATCH};
 use super::{Companion, Worker};
 use crate::app::App;
+use crate::backoff::Backoff;
 use crate::config::{EmailConfig, SmtpTls, TeamAddresses};
 use crate::db::cases::{self, CaseFacts};
 use crate::db::letters::{self, Claimed, LetterRecord};
@@ -96,6 +97,7 @@ pub fn transport(config: &EmailConfig) -> anyhow::Result<AsyncSmtpTransport<Toki
 }
 
 /// How a send ended.
+#[derive(Clone)]
 enum Outcome {
     Sent,
     Refused(String),
@@ -221,7 +223,7 @@ impl Email {
         let stop = shutdown.child_token();
         let (finished, to_record) = tokio::sync::mpsc::unbounded_channel();
         let (claimed, recorded) = tokio::join!(self.send_all(app, &stop, finished), async {
-            let outcome = self.record_all(app, to_record).await;
+            let outcome = self.record_all(app, to_record, shutdown).await;
             if outcome.is_err() {
                 stop.cancel();
             }
@@ -280,20 +282,51 @@ impl Email {
         &self,
         app: &App,
         mut to_record: tokio::sync::mpsc::UnboundedReceiver<Finished>,
+        shutdown: &CancellationToken,
     ) -> anyhow::Result<()> {
-        let mut pooled = None;
+        let mut pooled: Option<crate::db::PooledConnection> = None;
         let mut failure = None;
         while let Some(first) = to_record.recv().await {
             let mut finished = vec![first];
             while let Ok(next) = to_record.try_recv() {
                 finished.push(next);
             }
-            let conn = match &mut pooled {
-                Some(conn) => conn,
-                None => pooled.insert(app.pool.get().await?),
-            };
-            if let Err(e) = self.record(conn, finished, app.clock.now()).await {
-                failure.get_or_insert(e);
+            // What was sent is recorded before anything else is claimed: should the database
+            // be away, the record waits for it (with backoff) rather than leaving the sends to
+            // go again once their claims lapse. Only the process dying loses them.
+            let mut backoff = Backoff::default();
+            loop {
+                let recorded = match &mut pooled {
+                    Some(conn) => self.record(conn, &finished, app.clock.now()).await,
+                    None => match app.pool.get().await {
+                        Ok(conn) => {
+                            let conn = pooled.insert(conn);
+                            self.record(conn, &finished, app.clock.now()).await
+                        }
+                        Err(e) => Err(e.into()),
+                    },
+                };
+                match recorded {
+                    Ok(send_failure) => {
+                        if let Some(e) = send_failure {
+                            failure.get_or_insert(e);
+                        }
+                        break;
+                    }
+                    Err(e) if shutdown.is_cancelled() => {
+                        failure.get_or_insert(e);
+                        break;
+                    }
+                    Err(e) => {
+                        let wait = backoff.next_wait();
+                        warn!(error = %format!("{e:#}"), ?wait, "could not record sent emails; retrying");
+                        pooled = None;
+                        tokio::select! {
+                            () = shutdown.cancelled() => {}
+                            () = tokio::time::sleep(wait) => {}
+                        }
+                    }
+                }
             }
         }
         match failure {
@@ -370,9 +403,9 @@ impl Email {
     async fn record(
         &self,
         conn: &mut AsyncPgConnection,
-        finished: Vec<Finished>,
+        finished: &[Finished],
         now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<Option<anyhow::Error>, anyhow::Error> {
         let mut failure = None;
         conn.transaction::<_, anyhow::Error, _>(async |conn| {
             let case_ids: Vec<Uuid> = finished.iter().map(|(claim, _)| claim.case_id()).collect();
@@ -388,23 +421,23 @@ impl Email {
                 match (claim, outcome) {
                     (Claim::Letter(letter), Ok(Outcome::Sent)) => {
                         let case = case_of(letter.case_id)?;
-                        sent.push((*letter, case));
+                        sent.push(((**letter).clone(), case));
                     }
                     (Claim::Letter(letter), Ok(Outcome::Refused(reason))) => {
                         let case = case_of(letter.case_id)?;
-                        refused(conn, case, &letter, &reason, &mut effects).await?
+                        refused(conn, case, letter, reason, &mut effects).await?
                     }
                     (Claim::Notice(notice), Ok(outcome)) => {
                         let case = case_of(notice.case_id)?;
-                        notified(conn, case, &notice, outcome, &mut effects).await?
+                        notified(conn, case, notice, outcome.clone(), &mut effects).await?
                     }
                     (Claim::Letter(letter), Err(e)) => {
                         letters::release(conn, letter.id, &e.to_string()).await?;
-                        failure.get_or_insert(e);
+                        failure.get_or_insert(anyhow::anyhow!("{e:#}"));
                     }
                     (Claim::Notice(notice), Err(e)) => {
                         notifications::release(conn, notice.id, &e.to_string()).await?;
-                        failure.get_or_insert(e);
+                        failure.get_or_insert(anyhow::anyhow!("{e:#}"));
                     }
                 }
             }
@@ -412,10 +445,7 @@ impl Email {
             Ok(effects.write(conn).await?)
         })
         .await?;
-        match failure {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
+        Ok(failure)
     }
 
     /// The team notification an event causes: what to say to whom (none for a letter).
