@@ -98,8 +98,7 @@ pub struct Effects {
 
 /// A clock a worker started, waiting to be set with the batch's others.
 struct ClockStart {
-    case_id: Uuid,
-    reference: String,
+    case: CaseRef,
     setting: ClockSetting,
     cause: Uuid,
 }
@@ -374,8 +373,10 @@ impl Effects {
     pub fn start_clocks(&mut self, case: &impl Subject, settings: &[ClockSetting], cause: Uuid) {
         self.starting
             .extend(settings.iter().map(|setting| ClockStart {
-                case_id: case.id(),
-                reference: case.reference().to_owned(),
+                case: CaseRef {
+                    id: case.id(),
+                    reference: case.reference().to_owned(),
+                },
                 setting: setting.clone(),
                 cause,
             }));
@@ -403,7 +404,7 @@ impl Effects {
         }
         let starting = std::mem::take(&mut self.starting);
         let settings: Vec<(Uuid, &ClockSetting)> =
-            starting.iter().map(|s| (s.case_id, &s.setting)).collect();
+            starting.iter().map(|s| (s.case.id, &s.setting)).collect();
         let mut set: HashSet<(Uuid, String, String)> = timers::set(conn, &settings, self.now)
             .await?
             .into_iter()
@@ -411,7 +412,7 @@ impl Effects {
         for start in &starting {
             let (clock, key) = (start.setting.clock.as_str(), start.setting.key.clone());
             // Two starts of one clock in a batch set it once: the first is noted.
-            if !set.remove(&(start.case_id, clock.to_owned(), key)) {
+            if !set.remove(&(start.case.id, clock.to_owned(), key)) {
                 continue;
             }
             self.clocks_set = true;
@@ -421,12 +422,8 @@ impl Effects {
             } else {
                 format!(" for {}", setting.key)
             };
-            let case = CaseRef {
-                id: start.case_id,
-                reference: start.reference.clone(),
-            };
             self.note(
-                &case,
+                &start.case,
                 format!(
                     "Clock {}{which} started (deadline {})",
                     setting.clock,
