@@ -104,7 +104,7 @@ pub struct Claimed<T> {
 /// timeout), and the simulated clock jumps by days.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
-    status: &str,
+    status: &'static str,
     limit: i64,
     lease: std::time::Duration,
 ) -> QueryResult<Vec<Claimed<LetterRecord>>> {
@@ -113,7 +113,7 @@ pub async fn claim(
     }
     let lapsed = (letters::claimed_at + interval(lease)).lt(db_now());
     let rows: Vec<(LetterRecord, Option<DateTime<Utc>>)> = letters::table
-        .filter(letters::status.eq(status))
+        .filter(super::equals_constant("letters.status", status))
         .filter(letters::claimed_at.is_null().or(lapsed))
         .order(letters::created_at)
         .limit(limit)

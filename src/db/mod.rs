@@ -35,6 +35,20 @@ use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::AsyncPgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+/// `column = 'value'` written into the statement's text instead of bound, for the claims that
+/// read a partial index (`… WHERE state = 'pending'`). The planner uses such an index only where
+/// it sees the value itself; a statement kept prepared may be planned once for any value (a
+/// generic plan, which PostgreSQL keeps when it costs no more than the others did, as on a new
+/// system's small tables), and with a bound value that plan reads the whole table on every
+/// round. `column` is a qualified name and `value` one of our constants, never input.
+pub(crate) fn equals_constant(
+    column: &'static str,
+    value: &'static str,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    debug_assert!(value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    diesel::dsl::sql(&format!("{column} = '{value}'"))
+}
+
 /// The migrations of `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 

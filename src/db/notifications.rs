@@ -59,7 +59,7 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let rows: Vec<(Notification, Option<DateTime<Utc>>)> = notifications::table
-        .filter(notifications::status.eq(PENDING))
+        .filter(super::equals_constant("notifications.status", PENDING))
         .filter(
             notifications::claimed_at
                 .is_null()

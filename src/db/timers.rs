@@ -160,7 +160,7 @@ pub async fn claim_due(
     limit: i64,
 ) -> QueryResult<Vec<Due>> {
     timers::table
-        .filter(timers::state.eq(PENDING))
+        .filter(super::equals_constant("timers.state", PENDING))
         .filter(timers::due_at.le(now))
         .order(timers::due_at)
         .limit(limit)

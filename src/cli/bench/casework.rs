@@ -1,12 +1,14 @@
 //! `complaints bench casework --cases N`: decisions per second through the casework worker's
 //! state machine. N tier 0 cases are opened through intake (not timed), then four decisions a
-//! case are published in rounds and the casework worker is timed until every case is closed.
+//! case are published in rounds and the casework worker is timed until every case is closed,
+//! with the CPU each part used per decision ([`super::cpu`]).
 
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
+use super::cpu::CpuTimes;
 use super::{complaints, publish_all, wait_for_count};
 use crate::app::App;
 use crate::staff::StaffMember;
@@ -48,12 +50,15 @@ pub async fn run(app: &App, args: CaseworkArgs) -> anyhow::Result<()> {
         active: true,
     };
     crate::db::staff::import(&mut conn, &[bench_caseworker], app.clock.now()).await?;
+    // The statistics autovacuum would have gathered on a running system's tables by now.
+    crate::db::bench::analyze(&mut conn).await?;
 
     let rounds = decision_rounds(&references);
     let decisions: usize = rounds.iter().map(|(_, bodies)| bodies.len()).sum();
     eprintln!("casework: {decisions} decisions on {count} cases…");
     let shutdown = CancellationToken::new();
     let mut workers = supervisor::start(app, &[WorkerKind::Casework], None, &shutdown)?;
+    let cpu_before = CpuTimes::sample(None);
     let started = Instant::now();
     let publishing = {
         let publisher = app.publisher.clone();
@@ -69,6 +74,7 @@ pub async fn run(app: &App, args: CaseworkArgs) -> anyhow::Result<()> {
     })
     .await?;
     let elapsed = started.elapsed();
+    let cpu = CpuTimes::sample(None).since(&cpu_before);
     publishing.await??;
     shutdown.cancel();
     while workers.join_next().await.is_some() {}
@@ -85,6 +91,7 @@ pub async fn run(app: &App, args: CaseworkArgs) -> anyhow::Result<()> {
         count as f64 / elapsed.as_secs_f64()
     );
     println!("  decisions refused:                                             {refused:>8}");
+    println!("  {}", cpu.per_unit(decisions, "decision", elapsed));
     Ok(())
 }
 

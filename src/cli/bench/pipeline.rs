@@ -3,10 +3,13 @@
 //! scratch database and broker namespace.
 //!
 //! 1. **Broker ceiling**: as `bench intake` measures it, with the same messages.
-//! 2. **Throughput**: COUNT complaints published with confirms as fast as the broker takes
+//! 2. **Throughput**: after a warm-up (a tenth of COUNT, at most 2,000, then `ANALYZE`, as
+//!    autovacuum would have run by then), COUNT complaints published with confirms as fast as the broker takes
 //!    them; the clock stops when every case is committed and both clock workers (the
 //!    acknowledgement and deadlines workers) have applied its `case.opened`, i.e. set its
-//!    timers: intake, the outbox relay's fan-out and both clock workers included.
+//!    timers: intake, the outbox relay's fan-out and both clock workers included; with the CPU
+//!    each part (workers, PostgreSQL, RabbitMQ, the benchmark) used per complaint meanwhile
+//!    ([`super::cpu`]), which says which part limits the machine and what a host more buys.
 //! 3. **Latency**: at each offered load (complaints/s, published on a fixed schedule whatever
 //!    the system does), the time from each complaint's scheduled publish to its case's commit
 //!    (seen through the `NOTIFY` the commit sends): p50, p99 and max.
@@ -33,6 +36,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use super::cpu::{CpuTimes, CpuUse};
 use super::{broker_ceiling, publish_all, wait_for_count, SAMPLE};
 use crate::app::App;
 use crate::broker::publisher::Outgoing;
@@ -48,6 +52,9 @@ use crate::workers::Worker;
 /// The clock advance after which every tier 1 acknowledgement letter is due (the 48-hour clock
 /// fires `clock.letter_lead_hours`, 8 by default, before its deadline).
 const ADVANCE: chrono::Duration = chrono::Duration::hours(41);
+
+/// Most complaints the warm-up sends through before the throughput run.
+const WARM_UP: usize = 2_000;
 
 /// Arguments of `complaints bench pipeline`.
 #[derive(Debug, Args)]
@@ -126,6 +133,8 @@ pub struct PipelineReport {
     pub latencies: Vec<Latency>,
     /// The letters after the clock advance.
     pub letters: LettersRun,
+    /// Emails the workers' process sends at once (`email.concurrency`).
+    pub email_concurrency: usize,
     /// The process's peak resident set (VmHWM) in KiB, where /proc tells it.
     pub peak_rss_kib: Option<u64>,
 }
@@ -151,11 +160,12 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
 
     let workers = Workers::start(app, &args).await?;
     let outcome = async {
+        warm_up(app, &mut complaints, args.count).await?;
         eprintln!(
             "throughput: {} complaints through intake and the fan-out…",
             args.count
         );
-        let throughput = throughput(app, bodies).await?;
+        let throughput = throughput(app, bodies, workers.pid()).await?;
         let mut latencies = Vec::new();
         for &rate in &args.rates {
             eprintln!("latency: {rate} complaints/s for {} s…", args.seconds);
@@ -174,6 +184,7 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
         throughput,
         latencies,
         letters,
+        email_concurrency: app.config.email.concurrency,
         peak_rss_kib,
     })
 }
@@ -233,6 +244,14 @@ impl Workers {
         let mut workers = Workers::Child(child);
         workers.ready(port).await?;
         Ok(workers)
+    }
+
+    /// The workers' process id, when they run in a process of their own.
+    fn pid(&self) -> Option<u32> {
+        match self {
+            Workers::InProcess(..) => None,
+            Workers::Child(child) => child.id(),
+        }
     }
 
     /// Waits until the workers' process answers `/readyz`, or fails if it exits first.
@@ -317,6 +336,11 @@ impl std::fmt::Display for PipelineReport {
             per_second(args.count, t.committed),
             t.committed.as_secs_f64(),
         )?;
+        writeln!(
+            f,
+            "    {}",
+            t.cpu.per_unit(args.count, "complaint", t.fanned_out)
+        )?;
         for l in &self.latencies {
             writeln!(
                 f,
@@ -332,11 +356,12 @@ impl std::fmt::Display for PipelineReport {
         let l = &self.letters;
         writeln!(
             f,
-            "  after +{} h, CMSL5842 (acknowledgement) letters: {} due, rendered {:.1}/s, emailed {:.1}/s ({} emailed in {:.1} s{})",
+            "  after +{} h, CMSL5842 (acknowledgement) letters: {} due, rendered {:.1}/s, emailed {:.1}/s at email.concurrency {} ({} emailed in {:.1} s{})",
             ADVANCE.num_hours(),
             l.due,
             l.rendered as f64 / l.render_time.as_secs_f64(),
             l.emailed as f64 / l.email_time.as_secs_f64(),
+            self.email_concurrency,
             l.emailed,
             l.email_time.as_secs_f64(),
             if l.emailed < l.due {
@@ -361,33 +386,55 @@ impl std::fmt::Display for PipelineReport {
     }
 }
 
-/// How long the throughput run took.
+/// How long the throughput run took, and the CPU it used.
 #[derive(Debug)]
 pub struct Throughput {
     /// Until the last case was committed.
     pub committed: Duration,
     /// Until both clock workers had applied the last `case.opened`.
     pub fanned_out: Duration,
+    /// The processor time each part used from the first publish to the last timer set.
+    pub cpu: CpuUse,
 }
 
-async fn throughput(app: &App, bodies: Vec<Vec<u8>>) -> anyhow::Result<Throughput> {
+/// A tenth of the run (at most [`WARM_UP`]) through the whole fan-out, then the planner's
+/// statistics gathered, not timed: the run then times a system that has seen complaints, not
+/// its first seconds on empty tables (whose plans last until autovacuum's first look).
+async fn warm_up(app: &App, complaints: &mut Complaints, count: usize) -> anyhow::Result<()> {
+    let warm = (count / 10).clamp(1, WARM_UP);
+    eprintln!("warm-up: {warm} complaints through the fan-out, then ANALYZE…");
+    let bodies: Vec<Vec<u8>> = (0..warm).map(|_| complaints.next("W").1).collect();
+    publish_all(&app.publisher, "complaint.received", &bodies).await?;
+    fanned_out(app, warm).await?;
+    let mut conn = app.pool.get().await?;
+    Ok(db::analyze(&mut conn).await?)
+}
+
+async fn throughput(
+    app: &App,
+    bodies: Vec<Vec<u8>>,
+    workers: Option<u32>,
+) -> anyhow::Result<Throughput> {
     let count = bodies.len();
+    let mut conn = app.pool.get().await?;
+    let before = db::count_cases(&mut conn).await? as usize;
+    let cpu_before = CpuTimes::sample(workers);
     let started = Instant::now();
     let publishing = {
         let publisher = app.publisher.clone();
         tokio::spawn(async move { publish_all(&publisher, "complaint.received", &bodies).await })
     };
-    let mut conn = app.pool.get().await?;
-    wait_for_count(count, "cases committed", async || {
+    wait_for_count(before + count, "cases committed", async || {
         Ok(db::count_cases(&mut conn).await?)
     })
     .await?;
     let committed = started.elapsed();
     publishing.await??;
-    fanned_out(app, count).await?;
+    fanned_out(app, before + count).await?;
     Ok(Throughput {
         committed,
         fanned_out: started.elapsed(),
+        cpu: CpuTimes::sample(workers).since(&cpu_before),
     })
 }
 
@@ -562,7 +609,9 @@ async fn letters(app: &App, limit: Duration) -> anyhow::Result<LettersRun> {
                 email_time: started.elapsed(),
             });
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Counting reads every letter: often enough to time a run of a minute, seldom enough
+        // not to slow it.
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
