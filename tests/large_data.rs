@@ -6,7 +6,8 @@
 //! each operation is planned by PostgreSQL itself (`auto_explain`, as the benchmark's
 //! `--explain` prints it). The indexes of migration 000216 are named: without them the
 //! waiting cases and the nearest response targets are read from every case and pending timer,
-//! and a year's report from every case.
+//! and a year's report from every case. The senders' and the scheduler's claims read their
+//! partial indexes under a generic plan too.
 
 use std::collections::BTreeSet;
 
@@ -97,9 +98,54 @@ async fn show_status_and_a_years_report_read_through_indexes() {
         ],
     );
 
+    claims_read_their_partial_indexes(&mut explaining).await;
+
     drop(explaining);
     drop(conn);
     scratch.drop_database().await.expect("drop");
+}
+
+/// The email sender's and the printer's claims and the scheduler's read the partial indexes of
+/// what awaits them, even planned once for any value (a generic plan, which PostgreSQL may keep
+/// for a statement the workers hold prepared): with the status bound as a parameter such a plan
+/// read every letter and every timer on every round.
+async fn claims_read_their_partial_indexes(explaining: &mut Explaining) {
+    use complaints::db::{letters, timers};
+    use diesel::result::Error;
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SET plan_cache_mode = force_generic_plan")
+        .execute(&mut explaining.conn)
+        .await
+        .expect("generic plans");
+    let lease = std::time::Duration::from_secs(60);
+    // Claimed and given back: the seeded rows stay as they were.
+    let _ = explaining
+        .conn
+        .transaction::<(), Error, _>(async |conn| {
+            letters::claim(conn, letters::AWAITING_EMAIL, 16, lease).await?;
+            letters::claim(conn, letters::AWAITING_PRINT, 1, lease).await?;
+            timers::claim_due(conn, Utc::now(), 16).await?;
+            Err(Error::RollbackTransaction)
+        })
+        .await;
+    let plans: Vec<Plan> = explaining
+        .plans()
+        .into_iter()
+        .filter(|p| p.query.contains("FOR UPDATE"))
+        .collect();
+    assert_eq!(plans.len(), 3, "three claims planned");
+    for plan in &plans {
+        assert!(
+            plan.seq_scans().is_empty(),
+            "`{}` reads a table whole:\n{:#}",
+            plan.query,
+            plan.root
+        );
+    }
+    let used: BTreeSet<String> = plans.iter().flat_map(Plan::indexes).collect();
+    for index in ["letters_to_dispatch_idx", "timers_pending_due_idx"] {
+        assert!(used.contains(index), "no claim uses {index}: {used:?}");
+    }
 }
 
 /// Asserts that no plan of `operation` reads a large table whole, and that together they use
