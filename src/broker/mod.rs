@@ -10,20 +10,12 @@ pub mod topology;
 
 use std::time::Duration;
 
-use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
 use tracing::{debug, warn};
 
 /// Longest one node may take to accept a connection before the next is tried: a node whose
 /// host is down answers nothing at all, rather than refusing.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The largest frame a connection asks for, in bytes, unless its URL sets `frame_max`. lapin
-/// keeps a read and a write buffer of 32 frames for each connection, and RabbitMQ offers
-/// 128 KiB frames: 8 MiB a connection, 84 MiB of a workers' process's heap with one
-/// connection per consumer (valgrind's massif, at rest). Our messages are a few KiB; a larger
-/// body goes as several frames. At 16 KiB the buffers are 1 MiB a connection.
-const FRAME_MAX: u32 = 16 * 1024;
 
 /// Opens a connection to the first of the cluster's nodes `urls` that answers, named after the
 /// process role so the broker's management view says who is who. Every caller reconnects
@@ -34,17 +26,8 @@ pub async fn connect(urls: &[String], name: &str) -> lapin::Result<Connection> {
         "no RabbitMQ node is configured",
     ));
     for (node, url) in urls.iter().enumerate() {
-        let mut uri: AMQPUri = match url.parse() {
-            Ok(uri) => uri,
-            Err(problem) => {
-                last_error = std::io::Error::new(std::io::ErrorKind::InvalidInput, problem).into();
-                continue;
-            }
-        };
-        uri.query.frame_max.get_or_insert(FRAME_MAX);
         let properties = ConnectionProperties::default().with_connection_name(name.into());
-        match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect_uri(uri, properties)).await
-        {
+        match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(url, properties)).await {
             Ok(Ok(connection)) => {
                 debug!(connection = name, node, "connected to RabbitMQ");
                 return Ok(connection);
