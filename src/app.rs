@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::backoff::Backoff;
+use crate::broker::consumers::ConsumerConnection;
 use crate::broker::publisher::Publisher;
 use crate::broker::topology::Topology;
 use crate::clock::{SharedClock, SimulatedClock, SystemClock};
@@ -38,6 +39,8 @@ pub struct App {
     pub topology: Topology,
     /// Publishes to `complaints.events` with confirms.
     pub publisher: Arc<Publisher>,
+    /// The connection the process's consumers share, a channel each.
+    pub consumers: Arc<ConsumerConnection>,
 }
 
 impl App {
@@ -72,6 +75,10 @@ impl App {
             "complaints-publisher",
             &topology,
         ));
+        let consumers = Arc::new(ConsumerConnection::new(
+            &config.amqp_urls(),
+            "complaints-consumers",
+        ));
         Ok(Self {
             config: Arc::new(config),
             pool,
@@ -80,6 +87,7 @@ impl App {
             calendar: Arc::new(calendar),
             topology,
             publisher,
+            consumers,
         })
     }
 

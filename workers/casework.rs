@@ -173,6 +173,12 @@ pub struct Casework;
 impl Worker for Casework {
     const NAME: &'static str = NAME;
     const FROM_OUTSIDE: bool = true;
+    /// Up to 1,024 decisions a transaction, so that a batch's fixed costs (its round trips and
+    /// its commit's flush) are shared by more: `bench casework` measured 6,155–7,050
+    /// decisions/s at 1,024 against 4,860 at 256 and 6,540 at 4,096.
+    const BATCH_SIZE: usize = 1024;
+    /// Two batches' worth, so that the next is there when one commits (at 1,024, no gain).
+    const PREFETCH: u16 = 2048;
     type Event = CaseworkEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {

@@ -81,15 +81,14 @@ pub async fn run<W: Worker>(worker: Arc<W>, app: App, shutdown: CancellationToke
     }
 }
 
-/// One connection's life: consume until shutdown (Ok) or a broker error (Err).
+/// One channel's life, on the connection the process's consumers share: consume until
+/// shutdown (Ok) or a broker error (Err).
 async fn consume<W: Worker>(
     worker: &W,
     app: &App,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let connection =
-        crate::broker::connect(&app.config.amqp_urls(), &format!("complaints-{}", W::NAME)).await?;
-    let channel = connection.create_channel().await?;
+    let channel = app.consumers.channel().await?;
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
@@ -110,7 +109,7 @@ async fn consume<W: Worker>(
     loop {
         let first = tokio::select! {
             () = shutdown.cancelled() => {
-                let _ = connection.close(200, "shutting down".into()).await;
+                let _ = channel.close(200, "shutting down".into()).await;
                 return Ok(());
             }
             next = consumer.next() => next,

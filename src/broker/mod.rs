@@ -1,8 +1,10 @@
 //! RabbitMQ through lapin: the topology the application declares, a confirming publisher that
-//! reconnects by itself, and the headers of a dead letter. The consumer loop every worker runs
+//! reconnects by itself, the connection a process's consumers share, and the headers of a dead
+//! letter. The consumer loop every worker runs
 //! in is the workers' runner (`workers/runner.rs`).
 
 pub mod consumer;
+pub mod consumers;
 pub mod dead_letters;
 pub mod publisher;
 pub mod stats;
