@@ -10,7 +10,11 @@
 //!
 //! When the connection breaks, every consumer's channel breaks with it; each consumer then
 //! asks for a channel again ([`ConsumerConnection::channel`]), and the first to ask opens a
-//! new connection (to the first node that answers) that the others then share.
+//! new connection (to the first node that answers) that the others then share. Under a
+//! broker's memory or disk alarm, RabbitMQ blocks a connection that publishes (a consumer
+//! dead-lettering a message) whole, acknowledgements included: every consumer of the process
+//! then waits with it until the alarm clears, where before only that consumer did. Nothing is
+//! lost either way; unacknowledged messages stay on their queues.
 
 use lapin::{Channel, Connection};
 use tokio::sync::Mutex;
