@@ -145,21 +145,7 @@ fn the_asyncapi_document_routes_every_event_type() {
 /// within a version stays additive. A new version of a type adds `schema/compat/v2/` beside it.
 #[test]
 fn an_event_of_every_accepted_type_as_sent_at_v1_is_still_accepted() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/compat/v1");
-    let mut covered = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let sent = std::fs::read(&path).unwrap();
-        let event: serde_json::Value = serde_json::from_slice(&sent).unwrap();
-        let sent_at = event["time"].as_str().unwrap().parse().unwrap();
-        let envelope = check_accepted(&sent, &Checks::new(sent_at, 31))
-            .unwrap_or_else(|e| panic!("{} is no longer accepted: {e}", path.display()));
-        assert_eq!(
-            envelope.dataschema.as_deref(),
-            Some(format!("urn:complaints:schema:{}:v1", envelope.event_type).as_str())
-        );
-        covered.insert(envelope.event_type);
-    }
+    let covered = accepted_as_sent_at(1);
     let accepted: BTreeSet<String> = complaints::events::incoming::Accepted::TYPES
         .iter()
         .map(|t| (*t).to_owned())
@@ -171,21 +157,7 @@ fn an_event_of_every_accepted_type_as_sent_at_v1_is_still_accepted() {
 /// (`schema/compat/v2/`, never edited once checked in), is accepted, and read as version 2.
 #[test]
 fn an_event_of_every_type_with_a_version_2_as_sent_at_v2_is_accepted() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/compat/v2");
-    let mut covered = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let sent = std::fs::read(&path).unwrap();
-        let event: serde_json::Value = serde_json::from_slice(&sent).unwrap();
-        let sent_at = event["time"].as_str().unwrap().parse().unwrap();
-        let envelope = check_accepted(&sent, &Checks::new(sent_at, 31))
-            .unwrap_or_else(|e| panic!("{} is not accepted: {e}", path.display()));
-        assert_eq!(
-            envelope.dataschema.as_deref(),
-            Some(format!("urn:complaints:schema:{}:v2", envelope.event_type).as_str())
-        );
-        covered.insert(envelope.event_type);
-    }
+    let covered = accepted_as_sent_at(2);
     let with_v2: BTreeSet<String> = complaints::events::incoming::Accepted::TYPES
         .iter()
         .filter(|t| complaints::events::envelope::versions(t).contains(&2))
@@ -202,6 +174,28 @@ fn an_event_of_every_type_with_a_version_2_as_sent_at_v2_is_accepted() {
             "complaint.received".to_owned()
         ])
     );
+}
+
+/// Reads every event stored in `schema/compat/v<version>/` as its sender wrote it, checks it
+/// is accepted (on the day it was sent) and read as that version of its schema, and returns
+/// the types covered.
+fn accepted_as_sent_at(version: u32) -> BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schema/compat/v{version}"));
+    let mut covered = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let sent = std::fs::read(&path).unwrap();
+        let event: serde_json::Value = serde_json::from_slice(&sent).unwrap();
+        let sent_at = event["time"].as_str().unwrap().parse().unwrap();
+        let envelope = check_accepted(&sent, &Checks::new(sent_at, 31))
+            .unwrap_or_else(|e| panic!("{} is not accepted: {e}", path.display()));
+        assert_eq!(
+            envelope.dataschema.as_deref(),
+            Some(format!("urn:complaints:schema:{}:v{version}", envelope.event_type).as_str())
+        );
+        covered.insert(envelope.event_type);
+    }
+    covered
 }
 
 /// An event naming a version of its schema this system does not read is refused, saying which

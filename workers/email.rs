@@ -291,47 +291,52 @@ impl Email {
             while let Ok(next) = to_record.try_recv() {
                 finished.push(next);
             }
-            // What was sent is recorded before anything else is claimed: should the database
-            // be away, the record waits for it (with backoff) rather than leaving the sends to
-            // go again once their claims lapse. Only the process dying loses them.
-            let mut backoff = Backoff::default();
-            loop {
-                let recorded = match &mut pooled {
-                    Some(conn) => self.record(conn, &finished, app.clock.now()).await,
-                    None => match app.pool.get().await {
-                        Ok(conn) => {
-                            let conn = pooled.insert(conn);
-                            self.record(conn, &finished, app.clock.now()).await
-                        }
-                        Err(e) => Err(e.into()),
-                    },
-                };
-                match recorded {
-                    Ok(send_failure) => {
-                        if let Some(e) = send_failure {
-                            failure.get_or_insert(e);
-                        }
-                        break;
-                    }
-                    Err(e) if shutdown.is_cancelled() => {
-                        failure.get_or_insert(e);
-                        break;
-                    }
-                    Err(e) => {
-                        let wait = backoff.next_wait();
-                        warn!(error = %format!("{e:#}"), ?wait, "could not record sent emails; retrying");
-                        pooled = None;
-                        tokio::select! {
-                            () = shutdown.cancelled() => {}
-                            () = tokio::time::sleep(wait) => {}
-                        }
-                    }
-                }
+            if let Some(e) = self
+                .record_until_done(app, &mut pooled, &finished, shutdown)
+                .await
+            {
+                failure.get_or_insert(e);
             }
         }
         match failure {
             Some(e) => Err(e),
             None => Ok(()),
+        }
+    }
+
+    /// Records `finished`, trying again with backoff while the database is away, so that what
+    /// was sent is recorded before anything else is claimed rather than sent again once its
+    /// claims lapse (only the process dying loses it). Returns the sends' own failure, or the
+    /// database's when shutdown comes first.
+    async fn record_until_done(
+        &self,
+        app: &App,
+        pooled: &mut Option<crate::db::PooledConnection>,
+        finished: &[Finished],
+        shutdown: &CancellationToken,
+    ) -> Option<anyhow::Error> {
+        let mut backoff = Backoff::default();
+        loop {
+            let recorded = async {
+                let conn = match pooled {
+                    Some(conn) => conn,
+                    None => pooled.insert(app.pool.get().await?),
+                };
+                self.record(conn, finished, app.clock.now()).await
+            }
+            .await;
+            let e = match recorded {
+                Ok(send_failure) => return send_failure,
+                Err(e) if shutdown.is_cancelled() => return Some(e),
+                Err(e) => e,
+            };
+            let wait = backoff.next_wait();
+            warn!(error = %format!("{e:#}"), ?wait, "could not record sent emails; retrying");
+            *pooled = None;
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
         }
     }
 

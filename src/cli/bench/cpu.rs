@@ -91,12 +91,8 @@ impl CpuTimes {
 
     /// What each part used between `earlier` and this sample.
     pub fn since(&self, earlier: &CpuTimes) -> CpuUse {
-        let mut parts = [Duration::ZERO; 4];
-        for (i, part) in parts.iter_mut().enumerate() {
-            *part = self.parts[i].saturating_sub(earlier.parts[i]);
-        }
         CpuUse {
-            parts,
+            parts: std::array::from_fn(|i| self.parts[i].saturating_sub(earlier.parts[i])),
             machine_busy: self.machine_busy.saturating_sub(earlier.machine_busy),
         }
     }
@@ -134,17 +130,20 @@ impl CpuUse {
 }
 
 /// The kernel's clock tick (USER_HZ), the unit of `/proc`'s times: 100 on Linux unless
-/// `getconf` says otherwise.
+/// `getconf` says otherwise (asked once).
 fn clock_tick() -> Duration {
-    let hz = std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|s| s.trim().parse::<u32>().ok())
-        .filter(|hz| *hz > 0)
-        .unwrap_or(100);
-    Duration::from_secs(1) / hz
+    static TICK: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *TICK.get_or_init(|| {
+        let hz = std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .filter(|hz| *hz > 0)
+            .unwrap_or(100);
+        Duration::from_secs(1) / hz
+    })
 }
 
 /// A process's name, its own user + system time, and its reaped children's.

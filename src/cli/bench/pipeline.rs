@@ -615,7 +615,6 @@ async fn letters(app: &App, limit: Duration) -> anyhow::Result<LettersRun> {
     }
 }
 
-/// The peak resident set of this process (VmHWM), in KiB.
 /// Whether `GET /readyz` on `port` answers 200 (its database and broker answer).
 async fn ready_answers(port: u16) -> bool {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
