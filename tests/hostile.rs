@@ -359,6 +359,17 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     .await;
     shutdown.cancel();
     running.await.unwrap();
+    // The test's own queues: `env.stop` removes the registry's only.
+    let channel = connection.create_channel().await.unwrap();
+    for queue in [
+        app.topology.queue(Panicky::NAME),
+        app.topology.dead_letter_queue(Panicky::NAME),
+    ] {
+        channel
+            .queue_delete(queue.as_str().into(), Default::default())
+            .await
+            .unwrap();
+    }
     connection.close(200, "done".into()).await.unwrap();
     env.stop().await;
 }
