@@ -56,6 +56,8 @@ pub struct Config {
     pub calendar: CalendarConfig,
     /// How the timer scheduler fires due clocks (`[scheduler]`).
     pub scheduler: SchedulerConfig,
+    /// How the report-days worker keeps each day's report figures (`[reports]`).
+    pub reports: ReportsConfig,
     /// How the process logs: text or JSON, and its tracing filter (`[log]`).
     pub log: LogConfig,
     /// Where templates and PDFs live and what letters say of the organisation (`[letters]`).
@@ -312,6 +314,18 @@ pub struct SchedulerConfig {
     pub overdue_grace_ms: u64,
 }
 
+/// `[reports]`: how the report-days worker keeps the figures of each day's cases, so that a
+/// report reads only the days changed since from `cases`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// Most days kept per transaction.
+    pub days_per_round: i64,
+    /// How long the worker waits, once caught up, before it keeps the days changed since, in
+    /// milliseconds.
+    pub keep_every_ms: u64,
+}
+
 /// `[log]`: the process's log output.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -537,6 +551,9 @@ impl Config {
                     source_name: "the configuration".into(),
                 });
             }
+        }
+        if self.reports.days_per_round < 1 {
+            return bad("reports.days_per_round", "must be at least 1");
         }
         if self.scheduler.batch_size < 1 {
             return bad("scheduler.batch_size", "must be at least 1");

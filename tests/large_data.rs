@@ -6,8 +6,9 @@
 //! each operation is planned by PostgreSQL itself (`auto_explain`, as the benchmark's
 //! `--explain` prints it). The indexes of migration 000216 are named: without them the
 //! waiting cases and the nearest response targets are read from every case and pending timer,
-//! and a year's report from every case. The senders' and the scheduler's claims read their
-//! partial indexes under a generic plan too.
+//! and a year's report from every case; once the report-days worker has kept every day, the
+//! report reads them from `report_days` and no case. The senders' and the scheduler's claims
+//! read their partial indexes under a generic plan too.
 
 use std::collections::BTreeSet;
 
@@ -96,6 +97,35 @@ async fn show_status_and_a_years_report_read_through_indexes() {
             "timers_response_targets",
             "cases_linked_idx",
         ],
+    );
+
+    // Every day's figures kept: the year's report reads them from report_days, and from the
+    // cases only the last day, which has no case received to keep.
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+    while reports::keep_changed_days(&mut conn, 366, now)
+        .await
+        .expect("days kept")
+        > 0
+    {}
+    let kept = reports::report(&mut explaining.conn, start, end)
+        .await
+        .expect("report");
+    assert_eq!(
+        serde_json::to_value(&kept).unwrap(),
+        serde_json::to_value(&report).unwrap()
+    );
+    let plans = explaining.plans();
+    // (Planned, not run: the rows each read of the cases by when they were received expects.)
+    let cases_read: f64 = plans
+        .iter()
+        .flat_map(Plan::nodes)
+        .filter(|node| node["Index Name"] == "cases_received_at")
+        .map(|node| node["Plan Rows"].as_f64().unwrap())
+        .sum();
+    let indexes: BTreeSet<String> = plans.iter().flat_map(Plan::indexes).collect();
+    assert!(
+        indexes.contains("report_days_pkey") && cases_read < 100.0,
+        "the report reads its days from report_days ({indexes:?}) and {cases_read} cases"
     );
 
     claims_read_their_partial_indexes(&mut explaining).await;

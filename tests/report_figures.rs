@@ -67,6 +67,114 @@ const VARIETY: [&str; 9] = [
 
 #[tokio::test]
 async fn one_pass_gives_the_figures_of_a_statement_each() {
+    let (scratch, mut conn) = varied_data().await;
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    for (first, last) in [
+        (day(2025, 12, 1), day(2026, 11, 30)),
+        (day(2024, 12, 1), day(2026, 11, 30)),
+    ] {
+        let new = same_as_statement_each(&mut conn, first, last).await;
+        let beyond = &new["beyond_complaints"];
+        assert!(
+            beyond["correspondence_by_kind"].as_object().unwrap().len() == 3
+                && beyond["raised_by_ombudsman"].as_object().unwrap().len() == 2
+                && new["phso_findings"]["upheld"].as_i64().unwrap() > 0
+                && new["special_payments_pence"]["compensatory"]
+                    .as_i64()
+                    .unwrap()
+                    > 0,
+            "the data set has the variety it was given: {new:#}"
+        );
+    }
+
+    drop(conn);
+    scratch.drop_database().await.expect("drop");
+}
+
+/// Changes to the kept days' cases after they were kept, each moving a figure of the year:
+/// cases closed, response targets met, closed cases escalated (a new case, and the earlier
+/// case gone on to the next tier).
+const CHANGES: [&str; 3] = [
+    "UPDATE cases SET closed_at = received_at + interval '9 days',
+       resolution_code = 'Answered Enquiry', status = 'Closed'
+     WHERE closed_at IS NULL AND tier = 0 AND kind = 'complaint'
+       AND received_at >= '2026-10-01' AND received_at < '2026-10-08'",
+    "UPDATE timers SET state = 'cancelled' FROM cases c
+     WHERE c.id = timers.case_id AND timers.clock = 'response_target'
+       AND timers.state = 'pending' AND c.target_breached_at IS NULL
+       AND c.received_at >= '2026-11-16' AND c.received_at < '2026-11-30'",
+    "INSERT INTO cases (id, reference, tier, stage, status, party_id, linked_case_id,
+       handling_team, received_at, channel, raised_by, about, addressee, categories, summary,
+       high_profile, parliamentary_contact, pos, cause, opened_at, kind)
+     SELECT gen_random_uuid(), 'RES-LATE-' || c.reference, 1, 'Investigation', 'In Progress',
+       c.party_id, c.id, 'complaint_resolution_team', '2026-11-20', 'phone', 'customer',
+       'service', 'organisation', ARRAY['delay'], 'Late', false, false, false,
+       gen_random_uuid(), '2026-11-20', 'complaint'
+     FROM cases c WHERE c.tier = 0 AND c.closed_at IS NOT NULL AND c.kind = 'complaint'
+       AND NOT EXISTS (SELECT FROM cases h WHERE h.linked_case_id = c.id)
+       AND c.received_at >= '2026-09-01' AND c.received_at < '2026-09-08'",
+];
+
+/// The days the report-days worker keeps give the figures the cases give: once kept, after
+/// the cases changed (the changed days read from the cases again), once kept again, and when
+/// the kept days are of another shape.
+#[tokio::test]
+async fn kept_days_give_the_figures_of_the_cases() {
+    let (scratch, mut conn) = varied_data().await;
+    let (first, last) = (
+        NaiveDate::from_ymd_opt(2025, 12, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    );
+    let before = same_as_statement_each(&mut conn, first, last).await;
+    let kept = keep_every_changed_day(&mut conn).await;
+    assert!(kept >= 2 * 365, "every day of cases kept: {kept}");
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS n FROM report_changes").await,
+        0
+    );
+    assert_eq!(same_as_statement_each(&mut conn, first, last).await, before);
+
+    for statement in CHANGES {
+        let changed = diesel::sql_query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {statement}"));
+        assert!(changed > 0, "nothing changed: {statement}");
+    }
+    let changed = same_as_statement_each(&mut conn, first, last).await;
+    for figure in [
+        "resolution_codes",
+        "response_target",
+        "escalation_tier_0_to_1",
+    ] {
+        assert_ne!(changed[figure], before[figure], "{figure} moved");
+    }
+    assert!(keep_every_changed_day(&mut conn).await >= 3);
+    assert_eq!(
+        same_as_statement_each(&mut conn, first, last).await,
+        changed
+    );
+
+    diesel::sql_query("UPDATE report_days SET version = 0, figures = '{}'")
+        .execute(&mut conn)
+        .await
+        .expect("an older shape");
+    assert_eq!(
+        same_as_statement_each(&mut conn, first, last).await,
+        changed
+    );
+    assert!(keep_every_changed_day(&mut conn).await >= 2 * 365);
+    assert_eq!(
+        same_as_statement_each(&mut conn, first, last).await,
+        changed
+    );
+
+    drop(conn);
+    scratch.drop_database().await.expect("drop");
+}
+
+/// A scratch database with the large-data generator's cases over two years and [`VARIETY`].
+async fn varied_data() -> (ScratchDatabase, AsyncPgConnection) {
     let scratch = ScratchDatabase::from_template(
         "postgres://postgres@127.0.0.1:5432/postgres",
         "complaints_test",
@@ -92,40 +200,55 @@ async fn one_pass_gives_the_figures_of_a_statement_each() {
             .unwrap_or_else(|e| panic!("{e}: {statement}"));
         assert!(changed > 0, "nothing changed: {statement}");
     }
+    (scratch, conn)
+}
 
-    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-    for (first, last) in [
-        (day(2025, 12, 1), day(2026, 11, 30)),
-        (day(2024, 12, 1), day(2026, 11, 30)),
-    ] {
-        let (from, to) = complaints::reports::period(first, last).unwrap();
-        let report = complaints::db::reports::report(&mut conn, from, to)
-            .await
-            .expect("report");
-        let new = serde_json::to_value(&report).unwrap();
-        let old = statement_each(&mut conn, from, to).await;
-        assert!(
-            old["received"]["total"].as_i64().unwrap() > 1_000,
-            "the period holds cases: {old}"
-        );
-        for (figure, value) in old.as_object().unwrap() {
-            assert_eq!(&new[figure], value, "{figure} from {first} to {last}");
-        }
-        let beyond = &new["beyond_complaints"];
-        assert!(
-            beyond["correspondence_by_kind"].as_object().unwrap().len() == 3
-                && beyond["raised_by_ombudsman"].as_object().unwrap().len() == 2
-                && new["phso_findings"]["upheld"].as_i64().unwrap() > 0
-                && new["special_payments_pence"]["compensatory"]
-                    .as_i64()
-                    .unwrap()
-                    > 0,
-            "the data set has the variety it was given: {new:#}"
-        );
+/// The report from `first` to `last`, checked figure by figure against the statements it ran
+/// before.
+async fn same_as_statement_each(
+    conn: &mut AsyncPgConnection,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Value {
+    let (from, to) = complaints::reports::period(first, last).unwrap();
+    let report = complaints::db::reports::report(conn, from, to)
+        .await
+        .expect("report");
+    let new = serde_json::to_value(&report).unwrap();
+    let old = statement_each(conn, from, to).await;
+    assert!(
+        old["received"]["total"].as_i64().unwrap() > 1_000,
+        "the period holds cases: {old}"
+    );
+    for (figure, value) in old.as_object().unwrap() {
+        assert_eq!(&new[figure], value, "{figure} from {first} to {last}");
     }
+    new
+}
 
-    drop(conn);
-    scratch.drop_database().await.expect("drop");
+/// Runs the report-days worker's rounds until none is left; returns the days kept.
+async fn keep_every_changed_day(conn: &mut AsyncPgConnection) -> usize {
+    let now = Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap();
+    let mut kept = 0;
+    loop {
+        let round = complaints::db::reports::keep_changed_days(conn, 31, now)
+            .await
+            .expect("a round");
+        if round == 0 {
+            return kept;
+        }
+        kept += round;
+    }
+}
+
+async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let row: N = diesel::sql_query(sql).get_result(conn).await.expect(sql);
+    row.n
 }
 
 #[derive(QueryableByName)]

@@ -12,21 +12,25 @@ use common::casework::{
     allocate, decide, decision, escalate_to_resolution, escalated_from, mp, open, timeline_len,
 };
 use common::{wait_for, TestEnv};
+use complaints::db::schema::{report_changes, report_days};
 use complaints::supervisor::WorkerKind;
 use complaints::vocabulary::ExternalStage;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
-    let mut env = TestEnv::start(&[
+    let kinds = [
         WorkerKind::Intake,
         WorkerKind::Casework,
         WorkerKind::Escalation,
         WorkerKind::Deadlines,
         WorkerKind::OutboxRelay,
+        WorkerKind::ReportDays,
         WorkerKind::Http,
-    ])
-    .await;
+    ];
+    let mut env = TestEnv::start_with(&kinds, |config| config.reports.keep_every_ms = 100).await;
 
     // An enquiry answered at the first point of contact.
     let enquiry = open(&env, "CUST-REPORT-A", |_| {}).await;
@@ -151,6 +155,25 @@ async fn the_report_counts_what_happened_to_the_cases_of_the_period() {
         json!({ "reported": 1, "upheld": 1, "percent_upheld": 100.0 })
     );
     assert_eq!(report["ice_findings"]["reported"], 0);
+
+    // The report-days worker keeps the day's figures; the report read from them says the same.
+    wait_for("the day's figures kept, with no change waiting", || async {
+        let mut conn = env.conn().await;
+        let kept: i64 = report_days::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        let waiting: i64 = report_changes::table
+            .count()
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        (kept > 0 && waiting == 0).then_some(())
+    })
+    .await;
+    let kept: Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(kept, report);
 
     let csv = http.get(format!("{url}&format=csv")).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");

@@ -3,7 +3,8 @@
 //! its queue), how it is built from the app ([`Worker::build`]), its consumers, batch and
 //! prefetch (consts, overridden per worker by `[workers.<name>]`), and `apply`, which changes
 //! the database inside the transaction the [`runner`] opens. The workers that work in rounds
-//! over rows instead (the scheduler, the outbox relay, the senders) are [`poll::Poller`]s.
+//! over rows instead (the scheduler, the outbox relay, the report-days worker, the senders) are
+//! [`poll::Poller`]s.
 //!
 //! Adding a worker is adding its file and one line to the [`registry!`] table below: the queue
 //! list ([`QUEUES`]), the names `complaints run --workers` takes and runs by default
@@ -20,6 +21,7 @@
 //! - [`email`]: sends letters over SMTP; a bounced one goes by post.
 //! - [`scheduler`]: fires due timers as `timer.fired` events (not a consumer).
 //! - [`outbox_relay`]: publishes what the others wrote to the outbox (not a consumer).
+//! - [`report_days`]: keeps the figures of each day's cases for the report (not a consumer).
 //!
 //! Only the casework worker changes a case's state: it reads the decisions from outside and
 //! forwards each one it accepted, as it came, to `complaints.internal`. The clock workers
@@ -64,6 +66,7 @@ pub mod official;
 pub mod opening;
 pub mod outbox_relay;
 pub mod poll;
+pub mod report_days;
 pub mod runner;
 pub mod scheduler;
 pub mod sender;
@@ -256,5 +259,7 @@ registry! {
         Scheduler => scheduler::Scheduler,
         /// Publishes the outbox.
         OutboxRelay => outbox_relay::OutboxRelay,
+        /// Keeps each day's report figures.
+        ReportDays => report_days::ReportDays,
     }
 }

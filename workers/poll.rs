@@ -1,6 +1,7 @@
 //! The loop of every worker that works in rounds over rows rather than consuming a queue: the
-//! scheduler (due timers), the outbox relay (unsent events), and the two senders (letters to
-//! print, letters and notifications to email). One shape for all of them:
+//! scheduler (due timers), the outbox relay (unsent events), the report-days worker (days whose
+//! cases changed), and the two senders (letters to print, letters and notifications to email).
+//! One shape for all of them:
 //!
 //! - a round handles up to a batch of rows and says how many;
 //! - a full round is followed at once by another (there may be more);

@@ -28,6 +28,25 @@ pub async fn analyze(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     diesel::sql_query("ANALYZE").execute(conn).await.map(drop)
 }
 
+/// Notes a change on each of the `days` UK days before the one `before` falls on, as a case
+/// written on each would (`report_changes`): the report reads those days from `cases` again
+/// until the report-days worker keeps them.
+pub async fn change_days_before(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+    days: i32,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO report_changes (day) \
+         SELECT report_day($1) - g FROM generate_series(1, $2) g",
+    )
+    .bind::<Timestamptz, _>(before)
+    .bind::<diesel::sql_types::Integer, _>(days)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// Cases closed so far.
 pub async fn count_closed_cases(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
     cases::table

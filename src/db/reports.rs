@@ -1,17 +1,23 @@
 //! The figures of process.md §7, read from the cases received in a period as they stand now, in
-//! one read-only snapshot: most figures from one pass over the period's cases
-//! ([`case_groups`]), the categories, the response targets and the agreed remedies from one
-//! statement each, and the few figures of other tables. Every state, code or kind a query
-//! compares with comes from the vocabulary and is bound as a parameter ([`Figure`]), never
-//! written into the SQL.
+//! one read-only snapshot. The cases' figures come as [`Tallies`]: for each day whose figures
+//! are kept in `report_days` and unchanged since, from there; for the rest of the period, from
+//! `cases` — one pass over the cases ([`case_groups`]), the categories, the response targets
+//! and the agreed remedies one statement each. The few figures of other tables are read whole.
+//! Every state, code or kind a query compares with comes from the vocabulary and is bound as a
+//! parameter ([`Figure`]), never written into the SQL.
+//!
+//! [`keep_changed_days`] keeps the days: the report-days worker's round. Triggers (migration
+//! 000320) note in `report_changes` the day of every case or response target written, so a day
+//! is read from `report_days` only while nothing of it has changed since it was kept.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, SmallInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
 
 use super::timers;
 use crate::reports::{
@@ -144,18 +150,26 @@ pub async fn report(
         .read_only()
         .repeatable_read()
         .run(async |conn| {
-            diesel::sql_query("SET LOCAL jit = off")
-                .execute(conn)
-                .await?;
+            jit_off(conn).await?;
             read(conn, period).await
         })
         .await
 }
 
+/// Turns PostgreSQL's JIT compilation off for the rest of the transaction.
+async fn jit_off(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SET LOCAL jit = off")
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Reads every figure of the report.
 async fn read(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Report> {
-    let cases = CaseFigures::from_groups(case_groups(conn, period).await?);
-    let (remedies, special_payments_pence) = agreed_remedies(conn, period).await?;
+    let tallies = Tallies::of_period(conn, period).await?;
+    let response_target = tallies.response_target();
+    let (remedies, special_payments_pence) = tallies.remedies();
+    let cases = CaseFigures::from_groups(tallies.groups);
     let escalation = |tier| cases.escalation(tier);
     let (escalation_tier_0_to_1, escalation_tier_1_to_2, escalation_tier_2_to_ice) = (
         escalation(Tier::Dissatisfaction),
@@ -168,10 +182,10 @@ async fn read(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Repor
         received: Received {
             total: cases.by_tier.values().sum(),
             by_tier: cases.by_tier,
-            by_category: by_category(conn, period).await?,
+            by_category: tallies.categories,
             by_channel: cases.by_channel,
         },
-        response_target: response_target(conn, period).await?,
+        response_target,
         outcomes: cases.outcomes,
         resolution_codes: cases.resolution_codes,
         remedies,
@@ -192,9 +206,234 @@ async fn read(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Repor
     })
 }
 
+/// The figures of the cases received in a stretch of time as the statements over `cases` give
+/// them: the groups of [`case_groups`], the counts by category and by response target, the
+/// agreed plans' actions. Those of two stretches added are those of both: a day's are kept in
+/// `report_days` as they are, and the report adds the kept days' to those it reads.
+#[derive(Default, Serialize, Deserialize)]
+struct Tallies {
+    groups: Vec<CaseGroup>,
+    categories: BTreeMap<String, i64>,
+    /// Cases by their response targets: `met`, `breached`, `pending`.
+    targets: BTreeMap<String, i64>,
+    actions: Vec<AgreedActions>,
+}
+
+/// The shape of [`Tallies`] as `report_days` keeps them, and what each of its statements
+/// counts. Raise it with any change to either: a day kept in another shape is read from
+/// `cases` until the report-days worker has kept it again.
+const TALLIES_VERSION: i16 = 1;
+
+impl Tallies {
+    /// The tallies of the period's cases: those of each day kept in `report_days` and unchanged
+    /// since, and those of the stretches between read from `cases`.
+    async fn of_period(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Self> {
+        let mut tallies = Tallies::default();
+        let mut read_to = period.from;
+        for day in kept_days(conn, period).await? {
+            if read_to < day.starts {
+                let between = Period {
+                    from: read_to,
+                    to: day.starts,
+                };
+                tallies.add(Tallies::read(conn, between).await?);
+            }
+            tallies.add(
+                serde_json::from_str(&day.figures)
+                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
+            );
+            read_to = day.ends;
+        }
+        if read_to < period.to {
+            let rest = Period {
+                from: read_to,
+                to: period.to,
+            };
+            tallies.add(Tallies::read(conn, rest).await?);
+        }
+        Ok(tallies)
+    }
+
+    /// Reads the tallies of the cases received in `period` from `cases`.
+    async fn read(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Self> {
+        Ok(Tallies {
+            groups: case_groups(conn, period).await?,
+            categories: by_category(conn, period).await?,
+            targets: response_targets(conn, period).await?,
+            actions: agreed_actions(conn, period).await?,
+        })
+    }
+
+    /// Adds another stretch's tallies to these.
+    fn add(&mut self, other: Tallies) {
+        let sum = |into: &mut BTreeMap<String, i64>, from: BTreeMap<String, i64>| {
+            for (key, n) in from {
+                *into.entry(key).or_default() += n;
+            }
+        };
+        self.groups.extend(other.groups);
+        sum(&mut self.categories, other.categories);
+        sum(&mut self.targets, other.targets);
+        self.actions.extend(other.actions);
+    }
+
+    /// The cases with a response target: met (its clock cancelled by the reply), breached, or
+    /// still running.
+    fn response_target(&self) -> ResponseTarget {
+        let get = |key: &str| self.targets.get(key).copied().unwrap_or(0);
+        ResponseTarget::new(get("met"), get("breached"), get("pending"))
+    }
+
+    /// The actions of agreed resolution plans by kind, and their special payments by kind
+    /// (pence).
+    fn remedies(&self) -> (BTreeMap<String, i64>, BTreeMap<String, i64>) {
+        let (mut remedies, mut payments) = (BTreeMap::new(), BTreeMap::new());
+        for action in &self.actions {
+            if let Some(kind) = &action.kind {
+                *remedies.entry(kind.clone()).or_default() += action.n;
+            }
+            if let (Some(kind), Some(pence)) = (&action.payment, action.pence) {
+                *payments.entry(kind.clone()).or_default() += pence;
+            }
+        }
+        (remedies, payments)
+    }
+}
+
+/// A day kept in `report_days`: when it starts and ends (UK time), and its [`Tallies`].
+#[derive(QueryableByName)]
+struct KeptDay {
+    #[diesel(sql_type = Timestamptz)]
+    starts: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    ends: DateTime<Utc>,
+    /// The tallies as JSON text, parsed straight into [`Tallies`].
+    #[diesel(sql_type = Text)]
+    figures: String,
+}
+
+/// The days wholly in the period kept in `report_days`, in this shape, with no change waiting
+/// since they were kept, in order.
+async fn kept_days(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Vec<KeptDay>> {
+    diesel::sql_query(
+        "SELECT report_day_starts(r.day) AS starts, report_day_starts(r.day + 1) AS ends, \
+                r.figures::text AS figures \
+         FROM report_days r \
+         WHERE r.day >= report_day($1) AND r.day <= report_day($2) AND r.version = $3 \
+           AND report_day_starts(r.day) >= $1 AND report_day_starts(r.day + 1) <= $2 \
+           AND NOT EXISTS (SELECT FROM report_changes c WHERE c.day = r.day) \
+         ORDER BY r.day",
+    )
+    .bind::<Timestamptz, _>(period.from)
+    .bind::<Timestamptz, _>(period.to)
+    .bind::<SmallInt, _>(TALLIES_VERSION)
+    .load(conn)
+    .await
+}
+
+/// The PostgreSQL channel of the report-days worker. Nothing notifies it: the worker keeps the
+/// changed days every `reports.keep_every_ms` (a `NOTIFY` from every writer of a case would
+/// queue their commits behind one lock).
+pub const CHANNEL: &str = "report_days";
+
+/// The advisory lock a round of [`keep_changed_days`] holds, so that the report-days workers
+/// of several processes take turns rather than keep the same days at once.
+const KEEPING_LOCK: i64 = 0x7265_706f_7274;
+
+/// A day to keep: its date and when it starts and ends (UK time).
+#[derive(QueryableByName)]
+struct ChangedDay {
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = Timestamptz)]
+    starts: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    ends: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Keeps in `report_days` the tallies of up to `limit` days with changes waiting (or kept in
+/// another shape), earliest first, in one snapshot: each day's tallies read from `cases`, then
+/// the changes seen deleted. A change committed meanwhile is not in the snapshot, so it is not
+/// deleted and its day is kept again next round. Returns how many days it kept: none while
+/// another process's round holds the lock.
+pub async fn keep_changed_days(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    conn.build_transaction()
+        .repeatable_read()
+        .run(async |conn| {
+            let lock: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+                .bind::<BigInt, _>(KEEPING_LOCK)
+                .get_result(conn)
+                .await?;
+            if !lock.locked {
+                return Ok(0);
+            }
+            jit_off(conn).await?;
+            let days: Vec<ChangedDay> = diesel::sql_query(
+                "SELECT d.day, report_day_starts(d.day) AS starts, \
+                        report_day_starts(d.day + 1) AS ends \
+                 FROM (SELECT day FROM report_changes \
+                       UNION SELECT day FROM report_days WHERE version <> $1) d \
+                 ORDER BY d.day LIMIT $2",
+            )
+            .bind::<SmallInt, _>(TALLIES_VERSION)
+            .bind::<BigInt, _>(limit)
+            .load(conn)
+            .await?;
+            for day in &days {
+                let period = Period {
+                    from: day.starts,
+                    to: day.ends,
+                };
+                let tallies = Tallies::read(conn, period).await?;
+                keep_day(conn, day.day, &tallies, now).await?;
+            }
+            let kept: Vec<NaiveDate> = days.iter().map(|d| d.day).collect();
+            diesel::sql_query("DELETE FROM report_changes WHERE day = ANY($1)")
+                .bind::<Array<Date>, _>(&kept)
+                .execute(conn)
+                .await?;
+            Ok(days.len())
+        })
+        .await
+}
+
+/// Writes one day's tallies to `report_days`.
+async fn keep_day(
+    conn: &mut AsyncPgConnection,
+    day: NaiveDate,
+    tallies: &Tallies,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let figures = serde_json::to_value(tallies)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::sql_query(
+        "INSERT INTO report_days (day, version, figures, kept_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (day) DO UPDATE SET version = excluded.version, \
+           figures = excluded.figures, kept_at = excluded.kept_at",
+    )
+    .bind::<Date, _>(day)
+    .bind::<SmallInt, _>(TALLIES_VERSION)
+    .bind::<Jsonb, _>(figures)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
 /// The period's complaints and official correspondence that share the keys the figures break
 /// down by, with how many of them there are and how many carry each flag the figures count.
-#[derive(QueryableByName)]
+/// Kept in `report_days` without its zeros and absent keys, which most groups have most of.
+#[derive(QueryableByName, Serialize, Deserialize)]
 struct CaseGroup {
     /// `complaint` or `correspondence`.
     #[diesel(sql_type = Text)]
@@ -204,61 +443,85 @@ struct CaseGroup {
     counted: bool,
     /// The kind of official correspondence (`pos`, `mp_to_dg`, `treat_official`).
     #[diesel(sql_type = Nullable<Text>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     correspondence: Option<String>,
     #[diesel(sql_type = SmallInt)]
     tier: i16,
     #[diesel(sql_type = Text)]
     channel: String,
     #[diesel(sql_type = Nullable<Text>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     outcome: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     resolution_code: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     ice_stage: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     phso_stage: Option<String>,
     /// How many cases.
     #[diesel(sql_type = BigInt)]
     n: i64,
     /// Of those, closed.
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     closed: i64,
     /// Closed and gone on: to a linked case at the next tier, or from Review to ICE.
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     went_on: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     parliamentary_contact: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     ice_upheld: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     ice_not_upheld: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     phso_upheld: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     phso_not_upheld: i64,
     /// About the department and a provider both.
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     mixed: i64,
     /// Raised by a customer or representative, with parliamentary contact.
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     mp_involved: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     raised_by_ice: i64,
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     raised_by_phso: i64,
     /// Their response target breached.
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     breached: i64,
     /// Closed without the target breached.
     #[diesel(sql_type = BigInt)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     answered_in_time: i64,
+}
+
+/// Whether a count is zero: left out of a kept day's figures.
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// The period's complaints and official correspondence in one pass over them: grouped by
 /// what the figures break down by (tier, channel, outcome, resolution code, ICE and PHSO
 /// stage, correspondence kind), each flag counted within the group. Whether a closed case at
-/// tier 0 or 1 went on comes from one join with the cases linked to another
-/// (`cases_linked_idx`), not a look-up per case.
+/// tier 0 or 1 went on is one look-up per case in `cases_linked_idx`: the report reads from
+/// `cases` only the days not kept, mostly a few, which a join with every case linked to
+/// another would read whole each time.
 async fn case_groups(conn: &mut AsyncPgConnection, period: Period) -> QueryResult<Vec<CaseGroup>> {
     let mut figure = Figure::default();
     let sql = format!(
@@ -281,9 +544,9 @@ async fn case_groups(conn: &mut AsyncPgConnection, period: Period) -> QueryResul
                 count(*) FILTER (WHERE c.target_breached_at IS NULL AND c.closed_at IS NOT NULL) \
                     AS answered_in_time \
          FROM cases c \
-         LEFT JOIN (SELECT DISTINCT h.linked_case_id, h.tier FROM cases h \
-                    WHERE h.linked_case_id IS NOT NULL) next \
-           ON next.linked_case_id = c.id AND next.tier = c.tier + 1 \
+         LEFT JOIN LATERAL (SELECT h.tier FROM cases h \
+                            WHERE h.linked_case_id = c.id AND h.tier = c.tier + 1 LIMIT 1) next \
+           ON true \
          WHERE c.kind = {kinds} AND {RECEIVED_IN_PERIOD} \
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
         counted = figure.counted(),
@@ -417,12 +680,12 @@ async fn by_category(
     figure.counts(conn, &sql, period).await
 }
 
-/// The cases with a response target: met (its clock cancelled by the reply), breached, or
-/// still running.
-async fn response_target(
+/// The counted cases by their response targets (a case with two counts twice): `met` (its
+/// clock cancelled by the reply), `breached`, or `pending`.
+async fn response_targets(
     conn: &mut AsyncPgConnection,
     period: Period,
-) -> QueryResult<ResponseTarget> {
+) -> QueryResult<BTreeMap<String, i64>> {
     let mut figure = Figure::default();
     let sql = format!(
         "SELECT CASE WHEN c.target_breached_at IS NOT NULL THEN 'breached' \
@@ -434,16 +697,11 @@ async fn response_target(
         figure.value(ClockKind::ResponseTarget.as_str()),
         figure.counted_cases(),
     );
-    let target = figure.counts(conn, &sql, period).await?;
-    let get = |key: &str| target.get(key).copied().unwrap_or(0);
-    Ok(ResponseTarget::new(
-        get("met"),
-        get("breached"),
-        get("pending"),
-    ))
+    figure.counts(conn, &sql, period).await
 }
 
-#[derive(QueryableByName)]
+/// Actions of agreed resolution plans of one kind and with one kind of special payment.
+#[derive(QueryableByName, Serialize, Deserialize)]
 struct AgreedActions {
     #[diesel(sql_type = Nullable<Text>)]
     kind: Option<String>,
@@ -458,12 +716,12 @@ struct AgreedActions {
     pence: Option<i64>,
 }
 
-/// The actions of agreed resolution plans by kind, and their special payments by kind (pence),
-/// from one pass over the agreed plans' actions.
-async fn agreed_remedies(
+/// The actions of the counted cases' agreed resolution plans by kind and kind of payment, from
+/// one pass over the agreed plans' actions.
+async fn agreed_actions(
     conn: &mut AsyncPgConnection,
     period: Period,
-) -> QueryResult<(BTreeMap<String, i64>, BTreeMap<String, i64>)> {
+) -> QueryResult<Vec<AgreedActions>> {
     let mut figure = Figure::default();
     let sql = format!(
         "SELECT a ->> 'kind' AS kind, CASE WHEN a ? 'payment' THEN a -> 'payment' ->> 'kind' END \
@@ -474,17 +732,7 @@ async fn agreed_remedies(
          WHERE {} AND (c.resolution_plan ->> 'agreed')::boolean GROUP BY 1, 2",
         figure.counted_cases()
     );
-    let rows: Vec<AgreedActions> = figure.load(conn, &sql, period).await?;
-    let (mut remedies, mut payments) = (BTreeMap::new(), BTreeMap::new());
-    for row in rows {
-        if let Some(kind) = row.kind {
-            *remedies.entry(kind).or_default() += row.n;
-        }
-        if let (Some(kind), Some(pence)) = (row.payment, row.pence) {
-            *payments.entry(kind).or_default() += pence;
-        }
-    }
-    Ok((remedies, payments))
+    figure.load(conn, &sql, period).await
 }
 
 /// The special payments recorded as made (`special_payment.made`) in the period, whenever

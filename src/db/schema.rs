@@ -289,6 +289,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The figures of each UK day's cases, kept by the report-days worker
+    /// ([`crate::db::reports`]).
+    report_days (day) {
+        day -> Date,
+        version -> Int2,
+        figures -> Jsonb,
+        kept_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The days whose cases changed since they were kept, noted by triggers.
+    report_changes (id) {
+        id -> Int8,
+        day -> Date,
+    }
+}
+
 diesel::joinable!(notifications -> cases (case_id));
 diesel::joinable!(timers -> cases (case_id));
 diesel::joinable!(case_timeline -> cases (case_id));
@@ -315,4 +334,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tasks,
     feedback,
     special_payments,
+    report_days,
+    report_changes,
 );

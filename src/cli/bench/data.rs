@@ -3,15 +3,18 @@
 //! over a year and N×M timeline entries (with their timers, tasks and letters; see
 //! [`seed_volume`]), then times `complaints show`'s read, GET /v1/cases/{ref} over a real
 //! HTTP connection to this process's server, the database part of `complaints status` and a
-//! year's `complaints report`, each through the library functions the commands call; with
-//! `--explain`, prints every statement's plan as PostgreSQL ran it.
+//! year's `complaints report`, each through the library functions the commands call. The
+//! report is timed three ways: with no day's figures kept (every case read), after the
+//! report-days worker's catch-up has kept every day (itself timed), and with the last week's
+//! days changed since. With `--explain`, prints every statement's plan as PostgreSQL ran it.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
+use diesel_async::AsyncPgConnection;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -19,7 +22,9 @@ use uuid::Uuid;
 use crate::app::App;
 use crate::cli::status::case_status;
 use crate::config::Config;
-use crate::db::bench::{sample_references, seed_volume, seeded_rows, Explaining, Plan, Volume};
+use crate::db::bench::{
+    change_days_before, sample_references, seed_volume, seeded_rows, Explaining, Plan, Volume,
+};
 use crate::db::scratch::ScratchDatabase;
 use crate::db::{cases, clients, reports};
 use crate::vocabulary::Scope;
@@ -140,12 +145,24 @@ async fn measure(mut config: Config, url: &str, args: &DataArgs) -> anyhow::Resu
         case_status(&mut conn).await?;
         status.push(started.elapsed());
     }
-    let mut report = Vec::new();
-    for _ in 0..args.runs {
-        let started = Instant::now();
-        reports::report(&mut conn, from, to).await?;
-        report.push(started.elapsed());
+    let report_read = time_report(&mut conn, (from, to), args.runs).await?;
+    let keeping = Instant::now();
+    let mut kept_days = 0;
+    loop {
+        let kept = reports::keep_changed_days(&mut conn, DAYS_PER_ROUND, app.clock.now()).await?;
+        if kept == 0 {
+            break;
+        }
+        kept_days += kept;
+        eprintln!(
+            "  report days kept: {kept_days} ({:.0} s)",
+            keeping.elapsed().as_secs_f64()
+        );
     }
+    let keeping = keeping.elapsed();
+    let report_kept = time_report(&mut conn, (from, to), args.runs).await?;
+    change_days_before(&mut conn, to, CHANGED_DAYS).await?;
+    let report_changed = time_report(&mut conn, (from, to), args.runs).await?;
 
     println!(
         "complaints bench data --cases {} --timeline-per-case {} --runs {}",
@@ -160,17 +177,29 @@ async fn measure(mut config: Config, url: &str, args: &DataArgs) -> anyhow::Resu
         rows.letters,
         seeded.as_secs_f64()
     );
-    println!("  {:<48} {:>10} {:>10}", "operation", "p50", "max");
+    println!(
+        "  kept {kept_days} days' report figures in {:.1} s (the report-days worker's catch-up)",
+        keeping.as_secs_f64()
+    );
+    println!("  {:<60} {:>10} {:>10}", "operation", "p50", "max");
     let (first, last) = (day(FIRST_DAY), day(LAST_DAY));
     for (what, times) in [
         ("show (the case read whole, as JSON)".to_owned(), show),
         ("GET /v1/cases/{ref} (over HTTP)".to_owned(), http),
         ("status (its database part)".to_owned(), status),
-        (format!("report --from {first} --to {last}"), report),
+        (
+            format!("report --from {first} --to {last}, no day kept"),
+            report_read,
+        ),
+        ("the same, every day kept".to_owned(), report_kept),
+        (
+            format!("the same, the last {CHANGED_DAYS} days changed since"),
+            report_changed,
+        ),
     ] {
         let (p50, max) = p50_and_max(times);
         println!(
-            "  {what:<48} {:>7.1} ms {:>7.1} ms",
+            "  {what:<60} {:>7.1} ms {:>7.1} ms",
             p50.as_secs_f64() * 1e3,
             max.as_secs_f64() * 1e3
         );
@@ -191,6 +220,28 @@ async fn measure(mut config: Config, url: &str, args: &DataArgs) -> anyhow::Resu
         print_plans("report", &explaining.plans());
     }
     Ok(())
+}
+
+/// Days kept per round of the report-days worker's catch-up (`reports.days_per_round`).
+const DAYS_PER_ROUND: i64 = 31;
+
+/// Days before the period's end noted as changed for the last report timed, as a week of work
+/// on recent cases does between two rounds of the report-days worker.
+const CHANGED_DAYS: i32 = 7;
+
+/// Times `complaints report` over `period` `runs` times.
+async fn time_report(
+    conn: &mut AsyncPgConnection,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    runs: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        reports::report(conn, from, to).await?;
+        times.push(started.elapsed());
+    }
+    Ok(times)
 }
 
 /// The median and the slowest of `times`.

@@ -1,0 +1,12 @@
+DROP TRIGGER timers_deleted_report_changes ON timers;
+DROP TRIGGER timers_updated_report_changes ON timers;
+DROP TRIGGER timers_inserted_report_changes ON timers;
+DROP FUNCTION report_changes_of_timers();
+DROP TRIGGER cases_deleted_report_changes ON cases;
+DROP TRIGGER cases_updated_report_changes ON cases;
+DROP TRIGGER cases_inserted_report_changes ON cases;
+DROP FUNCTION report_changes_of_cases();
+DROP TABLE report_changes;
+DROP TABLE report_days;
+DROP FUNCTION report_day_starts(date);
+DROP FUNCTION report_day(timestamptz);
