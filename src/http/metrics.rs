@@ -1,7 +1,8 @@
 //! `/metrics`: the process's counters and histograms, plus gauges read at scrape time: depth
 //! and consumers of every worker queue and dead-letter queue, the outbox backlog, and timers
 //! pending, due and overdue (due for longer than `scheduler.overdue_grace_ms` and not fired),
-//! open cases by tier and team whose response target runs out within a day or has run out.
+//! open cases by tier and team whose response target runs out within a day or has run out, and
+//! the days and changes waiting for the report-days worker.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -15,7 +16,7 @@ use super::auth::authorise;
 use super::error::ApiResult;
 use crate::app::App;
 use crate::broker::stats::queue_stats;
-use crate::db::{outbox, timers};
+use crate::db::{outbox, reports, timers};
 use crate::vocabulary::{Scope, Tier};
 use crate::workers::QUEUES;
 
@@ -54,6 +55,14 @@ pub async fn render(State(app): State<App>, headers: HeaderMap) -> ApiResult<Res
             match timers::breach_counts(&mut conn, now + chrono::Duration::days(1)).await {
                 Ok(counts) => set_breach_gauges(&counts),
                 Err(e) => warn!(error = %e, "could not count targets near breach for /metrics"),
+            }
+            match reports::changes_waiting(&mut conn).await {
+                Ok(waiting) => {
+                    metrics::gauge!("complaints_report_days_waiting").set(waiting.days as f64);
+                    metrics::gauge!("complaints_report_changes_waiting")
+                        .set(waiting.changes as f64);
+                }
+                Err(e) => warn!(error = %e, "could not count report changes for /metrics"),
             }
         }
         Err(e) => warn!(error = %e, "no database connection for /metrics"),
