@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Date, Jsonb, Nullable, SmallInt, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Json, Nullable, SmallInt, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
@@ -443,7 +443,7 @@ async fn keep_day(
     )
     .bind::<Date, _>(day)
     .bind::<SmallInt, _>(TALLIES_VERSION)
-    .bind::<Jsonb, _>(figures)
+    .bind::<Json, _>(figures)
     .bind::<Timestamptz, _>(now)
     .execute(conn)
     .await

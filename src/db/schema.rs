@@ -295,7 +295,7 @@ diesel::table! {
     report_days (day) {
         day -> Date,
         version -> Int2,
-        figures -> Jsonb,
+        figures -> Json,
         kept_at -> Timestamptz,
     }
 }
