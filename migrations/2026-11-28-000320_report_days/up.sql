@@ -23,7 +23,7 @@ CREATE FUNCTION report_day_starts(day date) RETURNS timestamptz
 
 CREATE TABLE report_days (
     day date PRIMARY KEY,
-    -- The shape `figures` has (`src/db/reports.rs`, FIGURES_VERSION): a day kept in another
+    -- The shape `figures` has (`src/db/reports.rs`, TALLIES_VERSION): a day kept in another
     -- is read from `cases` and kept again.
     version smallint NOT NULL,
     -- json, not jsonb: read whole and parsed by the report, kept as written (jsonb's

@@ -407,6 +407,26 @@ pub async fn keep_changed_days(
         .await
 }
 
+/// Keeps changed days round after round, `limit` a round, until none is left (the
+/// report-days worker's catch-up, as after the migration that began keeping days); `kept` is
+/// told the days kept so far after each round. Returns how many it kept.
+pub async fn keep_every_changed_day(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    now: DateTime<Utc>,
+    mut kept: impl FnMut(usize),
+) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let round = keep_changed_days(conn, limit, now).await?;
+        if round == 0 {
+            return Ok(total);
+        }
+        total += round;
+        kept(total);
+    }
+}
+
 /// What waits for the report-days worker: the days with a change noted since they were kept
 /// (each one a report reads from `cases`), and the changes noted. Changes that only grow mean
 /// no process runs the worker.

@@ -147,18 +147,18 @@ async fn measure(mut config: Config, url: &str, args: &DataArgs) -> anyhow::Resu
     }
     let report_read = time_report(&mut conn, (from, to), args.runs).await?;
     let keeping = Instant::now();
-    let mut kept_days = 0;
-    loop {
-        let kept = reports::keep_changed_days(&mut conn, DAYS_PER_ROUND, app.clock.now()).await?;
-        if kept == 0 {
-            break;
-        }
-        kept_days += kept;
-        eprintln!(
-            "  report days kept: {kept_days} ({:.0} s)",
-            keeping.elapsed().as_secs_f64()
-        );
-    }
+    let kept_days = reports::keep_every_changed_day(
+        &mut conn,
+        app.config.reports.days_per_round,
+        app.clock.now(),
+        |kept| {
+            eprintln!(
+                "  report days kept: {kept} ({:.0} s)",
+                keeping.elapsed().as_secs_f64()
+            );
+        },
+    )
+    .await?;
     let keeping = keeping.elapsed();
     let report_kept = time_report(&mut conn, (from, to), args.runs).await?;
     change_days_before(&mut conn, to, CHANGED_DAYS).await?;
@@ -221,9 +221,6 @@ async fn measure(mut config: Config, url: &str, args: &DataArgs) -> anyhow::Resu
     }
     Ok(())
 }
-
-/// Days kept per round of the report-days worker's catch-up (`reports.days_per_round`).
-const DAYS_PER_ROUND: i64 = 31;
 
 /// Days before the period's end noted as changed for the last report timed, as a week of work
 /// on recent cases does between two rounds of the report-days worker.
