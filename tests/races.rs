@@ -2,19 +2,27 @@
 //! schedulers) apply decisions and timer expiries to the same cases at once, and every case
 //! ends as one-at-a-time application would leave it. Each decision reads the case's state and
 //! writes it back whole, so without the case's row lock one process's write would undo the
-//! other's (an allocation lost under a categories change made from the state before it).
+//! other's (an allocation lost under a categories change made from the state before it). And
+//! one consumer's overlapping batches keep each case's events in the order they were published.
 
 mod common;
 
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::casework::{decision, mp};
-use common::{complaint, wait_for_within, TestEnv};
+use common::{case_opened_by, complaint, dead_letters_of, wait_for_within, TestEnv};
+use complaints::app::App;
 use complaints::db::schema::{cases, inbox, outbox};
+use complaints::events::{ClientReplied, CloudEvent};
+use complaints::supervisor::WorkerKind;
+use complaints::workers::Worker;
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel::sql_types::Text;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 const CASES: usize = 100;
@@ -196,5 +204,171 @@ async fn two_processes_on_the_same_cases_lose_no_update() {
     assert_eq!(refused, 0, "no decision refused");
     drop(conn);
     drop(_processes);
+    env.stop().await;
+}
+
+complaints::event_set! {
+    /// What the test's sequencing worker reads: replies, each naming a case and carrying a step.
+    enum SequenceEvent {
+        Replied(ClientReplied) = client_replied,
+    }
+}
+
+/// A case worker that reads what it has seen of each case and writes it back with the step
+/// appended, as casework reads a case's state and writes the next; it panics on the step
+/// `panic`. Batches of three, so each batch's cases are also the next one's.
+struct Sequenced;
+
+impl Worker for Sequenced {
+    const NAME: &'static str = "sequenced";
+    const FROM_OUTSIDE: bool = true;
+    const LOCKS_CASES: bool = true;
+    const BATCH_SIZE: usize = 3;
+    const BATCH_WAIT_MS: u64 = 50;
+    const PREFETCH: u16 = 6;
+    type Event = SequenceEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Sequenced)
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        events: &[&CloudEvent<SequenceEvent>],
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
+        for event in events {
+            let SequenceEvent::Replied(reply) = &event.data;
+            let step = reply.summary.as_deref().unwrap_or_default();
+            if step == "panic" {
+                panic!("a bug in the worker");
+            }
+            let reference = event.subject.as_deref().unwrap_or_default();
+            let seen: Seen =
+                diesel::sql_query("SELECT seen FROM test_sequence WHERE reference = $1")
+                    .bind::<Text, _>(reference)
+                    .get_result(conn)
+                    .await?;
+            diesel::sql_query("UPDATE test_sequence SET seen = $2 WHERE reference = $1")
+                .bind::<Text, _>(reference)
+                .bind::<Text, _>(format!("{}{step},", seen.seen))
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(QueryableByName)]
+struct Seen {
+    #[diesel(sql_type = Text)]
+    seen: String,
+}
+
+/// One consumer overlaps its batches (the next begins once this one holds its cases' locks),
+/// yet each case's events apply in the order they were published: with batches of three over
+/// four cases, every batch shares cases with the next, and a panic in the first batch rolls it
+/// back while the next is in flight; the next rolls back too and goes again after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_batches_apply_each_cases_events_in_order() {
+    const STEPS: usize = 6;
+    let env = TestEnv::start(&[WorkerKind::Intake]).await;
+    let mut references = Vec::new();
+    for i in 0..4 {
+        let event = complaint(&format!("CUST-SEQ-{i}"));
+        env.publish(&event).await;
+        references.push(
+            case_opened_by(&env, event["id"].as_str().unwrap())
+                .await
+                .reference,
+        );
+    }
+    let mut conn = env.conn().await;
+    diesel::sql_query(
+        "CREATE TABLE test_sequence (reference text PRIMARY KEY, seen text NOT NULL)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for reference in &references {
+        diesel::sql_query("INSERT INTO test_sequence VALUES ($1, '')")
+            .bind::<Text, _>(reference)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let app: App = env.app.clone();
+    let connection = common::amqp(&app).await;
+    let spec = complaints::workers::queue_spec::<Sequenced>();
+    app.topology.declare(&connection, &[spec]).await.unwrap();
+
+    // Every event queued before the worker starts, so its batches are full.
+    for step in 1..=STEPS {
+        for (i, reference) in references.iter().enumerate() {
+            let summary = if step == 1 && i == 1 {
+                "panic".to_owned()
+            } else {
+                step.to_string()
+            };
+            env.publish(&json!({
+                "specversion": "1.0", "id": Uuid::now_v7().to_string(), "type": "client.replied",
+                "source": "urn:test", "time": chrono::Utc::now(), "subject": reference,
+                "data": { "channel": "letter", "summary": summary }
+            }))
+            .await;
+        }
+    }
+    let shutdown = CancellationToken::new();
+    let running = tokio::spawn(complaints::workers::runner::run(
+        Arc::new(Sequenced),
+        app.clone(),
+        shutdown.clone(),
+    ));
+    let letters = dead_letters_of(&env, Sequenced::NAME, 1).await;
+    assert_eq!(letters[0].reason_kind.as_deref(), Some("panic"));
+    let applied = (STEPS * references.len() - 1) as i64;
+    wait_for_within("every other event applied", LIMIT, || async {
+        let claimed: i64 = inbox::table
+            .filter(inbox::worker.eq(Sequenced::NAME))
+            .count()
+            .get_result(&mut env.conn().await)
+            .await
+            .unwrap();
+        (claimed == applied).then_some(())
+    })
+    .await;
+
+    let all: String = (1..=STEPS).map(|step| format!("{step},")).collect();
+    for (i, reference) in references.iter().enumerate() {
+        let seen: Seen = diesel::sql_query("SELECT seen FROM test_sequence WHERE reference = $1")
+            .bind::<Text, _>(reference)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        let expected = if i == 1 {
+            all[2..].to_owned()
+        } else {
+            all.clone()
+        };
+        assert_eq!(
+            seen.seen, expected,
+            "{reference}'s events in the order published"
+        );
+    }
+    shutdown.cancel();
+    running.await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    for queue in [
+        app.topology.queue(Sequenced::NAME),
+        app.topology.dead_letter_queue(Sequenced::NAME),
+    ] {
+        channel
+            .queue_delete(queue.as_str().into(), Default::default())
+            .await
+            .unwrap();
+    }
+    connection.close(200, "done".into()).await.unwrap();
+    drop(conn);
     env.stop().await;
 }

@@ -65,6 +65,7 @@ pub struct Acknowledgement {
 
 impl Worker for Acknowledgement {
     const NAME: &'static str = "acknowledgement";
+    const LOCKS_CASES: bool = true;
     type Event = AcknowledgementEvent;
 
     /// With the app's calendar and letter lead time.

@@ -34,7 +34,7 @@ use crate::app::App;
 use crate::db::cases::CaseFacts;
 use crate::db::casework::NewState;
 use crate::db::special_payments::{self, NewPayment};
-use crate::db::{cases, casework, staff, systemic_log, tasks, timers};
+use crate::db::{casework, staff, systemic_log, tasks, timers};
 use crate::events::actions_scheduled::ScheduledAction;
 use crate::events::case_escalated::ConsolatoryReferral;
 use crate::events::incoming::{Accepted, EventSet};
@@ -172,6 +172,7 @@ pub struct Casework;
 
 impl Worker for Casework {
     const NAME: &'static str = NAME;
+    const LOCKS_CASES: bool = true;
     const FROM_OUTSIDE: bool = true;
     /// Up to 1,024 decisions a transaction, so that a batch's fixed costs (its round trips and
     /// its commit's flush) are shared by more: `bench casework` measured 6,155–7,050
@@ -198,7 +199,6 @@ impl Worker for Casework {
         let events = ours(events);
         let events = events.as_slice();
         let references = subjects(events);
-        cases::lock(conn, &references).await?;
         let (facts, mut states) = casework::load(conn, &references).await?;
         let found = match_subjects(events, &facts, &mut effects);
         let directory = staff_of(conn, &found).await?;
@@ -264,7 +264,7 @@ impl Worker for Casework {
 }
 
 /// The events that are casework's: all but the clocks whose running out is another worker's,
-/// left out before any case is locked.
+/// left out before the cases are read.
 fn ours<'e>(events: &[&'e CloudEvent<CaseworkEvent>]) -> Vec<&'e CloudEvent<CaseworkEvent>> {
     events
         .iter()

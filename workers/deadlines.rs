@@ -85,6 +85,7 @@ pub struct Deadlines {
 
 impl Worker for Deadlines {
     const NAME: &'static str = "deadlines";
+    const LOCKS_CASES: bool = true;
     type Event = DeadlineEvent;
 
     /// With the app's calendar.

@@ -51,6 +51,7 @@ pub struct Disputes;
 
 impl Worker for Disputes {
     const NAME: &'static str = "disputes";
+    const LOCKS_CASES: bool = true;
     const FROM_OUTSIDE: bool = true;
     type Event = DisputeEvent;
 

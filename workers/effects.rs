@@ -536,17 +536,16 @@ impl TaskChange {
 
 /// Each event with the case its subject names, in order; an event that names no known case is
 /// refused with `command.rejected` (through `effects`) and left out. Every case worker starts
-/// here, and so holds its cases' row locks ([`cases::lock`]) for the rest of its transaction:
-/// what it reads of a case cannot change under it before it writes. (The casework worker,
-/// which reads its cases' states with their facts, takes the same steps: [`subjects`],
-/// [`cases::lock`], its one read, [`match_subjects`].)
+/// here. Its cases' rows are already locked for the rest of its transaction by the runner
+/// ([`Worker::LOCKS_CASES`](super::Worker::LOCKS_CASES)): what it reads of a case cannot change
+/// under it before it writes. (The casework worker, which reads its cases' states with their
+/// facts, takes the same steps: [`subjects`], its one read, [`match_subjects`].)
 pub async fn with_cases<'e, E>(
     conn: &mut AsyncPgConnection,
     events: &[&'e CloudEvent<E>],
     effects: &mut Effects,
 ) -> QueryResult<Vec<(&'e CloudEvent<E>, CaseFacts)>> {
     let references = subjects(events);
-    cases::lock(conn, &references).await?;
     let cases = cases::facts(conn, &references).await?;
     Ok(match_subjects(events, &cases, effects))
 }

@@ -124,6 +124,7 @@ type Finished = (Claim, anyhow::Result<Outcome>);
 
 impl Worker for Email {
     const NAME: &'static str = "email";
+    const LOCKS_CASES: bool = true;
     type Event = EmailEvent;
 
     /// With an SMTP transport built from `[email]`.

@@ -37,6 +37,7 @@ pub struct Escalation;
 
 impl Worker for Escalation {
     const NAME: &'static str = "escalation";
+    const LOCKS_CASES: bool = true;
     type Event = EscalationEvent;
 
     fn build(_app: &App) -> anyhow::Result<Self> {

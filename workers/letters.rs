@@ -204,6 +204,7 @@ pub struct Letters {
 
 impl Worker for Letters {
     const NAME: &'static str = "letters";
+    const LOCKS_CASES: bool = true;
     type Event = LetterEvent;
 
     /// With the templates of `letters.templates_dir`, every one compiled (or the start fails).

@@ -116,6 +116,12 @@ pub trait Worker: Send + Sync + 'static {
     /// casework, disputes). Every other worker reads only `complaints.internal`, where casework
     /// forwards each decision it accepted, so none acts on a decision the state machine refused.
     const FROM_OUTSIDE: bool = false;
+    /// Whether the events it reads name cases (their subjects) that it reads and writes back.
+    /// If so, the runner locks those cases' rows ([`cases::lock`](crate::db::cases::lock)) at
+    /// the start of the batch's transaction, before `apply`, so nothing changes a case between
+    /// what the worker reads of it and what it writes; and a consumer begins its next batch as
+    /// soon as this one holds its locks, committing them in order ([`runner`]).
+    const LOCKS_CASES: bool = false;
     /// The events it reads; their types are the routing keys bound to its queue. A message
     /// that does not parse and validate as one of them is dead-lettered before `apply` sees it.
     type Event: EventSet;

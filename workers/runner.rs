@@ -3,6 +3,13 @@
 //! also claims their event ids in the inbox, commit, then ack. Nothing is acked before its
 //! effects are durable; a redelivered message finds its id claimed and changes nothing.
 //!
+//! A worker that locks its cases ([`Worker::LOCKS_CASES`]) has two batches in flight per
+//! consumer when there is a backlog (this batch is full): the next begins once this one holds
+//! its cases' row locks, so the worker's work on one overlaps the database's on the other, and
+//! it keeps their order: the next waits for those locks on any case they share, commits only
+//! after this one has committed (a [`Turn`]), and acks after it. Should this one roll back, the
+//! next rolls back too and is applied again once this one is settled.
+//!
 //! When the batch's transaction fails, each message is tried alone, so one poisoned message
 //! cannot hold the others back: it is nacked, and the quorum queue's delivery limit
 //! dead-letters it after a few tries. When the database cannot be reached at all, the loop
@@ -23,17 +30,20 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Confirmation, Consumer};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
-use super::{settings, Tasks, Worker};
+use super::effects::subjects;
+use super::{settings, Tasks, Worker, WorkerSettings};
 use crate::app::App;
 use crate::backoff::Backoff;
 use crate::broker::consumer::{
     DEAD_LETTERED_AT_HEADER, REASON_HEADER, REASON_KIND_HEADER, ROUTING_KEY_HEADER,
 };
 use crate::broker::topology::long_string;
-use crate::db::inbox;
+use crate::db::{cases, inbox, turns};
 use crate::events::binding;
 use crate::events::checks::Checks;
 use crate::events::incoming::{self, Refusal};
@@ -82,9 +92,9 @@ pub async fn run<W: Worker>(worker: Arc<W>, app: App, shutdown: CancellationToke
 }
 
 /// One channel's life, on the connection the process's consumers share: consume until
-/// shutdown (Ok) or a broker error (Err).
+/// shutdown (Ok) or a broker error (Err). The batches in flight are always finished first.
 async fn consume<W: Worker>(
-    worker: &W,
+    worker: &Arc<W>,
     app: &App,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
@@ -106,24 +116,179 @@ async fn consume<W: Worker>(
         )
         .await?;
     info!(worker = W::NAME, %queue, "consuming");
-    loop {
-        let first = tokio::select! {
-            () = shutdown.cancelled() => {
-                let _ = channel.close(200, "shutting down".into()).await;
-                return Ok(());
-            }
-            next = consumer.next() => next,
-        };
-        let mut batch = vec![next_delivery(first)?];
-        fill_batch(
-            &mut consumer,
-            &mut batch,
-            settings.batch_size,
-            settings.batch_wait,
-        )
-        .await?;
-        handle_batch(worker, app, &channel, batch, shutdown).await?;
+    let mut in_flight = InFlight::default();
+    let consumed = async {
+        while let Some(batch) = next_batch(&mut consumer, &settings, shutdown).await? {
+            in_flight
+                .start(worker, app, &channel, batch, shutdown)
+                .await?;
+        }
+        anyhow::Ok(())
     }
+    .await;
+    let finished = in_flight.finish_all().await;
+    if shutdown.is_cancelled() {
+        let _ = channel.close(200, "shutting down".into()).await;
+    }
+    consumed.and(finished)
+}
+
+/// Waits for the next delivery and fills a batch behind it; `None` at shutdown.
+async fn next_batch(
+    consumer: &mut Consumer,
+    settings: &WorkerSettings,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Option<Vec<Delivery>>> {
+    let first = tokio::select! {
+        () = shutdown.cancelled() => return Ok(None),
+        next = consumer.next() => next,
+    };
+    let mut batch = vec![next_delivery(first)?];
+    fill_batch(
+        consumer,
+        &mut batch,
+        settings.batch_size,
+        settings.batch_wait,
+    )
+    .await?;
+    Ok(Some(batch))
+}
+
+/// The batches a consumer has in flight, oldest first: two at most, the one before and this
+/// one.
+#[derive(Default)]
+struct InFlight {
+    tasks: std::collections::VecDeque<JoinHandle<anyhow::Result<()>>>,
+    last: Option<Arc<Turn>>,
+}
+
+impl InFlight {
+    /// Starts handling `batch` in a task of its own, after the batch before, and returns once
+    /// the next batch may begin ([`Turn::next_may_begin`]).
+    async fn start<W: Worker>(
+        &mut self,
+        worker: &Arc<W>,
+        app: &App,
+        channel: &Channel,
+        batch: Vec<Delivery>,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<()> {
+        if self.tasks.len() > 1 {
+            if let Some(oldest) = self.tasks.pop_front() {
+                finish(oldest).await?;
+            }
+        }
+        let turn = Arc::new(Turn::new());
+        let overlapped = W::LOCKS_CASES && batch.len() >= settings::<W>(&app.config).batch_size;
+        let order = Order {
+            turn: turn.clone(),
+            overlapped,
+            previous: self.last.take(),
+        };
+        self.tasks.push_back(tokio::spawn(handle_batch(
+            worker.clone(),
+            app.clone(),
+            channel.clone(),
+            batch,
+            order,
+            shutdown.clone(),
+        )));
+        turn.next_may_begin(overlapped).await;
+        self.last = overlapped.then_some(turn);
+        Ok(())
+    }
+
+    /// Waits for every batch in flight to end; the first error, if any.
+    async fn finish_all(self) -> anyhow::Result<()> {
+        let mut finished = Ok(());
+        for task in self.tasks {
+            let result = finish(task).await;
+            finished = finished.and(result);
+        }
+        finished
+    }
+}
+
+/// Waits for a batch's task to end, with its error (a panic outside the transaction is one).
+async fn finish(task: JoinHandle<anyhow::Result<()>>) -> anyhow::Result<()> {
+    task.await.unwrap_or_else(|e| Err(e.into()))
+}
+
+/// Where a batch stands, for the consumer loop and the batch after it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    /// Its transaction holds its cases' row locks.
+    locked: bool,
+    /// Its one batch transaction ended: committed (`true`) or rolled back (`false`).
+    committed: Option<bool>,
+    /// Every delivery is acked, nacked or dead-lettered (`true`), or the batch gave up on
+    /// its channel with some unsettled (`false`).
+    settled: Option<bool>,
+}
+
+/// One batch's place in its consumer's order: the advisory lock key its transaction holds
+/// ([`turns`]) and its [`Progress`].
+struct Turn {
+    key: i64,
+    progress: watch::Sender<Progress>,
+}
+
+impl Turn {
+    fn new() -> Self {
+        Self {
+            key: i64::from_ne_bytes(
+                uuid::Uuid::new_v4().as_bytes()[..8]
+                    .try_into()
+                    .unwrap_or_default(),
+            ),
+            progress: watch::Sender::new(Progress::default()),
+        }
+    }
+
+    fn note(&self, change: impl FnOnce(&mut Progress)) {
+        self.progress.send_modify(change);
+    }
+
+    /// Waits until the next batch may begin: once this one holds its locks and has not
+    /// rolled back (when it may be `overlapped`), or once it is settled.
+    async fn next_may_begin(&self, overlapped: bool) {
+        let mut progress = self.progress.subscribe();
+        let _ = progress
+            .wait_for(|p| {
+                p.settled.is_some() || (overlapped && p.locked && p.committed != Some(false))
+            })
+            .await;
+    }
+
+    /// Whether this batch's transaction committed, asked by the next once it holds this one's
+    /// key (so the transaction has ended). Waits at most a second for this batch to note it:
+    /// longer, and it is taken as not committed (the next then rolls back and goes again).
+    async fn has_committed(&self) -> bool {
+        let mut progress = self.progress.subscribe();
+        let noted = tokio::time::timeout(
+            Duration::from_secs(1),
+            progress.wait_for(|p| p.committed.is_some()),
+        )
+        .await;
+        matches!(noted, Ok(Ok(p)) if p.committed == Some(true))
+    }
+
+    /// Waits until this batch is settled; whether all went well.
+    async fn settled(&self) -> bool {
+        let mut progress = self.progress.subscribe();
+        let settled = progress.wait_for(|p| p.settled.is_some()).await;
+        matches!(settled, Ok(p) if p.settled == Some(true))
+    }
+}
+
+/// A batch's turn and the batch before it, still in flight.
+struct Order {
+    turn: Arc<Turn>,
+    /// Whether the next batch may begin before this one is settled: a full batch of a worker
+    /// that locks its cases (a backlog). A smaller one is all there was, so the next would
+    /// wait for deliveries anyway, and this one then runs alone as it always did.
+    overlapped: bool,
+    previous: Option<Arc<Turn>>,
 }
 
 /// Unwraps one item of the consumer stream; the stream ends only when the channel does.
@@ -174,12 +339,42 @@ impl From<&Refusal> for DeadLetterReason {
     }
 }
 
-/// Dead-letters the unreadable, applies the rest, acks.
+/// Handles one batch in its own task: dead-letters the unreadable, applies the rest in its
+/// turn, acks after the batch before. Whatever happens, the batch ends settled, so the next
+/// never waits for ever.
 async fn handle_batch<W: Worker>(
+    worker: Arc<W>,
+    app: App,
+    channel: Channel,
+    batch: Vec<Delivery>,
+    order: Order,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let settles = Settles(order.turn.clone());
+    let result = handle_in_turn(&*worker, &app, &channel, batch, &order, &shutdown).await;
+    settles.0.note(|p| p.settled = Some(result.is_ok()));
+    result
+}
+
+/// Notes a batch settled when its task ends, as having failed unless it said otherwise (a
+/// panic outside the transaction), so the batch after it never waits for ever.
+struct Settles(Arc<Turn>);
+
+impl Drop for Settles {
+    fn drop(&mut self) {
+        self.0.note(|p| {
+            p.committed.get_or_insert(false);
+            p.settled.get_or_insert(false);
+        });
+    }
+}
+
+async fn handle_in_turn<W: Worker>(
     worker: &W,
     app: &App,
     channel: &Channel,
     batch: Vec<Delivery>,
+    order: &Order,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<()> {
     let received = Instant::now();
@@ -204,7 +399,23 @@ async fn handle_batch<W: Worker>(
     dead_letter(app, channel, W::NAME, &dead).await?;
 
     let events: Vec<&CloudEvent<W::Event>> = readable.iter().map(|r| &r.event).collect();
-    match apply_held(worker, app, &events, shutdown).await {
+    let mut applied = apply_held(worker, app, &events, shutdown, Some(order)).await;
+    // The batch before settles first: this one's acks and retries come after its own.
+    if let Some(previous) = &order.previous {
+        let previous_settled = previous.settled().await;
+        anyhow::ensure!(
+            previous_settled,
+            "the batch before lost its channel; this one is left to be redelivered"
+        );
+    }
+    if matches!(applied, Applied::NotItsTurn) {
+        debug!(
+            worker = W::NAME,
+            "the batch before rolled back; applying this one again after it"
+        );
+        applied = apply_held(worker, app, &events, shutdown, None).await;
+    }
+    match applied {
         Applied::Yes => {
             if let Some(tag) = last_tag {
                 channel
@@ -213,7 +424,7 @@ async fn handle_batch<W: Worker>(
             }
             record_handled(W::NAME, &readable);
         }
-        Applied::ShuttingDown => return Ok(()),
+        Applied::ShuttingDown | Applied::NotItsTurn => return Ok(()),
         Applied::Failed(e) if readable.len() <= 1 => {
             ack_all(unreadable.iter().map(|(d, _)| d)).await?;
             for r in &readable {
@@ -224,12 +435,12 @@ async fn handle_batch<W: Worker>(
             warn!(worker = W::NAME, error = %e, size = readable.len(), "batch failed; trying each message alone");
             ack_all(unreadable.iter().map(|(d, _)| d)).await?;
             for r in &readable {
-                match apply_held(worker, app, &[&r.event], shutdown).await {
+                match apply_held(worker, app, &[&r.event], shutdown, None).await {
                     Applied::Yes => {
                         r.delivery.acker.ack(BasicAckOptions::default()).await?;
                         record_handled(W::NAME, std::slice::from_ref(r));
                     }
-                    Applied::ShuttingDown => return Ok(()),
+                    Applied::ShuttingDown | Applied::NotItsTurn => return Ok(()),
                     Applied::Failed(e) => settle_failure(app, channel, W::NAME, r, &e).await?,
                 }
             }
@@ -248,20 +459,24 @@ fn read<W: Worker>(delivery: &Delivery, checks: &Checks) -> Result<CloudEvent<W:
 enum Applied {
     Yes,
     ShuttingDown,
+    /// Rolled back because the batch before did not commit (so the order holds).
+    NotItsTurn,
     Failed(anyhow::Error),
 }
 
 /// Applies `events` as [`apply_in_transaction`] does, but holds them (with backoff) while the
-/// database is down, so an outage never burns a message's delivery attempts.
+/// database is down, so an outage never burns a message's delivery attempts. Only the first
+/// try takes the batch's turn in `order`; a retry runs when the batch before has long ended.
 async fn apply_held<W: Worker>(
     worker: &W,
     app: &App,
     events: &[&CloudEvent<W::Event>],
     shutdown: &CancellationToken,
+    mut order: Option<&Order>,
 ) -> Applied {
     let mut backoff = Backoff::default();
     loop {
-        match apply_in_transaction(worker, app, events, shutdown).await {
+        match apply_in_transaction(worker, app, events, shutdown, order.take()).await {
             Applied::Failed(e) if classify(&e) == Failure::Outage => {
                 let wait = backoff.next_wait();
                 warn!(worker = W::NAME, error = %e, ?wait, "database lost mid-batch; holding the batch");
@@ -275,17 +490,48 @@ async fn apply_held<W: Worker>(
     }
 }
 
-/// Claims the events' ids and applies the new ones in one transaction. Waits (with backoff)
-/// while no database connection can be had: that is an outage, not a bad message. A panic
-/// while applying is caught inside the transaction, so the transaction rolls back, and the
-/// connection is discarded rather than returned to the pool.
+/// Lets the caller's transaction go on to commit only once `previous` (the batch before) has
+/// committed; [`NotItsTurn`] when it did not. Known already (the common case under light
+/// load), that costs nothing; otherwise it waits on the batch's key for its transaction to end.
+async fn commit_after(conn: &mut AsyncPgConnection, previous: &Turn) -> anyhow::Result<()> {
+    let known = previous.progress.borrow().committed;
+    let committed = match known {
+        Some(known) => known,
+        None => {
+            turns::take(conn, previous.key).await?;
+            previous.has_committed().await
+        }
+    };
+    if committed {
+        Ok(())
+    } else {
+        Err(NotItsTurn.into())
+    }
+}
+
+/// Why a batch's transaction was rolled back on purpose: the batch before did not commit.
+#[derive(Debug, thiserror::Error)]
+#[error("the batch before did not commit")]
+struct NotItsTurn;
+
+/// Claims the events' ids, locks their cases (for a worker that [`Worker::LOCKS_CASES`]) and
+/// applies the new ones in one transaction. In `order`, the transaction holds its turn's key
+/// from the start, notes when it holds its locks, and commits only after the batch before has
+/// (else it rolls back: [`Applied::NotItsTurn`]). Waits (with backoff) while no database
+/// connection can be had: that is an outage, not a bad message. A panic while applying is
+/// caught inside the transaction, so the transaction rolls back, and the connection is
+/// discarded rather than returned to the pool.
 async fn apply_in_transaction<W: Worker>(
     worker: &W,
     app: &App,
     events: &[&CloudEvent<W::Event>],
     shutdown: &CancellationToken,
+    order: Option<&Order>,
 ) -> Applied {
     if events.is_empty() {
+        if let Some(order) = order {
+            order.turn.note(|p| p.committed = Some(true));
+        }
         return Applied::Yes;
     }
     let mut backoff = Backoff::default();
@@ -308,6 +554,9 @@ async fn apply_in_transaction<W: Worker>(
     let result = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
             let work = async {
+                if let Some(order) = order.filter(|o| o.overlapped) {
+                    turns::take(conn, order.turn.key).await?;
+                }
                 let fresh = inbox::claim(conn, W::NAME, &ids, now).await?;
                 if fresh.len() < events.len() {
                     debug!(
@@ -322,7 +571,17 @@ async fn apply_in_transaction<W: Worker>(
                     .copied()
                     .filter(|e| fresh.contains(&e.id) && seen.insert(e.id))
                     .collect();
-                worker.apply(conn, &new, now).await
+                if W::LOCKS_CASES {
+                    cases::lock(conn, &subjects(&new)).await?;
+                    if let Some(order) = order {
+                        order.turn.note(|p| p.locked = true);
+                    }
+                }
+                worker.apply(conn, &new, now).await?;
+                if let Some(previous) = order.and_then(|o| o.previous.as_ref()) {
+                    commit_after(conn, previous).await?;
+                }
+                Ok(())
             };
             AssertUnwindSafe(work)
                 .catch_unwind()
@@ -330,8 +589,12 @@ async fn apply_in_transaction<W: Worker>(
                 .unwrap_or_else(|panic| Err(panicked(W::NAME, panic.as_ref()).into()))
         })
         .await;
+    if let Some(order) = order {
+        order.turn.note(|p| p.committed = Some(result.is_ok()));
+    }
     match result {
         Ok(()) => Applied::Yes,
+        Err(e) if e.is::<NotItsTurn>() => Applied::NotItsTurn,
         Err(e) => {
             if matches!(classify(&e), Failure::Permanent { kind: PANIC, .. }) {
                 // Whatever the panic interrupted, the connection is not trusted again.

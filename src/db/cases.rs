@@ -459,9 +459,10 @@ pub(super) struct FactsRow {
 }
 
 /// Locks the cases with these references for the caller's transaction (`FOR NO KEY UPDATE`,
-/// in id order so that two transactions never wait on each other crosswise). Every worker that
-/// reads a case's state and writes it back takes this lock first, so two processes (or two
-/// workers of one) applying events to the same case take turns and never lose an update.
+/// in id order so that two transactions never wait on each other crosswise). The runner takes
+/// it first in the transaction of every worker that reads a case's state and writes it back
+/// (`Worker::LOCKS_CASES`), so two processes (or two workers of one, or one consumer's two
+/// overlapping batches) applying events to the same case take turns and never lose an update.
 pub async fn lock(conn: &mut AsyncPgConnection, references: &[String]) -> QueryResult<()> {
     if references.is_empty() {
         return Ok(());

@@ -28,6 +28,7 @@ pub mod systemic_log;
 pub mod tasks;
 pub mod timeline;
 pub mod timers;
+pub mod turns;
 
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool;
