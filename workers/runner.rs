@@ -4,11 +4,12 @@
 //! effects are durable; a redelivered message finds its id claimed and changes nothing.
 //!
 //! A worker that locks its cases ([`Worker::LOCKS_CASES`]) has two batches in flight per
-//! consumer when there is a backlog (this batch is full): the next begins once this one holds
-//! its cases' row locks, so the worker's work on one overlaps the database's on the other, and
-//! it keeps their order: the next waits for those locks on any case they share, commits only
-//! after this one has committed (a [`Turn`]), and acks after it. Should this one roll back, the
-//! next rolls back too and is applied again once this one is settled.
+//! consumer when there is a backlog (this batch is a quarter full or more): the next begins
+//! once this one holds its cases' row locks, so the worker's work on one overlaps the
+//! database's on the other, and it keeps their order: the next waits for those locks on any
+//! case they share, commits only after this one has committed (a [`Turn`]), and acks after it.
+//! Should this one roll back, the next rolls back too and is applied again once this one is
+//! settled.
 //!
 //! When the batch's transaction fails, each message is tried alone, so one poisoned message
 //! cannot hold the others back: it is nacked, and the quorum queue's delivery limit
@@ -163,8 +164,10 @@ struct InFlight {
 }
 
 impl InFlight {
-    /// Starts handling `batch` in a task of its own, after the batch before, and returns once
-    /// the next batch may begin ([`Turn::next_may_begin`]).
+    /// Handles `batch` after the batch before: a batch the next may overlap
+    /// ([`Order::overlapped`]) in a task of its own, returning once the next may begin
+    /// ([`Turn::next_may_begin`]); any other here, to its end, as one batch at a time always
+    /// did.
     async fn start<W: Worker>(
         &mut self,
         worker: &Arc<W>,
@@ -179,22 +182,26 @@ impl InFlight {
             }
         }
         let turn = Arc::new(Turn::new());
-        let overlapped = W::LOCKS_CASES && batch.len() >= settings::<W>(&app.config).batch_size;
+        let overlapped = W::LOCKS_CASES && batch.len() * 4 >= settings::<W>(&app.config).batch_size;
         let order = Order {
             turn: turn.clone(),
             overlapped,
             previous: self.last.take(),
         };
-        self.tasks.push_back(tokio::spawn(handle_batch(
+        let handling = handle_batch(
             worker.clone(),
             app.clone(),
             channel.clone(),
             batch,
             order,
             shutdown.clone(),
-        )));
-        turn.next_may_begin(overlapped).await;
-        self.last = overlapped.then_some(turn);
+        );
+        if !overlapped {
+            return handling.await;
+        }
+        self.tasks.push_back(tokio::spawn(handling));
+        turn.next_may_begin().await;
+        self.last = Some(turn);
         Ok(())
     }
 
@@ -250,13 +257,11 @@ impl Turn {
     }
 
     /// Waits until the next batch may begin: once this one holds its locks and has not
-    /// rolled back (when it may be `overlapped`), or once it is settled.
-    async fn next_may_begin(&self, overlapped: bool) {
+    /// rolled back, or once it is settled.
+    async fn next_may_begin(&self) {
         let mut progress = self.progress.subscribe();
         let _ = progress
-            .wait_for(|p| {
-                p.settled.is_some() || (overlapped && p.locked && p.committed != Some(false))
-            })
+            .wait_for(|p| p.settled.is_some() || (p.locked && p.committed != Some(false)))
             .await;
     }
 
@@ -284,9 +289,10 @@ impl Turn {
 /// A batch's turn and the batch before it, still in flight.
 struct Order {
     turn: Arc<Turn>,
-    /// Whether the next batch may begin before this one is settled: a full batch of a worker
-    /// that locks its cases (a backlog). A smaller one is all there was, so the next would
-    /// wait for deliveries anyway, and this one then runs alone as it always did.
+    /// Whether the next batch may begin before this one is settled: a batch of a worker that
+    /// locks its cases, at least a quarter full (a backlog). A smaller one is about all there
+    /// was, so the next would wait for deliveries anyway, and this one runs alone as batches
+    /// always did.
     overlapped: bool,
     previous: Option<Arc<Turn>>,
 }
