@@ -345,9 +345,9 @@ impl From<&Refusal> for DeadLetterReason {
     }
 }
 
-/// Handles one batch in its own task: dead-letters the unreadable, applies the rest in its
-/// turn, acks after the batch before. Whatever happens, the batch ends settled, so the next
-/// never waits for ever.
+/// Handles one batch (in a task of its own when the next may overlap it): dead-letters the
+/// unreadable, applies the rest in its turn, acks after the batch before. Whatever happens,
+/// the batch ends settled, so the next never waits for ever.
 async fn handle_batch<W: Worker>(
     worker: Arc<W>,
     app: App,
@@ -375,6 +375,9 @@ impl Drop for Settles {
     }
 }
 
+/// What [`handle_batch`] does: reads and dead-letters, applies in `order` (again after the
+/// batch before when that one did not commit), then acks or, when the batch's transaction
+/// failed, tries each message alone; never before the batch before is settled.
 async fn handle_in_turn<W: Worker>(
     worker: &W,
     app: &App,
