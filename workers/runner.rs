@@ -117,7 +117,7 @@ async fn consume<W: Worker>(
         )
         .await?;
     info!(worker = W::NAME, %queue, "consuming");
-    let mut in_flight = InFlight::default();
+    let mut in_flight = InFlight::new(settings.batch_size);
     let consumed = async {
         while let Some(batch) = next_batch(&mut consumer, &settings, shutdown).await? {
             in_flight
@@ -157,13 +157,22 @@ async fn next_batch(
 
 /// The batches a consumer has in flight, oldest first: two at most, the one before and this
 /// one.
-#[derive(Default)]
 struct InFlight {
+    /// The worker's batch size, of which a quarter makes a backlog ([`Order::overlapped`]).
+    batch_size: usize,
     tasks: std::collections::VecDeque<JoinHandle<anyhow::Result<()>>>,
     last: Option<Arc<Turn>>,
 }
 
 impl InFlight {
+    fn new(batch_size: usize) -> Self {
+        Self {
+            batch_size,
+            tasks: std::collections::VecDeque::new(),
+            last: None,
+        }
+    }
+
     /// Handles `batch` after the batch before: a batch the next may overlap
     /// ([`Order::overlapped`]) in a task of its own, returning once the next may begin
     /// ([`Turn::next_may_begin`]); any other here, to its end, as one batch at a time always
@@ -182,7 +191,7 @@ impl InFlight {
             }
         }
         let turn = Arc::new(Turn::new());
-        let overlapped = W::LOCKS_CASES && batch.len() * 4 >= settings::<W>(&app.config).batch_size;
+        let overlapped = W::LOCKS_CASES && batch.len() * 4 >= self.batch_size;
         let order = Order {
             turn: turn.clone(),
             overlapped,
@@ -243,11 +252,7 @@ struct Turn {
 impl Turn {
     fn new() -> Self {
         Self {
-            key: i64::from_ne_bytes(
-                uuid::Uuid::new_v4().as_bytes()[..8]
-                    .try_into()
-                    .unwrap_or_default(),
-            ),
+            key: uuid::Uuid::new_v4().as_u64_pair().0 as i64,
             progress: watch::Sender::new(Progress::default()),
         }
     }
