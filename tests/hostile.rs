@@ -13,10 +13,9 @@ mod corpus;
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 
 use common::{
-    case_count, case_opened_by, complaint, dead_letters_of, free_port, wait_for, TestEnv,
+    case_count, case_opened_by, complaint, dead_letters_of, free_port, wait_for, OwnWorker, TestEnv,
 };
 use complaints::app::App;
 use complaints::db::schema::timers;
@@ -30,7 +29,6 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 
 /// `complaints run` as a process of its own, logging at debug level to a file.
 struct Process {
@@ -298,16 +296,8 @@ async fn applied_by_panicky(env: &TestEnv) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     let env = TestEnv::start(&[]).await;
-    let app: App = env.app.clone();
-    let spec = complaints::workers::queue_spec::<Panicky>();
-    let connection = common::amqp(&app).await;
-    app.topology.declare(&connection, &[spec]).await.unwrap();
-    let shutdown = CancellationToken::new();
-    let running = tokio::spawn(complaints::workers::runner::run(
-        Arc::new(Panicky),
-        app.clone(),
-        shutdown.clone(),
-    ));
+    let mut panicky = OwnWorker::declare::<Panicky>(&env.app).await;
+    panicky.run(Panicky);
 
     let reply = |summary: &str| {
         json!({
@@ -348,7 +338,7 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
     .await
     .unwrap();
     assert_eq!(stuck.n, 0, "no connection left idle in a transaction");
-    assert!(!running.is_finished(), "the consumer goes on after a panic");
+    assert!(panicky.is_running(), "the consumer goes on after a panic");
 
     // And it still works.
     let after = reply("and again");
@@ -357,20 +347,7 @@ async fn a_panic_is_its_batchs_alone_and_the_worker_lives_on() {
         (applied_by_panicky(&env).await == 6).then_some(())
     })
     .await;
-    shutdown.cancel();
-    running.await.unwrap();
-    // The test's own queues: `env.stop` removes the registry's only.
-    let channel = connection.create_channel().await.unwrap();
-    for queue in [
-        app.topology.queue(Panicky::NAME),
-        app.topology.dead_letter_queue(Panicky::NAME),
-    ] {
-        channel
-            .queue_delete(queue.as_str().into(), Default::default())
-            .await
-            .unwrap();
-    }
-    connection.close(200, "done".into()).await.unwrap();
+    panicky.stop().await;
     env.stop().await;
 }
 

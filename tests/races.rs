@@ -8,11 +8,10 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::casework::{decision, mp};
-use common::{case_opened_by, complaint, dead_letters_of, wait_for_within, TestEnv};
+use common::{case_opened_by, complaint, dead_letters_of, wait_for_within, OwnWorker, TestEnv};
 use complaints::app::App;
 use complaints::db::schema::{cases, inbox, outbox};
 use complaints::events::{ClientReplied, CloudEvent};
@@ -22,7 +21,6 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 const CASES: usize = 100;
@@ -298,10 +296,7 @@ async fn overlapping_batches_apply_each_cases_events_in_order() {
             .await
             .unwrap();
     }
-    let app: App = env.app.clone();
-    let connection = common::amqp(&app).await;
-    let spec = complaints::workers::queue_spec::<Sequenced>();
-    app.topology.declare(&connection, &[spec]).await.unwrap();
+    let mut sequenced = OwnWorker::declare::<Sequenced>(&env.app).await;
 
     // Every event queued before the worker starts, so its batches are full.
     for step in 1..=STEPS {
@@ -319,12 +314,7 @@ async fn overlapping_batches_apply_each_cases_events_in_order() {
             .await;
         }
     }
-    let shutdown = CancellationToken::new();
-    let running = tokio::spawn(complaints::workers::runner::run(
-        Arc::new(Sequenced),
-        app.clone(),
-        shutdown.clone(),
-    ));
+    sequenced.run(Sequenced);
     let letters = dead_letters_of(&env, Sequenced::NAME, 1).await;
     assert_eq!(letters[0].reason_kind.as_deref(), Some("panic"));
     let applied = (STEPS * references.len() - 1) as i64;
@@ -356,19 +346,7 @@ async fn overlapping_batches_apply_each_cases_events_in_order() {
             "{reference}'s events in the order published"
         );
     }
-    shutdown.cancel();
-    running.await.unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    for queue in [
-        app.topology.queue(Sequenced::NAME),
-        app.topology.dead_letter_queue(Sequenced::NAME),
-    ] {
-        channel
-            .queue_delete(queue.as_str().into(), Default::default())
-            .await
-            .unwrap();
-    }
-    connection.close(200, "done".into()).await.unwrap();
+    sequenced.stop().await;
     drop(conn);
     env.stop().await;
 }

@@ -711,3 +711,63 @@ impl Drop for SmtpServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A worker a test defines for itself (not in the registry, so [`TestEnv::stop`] does not
+/// remove its queues): its queues declared, its consumer run as `complaints run` runs one, then
+/// stopped and its queues removed.
+pub struct OwnWorker {
+    app: App,
+    name: &'static str,
+    connection: Connection,
+    shutdown: CancellationToken,
+    running: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl OwnWorker {
+    /// Declares `W`'s queue (bound to its events) and its dead-letter queue.
+    pub async fn declare<W: complaints::workers::Worker>(app: &App) -> Self {
+        let connection = amqp(app).await;
+        let spec = complaints::workers::queue_spec::<W>();
+        app.topology.declare(&connection, &[spec]).await.unwrap();
+        Self {
+            app: app.clone(),
+            name: W::NAME,
+            connection,
+            shutdown: CancellationToken::new(),
+            running: None,
+        }
+    }
+
+    /// Starts `worker`'s consumer.
+    pub fn run<W: complaints::workers::Worker>(&mut self, worker: W) {
+        self.running = Some(tokio::spawn(complaints::workers::runner::run(
+            std::sync::Arc::new(worker),
+            self.app.clone(),
+            self.shutdown.clone(),
+        )));
+    }
+
+    /// Whether its consumer still runs.
+    pub fn is_running(&self) -> bool {
+        self.running.as_ref().is_some_and(|r| !r.is_finished())
+    }
+
+    /// Stops its consumer and removes its two queues.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        if let Some(running) = self.running {
+            running.await.unwrap();
+        }
+        let channel = self.connection.create_channel().await.unwrap();
+        for queue in [
+            self.app.topology.queue(self.name),
+            self.app.topology.dead_letter_queue(self.name),
+        ] {
+            channel
+                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                .await
+                .unwrap();
+        }
+        self.connection.close(200, "done".into()).await.unwrap();
+    }
+}
