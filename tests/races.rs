@@ -3,11 +3,13 @@
 //! ends as one-at-a-time application would leave it. Each decision reads the case's state and
 //! writes it back whole, so without the case's row lock one process's write would undo the
 //! other's (an allocation lost under a categories change made from the state before it). And
-//! one consumer's overlapping batches keep each case's events in the order they were published.
+//! one consumer's overlapping batches keep each case's events in the order they were published,
+//! and never wait on each other for a lock their cases share.
 
 mod common;
 
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::casework::{decision, mp};
@@ -16,9 +18,9 @@ use complaints::app::App;
 use complaints::db::schema::{cases, inbox, outbox};
 use complaints::events::{ClientReplied, CloudEvent};
 use complaints::supervisor::WorkerKind;
-use complaints::workers::Worker;
+use complaints::workers::{runner, Worker};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
+use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 use uuid::Uuid;
@@ -348,5 +350,124 @@ async fn overlapping_batches_apply_each_cases_events_in_order() {
     }
     sequenced.stop().await;
     drop(conn);
+    env.stop().await;
+}
+
+/// The lock every batch of the [`Shared`] worker takes, as casework takes a category's.
+const SHARED_LOCK: i64 = 42;
+
+/// How many times the [`Shared`] worker applied a batch, rolled back or not.
+static SHARED_APPLIES: AtomicUsize = AtomicUsize::new(0);
+
+/// A case worker that, like casework on the Systemic Log, takes a lock shared by other cases
+/// (here one advisory lock) after [`runner::after_the_batch_before`]. Its first batch works on
+/// until the second has got as far as it can (holds the shared lock or waits), then takes the
+/// lock itself.
+struct Shared;
+
+impl Worker for Shared {
+    const NAME: &'static str = "shared";
+    const FROM_OUTSIDE: bool = true;
+    const LOCKS_CASES: bool = true;
+    const BATCH_SIZE: usize = 3;
+    const BATCH_WAIT_MS: u64 = 50;
+    const PREFETCH: u16 = 6;
+    type Event = SequenceEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Shared)
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        events: &[&CloudEvent<SequenceEvent>],
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
+        SHARED_APPLIES.fetch_add(1, Ordering::SeqCst);
+        let slow = events.iter().any(|event| {
+            let SequenceEvent::Replied(reply) = &event.data;
+            reply.summary.as_deref() == Some("slow")
+        });
+        if slow {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while !another_at_the_shared_lock(conn).await? && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        runner::after_the_batch_before(conn).await?;
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(SHARED_LOCK)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Whether another transaction of this database holds the shared lock or waits for an advisory
+/// lock (the batch before's turn).
+async fn another_at_the_shared_lock(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    let found: Found = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE d.datname = current_database() AND l.locktype = 'advisory' \
+           AND l.pid <> pg_backend_pid() \
+           AND (NOT l.granted OR (l.classid = 0 AND l.objid = $1 AND l.objsubid = 1))) AS found",
+    )
+    .bind::<BigInt, _>(SHARED_LOCK)
+    .get_result(conn)
+    .await?;
+    Ok(found.found)
+}
+
+/// Two overlapping batches of different cases that both take a lock other cases share: the
+/// second takes it only after the first has committed. Were it to take it first, the first
+/// would wait for the second to end and the second for the first to commit, until
+/// PostgreSQL's deadlock detector rolled one back: here, each batch is applied once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_batches_never_wait_on_each_other_for_a_shared_lock() {
+    let env = TestEnv::start(&[WorkerKind::Intake]).await;
+    let mut references = Vec::new();
+    for i in 0..6 {
+        let event = complaint(&format!("CUST-SHARED-{i}"));
+        env.publish(&event).await;
+        references.push(
+            case_opened_by(&env, event["id"].as_str().unwrap())
+                .await
+                .reference,
+        );
+    }
+    let mut shared = OwnWorker::declare::<Shared>(&env.app).await;
+    // Queued before the worker starts: two full batches of three cases each, none shared.
+    for (i, reference) in references.iter().enumerate() {
+        let summary = if i == 0 { "slow" } else { "step" };
+        env.publish(&json!({
+            "specversion": "1.0", "id": Uuid::now_v7().to_string(), "type": "client.replied",
+            "source": "urn:test", "time": chrono::Utc::now(), "subject": reference,
+            "data": { "channel": "letter", "summary": summary }
+        }))
+        .await;
+    }
+    shared.run(Shared);
+    wait_for_within("every event applied", LIMIT, || async {
+        let claimed: i64 = inbox::table
+            .filter(inbox::worker.eq(Shared::NAME))
+            .count()
+            .get_result(&mut env.conn().await)
+            .await
+            .unwrap();
+        (claimed == references.len() as i64).then_some(())
+    })
+    .await;
+    assert_eq!(
+        AtomicUsize::load(&SHARED_APPLIES, Ordering::SeqCst),
+        2,
+        "each batch applied once, none rolled back to go again"
+    );
+    shared.stop().await;
     env.stop().await;
 }

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use super::effects::{match_subjects, subjects, Effects};
 use super::official;
+use super::runner;
 use super::Worker;
 use crate::app::App;
 use crate::db::cases::CaseFacts;
@@ -826,6 +827,8 @@ async fn systemic_check(
         return Ok(());
     }
     let ids: Vec<Uuid> = cases.iter().map(|(case, _)| case.id).collect();
+    // A category's count is shared by every case in it.
+    runner::after_the_batch_before(conn).await?;
     let recorded = systemic_log::record_if_third(conn, &ids, effects.now()).await?;
     for (&(case, cause), recorded) in cases.iter().zip(recorded) {
         noted(case, recorded, cause, effects);
@@ -902,6 +905,8 @@ async fn systemic_action(
         return Ok(());
     }
     let now = effects.now();
+    // An entry names three cases.
+    runner::after_the_batch_before(conn).await?;
     let recorded = systemic_log::record_action(
         conn,
         action.issue_id,

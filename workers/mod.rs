@@ -120,7 +120,9 @@ pub trait Worker: Send + Sync + 'static {
     /// If so, the runner locks those cases' rows ([`cases::lock`](crate::db::cases::lock)) at
     /// the start of the batch's transaction, before `apply`, so nothing changes a case between
     /// what the worker reads of it and what it writes; and a consumer begins its next batch as
-    /// soon as this one holds its locks, committing them in order ([`runner`]).
+    /// soon as this one holds its locks, committing them in order ([`runner`]). Such a
+    /// worker calls [`runner::after_the_batch_before`] before it takes any other lock that
+    /// batches of other cases take too.
     const LOCKS_CASES: bool = false;
     /// The events it reads; their types are the routing keys bound to its queue. A message
     /// that does not parse and validate as one of them is dead-lettered before `apply` sees it.

@@ -9,7 +9,9 @@
 //! database's on the other, and it keeps their order: the next waits for those locks on any
 //! case they share, commits only after this one has committed (a [`Turn`]), and acks after it.
 //! Should this one roll back, the next rolls back too and is applied again once this one is
-//! settled.
+//! settled. A lock beyond its cases' rows that other cases' batches take too (a Systemic Log
+//! category's) the next takes only after this one has committed
+//! ([`after_the_batch_before`]), so neither ever waits for the other.
 //!
 //! When the batch's transaction fails, each message is tried alone, so one poisoned message
 //! cannot hold the others back: it is nacked, and the quorum queue's delivery limit
@@ -523,6 +525,26 @@ async fn commit_after(conn: &mut AsyncPgConnection, previous: &Turn) -> anyhow::
     }
 }
 
+tokio::task_local! {
+    /// The batch before the one whose `apply` runs in this task, when the two overlap.
+    static BEFORE: Option<Arc<Turn>>;
+}
+
+/// For a worker's `apply` to call before it takes a lock that other cases' batches take too
+/// (a Systemic Log category's, a row several cases share), rather than only its cases' rows:
+/// waits until the batch before this one, when they overlap, has committed, or rolls this
+/// one back to go again after it ([`NotItsTurn`]) when it did not. Otherwise this one might take
+/// such a lock first, while the batch before still needs it: the batch before would wait for
+/// this one to end and this one for the batch before to commit, until PostgreSQL's deadlock
+/// detector ended one of them a second later. Costs nothing when batches do not overlap.
+pub async fn after_the_batch_before(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
+    let previous = BEFORE.try_with(Clone::clone).ok().flatten();
+    match previous {
+        Some(previous) => commit_after(conn, &previous).await,
+        None => Ok(()),
+    }
+}
+
 /// Why a batch's transaction was rolled back on purpose: the batch before did not commit.
 #[derive(Debug, thiserror::Error)]
 #[error("the batch before did not commit")]
@@ -591,7 +613,10 @@ async fn apply_in_transaction<W: Worker>(
                         order.turn.note(|p| p.locked = true);
                     }
                 }
-                worker.apply(conn, &new, now).await?;
+                let previous = order.and_then(|o| o.previous.clone());
+                BEFORE
+                    .scope(previous, worker.apply(conn, &new, now))
+                    .await?;
                 if let Some(previous) = order.and_then(|o| o.previous.as_ref()) {
                     commit_after(conn, previous).await?;
                 }
