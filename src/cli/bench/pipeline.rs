@@ -10,8 +10,9 @@
 //!    timers: intake, the outbox relay's fan-out and both clock workers included; with the CPU
 //!    each part (workers, PostgreSQL, RabbitMQ, the benchmark) used per complaint meanwhile
 //!    ([`super::cpu`]), which says which part limits the machine and what a host more buys.
-//! 3. **Latency**: at each offered load (complaints/s, published on a fixed schedule whatever
-//!    the system does), the time from each complaint's scheduled publish to its case's commit
+//! 3. **Latency**: once the workers have drained what the run before left (no message queued,
+//!    no event unsent), at each offered load (complaints/s, published on a fixed schedule
+//!    whatever the system does), the time from each complaint's scheduled publish to its case's commit
 //!    (seen through the `NOTIFY` the commit sends): p50, p99 and max.
 //! 4. **Letters**: the simulated clock moves 41 hours on, past the point (48 hours less
 //!    `clock.letter_lead_hours`) where every tier 1 acknowledgement clock fires; the scheduler,
@@ -39,6 +40,7 @@ use uuid::Uuid;
 use super::cpu::{CpuTimes, CpuUse};
 use super::{broker_ceiling, publish_all, wait_for_count, SAMPLE};
 use crate::app::App;
+use crate::broker::stats::queue_stats;
 use crate::broker::publisher::Outgoing;
 use crate::config::Config;
 use crate::db::bench as db;
@@ -47,7 +49,7 @@ use crate::supervisor::{self, WorkerKind};
 use crate::vocabulary::{ClockKind, LetterCode};
 use crate::workers::acknowledgement::Acknowledgement;
 use crate::workers::deadlines::Deadlines;
-use crate::workers::Worker;
+use crate::workers::{Worker, QUEUES};
 
 /// The clock advance after which every tier 1 acknowledgement letter is due (the 48-hour clock
 /// fires `clock.letter_lead_hours`, 8 by default, before its deadline).
@@ -168,6 +170,7 @@ async fn run(app: &App, args: PipelineArgs) -> anyhow::Result<PipelineReport> {
         let throughput = throughput(app, bodies, workers.pid()).await?;
         let mut latencies = Vec::new();
         for &rate in &args.rates {
+            drained(app).await?;
             eprintln!("latency: {rate} complaints/s for {} s…", args.seconds);
             latencies.push(latency(app, &mut complaints, rate, args.seconds).await?);
         }
@@ -448,6 +451,43 @@ async fn fanned_out(app: &App, cases: usize) -> anyhow::Result<()> {
             async || Ok(db::count_applied(&mut conn, worker, case_opened::TYPE).await?),
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Waits until the workers have drained what the run before left: no message ready on any
+/// worker queue and no outbox event unsent, seen twice 200 ms apart (a batch in flight at the
+/// first look has written its events to the outbox by the second). Each offered load is then
+/// timed from a quiet system, not on the backlog of the run before it. The email sender's and
+/// the printer's rounds, which work from tables at the SMTP server's and the vendor's pace,
+/// are not waited for.
+async fn drained(app: &App) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut conn = app.pool.get().await?;
+    let mut quiet_looks = 0;
+    let mut last_report = Instant::now();
+    while quiet_looks < 2 {
+        let stats = queue_stats(&app.config.amqp_urls(), &app.topology, QUEUES).await?;
+        let queued: u64 = stats
+            .iter()
+            .filter(|q| !q.dead_letter)
+            .map(|q| u64::from(q.messages))
+            .sum();
+        let unsent = crate::db::outbox::count_unsent(&mut conn).await?;
+        quiet_looks = if queued == 0 && unsent == 0 {
+            quiet_looks + 1
+        } else {
+            0
+        };
+        if last_report.elapsed() > Duration::from_secs(2) {
+            eprintln!("  draining: {queued} messages queued, {unsent} events unsent");
+            last_report = Instant::now();
+        }
+        anyhow::ensure!(
+            started.elapsed() < super::GIVE_UP_AFTER,
+            "gave up after 10 minutes with {queued} messages queued and {unsent} events unsent"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     Ok(())
 }
