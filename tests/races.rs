@@ -4,7 +4,8 @@
 //! writes it back whole, so without the case's row lock one process's write would undo the
 //! other's (an allocation lost under a categories change made from the state before it). And
 //! one consumer's overlapping batches keep each case's events in the order they were published,
-//! and never wait on each other for a lock their cases share.
+//! and never wait on each other for a lock their cases share; a batch a deadlock rolls back goes
+//! again whole.
 
 mod common;
 
@@ -469,5 +470,75 @@ async fn overlapping_batches_never_wait_on_each_other_for_a_shared_lock() {
         "each batch applied once, none rolled back to go again"
     );
     shared.stop().await;
+    env.stop().await;
+}
+
+/// How many times the [`Contended`] worker applied a batch.
+static CONTENDED_APPLIES: AtomicUsize = AtomicUsize::new(0);
+
+/// A worker whose first transaction PostgreSQL ends with a deadlock (SQLSTATE 40P01), as two
+/// transactions of other workers waiting on each other would; it applies every later one.
+struct Contended;
+
+impl Worker for Contended {
+    const NAME: &'static str = "contended";
+    const FROM_OUTSIDE: bool = true;
+    const BATCH_SIZE: usize = 4;
+    const BATCH_WAIT_MS: u64 = 50;
+    const PREFETCH: u16 = 4;
+    type Event = SequenceEvent;
+
+    fn build(_app: &App) -> anyhow::Result<Self> {
+        Ok(Contended)
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        _events: &[&CloudEvent<SequenceEvent>],
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
+        if CONTENDED_APPLIES.fetch_add(1, Ordering::SeqCst) == 0 {
+            diesel::sql_query(
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$",
+            )
+            .execute(conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A batch that a deadlock rolls back is no message's fault: it is applied whole once more, in
+/// one transaction, not message by message (a transaction each, as a poisoned batch is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_rolled_back_by_a_deadlock_goes_again_whole() {
+    let env = TestEnv::start(&[]).await;
+    let mut contended = OwnWorker::declare::<Contended>(&env.app).await;
+    for _ in 0..Contended::BATCH_SIZE {
+        env.publish(&json!({
+            "specversion": "1.0", "id": Uuid::now_v7().to_string(), "type": "client.replied",
+            "source": "urn:test", "time": chrono::Utc::now(), "subject": "RES-2026-000001",
+            "data": { "channel": "letter", "summary": "thanks" }
+        }))
+        .await;
+    }
+    contended.run(Contended);
+    wait_for_within("every event applied", LIMIT, || async {
+        let claimed: i64 = inbox::table
+            .filter(inbox::worker.eq(Contended::NAME))
+            .count()
+            .get_result(&mut env.conn().await)
+            .await
+            .unwrap();
+        (claimed == Contended::BATCH_SIZE as i64).then_some(())
+    })
+    .await;
+    assert_eq!(
+        AtomicUsize::load(&CONTENDED_APPLIES, Ordering::SeqCst),
+        2,
+        "the batch rolled back by the deadlock, then applied whole"
+    );
+    contended.stop().await;
     env.stop().await;
 }

@@ -13,8 +13,11 @@
 //! category's) the next takes only after this one has committed
 //! ([`after_the_batch_before`]), so neither ever waits for the other.
 //!
-//! When the batch's transaction fails, each message is tried alone, so one poisoned message
-//! cannot hold the others back: it is nacked, and the quorum queue's delivery limit
+//! When the batch's transaction fails for a reason another try may cure (transient in
+//! [`crate::failure`]: a deadlock, say, where no message is at fault), it is tried whole once
+//! more, one transaction instead of one a message. When it fails again, or for a reason no
+//! retry cures, each message is tried alone, so one poisoned message cannot hold the others
+//! back: it is nacked, and the quorum queue's delivery limit
 //! dead-letters it after a few tries. When the database cannot be reached at all, the loop
 //! waits for it instead of burning delivery attempts. When the broker goes away, the loop
 //! reconnects with capped exponential backoff.
@@ -383,8 +386,9 @@ impl Drop for Settles {
 }
 
 /// What [`handle_batch`] does: reads and dead-letters, applies in `order` (again after the
-/// batch before when that one did not commit), then acks or, when the batch's transaction
-/// failed, tries each message alone; never before the batch before is settled.
+/// batch before when that one did not commit; whole once more after a transient failure),
+/// then acks or, when the batch's transaction failed, tries each message alone; never before
+/// the batch before is settled.
 async fn handle_in_turn<W: Worker>(
     worker: &W,
     app: &App,
@@ -430,6 +434,12 @@ async fn handle_in_turn<W: Worker>(
             "the batch before rolled back; applying this one again after it"
         );
         applied = apply_held(worker, app, &events, shutdown, None).await;
+    }
+    if let Applied::Failed(e) = &applied {
+        if events.len() > 1 && matches!(classify(e), Failure::Transient { .. }) {
+            warn!(worker = W::NAME, error = %e, size = events.len(), "batch failed; trying it whole once more");
+            applied = apply_held(worker, app, &events, shutdown, None).await;
+        }
     }
     match applied {
         Applied::Yes => {
